@@ -1,0 +1,3 @@
+"""nivomigrate: staging-first migrations and schema promotion for PostgreSQL."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from nivomigrate.cli import main
+
+main()

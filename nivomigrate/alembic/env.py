@@ -1,0 +1,35 @@
+"""Alembic environment of nivomigrate: the connection comes from nivomigrate, never a URL."""
+
+from alembic import context
+
+from nivomigrate.schema import metadata
+
+config = context.config
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave nivomigrate's ledger and the version table out of autogenerate."""
+    schema = getattr(obj, "schema", None)
+    return schema in (None, "public") and name != "alembic_version"
+
+
+if context.is_offline_mode():
+    context.configure(
+        dialect_name="postgresql",
+        literal_binds=True,
+        target_metadata=metadata,
+        transaction_per_migration=True,
+        output_buffer=config.attributes.get("output_buffer"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    context.configure(
+        connection=config.attributes["connection"],
+        target_metadata=metadata,
+        transaction_per_migration=True,
+        include_object=include_object,
+        compare_server_default=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,193 @@
+"""Alembic, driven from code: the project's revisions, their SQL, their checksums.
+
+Alembic never sees a URL: online commands get a connection from `db`, offline rendering a
+dialect name. The alembic environment (env.py, script.py.mako) ships in this package; the
+revisions live in the project's `versions/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate.errors import ConfigError
+
+if TYPE_CHECKING:
+    import sqlalchemy
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+VERSION_TABLE = "alembic_version"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision file: its id, parent, message and checksums."""
+
+    id: str
+    down_revision: str | None
+    message: str
+    path: Path
+    file_checksum: str
+    sql_checksum: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class RenderedRevision:
+    """The SQL that alembic's offline mode renders for one revision."""
+
+    revision: Revision
+    sql: str
+
+
+def alembic_config(versions_dir: Path, **attributes: object) -> Config:
+    """Return an alembic Config for `versions_dir`, with `attributes` (e.g. connection)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("nivomigrate") / "alembic"))
+    config.set_main_option("version_locations", str(versions_dir).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes.update(attributes)
+    return config
+
+
+def script_directory(versions_dir: Path) -> ScriptDirectory:
+    """Return the alembic ScriptDirectory of the project's revisions.
+
+    Raises:
+        ConfigError: the folder does not exist.
+    """
+    from alembic.script import ScriptDirectory
+
+    if not versions_dir.is_dir():
+        raise ConfigError(f"revision folder {versions_dir} does not exist",
+                          hint="set `versions` in nivomigrate.toml")
+    return ScriptDirectory.from_config(alembic_config(versions_dir))
+
+
+def head(versions_dir: Path) -> str | None:
+    """Return the single head revision, or None when there are no revisions.
+
+    Raises:
+        ConfigError: the revisions have several heads.
+    """
+    heads = script_directory(versions_dir).get_heads()
+    if len(heads) > 1:
+        raise ConfigError(
+            f"the revisions have {len(heads)} heads: {', '.join(sorted(heads))}",
+            hint="merge them: set one revision's down_revision to the other, "
+            "or run `alembic merge`",
+        )
+    return heads[0] if heads else None
+
+
+def revisions(versions_dir: Path) -> list[Revision]:
+    """Return every revision from base to head, in order of application."""
+    script = script_directory(versions_dir)
+    head(versions_dir)
+    ordered = list(reversed(list(script.walk_revisions("base", "heads"))))
+    return [_revision(script_revision) for script_revision in ordered]
+
+
+def revisions_between(versions_dir: Path, current: str | None, target: str | None) -> list[Revision]:
+    """Return the revisions after `current` up to and including `target`, in order."""
+    ordered = revisions(versions_dir)
+    ids = [revision.id for revision in ordered]
+    start = ids.index(current) + 1 if current in ids else 0
+    end = ids.index(target) + 1 if target in ids else len(ids)
+    if current is not None and current not in ids:
+        raise ConfigError(
+            f"the database is at revision {current}, which the revision folder does not have",
+            hint="check out the branch that has that revision",
+        )
+    return ordered[start:end]
+
+
+def _revision(script_revision) -> Revision:
+    path = Path(script_revision.path)
+    down = script_revision.down_revision
+    return Revision(
+        id=script_revision.revision,
+        down_revision=down if isinstance(down, str) or down is None else ",".join(down),
+        message=(script_revision.doc or "").strip().splitlines()[0] if script_revision.doc else "",
+        path=path,
+        file_checksum=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
+    """Render one revision's upgrade SQL with alembic's offline mode (no database)."""
+    from alembic import command
+
+    buffer = io.StringIO()
+    config = alembic_config(versions_dir, output_buffer=buffer)
+    start = revision.down_revision
+    spec = f"{start}:{revision.id}" if start else revision.id
+    command.upgrade(config, spec, sql=True)
+    return RenderedRevision(revision, _without_bookkeeping(buffer.getvalue()))
+
+
+def with_sql_checksums(versions_dir: Path, ordered: list[Revision]) -> list[Revision]:
+    """Return the revisions with the checksum of their normalised rendered SQL filled in."""
+    from dataclasses import replace
+
+    return [
+        replace(revision, sql_checksum=sql_checksum(render_sql(versions_dir, revision).sql))
+        for revision in ordered
+    ]
+
+
+def sql_checksum(sql: str) -> str:
+    """Hash SQL with comments and whitespace differences removed."""
+    text = re.sub(r"--[^\n]*", "", sql)
+    text = " ".join(text.split())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_bookkeeping(sql: str) -> str:
+    statements = [s for s in sql.split(";\n") if VERSION_TABLE not in s]
+    kept = [s for s in statements if s.strip() not in {"BEGIN", "COMMIT"}]
+    return ";\n".join(s.strip("\n") for s in kept if s.strip()).strip() + "\n"
+
+
+def current_revision(conn) -> str | None:
+    """Return the revision a database is at (psycopg connection), None when unversioned."""
+    row = conn.execute(
+        "select to_regclass('public.alembic_version') is not null"
+    ).fetchone()
+    if not row[0]:
+        return None
+    version = conn.execute("select version_num from public.alembic_version").fetchone()
+    return version[0] if version else None
+
+
+def upgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
+    """Upgrade the database behind `connection` to `revision`, one transaction per revision."""
+    from alembic import command
+
+    command.upgrade(alembic_config(versions_dir, connection=connection), revision)
+
+
+def downgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
+    """Downgrade the database behind `connection` to `revision` (`base` for empty)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(versions_dir, connection=connection), revision)
+
+
+def stamp(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
+    """Record `revision` as the database's revision without running it."""
+    from alembic import command
+
+    command.stamp(alembic_config(versions_dir, connection=connection), revision)

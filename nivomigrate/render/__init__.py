@@ -1,0 +1,19 @@
+"""Renderers: pure functions over one Report (terminal, JSON, Markdown)."""
+
+FORMATS = ("terminal", "json", "markdown")
+
+
+def render(report, fmt: str, out) -> None:
+    """Write `report` to the text stream `out` in format `fmt`."""
+    if fmt == "json":
+        from nivomigrate.render.json import render_json
+
+        out.write(render_json(report) + "\n")
+    elif fmt == "markdown":
+        from nivomigrate.render.markdown import render_markdown
+
+        out.write(render_markdown(report))
+    else:
+        from nivomigrate.render.terminal import render_terminal
+
+        render_terminal(report, out)

@@ -1,0 +1,207 @@
+"""The shadow server: scratch databases in which the revisions build the schema they describe.
+
+Like Prisma's shadow database or Atlas's dev database. Configured by URL, or else nivomigrate
+starts its own server in a cache folder and reuses it: from the installed PostgreSQL binaries
+(preferring a given major version), else pgserver's embedded build. Run as root, the server
+runs as an unprivileged user, since PostgreSQL refuses root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nivomigrate.errors import ConfigError, DatabaseConnectionError
+
+_SERVER_USER = "postgres"
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """A PostgreSQL server this process may create databases on."""
+
+    admin_url: str
+    major_version: int | None = None
+    origin: str = "configured"
+
+
+def server_binaries(preferred_major: int | None = None) -> Path | None:
+    """Return the bin folder of installed PostgreSQL server binaries, newest or preferred."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                        key=lambda p: int(p.parent.parent.name), reverse=True)
+    for initdb in candidates:
+        if preferred_major is None or initdb.parent.parent.name == str(preferred_major):
+            return initdb.parent
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).parent
+    return candidates[0].parent if candidates else None
+
+
+def default_cache_dir() -> Path:
+    """Return where nivomigrate keeps its own servers (readable by the server's user)."""
+    if os.geteuid() == 0:
+        return Path("/var/tmp/nivomigrate")
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "nivomigrate"
+
+
+def local_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> LocalServer:
+    """Start (or reuse) nivomigrate's own server and return it.
+
+    Raises:
+        DatabaseConnectionError: no server could be started.
+    """
+    cache_dir = cache_dir or default_cache_dir()
+    binaries = server_binaries(preferred_major)
+    if binaries is None:
+        return _pgserver(cache_dir)
+    major = int(_version_of(binaries))
+    return _own_server(binaries, cache_dir / f"pg{major}", major)
+
+
+def _version_of(binaries: Path) -> str:
+    out = subprocess.run([binaries / "pg_ctl", "--version"], capture_output=True, text=True)
+    return re.search(r"(\d+)", out.stdout.split(")")[-1]).group(1)
+
+
+def _own_server(binaries: Path, data_parent: Path, major: int) -> LocalServer:
+    data = data_parent / "data"
+    port_file = data_parent / "port"
+    data_parent.mkdir(parents=True, exist_ok=True)
+    user = _server_user()
+    _chown(data_parent, user)
+    if not (data / "PG_VERSION").exists():
+        _as_user(user, [binaries / "initdb", "-D", data, "-A", "trust", "-U", "postgres",
+                        "-E", "UTF8", "--no-sync"])
+    port = int(port_file.read_text()) if port_file.exists() else _free_port()
+    status = _as_user(user, [binaries / "pg_ctl", "-D", data, "status"], check=False)
+    if status.returncode != 0:
+        if not _port_is_free(port):
+            port = _free_port()
+        _as_user(user, [
+            binaries / "pg_ctl", "-D", data, "-l", data_parent / "server.log", "-w", "-t", "60",
+            "-o", f"-p {port} -k {data_parent} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start",
+        ])
+        port_file.write_text(str(port))
+    return LocalServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", major, str(binaries))
+
+
+def _pgserver(cache_dir: Path) -> LocalServer:
+    import pgserver
+
+    server = pgserver.get_server(cache_dir / "pgserver", cleanup_mode=None)
+    uri = server.get_uri()
+    return LocalServer(uri.replace("postgresql://", "postgresql://", 1), None, "pgserver")
+
+
+def _server_user() -> pwd.struct_passwd | None:
+    if os.geteuid() != 0:
+        return None
+    for name in (_SERVER_USER, "nobody"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise ConfigError("running as root and no unprivileged user to run PostgreSQL as",
+                      hint="create a 'postgres' user or run nivomigrate as a normal user")
+
+
+def _chown(path: Path, user: pwd.struct_passwd | None) -> None:
+    if user is not None:
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def _as_user(user, command, check: bool = True) -> subprocess.CompletedProcess:
+    def demote() -> None:
+        if user is not None:
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True,
+                            preexec_fn=demote, cwd="/")
+    if check and result.returncode != 0:
+        raise DatabaseConnectionError(
+            f"could not start the shadow server: {result.stderr.strip().splitlines()[-1:]}",
+            hint="set NIVOMIGRATE_SHADOW_URL to a PostgreSQL server you may create databases on",
+        )
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+# --- scratch databases -----------------------------------------------------------------------
+
+def scratch_name(prefix: str = "nivo_shadow") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    """Create database `name` (from `template` when given) and return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    from nivomigrate.db import with_database
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        statement = sql.SQL("create database {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" template {}").format(sql.Identifier(template))
+        conn.execute(statement)
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Drop database `name`, ending its sessions; no error when it does not exist."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def database_exists(admin_url: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() \
+            is not None
+
+
+@contextmanager
+def scratch_database(admin_url: str, template: str | None = None,
+                     prefix: str = "nivo_shadow") -> Iterator[str]:
+    """Yield the URL of a new database, dropped afterwards whatever happens."""
+    name = scratch_name(prefix)
+    url = create_database(admin_url, name, template)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
+
+
+def template_name(revision: str | None, checksums: list[str]) -> str:
+    """Name the template database of a revision, keyed on the revisions' checksums."""
+    digest = hashlib.sha256("\n".join(checksums).encode()).hexdigest()[:12]
+    return f"nivo_tpl_{(revision or 'base')[:20]}_{digest}".lower()

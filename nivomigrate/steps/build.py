@@ -1,0 +1,67 @@
+"""Build the schema a revision describes, in the shadow server, once per set of checksums."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate import migrations, shadow
+from nivomigrate.db import Target, sqlalchemy_engine
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+
+
+def shadow_server(settings: Settings, preferred_major: int | None = None) -> shadow.LocalServer:
+    """Return the configured shadow server, else nivomigrate's own."""
+    if settings.shadow_url:
+        return shadow.LocalServer(settings.shadow_url)
+    return shadow.local_server(settings.shadow_cache_dir, preferred_major)
+
+
+def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) -> str:
+    """Return the template database holding the schema at `revision`, building it if needed."""
+    chain = migrations.revisions(versions_dir)
+    ids = [r.id for r in chain]
+    upto = chain[: ids.index(revision) + 1] if revision in ids else []
+    name = shadow.template_name(revision, [r.file_checksum for r in upto])
+    if shadow.database_exists(admin_url, name):
+        return name
+    building = shadow.scratch_name("nivo_build")
+    url = shadow.create_database(admin_url, building)
+    try:
+        if revision is not None:
+            engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
+            with engine.connect() as conn:
+                migrations.upgrade(versions_dir, conn, revision)
+                conn.commit()
+            engine.dispose()
+        _rename(admin_url, building, name)
+    except Exception:
+        shadow.drop_database(admin_url, building)
+        raise
+    return name
+
+
+def _rename(admin_url: str, old: str, new: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        try:
+            conn.execute(sql.SQL("alter database {} rename to {}").format(
+                sql.Identifier(old), sql.Identifier(new)))
+        except psycopg.errors.DuplicateDatabase:
+            conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(old)))
+
+
+@contextmanager
+def schema_at(settings: Settings, revision: str | None,
+              server: shadow.LocalServer | None = None) -> Iterator[Target]:
+    """Yield a scratch database holding the schema at `revision`; dropped afterwards."""
+    server = server or shadow_server(settings)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    with shadow.scratch_database(server.admin_url, template=template) as url:
+        yield Target("shadow", url, "the shadow server")

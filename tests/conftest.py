@@ -1,0 +1,86 @@
+"""Real PostgreSQL for every test: from NIVOMIGRATE_TEST_DATABASE_URL, else a testcontainers
+container where a Docker engine answers, else nivomigrate's embedded server.
+
+Each test gets fresh, uniquely named databases, dropped afterwards even when it fails. Every URL
+handed to a test carries the canary password, which must never appear in any output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+
+from nivomigrate import shadow
+
+REPO = Path(__file__).resolve().parent.parent
+# A password with every character that breaks naive URL handling.
+CANARY_PASSWORD = "nivo%@/:canary"
+CANARY_ROLE = "nivo_canary"
+
+
+def _docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        return bool(docker.from_env(timeout=3).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """The admin URL of a real PostgreSQL server, for the whole session."""
+    configured = os.environ.get("NIVOMIGRATE_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+    elif _docker_engine_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:15", driver=None) as container:
+            yield container.get_connection_url()
+    else:
+        yield shadow.local_server().admin_url
+
+
+@pytest.fixture(scope="session")
+def canary_admin_url(pg_admin_url: str) -> str:
+    """The admin URL rewritten to log in as a superuser whose password is the canary."""
+    import psycopg
+
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", (CANARY_ROLE,)).fetchone()
+        verb = "alter" if exists else "create"
+        conn.execute(f"{verb} role {CANARY_ROLE} login superuser password "
+                     f"'{CANARY_PASSWORD.replace(chr(39), chr(39) * 2)}'")
+    parts = urlsplit(pg_admin_url)
+    netloc = f"{CANARY_ROLE}:{quote(CANARY_PASSWORD, safe='')}@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+@pytest.fixture
+def make_database(canary_admin_url: str) -> Iterator[Callable[..., str]]:
+    """Create fresh databases on demand (optionally from a template); drop them all after."""
+    created: list[str] = []
+
+    def make(prefix: str = "nivo_test", template: str | None = None) -> str:
+        name = shadow.scratch_name(prefix)
+        created.append(name)
+        return shadow.create_database(canary_admin_url, name, template)
+
+    yield make
+    for name in created:
+        shadow.drop_database(canary_admin_url, name)
+
+
+@pytest.fixture
+def staging_url(make_database) -> str:
+    return make_database("nivo_staging")
+
+
+@pytest.fixture
+def production_url(make_database) -> str:
+    return make_database("nivo_prod")
