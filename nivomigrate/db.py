@@ -235,6 +235,12 @@ def connect(
             options=_options(session, writes),
         )
     except psycopg.Error as exc:
+        if "unsupported startup parameter" in str(exc).lower():
+            raise RefusedConnectionError(
+                f"refused {target.source}: a connection pooler (PgBouncer) answers on port "
+                f"{url.port} and rejects the session's startup options",
+                hint="use the direct connection to the primary (POSTGRES_URL_NON_POOLING)",
+            ) from None
         raise DatabaseConnectionError(
             f"could not connect to {target.name} ({url.host}:{url.port}/{url.database}, "
             f"{target.source}): {_first_line(exc)}",
@@ -250,7 +256,8 @@ def connect(
 
 
 def _options(session: SessionSettings, writes: bool) -> str:
-    options = ["-c client_connection_check_interval=2000"]
+    # The probe tells _check_server that the startup options reached the server.
+    options = ["-c client_connection_check_interval=2000", "-c nivomigrate.probe=startup"]
     if session.lock_timeout_ms is not None:
         options.append(f"-c lock_timeout={session.lock_timeout_ms}")
     if session.statement_timeout_ms is not None:
@@ -273,18 +280,22 @@ select pg_is_in_recovery(), inet_server_port(), pg_backend_pid(),
 
 
 def _check_server(conn: psycopg.Connection, target: Target, url: ParsedURL, writes: bool) -> None:
-    with conn.cursor() as cur:
-        cur.execute("select set_config('nivomigrate.probe', 'session', false)")
-        in_recovery, server_port, pid, read_only, _ = cur.execute(_SERVER_STATE_SQL).fetchone()
-        # A transaction pooler hands the next transaction to another backend, without our SET.
-        _, _, next_pid, _, probe = cur.execute(_SERVER_STATE_SQL).fetchone()
+    autocommit, conn.autocommit = conn.autocommit, True  # each probe its own transaction
+    try:
+        with conn.cursor() as cur:
+            startup_probe = cur.execute(_SERVER_STATE_SQL).fetchone()[4]
+            cur.execute("select set_config('nivomigrate.probe', 'session', false)")
+            in_recovery, _, pid, read_only, _ = cur.execute(_SERVER_STATE_SQL).fetchone()
+            # A transaction pooler may hand the next transaction to another backend.
+            _, _, next_pid, _, probe = cur.execute(_SERVER_STATE_SQL).fetchone()
+    finally:
+        conn.autocommit = autocommit
     refusal = None
     if in_recovery:
         refusal = "the server is a standby in recovery (a read replica)"
-    elif server_port is not None and server_port != url.port:
-        refusal = (
-            f"a pooler or proxy answers on port {url.port} for a server on port {server_port}"
-        )
+    elif startup_probe != "startup":
+        # PgBouncer with ignore_startup_parameters=options drops our session settings.
+        refusal = "the session's startup options did not reach the server (a pooler or proxy)"
     elif next_pid != pid or probe != "session":
         refusal = "session state does not survive between transactions (a transaction pooler)"
     elif writes and read_only == "on":

@@ -72,7 +72,7 @@ def local_server(cache_dir: Path | None = None, preferred_major: int | None = No
 
 def _version_of(binaries: Path) -> str:
     out = subprocess.run([binaries / "pg_ctl", "--version"], capture_output=True, text=True)
-    return re.search(r"(\d+)", out.stdout.split(")")[-1]).group(1)
+    return re.search(r"\(PostgreSQL\) (\d+)", out.stdout).group(1)
 
 
 def _own_server(binaries: Path, data_parent: Path, major: int) -> LocalServer:

@@ -1,0 +1,179 @@
+"""Databases for the schema tests: Prisma's DDL, the baseline revision, the models.
+
+The server comes from NIVOMIGRATE_TEST_DATABASE_URL (default: the local server, user
+postgres). Every database is named `nivo_t_<8 hex>` and dropped WITH (FORCE) afterwards,
+also when a test fails. The three reference databases are built once per test module.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+
+REPO = Path(__file__).resolve().parents[2]
+VERSIONS = REPO / "versions"
+PRISMA_FIXTURES = REPO / "tests" / "fixtures" / "prisma"
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The alembic version table lives outside "public", so that diffs of "public" compare
+# only the NivoStack schema.
+VERSION_TABLE_SCHEMA = "nivo_test_alembic"
+
+MakeDatabase = Callable[[], str]
+
+
+def _database_url(admin_url: str, name: str) -> str:
+    url = sa.make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+class _Databases:
+    """Create scratch databases on one server and drop all of them on `drop_all()`."""
+
+    def __init__(self, admin_url: str) -> None:
+        self._admin = sa.create_engine(
+            _database_url(admin_url, sa.make_url(admin_url).database),
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.NullPool,
+        )
+        self._admin_url = admin_url
+        self._names: list[str] = []
+
+    def create(self) -> str:
+        name = f"nivo_t_{uuid.uuid4().hex[:8]}"
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self._names.append(name)
+        return _database_url(self._admin_url, name)
+
+    def drop_all(self) -> None:
+        with self._admin.connect() as conn:
+            for name in self._names:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_admin_url() -> str:
+    return os.environ.get("NIVOMIGRATE_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+
+
+@pytest.fixture(scope="module")
+def module_database(schema_admin_url: str) -> Iterator[MakeDatabase]:
+    """Create empty databases shared by the tests of one module; return their URLs."""
+    databases = _Databases(schema_admin_url)
+    try:
+        yield databases.create
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture
+def new_database(schema_admin_url: str) -> Iterator[MakeDatabase]:
+    """Create empty databases for one test; return their URLs."""
+    databases = _Databases(schema_admin_url)
+    try:
+        yield databases.create
+    finally:
+        databases.drop_all()
+
+
+def run_sql_file(url: str, path: Path) -> None:
+    """Run a file of SQL (several statements) in one transaction."""
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        # psycopg itself, so that a "%" in the SQL is not taken for a placeholder.
+        conn.connection.driver_connection.execute(path.read_text())
+
+
+def upgrade(url: str, destination: str = "head") -> None:
+    """Upgrade the database at `url` to the revision `destination`."""
+    _run_revisions(url, destination, ScriptDirectory._upgrade_revs)
+
+
+def downgrade(url: str, destination: str = "base") -> None:
+    """Downgrade the database at `url` to the revision `destination`."""
+    _run_revisions(url, destination, ScriptDirectory._downgrade_revs)
+
+
+def _run_revisions(url: str, destination: str, plan: Callable) -> None:
+    # Alembic through its API, without an env.py: these tests must not depend on
+    # nivomigrate's own alembic wrapper.
+    config = Config()
+    config.set_main_option("script_location", str(VERSIONS))
+    script = ScriptDirectory(str(VERSIONS), version_locations=[str(VERSIONS)])
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{VERSION_TABLE_SCHEMA}"')
+        fn = lambda revision, context: plan(script, destination, revision)  # noqa: E731
+        with EnvironmentContext(config, script, fn=fn, destination_rev=destination) as env:
+            env.configure(connection=conn, version_table_schema=VERSION_TABLE_SCHEMA)
+            with env.begin_transaction():
+                env.run_migrations()
+
+
+def diff_public(url_from: str, url_to: str) -> str:
+    """Return migra's SQL turning schema "public" of `url_from` into that of `url_to`.
+
+    An empty string means the two schemas are the same (column order aside).
+    """
+    from migra import Migration
+    from sqlbag import S
+
+    with S(url_from) as db_from, S(url_to) as db_to:
+        migration = Migration(db_from, db_to, schema="public")
+        migration.set_safety(False)
+        migration.add_all_changes()
+        return migration.sql
+
+
+@pytest.fixture(scope="module")
+def prisma_db(module_database: MakeDatabase) -> str:
+    """A database built from the DDL Prisma emits for the NivoStack schema."""
+    url = module_database()
+    run_sql_file(url, PRISMA_FIXTURES / "nivostack_prisma.sql")
+    return url
+
+
+@pytest.fixture(scope="module")
+def revision_db(module_database: MakeDatabase) -> str:
+    """A database upgraded to the head revision."""
+    url = module_database()
+    upgrade(url, "head")
+    return url
+
+
+@pytest.fixture(scope="module")
+def models_db(module_database: MakeDatabase) -> str:
+    """A database where `nivomigrate.schema.metadata.create_all()` ran."""
+    from nivomigrate.schema import metadata
+
+    url = module_database()
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    metadata.create_all(engine)
+    return url
+
+
+@pytest.fixture(scope="session")
+def diff_schemas() -> Callable[[str, str], str]:
+    """`diff_public` for tests: migra's SQL between schema "public" of two databases."""
+    return diff_public
+
+
+@pytest.fixture(scope="session")
+def upgrade_to() -> Callable[[str, str], None]:
+    """`upgrade` for tests: upgrade a database URL to a revision ("head" by default)."""
+    return upgrade
+
+
+@pytest.fixture(scope="session")
+def downgrade_to() -> Callable[[str, str], None]:
+    """`downgrade` for tests: downgrade a database URL to a revision ("base" by default)."""
+    return downgrade
