@@ -59,9 +59,44 @@ def _rename(admin_url: str, old: str, new: str) -> None:
 
 @contextmanager
 def schema_at(settings: Settings, revision: str | None,
-              server: shadow.LocalServer | None = None) -> Iterator[Target]:
-    """Yield a scratch database holding the schema at `revision`; dropped afterwards."""
+              server: shadow.LocalServer | None = None,
+              extra_sql: str | None = None) -> Iterator[Target]:
+    """Yield a scratch database holding the schema at `revision` (plus `extra_sql`).
+
+    The scratch database is dropped afterwards, whatever happens.
+    """
+    import psycopg
+
     server = server or shadow_server(settings)
     template = ensure_template(server.admin_url, settings.versions_dir, revision)
     with shadow.scratch_database(server.admin_url, template=template) as url:
+        if extra_sql:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(extra_sql)
         yield Target("shadow", url, "the shadow server")
+
+
+_snapshots: dict[tuple[str, str], object] = {}
+
+
+def template_target(settings: Settings, revision: str | None,
+                    server: shadow.LocalServer | None = None) -> Target:
+    """Return the (read-only use!) template database holding the schema at `revision`."""
+    from nivomigrate.db import with_database
+
+    server = server or shadow_server(settings)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    return Target("shadow", with_database(server.admin_url, template), "the shadow server")
+
+
+def snapshot_at(settings: Settings, revision: str | None,
+                server: shadow.LocalServer | None = None):
+    """Return the snapshot of the schema at `revision`, read once per template."""
+    from nivomigrate.db import connection
+    from nivomigrate.snapshot import take_snapshot
+
+    target = template_target(settings, revision, server)
+    if target.url not in _snapshots:
+        with connection(target, writes=False) as conn:
+            _snapshots[target.url] = take_snapshot(conn)
+    return _snapshots[target.url]

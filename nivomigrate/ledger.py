@@ -1,0 +1,245 @@
+"""The ledger: a `nivomigrate.runs` table in each managed database, and the run lock.
+
+A run is written on its own autocommit connection, so a failed migration cannot roll its
+record back. A session advisory lock keeps two runs on one database from overlapping; the run
+that takes it marks as failed any run a killed process left "running".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from nivomigrate.errors import LockHeldError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.migrations import Revision
+
+_SCHEMA_SQL = resources.files(__package__).joinpath("ledger.sql").read_text()
+LOCK_KEY = 0x6E69766F  # "nivo"
+_LOCK_TRIES = 5
+_COLUMNS = (
+    "id, kind, environment, from_revision, to_revision, revisions, fingerprint_before, "
+    "fingerprint_after, git_commit, git_branch, git_dirty, actor, started_at, finished_at, "
+    "status, reason, checks, restore_point, staging_run_id, allow_drift"
+)
+
+
+@dataclass(frozen=True)
+class GitState:
+    commit: str | None = None
+    branch: str | None = None
+    is_dirty: bool = False
+    dirty_files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded run."""
+
+    id: int
+    kind: str
+    environment: str
+    from_revision: str | None
+    to_revision: str | None
+    revisions: list[dict]
+    fingerprint_before: str | None
+    fingerprint_after: str | None
+    git_commit: str | None
+    git_branch: str | None
+    git_dirty: bool | None
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    reason: str | None
+    checks: list[dict] = field(default_factory=list)
+    restore_point: dict | None = None
+    staging_run_id: int | None = None
+    allow_drift: bool = False
+
+
+def revision_entries(revisions: list[Revision]) -> list[dict]:
+    """Return what the ledger keeps of each revision: id, file and both checksums."""
+    return [
+        {"id": r.id, "file": r.file_name, "file_checksum": r.file_checksum,
+         "sql_checksum": r.sql_checksum}
+        for r in revisions
+    ]
+
+
+def ensure_ledger(conn: psycopg.Connection) -> None:
+    """Create the ledger schema and table when missing."""
+    conn.execute(_SCHEMA_SQL)
+
+
+def has_ledger(conn: psycopg.Connection) -> bool:
+    row = conn.execute("select to_regclass('nivomigrate.runs') is not null").fetchone()
+    return bool(row[0])
+
+
+def take_lock(conn: psycopg.Connection, environment: str) -> None:
+    """Take the run lock of this database for the session, or say who holds it.
+
+    Raises:
+        LockHeldError: another session holds it (named: pid, application, since when).
+    """
+    for attempt in range(_LOCK_TRIES):
+        if conn.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+            return
+        holder = conn.execute(_HOLDER_SQL, (LOCK_KEY,)).fetchone()
+        if holder is not None:
+            break
+        time.sleep(0.1 * (attempt + 1))  # a holder that just ended may still be exiting
+    if holder is None:
+        description = "another session"
+    else:
+        pid, application, since, state, client = holder
+        description = (f"pid {pid} ({application or 'no application name'}, {state}, "
+                       f"connected since {since:%Y-%m-%d %H:%M:%S %Z}, client {client or 'local'})")
+    raise LockHeldError(
+        f"another nivomigrate run holds the lock of {environment}: {description}",
+        hint="wait for it to finish; if its process is gone, the server ends the session soon "
+        "(client_connection_check_interval), or end it with pg_terminate_backend(pid)",
+    )
+
+
+_HOLDER_SQL = """
+select a.pid, a.application_name, a.backend_start, a.state, a.client_addr::text
+from pg_locks l join pg_stat_activity a on a.pid = l.pid
+where l.locktype = 'advisory' and l.objid = %s and l.granted
+limit 1
+"""
+
+
+def release_lock(conn: psycopg.Connection) -> None:
+    conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def fail_abandoned_runs(conn: psycopg.Connection) -> list[int]:
+    """Mark as failed the runs left "running" by a process that is gone; return their ids."""
+    rows = conn.execute(
+        "update nivomigrate.runs set status = 'failed', finished_at = clock_timestamp(), "
+        "reason = 'interrupted: the process ended before the run finished' "
+        "where status = 'running' and backend_pid <> pg_backend_pid() returning id"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def start_run(conn: psycopg.Connection, *, kind: str, environment: str,
+              from_revision: str | None, to_revision: str | None, revisions: list[dict],
+              fingerprint_before: str | None, git: GitState, actor: str,
+              restore_point: dict | None = None, staging_run_id: int | None = None,
+              allow_drift: bool = False) -> int:
+    """Record a run as running and return its id."""
+    row = conn.execute(
+        "insert into nivomigrate.runs (kind, environment, from_revision, to_revision, revisions,"
+        " fingerprint_before, git_commit, git_branch, git_dirty, actor, restore_point,"
+        " staging_run_id, allow_drift)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
+        (kind, environment, from_revision, to_revision, json.dumps(revisions),
+         fingerprint_before, git.commit, git.branch, git.is_dirty, actor,
+         json.dumps(restore_point) if restore_point else None, staging_run_id, allow_drift),
+    ).fetchone()
+    return row[0]
+
+
+def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,
+               fingerprint_after: str | None = None, to_revision: str | None = None,
+               checks: list[dict] | None = None, reason: str | None = None) -> None:
+    """Record how a run ended."""
+    conn.execute(
+        "update nivomigrate.runs set status = %s, finished_at = clock_timestamp(),"
+        " fingerprint_after = coalesce(%s, fingerprint_after),"
+        " to_revision = coalesce(%s, to_revision), checks = coalesce(%s, checks),"
+        " reason = %s where id = %s",
+        (status, fingerprint_after, to_revision,
+         json.dumps(checks) if checks is not None else None, reason, run_id),
+    )
+
+
+def runs(conn: psycopg.Connection, limit: int = 50) -> list[Run]:
+    """Return the newest runs first; none when the database has no ledger."""
+    if not has_ledger(conn):
+        return []
+    rows = conn.execute(
+        f"select {_COLUMNS} from nivomigrate.runs order by id desc limit %s", (limit,)
+    ).fetchall()
+    return [Run(*row) for row in rows]
+
+
+def last_passed_run(conn: psycopg.Connection, to_revision: str | None,
+                    kinds: tuple[str, ...] = ("apply",)) -> Run | None:
+    """Return the newest passed run of `kinds` that reached `to_revision`."""
+    if not has_ledger(conn):
+        return None
+    row = conn.execute(
+        f"select {_COLUMNS} from nivomigrate.runs where status = 'passed' and kind = any(%s)"
+        " and to_revision is not distinct from %s order by id desc limit 1",
+        (list(kinds), to_revision),
+    ).fetchone()
+    return Run(*row) if row else None
+
+
+def last_run(conn: psycopg.Connection, kinds: tuple[str, ...] = ("apply",)) -> Run | None:
+    if not has_ledger(conn):
+        return None
+    row = conn.execute(
+        f"select {_COLUMNS} from nivomigrate.runs where kind = any(%s) order by id desc limit 1",
+        (list(kinds),),
+    ).fetchone()
+    return Run(*row) if row else None
+
+
+def accepted_checksums(conn: psycopg.Connection) -> dict[str, dict]:
+    """Return, per revision id, the checksums last accepted by a passed run or a repair."""
+    accepted: dict[str, dict] = {}
+    if not has_ledger(conn):
+        return accepted
+    rows = conn.execute(
+        "select revisions from nivomigrate.runs where status = 'passed' order by id"
+    ).fetchall()
+    for (entries,) in rows:
+        for entry in entries:
+            accepted[entry["id"]] = entry
+    return accepted
+
+
+def restore_point(conn: psycopg.Connection) -> dict:
+    """Return the server time and WAL position to hand to point-in-time recovery."""
+    import psycopg
+
+    try:
+        now, lsn = conn.execute("select clock_timestamp(), pg_current_wal_lsn()::text").fetchone()
+    except psycopg.Error:
+        now, lsn = conn.execute("select clock_timestamp(), null").fetchone()
+    return {"server_time": now.isoformat(), "wal_lsn": lsn}
+
+
+def git_state(root, versions_dir) -> GitState:
+    """Return the commit, branch and uncommitted revision files of the project's git tree."""
+    try:
+        import git
+
+        repo = git.Repo(root, search_parent_directories=True)
+    except Exception:
+        return GitState()
+    try:
+        commit = repo.head.commit.hexsha
+    except ValueError:
+        commit = None
+    branch = None if repo.head.is_detached else repo.active_branch.name
+    top = repo.working_tree_dir
+    relative = str(versions_dir.resolve().relative_to(top)) if top else "."
+    dirty = [item.a_path for item in repo.index.diff(None) if item.a_path.startswith(relative)]
+    if commit:
+        dirty += [item.a_path for item in repo.index.diff("HEAD")
+                  if item.a_path.startswith(relative)]
+    dirty += [path for path in repo.untracked_files if path.startswith(relative)]
+    return GitState(commit, branch, bool(dirty), tuple(sorted(set(dirty))))

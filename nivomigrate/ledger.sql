@@ -1,0 +1,27 @@
+-- nivomigrate's ledger: one row per run, in each managed database.
+create schema if not exists nivomigrate;
+
+create table if not exists nivomigrate.runs (
+    id                 bigserial primary key,
+    kind               text not null check (kind in ('apply', 'promote', 'baseline', 'repair')),
+    environment        text not null,
+    from_revision      text,
+    to_revision        text,
+    revisions          jsonb not null default '[]',
+    fingerprint_before text,
+    fingerprint_after  text,
+    git_commit         text,
+    git_branch         text,
+    git_dirty          boolean,
+    actor              text not null,
+    started_at         timestamptz not null default clock_timestamp(),
+    finished_at        timestamptz,
+    status             text not null default 'running'
+                       check (status in ('running', 'passed', 'failed')),
+    reason             text,
+    checks             jsonb not null default '[]',
+    restore_point      jsonb,
+    staging_run_id     bigint,
+    allow_drift        boolean not null default false,
+    backend_pid        integer not null default pg_backend_pid()
+);

@@ -1,0 +1,241 @@
+"""Apply pending revisions to an environment that is not promoted (staging), and verify it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger, migrations
+from nivomigrate.db import SessionSettings, Target, connection, target_for
+from nivomigrate.errors import ConfigError, MigrationError
+from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.progress import Progress
+from nivomigrate.steps import gate
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.config import Settings
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every writing run knows before it starts."""
+
+    settings: Settings
+    environment: str
+    target: Target
+    chain: list[migrations.Revision]
+    current: str | None
+    head: str | None
+    pending: list[migrations.Revision]
+    git: ledger.GitState
+
+
+def locked_run(settings: Settings, name: str, body, progress: Progress | None = None) -> Report:
+    """Open the environment's connection, take its lock, and call body(context, conn)."""
+    environment = settings.environment(name)
+    target = target_for(environment)
+    session = SessionSettings.from_timeouts(settings.timeouts)
+    with connection(target, writes=True, session=session) as conn:
+        ledger.take_lock(conn, environment.name)
+        try:
+            ledger.ensure_ledger(conn)
+            ledger.fail_abandoned_runs(conn)
+            context = _context(settings, environment.name, target, conn)
+            return body(context, conn, progress or Progress(quiet=False))
+        finally:
+            ledger.release_lock(conn)
+
+
+def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
+    chain = migrations.with_sql_checksums(settings.versions_dir,
+                                          migrations.revisions(settings.versions_dir))
+    current = migrations.current_revision(conn)
+    head = chain[-1].id if chain else None
+    pending = migrations.revisions_between(settings.versions_dir, current, head)
+    pending = [r for r in chain if r.id in {p.id for p in pending}]
+    git = ledger.git_state(settings.root, settings.versions_dir)
+    return RunContext(settings, name, target, chain, current, head, pending, git)
+
+
+def apply_environment(settings: Settings, name: str, *, allow_drift: bool = False,
+                      allow_dirty: bool = False, progress: Progress | None = None) -> Report:
+    """Apply pending revisions to `name` (staging), verify it, and record the run.
+
+    Raises:
+        ConfigError: `name` is promoted from another environment (use promote).
+        MigrationError: a revision failed; the database stays at its last good revision.
+    """
+    environment = settings.environment(name)
+    if environment.promoted_from:
+        raise ConfigError(f"{environment.name} is promoted from {environment.promoted_from}",
+                          hint=f"use: nivomigrate promote {environment.name}")
+    return locked_run(settings, name,
+                      lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
+
+
+def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
+           allow_drift: bool) -> Report:
+    with progress.step(f"checking {ctx.environment} for drift and edited revisions"):
+        findings = preflight_findings(ctx, conn, allow_drift)
+    if any(f.is_blocking for f in findings):
+        return _report(ctx, findings, [], None, gate.exit_code(findings))
+    run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
+                                        allow_drift=allow_drift, measure_footprint=True)
+    with progress.step(f"verifying {ctx.environment} against the head schema"):
+        checks = verification_findings(ctx, conn, applied)
+    finish(conn, run_id, checks, applied)
+    return _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks))
+
+
+def preflight_findings(ctx: RunContext, conn, allow_drift: bool,
+                       dirty_blocks: bool = False) -> list[Finding]:
+    """Checksums of applied revisions, uncommitted files, then drift against the revision."""
+    findings = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
+                                      ctx.environment)
+    findings += gate.dirty_findings(ctx.git, blocking=dirty_blocks)
+    if not any(f.is_blocking for f in findings):
+        findings += gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
+                                        allowed=allow_drift)
+    return findings
+
+
+def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
+                      allow_drift: bool, measure_footprint: bool,
+                      restore_point: dict | None = None,
+                      staging_run_id: int | None = None) -> tuple[int, list]:
+    """Record a run, apply the pending revisions, and return (run id, applied revisions).
+
+    Raises:
+        MigrationError: a revision failed; the run is recorded as failed with the reason.
+    """
+    from nivomigrate.snapshot import take_snapshot
+    from nivomigrate.steps.runner import apply_revisions
+
+    run_id = ledger.start_run(
+        conn, kind=kind, environment=ctx.environment, from_revision=ctx.current,
+        to_revision=ctx.head, revisions=ledger.revision_entries(ctx.pending),
+        fingerprint_before=take_snapshot(conn).fingerprint, git=ctx.git,
+        actor=ctx.settings.actor, restore_point=restore_point, staging_run_id=staging_run_id,
+        allow_drift=allow_drift,
+    )
+    try:
+        applied = apply_revisions(ctx.settings, ctx.target, ctx.pending,
+                                  measure_footprint=measure_footprint, progress=progress.say,
+                                  production=_promoted_target(ctx) if measure_footprint else None)
+    except MigrationError as exc:
+        reached = migrations.current_revision(conn) or "base"
+        ledger.finish_run(conn, run_id, status="failed",
+                          fingerprint_after=take_snapshot(conn).fingerprint,
+                          reason=f"{exc.message} (the database stays at revision {reached})")
+        raise
+    except BaseException as exc:
+        ledger.finish_run(conn, run_id, status="failed",
+                          reason=f"interrupted: {type(exc).__name__}")
+        raise
+    return run_id, applied
+
+
+def _promoted_target(ctx: RunContext) -> Target | None:
+    """Return the environment promoted from this one (prod), when its URL is set."""
+    for environment in ctx.settings.environments.values():
+        if environment.promoted_from == ctx.environment and environment.url:
+            return target_for(environment)
+    return None
+
+
+def verification_findings(ctx: RunContext, conn, applied: list | None = None) -> list[Finding]:
+    """The schema equals head's, the staging checks pass, the hot queries are covered."""
+    from nivomigrate.policies import load_policy
+    from nivomigrate.snapshot import take_snapshot
+    from nivomigrate.steps.build import snapshot_at
+    from nivomigrate.steps.coverage import coverage_findings
+    from nivomigrate.steps.verify import schema_findings, staging_check_findings
+
+    expected = snapshot_at(ctx.settings, ctx.head)
+    findings = schema_findings(take_snapshot(conn), expected, ctx.environment,
+                               f"the schema of revision {ctx.head}")
+    policy = load_policy(ctx.settings.policies_dir / "promotion.yaml")
+    findings += staging_check_findings(conn, ctx.target, policy.get("staging_checks") or [])
+    findings += [_in(f, ctx.environment) for f in coverage_findings(ctx.settings, conn)]
+    if applied:
+        from nivomigrate.promotion_policy import load_promotion_policy
+        from nivomigrate.steps.runner import footprint_findings
+
+        findings += [_in(f, ctx.environment) for f in footprint_findings(
+            applied, load_promotion_policy(ctx.settings.policies_dir))]
+    return findings
+
+
+def _in(finding: Finding, environment: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, environment=finding.environment or environment)
+
+
+def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None) -> None:
+    from nivomigrate.snapshot import take_snapshot
+
+    blocked = any(f.is_blocking for f in checks)
+    ledger.finish_run(
+        conn, run_id, status="failed" if blocked else "passed",
+        fingerprint_after=take_snapshot(conn).fingerprint,
+        to_revision=migrations.current_revision(conn),
+        checks=[{"check": f.check, "severity": f.severity.value, "message": f.message}
+                for f in checks] + [{"footprint": footprint_json(a)} for a in applied or []],
+        reason="; ".join(f.message for f in checks if f.is_blocking)[:2000] or None,
+    )
+
+
+def _report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int | None,
+            exit_code: int, command: str = "apply") -> Report:
+    rows = tuple((a.revision.id, a.revision.message, str(a.attempts), f"{a.duration_s:.2f}s")
+                 for a in applied)
+    sections = (Section("Applied revisions", ("revision", "message", "attempts", "time"), rows),)
+    if not applied and run_id is not None:
+        sections = (Section("Applied revisions", text="nothing pending; verified only"),)
+    status = "blocked before any change" if run_id is None else f"run #{run_id}"
+    return Report(
+        command=command,
+        title=f"{command} {ctx.environment}: {ctx.current or 'base'} → {ctx.head} ({status})",
+        findings=tuple(findings),
+        sections=sections,
+        data={"environment": ctx.environment, "run_id": run_id, "from_revision": ctx.current,
+              "to_revision": ctx.head, "applied": [a.revision.id for a in applied],
+              "footprint": [footprint_json(a) for a in applied], "exit_code": exit_code},
+    )
+
+
+def footprint_json(applied) -> dict:
+    """Return what the ledger and JSON reports keep of a revision's measured footprint."""
+    from dataclasses import asdict
+
+    return {"revision": applied.revision.id, "attempts": applied.attempts,
+            "duration_s": round(applied.duration_s, 3),
+            "statements": [asdict(statement) for statement in applied.footprint]}
+
+
+def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
+    """Re-accept edited revision files for `name`, recording `reason` in its ledger."""
+    if not reason.strip():
+        raise ConfigError("--reason is empty", hint="say why the edited revision is fine")
+
+    def body(ctx: RunContext, conn, progress) -> Report:
+        edited = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
+                                        ctx.environment)
+        edited_ids = {f.location.object for f in edited}
+        revisions = [r for r in ctx.chain if r.id in edited_ids]
+        run_id = ledger.start_run(conn, kind="repair", environment=ctx.environment,
+                                  from_revision=ctx.current, to_revision=ctx.current,
+                                  revisions=ledger.revision_entries(revisions),
+                                  fingerprint_before=None, git=ctx.git, actor=settings.actor)
+        ledger.finish_run(conn, run_id, status="passed", reason=reason)
+        rows = tuple((r.id, r.file_name) for r in revisions)
+        return Report(command="repair", title=f"repair {ctx.environment} (run #{run_id})",
+                      sections=(Section("Re-accepted revisions", ("revision", "file"), rows),),
+                      data={"run_id": run_id, "revisions": [r.id for r in revisions],
+                            "exit_code": 0},
+                      notes=() if revisions else ("no edited revision: recorded anyway",))
+
+    return locked_run(settings, name, body)

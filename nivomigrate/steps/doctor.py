@@ -1,0 +1,94 @@
+"""Doctor: is each environment usable, and for which commands?"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nivomigrate import migrations
+from nivomigrate.db import check_url, connect, is_read_only, target_for
+from nivomigrate.errors import NivoError, first_exit_code
+from nivomigrate.findings import Finding, Location, Report, Section, Severity
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+
+_ROLE_SQL = """
+select current_user,
+       has_schema_privilege('public', 'CREATE'),
+       (select count(*) from pg_tables where schemaname = 'public'),
+       (select count(*) from pg_tables where schemaname = 'public'
+          and pg_has_role(tableowner, 'USAGE')),
+       current_setting('server_version_num')::int / 10000
+"""
+
+
+def examine(settings: Settings) -> Report:
+    """Return, per environment: URL source, kind, answer, version, revision and privileges."""
+    rows, findings, codes, majors = [], [], [], {}
+    for name, environment in settings.environments.items():
+        row, finding, code, major = _examine(environment)
+        rows.append(row)
+        majors[name] = major
+        if finding:
+            findings.append(finding)
+            codes.append(code)
+    findings += _shadow_findings(settings, majors)
+    return Report(
+        command="doctor", title="nivomigrate doctor",
+        sections=(Section("Environments", ("environment", "url from", "kind", "answers",
+                                           "server", "revision", "role may"), tuple(rows)),),
+        findings=tuple(findings), data={"exit_code": first_exit_code(codes)},
+    )
+
+
+def _examine(environment):
+    try:
+        target = target_for(environment)
+        check_url(target)
+    except NivoError as exc:
+        return ((environment.name, environment.source, "refused", "-", "-", "-", "-"),
+                _finding(environment.name, exc), exc.exit_code, None)
+    try:
+        conn = connect(target, writes=False)
+    except NivoError as exc:
+        return ((environment.name, environment.source, "direct", "no", "-", "-", "-"),
+                _finding(environment.name, exc), exc.exit_code, None)
+    with conn:
+        user, can_create, tables, owned, major = conn.execute(_ROLE_SQL).fetchone()
+        read_only = is_read_only(conn)
+        revision = migrations.current_revision(conn)
+        version = conn.execute("show server_version").fetchone()[0]
+    may = (f"{user}: {'create in public' if can_create else 'no CREATE in public'}, "
+           f"owns {owned}/{tables} tables" + (", read-only session" if read_only else ""))
+    kind = "direct, read-only (plan/diff/coverage only)" if read_only else "direct"
+    return ((environment.name, environment.source, kind, "yes", version, revision or "none", may),
+            None, 0, major)
+
+
+def _finding(name: str, exc: NivoError) -> Finding:
+    return Finding(check="connection", severity=Severity.ERROR, message=exc.message,
+                   location=Location(object=name), help=exc.hint, environment=name)
+
+
+def _shadow_findings(settings: Settings, majors: dict) -> list[Finding]:
+    from nivomigrate.steps.build import shadow_server
+
+    known = {m for m in majors.values() if m}
+    try:
+        server = shadow_server(settings, preferred_major=max(known) if known else None)
+        with connect(target_for_shadow(server.admin_url), writes=False) as conn:
+            major = int(conn.execute("show server_version_num").fetchone()[0]) // 10000
+    except NivoError as exc:
+        return [Finding("shadow", Severity.ERROR, f"the shadow server is not usable: {exc.message}",
+                        Location(object="shadow"), exc.hint)]
+    return [Finding("shadow", Severity.WARNING,
+                    f"the shadow server runs PostgreSQL {major}, {name} runs {env_major}",
+                    Location(object="shadow"),
+                    "set NIVOMIGRATE_SHADOW_URL to a server of the same major version")
+            for name, env_major in majors.items() if env_major and env_major != major]
+
+
+def target_for_shadow(url: str):
+    from nivomigrate.db import Target
+
+    return Target("shadow", url, "the shadow server")

@@ -1,0 +1,71 @@
+"""Status and history: each environment's revision, pending revisions and recorded runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger, migrations
+from nivomigrate.db import connection, target_for
+from nivomigrate.findings import Report, Section
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+
+
+def _names(settings: Settings, selection: str) -> list[str]:
+    if selection == "all":
+        return list(settings.environments)
+    return [settings.environment(selection).name]
+
+
+def show_status(settings: Settings, selection: str = "all") -> Report:
+    """Return each environment's current revision and pending revisions."""
+    targets = {name: target_for(settings.environment(name))
+               for name in _names(settings, selection)}
+    head = migrations.head(settings.versions_dir)
+    rows, data = [], {}
+    for name, target in targets.items():
+        with connection(target, writes=False) as conn:
+            current = migrations.current_revision(conn)
+            last = ledger.last_run(conn, ("apply", "promote", "baseline", "repair"))
+        pending = [r.id for r in migrations.revisions_between(settings.versions_dir, current, head)]
+        rows.append((name, current or "base", head or "-", ", ".join(pending) or "none",
+                     f"#{last.id} {last.kind} {last.status}" if last else "none"))
+        data[name] = {"current_revision": current, "head": head, "pending": pending,
+                      "last_run": last.id if last else None}
+    return Report(command="status", title="nivomigrate status",
+                  sections=(Section("Environments", ("environment", "revision", "head",
+                                                     "pending", "last run"), tuple(rows)),),
+                  data={"environments": data, "exit_code": 0})
+
+
+def show_history(settings: Settings, selection: str = "all", limit: int = 50) -> Report:
+    """Return the runs of each environment's ledger, newest first."""
+    sections, data = [], {}
+    for name in _names(settings, selection):
+        with connection(target_for(settings.environment(name)), writes=False) as conn:
+            runs = ledger.runs(conn, limit)
+        rows = tuple(
+            (str(r.id), r.kind, r.status, f"{r.from_revision or 'base'} → {r.to_revision}",
+             f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.actor, (r.git_commit or "")[:10],
+             (r.reason or "")[:80])
+            for r in runs)
+        sections.append(Section(f"{name} ledger", ("run", "kind", "status", "revisions",
+                                                   "started", "actor", "commit", "reason"), rows))
+        data[name] = [_run_json(r) for r in runs]
+    return Report(command="history", title="nivomigrate history", sections=tuple(sections),
+                  data={"environments": data, "exit_code": 0})
+
+
+def _run_json(run: ledger.Run) -> dict:
+    return {
+        "id": run.id, "kind": run.kind, "status": run.status,
+        "from_revision": run.from_revision, "to_revision": run.to_revision,
+        "revisions": run.revisions, "fingerprint_before": run.fingerprint_before,
+        "fingerprint_after": run.fingerprint_after, "git_commit": run.git_commit,
+        "git_branch": run.git_branch, "git_dirty": run.git_dirty, "actor": run.actor,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "reason": run.reason, "checks": run.checks, "restore_point": run.restore_point,
+        "staging_run_id": run.staging_run_id, "allow_drift": run.allow_drift,
+    }

@@ -1,0 +1,144 @@
+"""Plan: what apply and promote would do, and the gate's verdict. Read-only everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger, migrations
+from nivomigrate.db import connection, target_for
+from nivomigrate.errors import ConfigError
+from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.progress import Progress
+from nivomigrate.steps import gate as gates
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+
+GATES = ("merge", "promote")
+
+
+def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promote",
+              progress: Progress | None = None) -> Report:
+    """Return the plan of `selection` (staging, prod or all) under `gate` (merge or promote).
+
+    Raises:
+        ConfigError: unknown gate or environment, or an environment's URL is not set.
+    """
+    if gate not in GATES:
+        raise ConfigError(f"unknown gate {gate!r}", hint="use --gate merge or --gate promote")
+    progress = progress or Progress()
+    names = _selected(settings, selection)
+    targets = {name: target_for(settings.environment(name)) for name in _needed(settings, names)}
+    with progress.step("rendering the revisions' SQL"):
+        chain = migrations.with_sql_checksums(settings.versions_dir,
+                                              migrations.revisions(settings.versions_dir))
+    head = chain[-1].id if chain else None
+    git = ledger.git_state(settings.root, settings.versions_dir)
+    findings: list[Finding] = gates.dirty_findings(git, blocking=False)
+    sections: list[Section] = []
+    data: dict = {"gate": gate, "head": head, "environments": {}}
+    for name in names:
+        with progress.step(f"planning {name}"):
+            env_findings, env_sections, env_data = _plan_environment(
+                settings, name, targets, chain, head, gate)
+        findings += env_findings
+        sections += env_sections
+        data["environments"][name] = env_data
+    findings += _head_findings(settings, head, gate, progress)
+    sections += _environment_diff(settings, targets, progress)
+    findings = _deduplicated(findings)
+    data["exit_code"] = gates.exit_code(findings)
+    return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
+                  findings=tuple(findings), sections=tuple(sections), data=data)
+
+
+def _selected(settings: Settings, selection: str) -> list[str]:
+    if selection == "all":
+        return list(settings.environments)
+    return [settings.environment(selection).name]
+
+
+def _needed(settings: Settings, names: list[str]) -> list[str]:
+    """Plan needs each environment it plans and the one each is promoted from."""
+    needed = list(names)
+    for name in names:
+        source = settings.environment(name).promoted_from
+        if source and source not in needed:
+            needed.append(source)
+    return needed
+
+
+def _plan_environment(settings, name, targets, chain, head, gate):
+    from nivomigrate.steps.lint import lint_findings
+
+    target = targets[name]
+    with connection(target, writes=False) as conn:
+        current = migrations.current_revision(conn)
+        pending_ids = {r.id for r in migrations.revisions_between(settings.versions_dir,
+                                                                  current, head)}
+        pending = [r for r in chain if r.id in pending_ids]
+        findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
+        findings += gates.drift_findings(settings, conn, current, name)
+        promoted_from = settings.environment(name).promoted_from
+        if gate == "promote" and promoted_from and pending:
+            with connection(targets[promoted_from], writes=False) as source_conn:
+                findings += gates.staging_run_findings(source_conn, head, pending)
+    findings += lint_findings(settings, pending, {name: target})
+    findings = [replace(f, environment=f.environment or name) for f in findings]
+    rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
+    sections = [Section(
+        f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
+        ("revision", "message", "file", "sql checksum"),
+        tuple((r.id, r.message, r.file_name, (r.sql_checksum or "")[:12]) for r in pending),
+    )]
+    sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
+                 for item in rendered]
+    data = {"current_revision": current, "pending": [
+        {"id": item.revision.id, "file": item.revision.file_name,
+         "file_checksum": item.revision.file_checksum,
+         "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
+    return findings, sections, data
+
+
+def _head_findings(settings: Settings, head: str | None, gate: str,
+                   progress: Progress) -> list[Finding]:
+    """Coverage of the head schema; for the merge gate, models and revisions agree."""
+    from nivomigrate.steps.build import template_target
+    from nivomigrate.steps.coverage import coverage_findings
+
+    with progress.step("checking index coverage of the head schema"):
+        with connection(template_target(settings, head), writes=False) as conn:
+            findings = [replace(f, environment="head") for f in coverage_findings(settings, conn)]
+    if gate == "merge":
+        from nivomigrate.steps.check import model_findings
+
+        with progress.step("checking that models and revisions agree"):
+            findings += model_findings(settings)
+    return findings
+
+
+def _environment_diff(settings: Settings, targets: dict, progress: Progress) -> list[Section]:
+    """The SQL that would turn prod into staging today."""
+    pairs = [(settings.environment(name).promoted_from, name) for name in targets
+             if settings.environment(name).promoted_from in targets]
+    sections = []
+    for source, name in pairs:
+        from nivomigrate.steps.diff import diff_schemas
+
+        with progress.step(f"diffing {source} and {name}"):
+            result = diff_schemas(targets[name], targets[source])
+        sections.append(Section(f"{name} → {source} difference",
+                                text=result.sql or f"-- {name} and {source} are equal",
+                                language="sql"))
+    return sections
+
+
+def _deduplicated(findings: list[Finding]) -> list[Finding]:
+    seen, unique = set(), []
+    for finding in findings:
+        key = (finding.check, finding.message, finding.environment)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique

@@ -1,0 +1,91 @@
+"""Promote to prod the very revisions that passed on staging, then verify prod equals staging."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger
+from nivomigrate.db import connection, target_for
+from nivomigrate.errors import ConfigError
+from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.progress import Progress
+from nivomigrate.steps import gate
+from nivomigrate.steps.apply import (
+    RunContext,
+    _report,
+    execute_revisions,
+    finish,
+    locked_run,
+    preflight_findings,
+)
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+
+
+def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
+                        allow_drift: bool = False, allow_dirty: bool = False,
+                        progress: Progress | None = None) -> Report:
+    """Promote `name` (prod) from the environment it is promoted from (staging).
+
+    Refuses (a report with its exit code, nothing changed) unless staging's ledger holds a
+    passed run at the target revision with the same checksums, staging is unchanged since,
+    prod has no drift, and the revision files are committed.
+
+    Raises:
+        ConfigError: `name` is not promoted from anything, or staging is not configured.
+        MigrationError: a revision failed; prod stays at its last good revision.
+    """
+    environment = settings.environment(name)
+    if not environment.promoted_from:
+        raise ConfigError(f"{environment.name} is not promoted from another environment",
+                          hint=f"use: nivomigrate apply {environment.name}")
+    staging = target_for(settings.environment(environment.promoted_from))
+    target_for(environment)
+
+    def body(ctx: RunContext, conn, prog: Progress) -> Report:
+        with connection(staging, writes=False) as staging_conn:
+            with prog.step("checking staging's run, prod's drift and the checksums"):
+                findings = preflight_findings(ctx, conn, allow_drift,
+                                              dirty_blocks=not allow_dirty)
+                findings += gate.staging_run_findings(staging_conn, ctx.head, ctx.pending)
+            if any(f.is_blocking for f in findings) or dry_run:
+                return _dry_or_blocked(ctx, findings, dry_run)
+            staging_run = ledger.last_passed_run(staging_conn, ctx.head)
+            run_id, applied = execute_revisions(
+                ctx, conn, prog, kind="promote", allow_drift=allow_drift,
+                measure_footprint=False, restore_point=ledger.restore_point(conn),
+                staging_run_id=staging_run.id,
+            )
+            with prog.step("verifying prod equals staging"):
+                checks = _equals_staging(ctx, conn, staging_conn)
+        finish(conn, run_id, checks)
+        report = _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
+                         command="promote")
+        report.data["staging_run_id"] = staging_run.id
+        return report
+
+    return locked_run(settings, name, body, progress)
+
+
+def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:
+    from nivomigrate.snapshot import take_snapshot
+    from nivomigrate.steps.verify import schema_findings
+
+    return schema_findings(take_snapshot(conn), take_snapshot(staging_conn), ctx.environment,
+                           "staging")
+
+
+def _dry_or_blocked(ctx: RunContext, findings: list[Finding], dry_run: bool) -> Report:
+    rows = tuple((r.id, r.message, r.file_name) for r in ctx.pending)
+    blocked = any(f.is_blocking for f in findings)
+    verdict = "refused, nothing changed" if blocked else "dry run: would apply"
+    return Report(
+        command="promote",
+        title=f"promote {ctx.environment}: {ctx.current or 'base'} → {ctx.head} ({verdict})",
+        findings=tuple(findings),
+        sections=(Section("Pending revisions", ("revision", "message", "file"), rows),),
+        data={"environment": ctx.environment, "from_revision": ctx.current,
+              "to_revision": ctx.head, "pending": [r.id for r in ctx.pending],
+              "dry_run": dry_run, "exit_code": gate.exit_code(findings)},
+    )

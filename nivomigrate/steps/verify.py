@@ -1,0 +1,88 @@
+"""Verification after apply: the schema equals the expected one, and staging's checks pass."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+from nivomigrate.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.db import Target
+    from nivomigrate.snapshot import Snapshot
+
+_COMMAND_TIMEOUT_S = 600
+
+
+def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
+                    expected_name: str) -> list[Finding]:
+    """Report where `actual` differs from `expected` (check `verify`)."""
+    from nivomigrate.snapshot import compare
+    from nivomigrate.steps.gate import describe, difference_lines
+
+    difference = compare(expected, actual)
+    if difference.is_empty:
+        return []
+    return [Finding(
+        check="verify", severity=Severity.ERROR,
+        message=f"after the run, {environment} differs from {expected_name}: "
+        + describe(difference, expected_name, environment),
+        location=Location(object=environment),
+        help="a revision does something its models/other environments do not; "
+        "compare with `nivomigrate diff`",
+        evidence=tuple(("difference", line) for line in
+                       difference_lines(difference, expected_name, environment)[:20]),
+        environment=environment,
+    )]
+
+
+def staging_check_findings(conn: psycopg.Connection, target: Target,
+                           checks: list[dict]) -> list[Finding]:
+    """Run `staging_checks` of promotion.yaml: SQL assertions and commands."""
+    findings = []
+    for check in checks:
+        if "sql" in check:
+            problem = _run_sql_check(conn, check)
+        else:
+            problem = _run_command_check(target, check)
+        if problem:
+            findings.append(Finding(
+                check="staging-check", severity=Severity.ERROR,
+                message=f"staging check {check['name']!r} failed: {problem}",
+                location=Location(object=check["name"]), environment=target.name,
+                help="fix the revision or the data, then apply staging again",
+            ))
+    return findings
+
+
+def _run_sql_check(conn: psycopg.Connection, check: dict) -> str | None:
+    import psycopg
+
+    try:
+        with conn.transaction(force_rollback=True):
+            row = conn.execute(check["sql"]).fetchone()
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+    value = row[0] if row else None
+    expected = check.get("expect", True)
+    if str(value).lower() != str(expected).lower():
+        return f"returned {value!r}, expected {expected!r}"
+    return None
+
+
+def _run_command_check(target: Target, check: dict) -> str | None:
+    from nivomigrate.db import libpq_url, redact
+
+    env = {**os.environ, "DATABASE_URL": libpq_url(target), "NIVOMIGRATE_ENVIRONMENT": target.name}
+    try:
+        result = subprocess.run(check["command"], shell=True, env=env, capture_output=True,
+                                text=True, timeout=check.get("timeout_s", _COMMAND_TIMEOUT_S))
+    except subprocess.TimeoutExpired:
+        return "timed out"
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+        return redact(f"exit code {result.returncode}: {tail[0]}")
+    return None

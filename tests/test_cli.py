@@ -1,0 +1,50 @@
+"""The CLI starts fast and maps every failure to one line and an exit code."""
+
+import subprocess
+import sys
+import time
+
+HEAVY = ("sqlalchemy", "psycopg", "alembic", "migra", "schemainspect")
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys, nivomigrate.cli; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_answers_quickly():
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "--help"],
+                            capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0
+    assert "promote" in result.stdout
+    assert elapsed < 2.0  # measured ~0.1 s here; generous for a loaded CI machine
+
+
+def test_unknown_environment_is_a_usage_error(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "status", "qa"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: unknown environment 'qa'")
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_config_key_is_a_usage_error(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("[environments.staging]\nurl = 'x'\n")
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "status"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown key 'url'" in result.stderr
+
+
+def test_missing_variable_names_it(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "status", "staging"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "STAGING_POSTGRES_URL_NON_POOLING is not set" in result.stderr
