@@ -32,7 +32,7 @@ EnvFile = Annotated[
     typer.Option("--env-file", help="Load one more dotenv file (variables already set win)."),
 ]
 Format = Annotated[
-    str, typer.Option("--format", "-f", help="terminal, json or markdown.")
+    str, typer.Option("--format", "-f", help="terminal, json, markdown or github (annotations).")
 ]
 
 
@@ -77,13 +77,17 @@ def _settings():
     return load_settings(env_file=_state["env_file"])
 
 
-def _render(report, fmt: str) -> None:
+def _render(report, fmt: str, settings=None) -> None:
+    """Write the report; with `github`, also append its Markdown to the step summary."""
     from nivomigrate.errors import ConfigError
     from nivomigrate.render import FORMATS, render
 
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
     render(report, fmt, sys.stdout)
+    if fmt == "github" and settings is not None and settings.step_summary:
+        with settings.step_summary.open("a") as summary:
+            render(report, "markdown", summary)
 
 
 def _exit_for(report) -> None:
@@ -133,8 +137,9 @@ def check(fmt: Format = "terminal") -> None:
     with _errors():
         from nivomigrate.steps.check import check_models
 
-        report = check_models(_settings())
-        _render(report, fmt)
+        settings = _settings()
+        report = check_models(settings)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 
@@ -178,8 +183,9 @@ def plan(
     with _errors():
         from nivomigrate.steps.plan import make_plan
 
-        report = make_plan(_settings(), env, gate=gate)
-        _render(report, fmt)
+        settings = _settings()
+        report = make_plan(settings, env, gate=gate)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 
@@ -194,9 +200,10 @@ def apply(
     with _errors():
         from nivomigrate.steps.apply import apply_environment
 
-        report = apply_environment(_settings(), env, allow_drift=allow_drift,
+        settings = _settings()
+        report = apply_environment(settings, env, allow_drift=allow_drift,
                                    allow_dirty=allow_dirty)
-        _render(report, fmt)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 
@@ -212,9 +219,10 @@ def promote(
     with _errors():
         from nivomigrate.steps.promote import promote_environment
 
-        report = promote_environment(_settings(), env, dry_run=dry_run,
+        settings = _settings()
+        report = promote_environment(settings, env, dry_run=dry_run,
                                      allow_drift=allow_drift, allow_dirty=allow_dirty)
-        _render(report, fmt)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 
@@ -273,7 +281,7 @@ def coverage(
 
         settings = _settings()
         report = coverage_report(settings, resolve_target(settings, env))
-        _render(report, fmt)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 
@@ -286,8 +294,9 @@ def lint(
     with _errors():
         from nivomigrate.steps.lint import lint_report
 
-        report = lint_report(_settings(), env)
-        _render(report, fmt)
+        settings = _settings()
+        report = lint_report(settings, env)
+        _render(report, fmt, settings)
         _exit_for(report)
 
 

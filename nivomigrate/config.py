@@ -59,6 +59,7 @@ class Settings:
     shadow_cache_dir: Path | None = None
     actor: str = "unknown"
     in_ci: bool = False
+    step_summary: Path | None = None
 
     def environment(self, name: str) -> Environment:
         """Return the environment called `name` (`production` means `prod`).
@@ -140,6 +141,8 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
         actor=_actor(environ),
         in_ci=bool(environ.get("CI")),
+        step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
+        else None,
     )
 
 

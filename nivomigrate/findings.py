@@ -42,6 +42,13 @@ class Finding:
     def is_blocking(self) -> bool:
         return self.severity is Severity.ERROR
 
+    @property
+    def where(self) -> str:
+        """The environment and the location, each once: `prod versions/0002_x.py:17`."""
+        location = str(self.location)
+        parts = [self.environment or "", "" if location == self.environment else location]
+        return " ".join(part for part in parts if part)
+
 
 def blocking(findings: list[Finding]) -> list[Finding]:
     """Return the findings that block the gate."""

@@ -8,6 +8,8 @@ handed to a test carries the canary password, which must never appear in any out
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -61,8 +63,42 @@ def canary_admin_url(pg_admin_url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
+class _Dropper:
+    """Drops databases on a background thread: DROP DATABASE waits for a checkpoint, and
+    the next test need not wait for it. The session waits for every drop at its end."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            admin_url, name = item
+            try:
+                shadow.drop_database(admin_url, name)
+            except Exception as exc:  # reported, never silently kept
+                print(f"could not drop test database {name}: {exc}")
+            finally:
+                self.queue.task_done()
+
+    def drop(self, admin_url: str, name: str) -> None:
+        self.queue.put((admin_url, name))
+
+    def finish(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
+@pytest.fixture(scope="session")
+def dropper() -> Iterator[_Dropper]:
+    worker = _Dropper()
+    yield worker
+    worker.finish()
+
+
 @pytest.fixture
-def make_database(canary_admin_url: str) -> Iterator[Callable[..., str]]:
+def make_database(canary_admin_url: str, dropper: _Dropper) -> Iterator[Callable[..., str]]:
     """Create fresh databases on demand (optionally from a template); drop them all after."""
     created: list[str] = []
 
@@ -73,7 +109,7 @@ def make_database(canary_admin_url: str) -> Iterator[Callable[..., str]]:
 
     yield make
     for name in created:
-        shadow.drop_database(canary_admin_url, name)
+        dropper.drop(canary_admin_url, name)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Renderers: pure functions over one Report (terminal, JSON, Markdown)."""
 
-FORMATS = ("terminal", "json", "markdown")
+FORMATS = ("terminal", "json", "markdown", "github")
 
 
 def render(report, fmt: str, out) -> None:
@@ -9,6 +9,10 @@ def render(report, fmt: str, out) -> None:
         from nivomigrate.render.json import render_json
 
         out.write(render_json(report) + "\n")
+    elif fmt == "github":
+        from nivomigrate.render.github import render_github
+
+        out.write(render_github(report))
     elif fmt == "markdown":
         from nivomigrate.render.markdown import render_markdown
 

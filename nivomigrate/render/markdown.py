@@ -20,7 +20,7 @@ def render_markdown(report: Report) -> str:
     if report.findings:
         lines += ["### Findings", "", "| | check | where | finding | fix |", "|---|---|---|---|---|"]
         for f in report.findings:
-            where = " ".join(part for part in (f.environment or "", str(f.location)) if part)
+            where = f.where
             lines.append(f"| {_ICONS[f.severity]} | `{f.check}` | {_cell(where)} | "
                          f"{_cell(f.message)} | {_cell(f.help or '')} |")
         lines.append("")

@@ -20,7 +20,7 @@ def render_terminal(report: Report, out) -> None:
     for section in report.sections:
         _section(console, Table, section)
     for f in report.findings:
-        where = " ".join(part for part in (f.environment or "", str(f.location)) if part)
+        where = f.where
         console.print(f"[{_STYLES[f.severity]}]{f.severity.value}[/] [{f.check}] "
                       f"{_escape(redact(where))}: {_escape(redact(f.message))}")
         if f.help:
