@@ -1,0 +1,153 @@
+"""One normalised model of a database schema, its fingerprint, and the differences of two.
+
+A `Snapshot` maps every managed object to its attributes under a qualified key
+(`table public.Log`, `column public.Log.level`, `index public.Log_projectId_idx`). What does
+not change behaviour is left out, so that it is never a difference: column order (columns
+are keyed by name), creation order, OIDs, owners, the session's search_path (names are
+printed with `search_path = pg_catalog`, so every user object is schema-qualified), and the
+formatting details that PostgreSQL 15, 16 and 17 print differently (whitespace in view and
+function bodies, the NOT NULL rows PostgreSQL 18 adds to pg_constraint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+# Our ledger, Supabase's own schemas, and the schemas PostgreSQL keeps for itself.
+# Schemas named pg_* (pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N) are always left out.
+DEFAULT_EXCLUDED: frozenset[str] = frozenset({
+    "nivomigrate",
+    "auth", "storage", "realtime", "extensions", "graphql", "graphql_public", "vault",
+    "pgsodium", "pgsodium_masks", "supabase_functions", "supabase_migrations", "net", "cron",
+    "pgbouncer", "pg_catalog", "information_schema", "pg_toast",
+})
+# Migration ledgers: they differ between environments by design.
+EXCLUDED_TABLES: frozenset[str] = frozenset({"public.alembic_version", "public._prisma_migrations"})
+SNAPSHOT_FORMAT = 1
+
+_SNAPSHOT_SQL = resources.files(__package__).joinpath("snapshot.sql").read_text()
+# Attributes whose text is normalised: runs of whitespace become one space.
+_FREE_TEXT = {"view": ("definition",), "materialized view": ("definition",),
+              "function": ("definition",), "procedure": ("definition",)}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The managed objects of one database, keyed `"<kind> <qualified name>"`."""
+
+    objects: Mapping[str, Mapping[str, object]]
+    fingerprint: str
+    server_version: int
+
+
+@dataclass(frozen=True)
+class ChangedObject:
+    """An object on both sides whose attributes differ: (attribute, staging, production)."""
+
+    key: str
+    differences: tuple[tuple[str, object, object], ...]
+
+
+@dataclass(frozen=True)
+class SchemaDiff:
+    """What promoting staging would change in production, by object key.
+
+    `added`: only on staging; `removed`: only in production; `changed`: on both, different.
+    """
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[ChangedObject, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def keys(self) -> dict[str, list[str]]:
+        """Return the keys of each list, as written in a diff case's expected.json."""
+        return {"added": list(self.added), "removed": list(self.removed),
+                "changed": [change.key for change in self.changed]}
+
+
+def take_snapshot(
+    conn: psycopg.Connection,
+    *,
+    exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
+    exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
+) -> Snapshot:
+    """Read the managed schema through `conn`; only reads (one transaction, one query).
+
+    Args:
+        exclude_schemas: schemas left out besides pg_* ones.
+        exclude_tables: "schema.table" names left out, with their indexes and constraints.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("set local search_path to pg_catalog")
+        cur.execute(_SNAPSHOT_SQL, {"excluded_schemas": sorted(exclude_schemas),
+                                    "excluded_tables": sorted(exclude_tables)})
+        (document,) = cur.fetchone()
+    found = json.loads(document)
+    schemas = {key.split(" ", 1)[1] for key in found if key.startswith("schema ")}
+    objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
+    return Snapshot(objects, fingerprint(objects), conn.info.server_version)
+
+
+def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:
+    kind = "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
+    for name in _FREE_TEXT.get(kind, ()):
+        if isinstance(attributes.get(name), str):
+            attributes[name] = re.sub(r"\s+", " ", attributes[name]).strip()
+    if kind in {"view", "materialized view"} and attributes.get("definition"):
+        attributes["definition"] = _unqualified_columns(attributes["definition"], schemas)
+    return attributes
+
+
+def _unqualified_columns(definition: str, schemas: set[str]) -> str:
+    """Drop the table qualifier of column references ("z.id" -> "id"), kept on relations.
+
+    PostgreSQL 16 stopped printing it when a view reads one relation; 15 prints it always.
+    A view whose only change is which joined table a same-named column comes from is
+    therefore not seen as changed (migra still compares the full text).
+    """
+    def strip(match: re.Match) -> str:
+        qualifier = match.group(1)
+        return match.group(0) if qualifier.strip('"') in schemas | {"pg_catalog"} else ""
+
+    return re.sub(r'(?<![\w."$])("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\.(?=[A-Za-z_"])', strip,
+                  definition)
+
+
+def fingerprint(objects: Mapping[str, Mapping[str, object]]) -> str:
+    """Return the sha256 (hex) of the canonical JSON of `objects`."""
+    canonical = json.dumps({"format": SNAPSHOT_FORMAT, "objects": objects}, sort_keys=True,
+                           separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def compare(staging: Snapshot, production: Snapshot) -> SchemaDiff:
+    """Return what promoting staging would change in production; empty when equal."""
+    if staging.fingerprint == production.fingerprint:
+        return SchemaDiff()
+    staging_keys, production_keys = set(staging.objects), set(production.objects)
+    changed = []
+    for key in sorted(staging_keys & production_keys):
+        new, old = staging.objects[key], production.objects[key]
+        if new != old:
+            differences = tuple((name, new.get(name), old.get(name))
+                                for name in sorted(set(new) | set(old))
+                                if new.get(name) != old.get(name))
+            changed.append(ChangedObject(key, differences))
+    return SchemaDiff(
+        added=tuple(sorted(staging_keys - production_keys)),
+        removed=tuple(sorted(production_keys - staging_keys)),
+        changed=tuple(changed),
+    )

@@ -1,0 +1,2 @@
+create type public."Level" as enum ('debug', 'info', 'warn', 'error');
+create table public."Log" (id bigint primary key, level public."Level" not null default 'info');
