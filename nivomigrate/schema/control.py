@@ -18,7 +18,6 @@ class ApiConfig(Base):
     __tablename__ = "ApiConfig"
     __table_args__ = (
         unique_index("projectId", "endpoint", "method"),
-        index("projectId"),
         index("projectId", "isEnabled"),
     )
 
@@ -42,7 +41,6 @@ class BusinessConfig(Base):
     __tablename__ = "BusinessConfig"
     __table_args__ = (
         unique_index("projectId", "key"),
-        index("projectId"),
         index("category"),
         index("isEnabled"),
         index("projectId", "isEnabled"),
@@ -72,7 +70,6 @@ class ConfigCategory(Base):
     __tablename__ = "ConfigCategory"
     __table_args__ = (
         unique_index("projectId", "name"),
-        index("projectId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -91,7 +88,6 @@ class FeatureFlags(Base):
     __tablename__ = "FeatureFlags"
     __table_args__ = (
         unique_index("projectId"),
-        index("projectId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -115,7 +111,6 @@ class SdkSettings(Base):
     __tablename__ = "SdkSettings"
     __table_args__ = (
         unique_index("projectId"),
-        index("projectId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -140,8 +135,8 @@ class Language(Base):
     __tablename__ = "Language"
     __table_args__ = (
         unique_index("projectId", "code"),
-        index("projectId"),
         index("isDefault"),
+        index("projectId", "isDefault"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -160,7 +155,6 @@ class LocalizationKey(Base):
     __tablename__ = "LocalizationKey"
     __table_args__ = (
         unique_index("projectId", "key"),
-        index("projectId"),
         index("category"),
     )
 
@@ -182,9 +176,8 @@ class Translation(Base):
     __tablename__ = "Translation"
     __table_args__ = (
         unique_index("keyId", "languageId"),
-        index("projectId"),
-        index("keyId"),
         index("languageId"),
+        index("projectId", "languageId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -203,7 +196,6 @@ class Build(Base):
     __tablename__ = "Build"
     __table_args__ = (
         unique_index("projectId", "version"),
-        index("projectId"),
         index("projectId", "mode", "isActive"),
         index("createdAt"),
     )
@@ -227,7 +219,6 @@ class BuildFeature(Base):
     __tablename__ = "BuildFeature"
     __table_args__ = (
         unique_index("buildId", "featureType"),
-        index("buildId"),
         index("featureType"),
     )
 
@@ -245,7 +236,6 @@ class BuildMode(Base):
         unique_index("projectId"),
         unique_index("previewBuildId"),
         unique_index("productionBuildId"),
-        index("projectId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -280,7 +270,6 @@ class MockEnvironment(Base):
     __tablename__ = "MockEnvironment"
     __table_args__ = (
         unique_index("projectId", "name"),
-        index("projectId"),
         index("projectId", "isEnabled"),
         index("projectId", "isDefault"),
     )
@@ -304,9 +293,7 @@ class MockEndpoint(Base):
     __tablename__ = "MockEndpoint"
     __table_args__ = (
         unique_index("environmentId", "path", "method"),
-        index("environmentId"),
         index("environmentId", "isEnabled"),
-        index("environmentId", "path", "method"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -323,7 +310,6 @@ class MockEndpoint(Base):
 class MockResponse(Base):
     __tablename__ = "MockResponse"
     __table_args__ = (
-        index("endpointId"),
         index("endpointId", "statusCode"),
         index("endpointId", "isDefault"),
         index("endpointId", "isEnabled", "order"),
@@ -367,7 +353,6 @@ class MockCondition(Base):
 class ConfigAlert(Base):
     __tablename__ = "ConfigAlert"
     __table_args__ = (
-        index("projectId"),
         index("configId"),
         index("enabled"),
         index("projectId", "enabled"),
@@ -418,7 +403,6 @@ class ConfigAlertEvent(Base):
 class ConfigApproval(Base):
     __tablename__ = "ConfigApproval"
     __table_args__ = (
-        index("projectId"),
         index("configId"),
         index("status"),
         index("projectId", "status"),

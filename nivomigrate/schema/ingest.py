@@ -18,13 +18,13 @@ class Device(Base):
     __table_args__ = (
         unique_index("deviceCode"),
         index("projectId", "deviceId"),
-        index("projectId"),
-        index("deviceCode"),
         index("projectId", "userId"),
         index("projectId", "userEmail"),
         index("projectId", "debugModeEnabled"),
         index("status"),
         index("projectId", "status"),
+        index("projectId", "createdAt"),
+        index("projectId", "lastSeenAt"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -55,11 +55,11 @@ class Session(Base):
     __tablename__ = "Session"
     __table_args__ = (
         unique_index("sessionToken"),
-        index("projectId"),
         index("deviceId"),
-        index("sessionToken"),
         index("startedAt"),
         index("isActive"),
+        index("projectId", "createdAt"),
+        index("projectId", "startedAt"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -90,12 +90,13 @@ class Session(Base):
 class Log(Base):
     __tablename__ = "Log"
     __table_args__ = (
-        index("projectId"),
         index("deviceId"),
         index("sessionId"),
         index("timestamp"),
         index("level"),
         index("tag"),
+        index("projectId", "createdAt"),
+        index("projectId", "timestamp"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -119,9 +120,10 @@ class Log(Base):
 class Crash(Base):
     __tablename__ = "Crash"
     __table_args__ = (
-        index("projectId"),
         index("deviceId"),
         index("timestamp"),
+        index("projectId", "createdAt"),
+        index("projectId", "timestamp"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -137,11 +139,12 @@ class Crash(Base):
 class ApiTrace(Base):
     __tablename__ = "ApiTrace"
     __table_args__ = (
-        index("projectId"),
         index("deviceId"),
         index("sessionId"),
         index("timestamp"),
         index("screenName"),
+        index("projectId", "createdAt"),
+        index("projectId", "timestamp"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)

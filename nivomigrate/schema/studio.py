@@ -49,7 +49,6 @@ class ProjectMember(Base):
     __tablename__ = "ProjectMember"
     __table_args__ = (
         unique_index("projectId", "userId"),
-        index("projectId"),
         index("userId"),
         index("role"),
     )
@@ -71,7 +70,6 @@ class ProjectInvitation(Base):
         unique_index("token"),
         index("projectId"),
         index("email"),
-        index("token"),
         index("status"),
         index("expiresAt"),
         index("emailSent"),
@@ -104,7 +102,6 @@ class NotificationSettings(Base):
     __tablename__ = "NotificationSettings"
     __table_args__ = (
         unique_index("projectId"),
-        index("projectId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -156,7 +153,6 @@ class ApiAlert(Base):
 class UserNotification(Base):
     __tablename__ = "UserNotification"
     __table_args__ = (
-        index("userId"),
         index("userId", "read"),
         index("type"),
         index("createdAt"),
@@ -178,7 +174,6 @@ class UserNotificationPreferences(Base):
     __tablename__ = "UserNotificationPreferences"
     __table_args__ = (
         unique_index("userId"),
-        index("userId"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -245,7 +240,6 @@ class Subscription(Base):
     __tablename__ = "Subscription"
     __table_args__ = (
         unique_index("userId"),
-        index("userId"),
         index("status"),
         index("enabled"),
         index("trialEndDate"),
@@ -286,7 +280,6 @@ class EnforcementState(Base):
     __tablename__ = "EnforcementState"
     __table_args__ = (
         unique_index("subscriptionId"),
-        index("subscriptionId"),
         index("state"),
         index("graceEndsAt"),
         index("nextEvaluationAt"),
@@ -313,7 +306,6 @@ class Invoice(Base):
         unique_index("invoiceNumber"),
         index("subscriptionId"),
         index("status"),
-        index("invoiceNumber"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True)
@@ -356,8 +348,6 @@ class SystemConfiguration(Base):
     __tablename__ = "SystemConfiguration"
     __table_args__ = (
         unique_index("category", "key"),
-        index("category"),
-        index("category", "key"),
         index("isActive"),
     )
 

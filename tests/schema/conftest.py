@@ -110,13 +110,18 @@ def _run_revisions(url: str, destination: str, plan: Callable) -> None:
     config.set_main_option("script_location", str(VERSIONS))
     script = ScriptDirectory(str(VERSIONS), version_locations=[str(VERSIONS)])
     engine = sa.create_engine(url, poolclass=sa.NullPool)
-    with engine.begin() as conn:
+    # connect(), not begin(): alembic owns the transactions, so that a revision's
+    # autocommit block (CREATE INDEX CONCURRENTLY) can run outside of one.
+    with engine.connect() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{VERSION_TABLE_SCHEMA}"')
+        conn.commit()
         fn = lambda revision, context: plan(script, destination, revision)  # noqa: E731
         with EnvironmentContext(config, script, fn=fn, destination_rev=destination) as env:
-            env.configure(connection=conn, version_table_schema=VERSION_TABLE_SCHEMA)
+            env.configure(connection=conn, version_table_schema=VERSION_TABLE_SCHEMA,
+                          transaction_per_migration=True)
             with env.begin_transaction():
                 env.run_migrations()
+        conn.commit()
 
 
 def diff_public(url_from: str, url_to: str) -> str:
@@ -142,9 +147,20 @@ def prisma_db(module_database: MakeDatabase) -> str:
     return url
 
 
+BASELINE = "0001"
+
+
 @pytest.fixture(scope="module")
 def revision_db(module_database: MakeDatabase) -> str:
-    """A database upgraded to the head revision."""
+    """A database upgraded to the baseline revision, the one Prisma's DDL must equal."""
+    url = module_database()
+    upgrade(url, BASELINE)
+    return url
+
+
+@pytest.fixture(scope="module")
+def head_db(module_database: MakeDatabase) -> str:
+    """A database upgraded to the head revision, the one the models must equal."""
     url = module_database()
     upgrade(url, "head")
     return url
