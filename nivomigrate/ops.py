@@ -3,7 +3,14 @@
 Use inside a revision's `upgrade()`:
 
     from nivomigrate.ops import create_index_concurrently
-    create_index_concurrently("Log_projectId_timestamp_idx", "Log", ['"projectId"', '"timestamp" DESC'])
+    create_index_concurrently("Log_projectId_timestamp_idx", "Log",
+                              ['"projectId"', '"timestamp" DESC'])
+
+Each helper commits what came before it in the revision (alembic's autocommit block) and runs
+its statements outside a transaction, so a lock is held only for its own statement. Run again
+after an interruption, each one finishes the job: an index left INVALID by a failed
+CONCURRENTLY build is dropped and rebuilt, a constraint left NOT VALID is validated. In
+alembic's offline (`--sql`) mode they emit the same statements without the repair checks.
 """
 
 from __future__ import annotations
@@ -11,9 +18,35 @@ from __future__ import annotations
 from alembic import op
 
 _INVALID_INDEX_SQL = """
-select 1 from pg_index i join pg_class c on c.oid = i.indexrelid
-where c.relname = :name and not i.indisvalid
+select 1 from pg_index i
+join pg_class c on c.oid = i.indexrelid
+join pg_namespace n on n.oid = c.relnamespace
+where c.relname = :name and n.nspname = any(current_schemas(false)) and not i.indisvalid
 """
+_CONSTRAINT_SQL = """
+select convalidated from pg_constraint
+where conname = :name and conrelid = to_regclass(quote_ident(:table))
+"""
+_NOT_NULL_SQL = """
+select attnotnull from pg_attribute
+where attrelid = to_regclass(quote_ident(:table)) and attname = :column
+"""
+_MAX_IDENTIFIER = 63
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _offline() -> bool:
+    return op.get_context().as_sql
+
+
+def _scalar(sql: str, **params):
+    import sqlalchemy as sa
+
+    row = op.get_bind().execute(sa.text(sql), params).first()
+    return None if row is None else row[0]
 
 
 def create_index_concurrently(
@@ -31,46 +64,64 @@ def create_index_concurrently(
     Args:
         keys: key columns or expressions as SQL, quoted as needed (`'"createdAt" DESC'`).
     """
-    import sqlalchemy as sa
-
-    bind = op.get_bind()
+    create = (
+        f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} '
+        f'ON {_quote(table)} USING {using} ({", ".join(keys)})'
+        + (f' INCLUDE ({", ".join(include)})' if include else "")
+        + (f" WHERE {where}" if where else "")
+    )
     with op.get_context().autocommit_block():
-        if bind.execute(sa.text(_INVALID_INDEX_SQL), {"name": name}).first():
-            op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
-        op.execute(
-            f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS "{name}" '
-            f'ON "{table}" USING {using} ({", ".join(keys)})'
-            + (f' INCLUDE ({", ".join(include)})' if include else "")
-            + (f" WHERE {where}" if where else "")
-        )
+        if not _offline() and _scalar(_INVALID_INDEX_SQL, name=name):
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
+        op.execute(create)
 
 
 def drop_index_concurrently(name: str) -> None:
     """Drop an index without blocking reads and writes of its table; no error when absent."""
     with op.get_context().autocommit_block():
-        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
 
 
 def add_foreign_key_online(
     name: str, table: str, columns: list[str], referred: str, referred_columns: list[str],
     *, on_delete: str = "RESTRICT", on_update: str = "CASCADE",
 ) -> None:
-    """Add a foreign key NOT VALID (a brief lock), then validate it without blocking writes."""
-    cols = ", ".join(f'"{c}"' for c in columns)
-    refs = ", ".join(f'"{c}"' for c in referred_columns)
-    op.execute(
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({cols}) '
-        f'REFERENCES "{referred}" ({refs}) ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID'
-    )
-    op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{name}"')
+    """Add a foreign key NOT VALID (a brief lock), commit, then validate it without blocking
+    writes (SHARE UPDATE EXCLUSIVE); skips what a previous run already did."""
+    cols = ", ".join(_quote(c) for c in columns)
+    refs = ", ".join(_quote(c) for c in referred_columns)
+    with op.get_context().autocommit_block():
+        validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=name, table=table)
+        if validated is None:
+            op.execute(
+                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} FOREIGN KEY ({cols}) "
+                f"REFERENCES {_quote(referred)} ({refs}) "
+                f"ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID"
+            )
+        if not validated:
+            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+
+
+def not_null_check_name(table: str, column: str) -> str:
+    """Return the name of the temporary CHECK that `set_not_null_online` uses (<= 63 bytes)."""
+    name = f"{table}_{column}_not_null"
+    return name if len(name.encode()) <= _MAX_IDENTIFIER else name[-_MAX_IDENTIFIER:]
 
 
 def set_not_null_online(table: str, column: str) -> None:
-    """Make a column NOT NULL through a validated CHECK, so no long ACCESS EXCLUSIVE scan."""
-    check = f"{table}_{column}_not_null"
-    op.execute(
-        f'ALTER TABLE "{table}" ADD CONSTRAINT "{check}" CHECK ("{column}" IS NOT NULL) NOT VALID'
-    )
-    op.execute(f'ALTER TABLE "{table}" VALIDATE CONSTRAINT "{check}"')
-    op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET NOT NULL')
-    op.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{check}"')
+    """Make a column NOT NULL without a long ACCESS EXCLUSIVE scan: CHECK (col IS NOT NULL)
+    NOT VALID, VALIDATE it (writes go on), SET NOT NULL (PostgreSQL 12+ trusts the check and
+    skips the scan), drop the check; each step in its own transaction, skipped when done."""
+    check = not_null_check_name(table, column)
+    with op.get_context().autocommit_block():
+        if not _offline() and _scalar(_NOT_NULL_SQL, table=table, column=column):
+            op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(check)}")
+            return
+        validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=check, table=table)
+        if validated is None:
+            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(check)} "
+                       f"CHECK ({_quote(column)} IS NOT NULL) NOT VALID")
+        if not validated:
+            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(check)}")
+        op.execute(f"ALTER TABLE {_quote(table)} ALTER COLUMN {_quote(column)} SET NOT NULL")
+        op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(check)}")
