@@ -156,9 +156,15 @@ def sql_checksum(sql: str) -> str:
 
 
 def _without_bookkeeping(sql: str) -> str:
-    statements = [s for s in sql.split(";\n") if VERSION_TABLE not in s]
-    kept = [s for s in statements if s.strip() not in {"BEGIN", "COMMIT"}]
-    return ";\n".join(s.strip("\n") for s in kept if s.strip()).strip() + "\n"
+    """Drop alembic's version-table statements, transaction control and its comments."""
+    kept = []
+    for statement in sql.split(";\n"):
+        text = "\n".join(line for line in statement.splitlines()
+                         if not line.startswith("-- Running upgrade")).strip("\n")
+        if VERSION_TABLE in text or text.strip() in {"", "BEGIN", "COMMIT"}:
+            continue
+        kept.append(text)
+    return ";\n".join(kept) + (";\n" if kept else "")
 
 
 def current_revision(conn) -> str | None:

@@ -13,7 +13,9 @@ def render_terminal(report: Report, out) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, soft_wrap=True, highlight=False, emoji=False)
+    is_terminal = hasattr(out, "isatty") and out.isatty()
+    console = Console(file=out, soft_wrap=True, highlight=False, emoji=False,
+                      width=None if is_terminal else 160)
     console.print(f"[bold]{_escape(report.title)}[/bold]")
     for note in report.notes:
         console.print(_escape(redact(note)))

@@ -147,7 +147,7 @@ def _promoted_target(ctx: RunContext) -> Target | None:
 
 def verification_findings(ctx: RunContext, conn, applied: list | None = None) -> list[Finding]:
     """The schema equals head's, the staging checks pass, the hot queries are covered."""
-    from nivomigrate.policies import load_policy
+    from nivomigrate.promotion_policy import load_promotion_policy
     from nivomigrate.snapshot import take_snapshot
     from nivomigrate.steps.build import snapshot_at
     from nivomigrate.steps.coverage import coverage_findings
@@ -156,15 +156,13 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
     expected = snapshot_at(ctx.settings, ctx.head)
     findings = schema_findings(take_snapshot(conn), expected, ctx.environment,
                                f"the schema of revision {ctx.head}")
-    policy = load_policy(ctx.settings.policies_dir / "promotion.yaml")
-    findings += staging_check_findings(conn, ctx.target, policy.get("staging_checks") or [])
+    policy = load_promotion_policy(ctx.settings.policies_dir)
+    findings += staging_check_findings(conn, ctx.target, policy.staging_checks, ctx.settings.root)
     findings += [_in(f, ctx.environment) for f in coverage_findings(ctx.settings, conn)]
     if applied:
-        from nivomigrate.promotion_policy import load_promotion_policy
         from nivomigrate.steps.runner import footprint_findings
 
-        findings += [_in(f, ctx.environment) for f in footprint_findings(
-            applied, load_promotion_policy(ctx.settings.policies_dir))]
+        findings += [_in(f, ctx.environment) for f in footprint_findings(applied, policy)]
     return findings
 
 

@@ -25,8 +25,11 @@ def write_revision(settings: Settings, message: str) -> Path:
     """Autogenerate the next revision from the models; return the new file's path.
 
     Raises:
-        ConfigError: the message is empty, or the models already agree with head.
+        ConfigError: the message is empty, the models already agree with head, or they
+            differ only in what autogenerate cannot see (no file is written then).
     """
+    from argparse import Namespace
+
     from alembic import command
 
     from nivomigrate.steps.build import schema_at
@@ -34,16 +37,34 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     if not message.strip():
         raise ConfigError("the revision message is empty", hint='pass -m "what it does"')
-    if not model_findings(settings):
+    differences = model_findings(settings)
+    if not differences:
         raise ConfigError("the models and the revisions at head already agree",
                           hint="change the models in nivomigrate/schema/ first")
     head = migrations.head(settings.versions_dir)
     revision_id = next_revision_id(settings.versions_dir)
+    found_nothing: list[bool] = []
+
+    def skip_empty(context, revision, directives) -> None:
+        if directives[0].upgrade_ops.is_empty():
+            found_nothing.append(True)
+            directives[:] = []
+
     with schema_at(settings, head) as target:
         engine = sqlalchemy_engine(target, writes=True)
-        with engine.connect() as conn:
-            config = migrations.alembic_config(settings.versions_dir, connection=conn)
-            script = command.revision(config, message=message, autogenerate=True,
-                                      rev_id=revision_id)
-        engine.dispose()
+        try:
+            with engine.connect() as conn:
+                config = migrations.alembic_config(settings.versions_dir, connection=conn)
+                config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
+                script = command.revision(config, message=message, autogenerate=True,
+                                          rev_id=revision_id,
+                                          process_revision_directives=skip_empty)
+        finally:
+            engine.dispose()
+    if found_nothing or script is None:
+        raise ConfigError(
+            "autogenerate found no operation for what differs: "
+            + "; ".join(f.message for f in differences[:5]),
+            hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
+        )
     return Path(script.path)

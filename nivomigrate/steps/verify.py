@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
@@ -39,47 +40,47 @@ def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
     )]
 
 
-def staging_check_findings(conn: psycopg.Connection, target: Target,
-                           checks: list[dict]) -> list[Finding]:
-    """Run `staging_checks` of promotion.yaml: SQL assertions and commands."""
+def staging_check_findings(conn: psycopg.Connection, target: Target, checks,
+                           cwd: Path) -> list[Finding]:
+    """Run the `staging_checks` of promotion.yaml: SQL assertions and commands (from `cwd`)."""
     findings = []
     for check in checks:
-        if "sql" in check:
-            problem = _run_sql_check(conn, check)
-        else:
-            problem = _run_command_check(target, check)
+        problem = _run_sql_check(conn, check) if check.sql else _run_command_check(
+            target, check, cwd)
         if problem:
             findings.append(Finding(
                 check="staging-check", severity=Severity.ERROR,
-                message=f"staging check {check['name']!r} failed: {problem}",
-                location=Location(object=check["name"]), environment=target.name,
+                message=f"staging check {check.name!r} failed: {problem}",
+                location=Location(object=check.name), environment=target.name,
                 help="fix the revision or the data, then apply staging again",
             ))
     return findings
 
 
-def _run_sql_check(conn: psycopg.Connection, check: dict) -> str | None:
+def _run_sql_check(conn: psycopg.Connection, check) -> str | None:
     import psycopg
 
     try:
         with conn.transaction(force_rollback=True):
-            row = conn.execute(check["sql"]).fetchone()
+            row = conn.execute(check.sql).fetchone()
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0]
     value = row[0] if row else None
-    expected = check.get("expect", True)
+    expected = True if check.expect is None else check.expect
     if str(value).lower() != str(expected).lower():
         return f"returned {value!r}, expected {expected!r}"
     return None
 
 
-def _run_command_check(target: Target, check: dict) -> str | None:
+def _run_command_check(target: Target, check, cwd: Path) -> str | None:
     from nivomigrate.db import libpq_url, redact
 
-    env = {**os.environ, "DATABASE_URL": libpq_url(target), "NIVOMIGRATE_ENVIRONMENT": target.name}
+    url = libpq_url(target)
+    env = {**os.environ, "DATABASE_URL": url, "STAGING_POSTGRES_URL_NON_POOLING": url,
+           "NIVOMIGRATE_ENVIRONMENT": target.name}
     try:
-        result = subprocess.run(check["command"], shell=True, env=env, capture_output=True,
-                                text=True, timeout=check.get("timeout_s", _COMMAND_TIMEOUT_S))
+        result = subprocess.run(check.command, shell=True, env=env, capture_output=True,
+                                text=True, timeout=_COMMAND_TIMEOUT_S, cwd=cwd)
     except subprocess.TimeoutExpired:
         return "timed out"
     if result.returncode != 0:

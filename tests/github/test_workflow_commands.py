@@ -1,0 +1,405 @@
+"""The workflows' commands: each `run:` is an install or one nivomigrate command, and they work.
+
+The second half plays the workflows as a GitHub runner would, against local databases: the
+merge gate (its fork path, which builds staging and prod from the base branch and so runs every
+command), then, for a change the gate lets through, the promotion after the merge. Steps are
+taken from the YAML in order; `uses:` steps are played by the test (checkout = the trees it
+writes, setup-python and the install = this virtualenv, upload-artifact = the file must exist).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+GATE = REPO / ".github" / "workflows" / "schema-gate.yml"
+PROMOTE = REPO / ".github" / "workflows" / "promote.yml"
+ACTION = REPO / ".github" / "actions" / "nivomigrate" / "action.yml"
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
+URL_VARIABLES = ("STAGING_POSTGRES_URL_NON_POOLING", "PROD_POSTGRES_URL_NON_POOLING",
+                 "NIVOMIGRATE_SHADOW_URL")
+CANARY_PASSWORD = "nivo%@/:canary"  # tests/conftest.py: must never be printed
+_OPERATORS = {";", "&&", "||", "|", "&", "<", ">", ">>", "(", ")", "|&", ";;"}
+
+GOOD_REVISION = '''"""Touch no schema: a data-only revision the merge gate lets through.
+
+Revision ID: {revision}
+Revises: {down_revision}
+Create Date: 2026-11-25
+"""
+
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down_revision}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute('UPDATE "Plan" SET "description" = "description" WHERE false')
+
+
+def downgrade() -> None:
+    pass
+'''
+
+# A plain CREATE INDEX locks "Log" against writes while it builds: squawk's
+# require-concurrent-index-creation, which policies/promotion.yaml sets to block.
+BLOCKED_REVISION = '''"""Index Log by tag, without CONCURRENTLY: the merge gate must block it.
+
+Revision ID: {revision}
+Revises: {down_revision}
+Create Date: 2026-11-25
+"""
+
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down_revision}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute('CREATE INDEX "Log_ci_case_idx" ON "Log" ("tag")')
+
+
+def downgrade() -> None:
+    op.execute('DROP INDEX "Log_ci_case_idx"')
+'''
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a job, as the YAML says it."""
+
+    source: str
+    job: str
+    name: str
+    run: str | None
+    uses: str | None
+    condition: str | None
+    working_directory: str | None
+    env: dict = field(default_factory=dict)
+    with_: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: Step
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def _steps(path: Path, job: str | None = None) -> list[Step]:
+    document = _load(path)
+    if "runs" in document:  # a composite action
+        jobs = {"action": {"steps": document["runs"]["steps"]}}
+    else:
+        jobs = document["jobs"]
+    steps = []
+    for job_id, body in jobs.items():
+        if job is not None and job_id != job:
+            continue
+        default_wd = body.get("defaults", {}).get("run", {}).get("working-directory")
+        for raw in body.get("steps", []):
+            steps.append(Step(
+                source=path.name, job=job_id, name=raw.get("name", raw.get("run") or raw["uses"]),
+                run=raw.get("run"), uses=raw.get("uses"), condition=raw.get("if"),
+                working_directory=raw.get("working-directory", default_wd),
+                env=raw.get("env", {}), with_=raw.get("with", {}),
+            ))
+    return steps
+
+
+def _tokens(command: str) -> list[str]:
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    return list(lexer)
+
+
+def _parse(command: str) -> tuple[str, list[str], tuple[str, str] | None]:
+    """Return ("install" | "nivomigrate", argv, (redirect operator, target) or None).
+
+    Raises:
+        AssertionError: anything else (several commands, a pipe, a substitution, a script).
+    """
+    text = command.strip()
+    assert "\n" not in text, f"more than one line: {command!r}"
+    assert "$(" not in text and "`" not in text, f"command substitution: {command!r}"
+    tokens = _tokens(text)
+    redirect = None
+    if len(tokens) >= 2 and tokens[-2] in (">", ">>"):
+        redirect = (tokens[-2], tokens[-1])
+        tokens = tokens[:-2]
+    assert not _OPERATORS & set(tokens), f"not one command: {command!r}"
+    if tokens[:4] == ["python", "-m", "pip", "install"] or tokens[:2] == ["pip", "install"]:
+        assert redirect is None, f"an install step redirects its output: {command!r}"
+        return "install", tokens, None
+    assert tokens and tokens[0] == "nivomigrate", f"neither an install nor nivomigrate: {command!r}"
+    return "nivomigrate", tokens, redirect
+
+
+# -- the shape of the workflows -------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_every_run_step_is_an_install_or_one_nivomigrate_command(path: Path) -> None:
+    runs = [step.run for step in _steps(path) if step.run is not None]
+    assert runs, f"{path.name} has no run step"
+    kinds = [_parse(run)[0] for run in runs]
+    assert "nivomigrate" in kinds
+
+
+def test_workflows_install_with_pip_install_dot() -> None:
+    for path in WORKFLOWS:
+        installs = [_parse(s.run)[1] for s in _steps(path) if s.run and _parse(s.run)[0] == "install"]
+        assert installs == [["python", "-m", "pip", "install", "."]] * len(_load(path)["jobs"])
+
+
+def test_fallback_steps_write_only_to_service_containers() -> None:
+    """The fork path's apply and promote name localhost URLs themselves, never the job's."""
+    fallback = [s for s in _steps(GATE) if s.run and "READONLY_SECRETS" in (s.condition or "")]
+    assert [_parse(s.run)[1][:2] for s in fallback] == [["nivomigrate", "apply"],
+                                                        ["nivomigrate", "promote"]]
+    for step in fallback:
+        urls = {k: v for k, v in step.env.items() if k in URL_VARIABLES}
+        assert urls and all(v.startswith("postgresql://postgres:postgres@localhost:")
+                            for v in urls.values()), step.name
+
+
+def test_gate_plans_for_the_merge_gate_with_markdown_summary_and_annotations() -> None:
+    commands = [_parse(s.run) for s in _steps(GATE) if s.run]
+    plans = [(argv, redirect) for kind, argv, redirect in commands if argv[:2] == ["nivomigrate",
+                                                                                  "plan"]]
+    assert (["nivomigrate", "plan", "all", "--gate", "merge", "--format", "markdown"],
+            (">>", "$GITHUB_STEP_SUMMARY")) in plans
+    assert (["nivomigrate", "plan", "all", "--gate", "merge", "--format", "github"], None) in plans
+    for argv, redirect in [(a, r) for _, a, r in commands if a[1] in ("check", "lint")]:
+        assert redirect == (">>", "$GITHUB_STEP_SUMMARY"), argv
+
+
+def test_promotions_never_overlap_and_keep_their_json_reports() -> None:
+    workflow = _load(PROMOTE)
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    jobs = workflow["jobs"]
+    assert jobs["staging"]["environment"] == "staging"
+    assert jobs["production"]["environment"] == "production"
+    assert jobs["production"]["needs"] == "staging"
+    assert set(jobs["production"]["env"]) >= {"STAGING_POSTGRES_URL_NON_POOLING",
+                                              "PROD_POSTGRES_URL_NON_POOLING"}
+    for job in ("staging", "production"):
+        steps = _steps(PROMOTE, job)
+        (kind, argv, redirect), = [_parse(s.run) for s in steps if s.run and "nivomigrate" in s.run]
+        assert argv[-2:] == ["--format", "json"] and redirect[0] == ">"
+        upload, = [s for s in steps if s.uses and s.uses.startswith("actions/upload-artifact@")]
+        assert re.fullmatch(r"actions/upload-artifact@[0-9a-f]{40}", upload.uses)
+        assert upload.with_["path"] == redirect[1]
+
+
+# -- playing the workflows against local databases ------------------------------------------
+
+def _nivomigrate() -> str:
+    found = shutil.which("nivomigrate", path=str(Path(sys.executable).parent)) \
+        or shutil.which("nivomigrate")
+    if found is None:
+        pytest.fail("the nivomigrate script is not installed (pip install -e .)")
+    return found
+
+
+def _head(versions: Path) -> str:
+    """Return the head revision id of the repository's versions/ (the one nothing revises)."""
+    ids, parents = set(), set()
+    for path in versions.glob("*.py"):
+        text = path.read_text()
+        ids |= set(re.findall(r'^revision(?:: str)? = "([^"]+)"', text, re.M))
+        parents |= set(re.findall(r'^down_revision(?:: [^=]+)? = "([^"]+)"', text, re.M))
+    heads = sorted(ids - parents)
+    assert len(heads) == 1, f"versions/ has heads {heads}"
+    return heads[0]
+
+
+def _tree(folder: Path, revision: str | None) -> Path:
+    """Write a project checkout: the repository's configuration, revisions and policies.
+
+    With `revision`, the next revision after the repository's head is added (a pull request).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("nivomigrate.toml", ".gitignore"):
+        shutil.copy(REPO / name, folder / name)
+    shutil.copytree(REPO / "versions", folder / "versions",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "policies", folder / "policies")
+    if revision is not None:
+        head = _head(folder / "versions")
+        new = f"{int(head) + 1:04d}" if head.isdigit() else "ci_case"
+        (folder / "versions" / f"{new}_ci_case.py").write_text(
+            revision.replace("{revision}", new).replace("{down_revision}", head))
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.invalid",
+           "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
+        subprocess.run([*git, *args], cwd=folder, check=True, capture_output=True)
+    return folder
+
+
+def _checkout(step: Step, workspace: Path, revision: str | None) -> None:
+    is_base = "base" in str(step.with_.get("ref", ""))
+    _tree(workspace / step.with_.get("path", "."), None if is_base else revision)
+
+
+def _resolve(name: str, value, urls: dict[str, str], secrets_present: bool) -> str:
+    """Give a variable the value a runner would, with local databases for every URL."""
+    if name in urls:
+        return urls[name]
+    if name == "NIVOMIGRATE_READONLY_SECRETS":
+        return "true" if secrets_present else "false"
+    text = str(value)
+    assert "${{" not in text, f"the test does not know how to evaluate {name}: {text}"
+    return text
+
+
+def _runs(step: Step, env: dict[str, str], failed: bool) -> bool:
+    """Evaluate `if:` the way GitHub does for the forms the workflows use."""
+    condition = (step.condition or "").strip()
+    condition = re.sub(r"^\$\{\{\s*(.*?)\s*\}\}$", r"\1", condition)
+    if condition in ("!cancelled()", "always()"):
+        return True
+    if failed:
+        return False
+    if not condition:
+        return True
+    match = re.fullmatch(r"env\.(\w+)\s*(==|!=)\s*'([^']*)'", condition)
+    assert match, f"the test does not know how to evaluate if: {condition}"
+    equal = env.get(match[1], "") == match[3]
+    return equal if match[2] == "==" else not equal
+
+
+def _play(path: Path, job: str, workspace: Path, revision: str | None, urls: dict[str, str],
+          summary: Path, secrets_present: bool = False) -> list[Outcome]:
+    """Run one job's steps in order, as a runner would; return what each command did."""
+    executable = _nivomigrate()
+    runner_env = {
+        "PATH": f"{Path(executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": os.environ.get("HOME", str(workspace)),
+        "LANG": "C.UTF-8",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_ACTOR": "ci-test",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    job_body = _load(path)["jobs"][job]
+    job_env = {k: _resolve(k, v, urls, secrets_present) for k, v in job_body.get("env", {}).items()}
+    outcomes: list[Outcome] = []
+    failed = False
+    for step in _steps(path, job):
+        env = {**runner_env, **job_env,
+               **{k: _resolve(k, v, urls, secrets_present) for k, v in step.env.items()}}
+        if not _runs(step, env, failed):
+            continue
+        if step.uses:
+            if step.uses.startswith("actions/checkout@"):
+                _checkout(step, workspace, revision)
+            elif step.uses.startswith("actions/upload-artifact@"):
+                assert (workspace / step.with_["path"]).is_file(), f"no {step.with_['path']}"
+            continue
+        kind, argv, redirect = _parse(step.run)
+        if kind == "install":
+            continue  # this virtualenv already has nivomigrate
+        cwd = workspace / (step.working_directory or ".")
+        argv = [executable, *(os.path.expandvars(a) for a in argv[1:])]
+        completed = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                                   timeout=600)
+        if redirect is not None:
+            target = Path(cwd, os.path.expandvars(redirect[1].replace("$GITHUB_STEP_SUMMARY",
+                                                                      str(summary))))
+            with target.open("a" if redirect[0] == ">>" else "w") as out:
+                out.write(completed.stdout)
+        outcomes.append(Outcome(step, tuple(argv[1:]), completed.returncode, completed.stdout,
+                                completed.stderr))
+        failed = failed or completed.returncode != 0
+    return outcomes
+
+
+def _describe(outcomes: list[Outcome]) -> str:
+    return "\n".join(
+        f"[{o.returncode}] {o.step.job}: nivomigrate {' '.join(o.argv)}\n"
+        + "".join(f"      {line}\n" for line in o.stdout.strip().splitlines()[-8:])
+        + "".join(f"      {line}\n" for line in o.stderr.strip().splitlines()[-6:])
+        for o in outcomes
+    )
+
+
+def _no_secret_leaked(outcomes: list[Outcome], *texts: str) -> None:
+    for text in [*texts, *(o.stdout + o.stderr for o in outcomes)]:
+        assert CANARY_PASSWORD not in text
+
+
+@pytest.fixture
+def local_urls(make_database, canary_admin_url) -> dict[str, str]:
+    """Empty staging and prod (the fork path builds them) and the shadow server."""
+    return {
+        "STAGING_POSTGRES_URL_NON_POOLING": make_database("nivo_ci_staging"),
+        "PROD_POSTGRES_URL_NON_POOLING": make_database("nivo_ci_prod"),
+        "NIVOMIGRATE_SHADOW_URL": canary_admin_url,
+    }
+
+
+def test_gate_passes_a_good_change_and_promote_deploys_it(tmp_path, local_urls) -> None:
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    gate = _play(GATE, "gate", tmp_path / "gate", GOOD_REVISION, local_urls, summary)
+    ran = [o.argv[0] for o in gate]
+    assert ran == ["apply", "promote", "doctor", "check", "lint", "plan", "plan"], _describe(gate)
+    assert all(o.returncode == 0 for o in gate), "gate failed:\n" + _describe(gate)
+    assert summary.read_text().strip()
+    assert not any(line.startswith("::error") for line in gate[-1].stdout.splitlines())
+
+    # After the merge: main is the pull request's tree; staging and prod are where the gate's
+    # fallback left them (at the base branch), so 0002 is pending on both.
+    # Each job has its own runner, so its own workspace.
+    staging = _play(PROMOTE, "staging", tmp_path / "staging", GOOD_REVISION, local_urls, summary)
+    assert [o.returncode for o in staging] == [0], _describe(staging)
+    production = _play(PROMOTE, "production", tmp_path / "production", GOOD_REVISION,
+                       local_urls, summary)
+    assert [o.returncode for o in production] == [0], _describe(production)
+    for report_path in (tmp_path / "staging" / "nivomigrate-apply-staging.json",
+                        tmp_path / "production" / "nivomigrate-promote-prod.json"):
+        assert json.loads(report_path.read_text())["schema_version"] == 1
+    _no_secret_leaked(gate + staging + production, summary.read_text())
+
+
+def test_gate_blocks_a_plain_create_index(tmp_path, local_urls) -> None:
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    gate = _play(GATE, "gate", tmp_path / "gate", BLOCKED_REVISION, local_urls, summary)
+    by_command = {(o.argv[0], o.argv[-1]): o for o in gate}
+    fallback = [o for o in gate if o.argv[0] in ("apply", "promote")]
+    assert [o.returncode for o in fallback] == [0, 0], _describe(gate)
+    markdown_plan = by_command.get(("plan", "markdown"))
+    github_plan = by_command.get(("plan", "github"))
+    assert markdown_plan and github_plan, "the plan steps did not run:\n" + _describe(gate)
+    assert markdown_plan.returncode == 1, _describe(gate)
+    assert github_plan.returncode == 1, _describe(gate)
+    annotations = [line for line in github_plan.stdout.splitlines() if line.startswith("::error")]
+    assert any(re.match(r"::error file=[^,]*versions/\w+_ci_case\.py,line=\d+", line)
+               for line in annotations), github_plan.stdout
+    assert "blocked" in summary.read_text()
+    _no_secret_leaked(gate, summary.read_text())
