@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate import migrations
-from nivomigrate.db import check_url, connect, is_read_only, target_for
-from nivomigrate.errors import NivoError, first_exit_code
+from nivomigrate.db import check_url, connect, target_for
+from nivomigrate.errors import NivoError, RefusedConnectionError, first_exit_code
 from nivomigrate.findings import Finding, Location, Report, Section, Severity
 
 if TYPE_CHECKING:
@@ -49,13 +49,13 @@ def _examine(environment):
         return ((environment.name, environment.source, "refused", "-", "-", "-", "-"),
                 _finding(environment.name, exc), exc.exit_code, None)
     try:
-        conn = connect(target, writes=False)
+        conn, read_only = _connect(target)
     except NivoError as exc:
-        return ((environment.name, environment.source, "direct", "no", "-", "-", "-"),
+        answers = "refused" if isinstance(exc, RefusedConnectionError) else "no"
+        return ((environment.name, environment.source, "direct", answers, "-", "-", "-"),
                 _finding(environment.name, exc), exc.exit_code, None)
     with conn:
         user, can_create, tables, owned, major = conn.execute(_ROLE_SQL).fetchone()
-        read_only = is_read_only(conn)
         revision = migrations.current_revision(conn)
         version = conn.execute("show server_version").fetchone()[0]
     may = (f"{user}: {'create in public' if can_create else 'no CREATE in public'}, "
@@ -63,6 +63,16 @@ def _examine(environment):
     kind = "direct, read-only (plan/diff/coverage only)" if read_only else "direct"
     return ((environment.name, environment.source, kind, "yes", version, revision or "none", may),
             None, 0, major)
+
+
+def _connect(target):
+    """Connect as a writing command would; a read-only session is retried as a reading one."""
+    try:
+        return connect(target, writes=True), False
+    except RefusedConnectionError as exc:
+        if "read-only" not in exc.message:
+            raise
+        return connect(target, writes=False), True
 
 
 def _finding(name: str, exc: NivoError) -> Finding:

@@ -81,9 +81,12 @@ def _plan_environment(settings, name, targets, chain, head, gate):
         findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
         findings += gates.drift_findings(settings, conn, current, name)
         promoted_from = settings.environment(name).promoted_from
-        if gate == "promote" and promoted_from and pending:
+        staging_run = None
+        if promoted_from and pending:
             with connection(targets[promoted_from], writes=False) as source_conn:
-                findings += gates.staging_run_findings(source_conn, head, pending)
+                if gate == "promote":
+                    findings += gates.staging_run_findings(source_conn, head, pending)
+                staging_run = ledger.last_passed_run(source_conn, head)
     findings += lint_findings(settings, pending, {name: target})
     findings = [replace(f, environment=f.environment or name) for f in findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
@@ -94,11 +97,39 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
+    if staging_run is not None:
+        sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
     data = {"current_revision": current, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
     return findings, sections, data
+
+
+def _footprint_section(name: str, run: ledger.Run, pending_ids: set[str]) -> Section:
+    """The locks each pending statement held on staging, and the tables' sizes in `name`."""
+    rows = []
+    for entry in run.checks:
+        footprint = entry.get("footprint")
+        if not footprint or footprint["revision"] not in pending_ids:
+            continue
+        for statement in footprint["statements"]:
+            locks = ", ".join(sorted({f"{lock['mode']} {lock['relation']}"
+                                      for lock in statement["locks"]}))
+            tables = ", ".join(_table_text(table) for table in statement["tables"])
+            rows.append((footprint["revision"], " ".join(statement["sql"].split())[:70],
+                         f"{statement['duration_s'] * 1000:.0f} ms", locks or "-", tables or "-"))
+    return Section(f"{name}: lock footprint measured on staging (run #{run.id})",
+                   ("revision", "statement", "held", "locks", f"tables (staging → {name})"),
+                   tuple(rows))
+
+
+def _table_text(table: dict) -> str:
+    change = " rewritten" if table.get("rewritten") else (" scanned" if table.get("scanned")
+                                                         else "")
+    production = table.get("production_rows")
+    return (f"{table['table']}{change}: {table.get('rows')} → "
+            f"{production if production is not None else '?'} rows")
 
 
 def _head_findings(settings: Settings, head: str | None, gate: str,

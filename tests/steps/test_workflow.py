@@ -148,3 +148,12 @@ def test_dry_run_changes_nothing(project):
     report = _promote(project, dry_run=True)
     assert report.data["exit_code"] == 0 and report.data["pending"]
     assert _fingerprint(project.urls["prod"]) == before
+
+
+def test_plan_reports_the_footprint_measured_on_staging(project):
+    project.add_revision()
+    assert _apply(project).data["exit_code"] == 0
+    plan = make_plan(project.settings(), "prod", gate="promote", progress=QUIET)
+    section = next(s for s in plan.sections if "lock footprint" in s.title)
+    statement = next(row for row in section.rows if "nickname" in row[1])
+    assert "AccessExclusiveLock" in statement[3] and "Device" in statement[3]

@@ -1,0 +1,75 @@
+"""Settings come from nivomigrate.toml (or pyproject.toml), dotenv files and the environment."""
+
+import pytest
+
+from nivomigrate.config import load_settings
+from nivomigrate.errors import ConfigError
+
+
+def test_defaults_name_the_direct_url_variables(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    settings = load_settings(cwd=tmp_path, environ={"STAGING_POSTGRES_URL_NON_POOLING": "x://a"})
+    assert settings.environment("staging").url == "x://a"
+    assert settings.environment("production").name == "prod"
+    assert settings.environment("prod").promoted_from == "staging"
+    assert settings.versions_dir == tmp_path / "versions"
+
+
+def test_config_is_found_upwards_and_in_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.nivomigrate]\nversions = "migrations"\n')
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert load_settings(cwd=nested, environ={}).versions_dir == tmp_path / "migrations"
+
+
+def test_each_environment_reads_its_own_dotenv_file(tmp_path):
+    (tmp_path / "staging.env").write_text("POSTGRES_URL_NON_POOLING=postgresql://s@h/db\n")
+    (tmp_path / "prod.env").write_text("POSTGRES_URL_NON_POOLING=postgresql://p@h/db\n"
+                                       "POSTGRES_PRISMA_URL=postgresql://p@h:6543/db\n")
+    (tmp_path / "nivomigrate.toml").write_text(
+        '[environments.staging]\nenv_file = "staging.env"\nurl_env = "POSTGRES_URL_NON_POOLING"\n'
+        '[environments.prod]\nenv_file = "prod.env"\nurl_env = "POSTGRES_URL_NON_POOLING"\n'
+        'promoted_from = "staging"\n')
+    settings = load_settings(cwd=tmp_path, environ={})
+    assert settings.environment("staging").url == "postgresql://s@h/db"
+    assert settings.environment("prod").url == "postgresql://p@h/db"
+    assert settings.environment("prod").pooled_urls == (
+        ("POSTGRES_PRISMA_URL", "postgresql://p@h:6543/db"),)
+    assert "prod.env" in settings.environment("prod").source
+
+
+def test_env_file_option_loads_variables_already_set_win(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    extra = tmp_path / "extra.env"
+    extra.write_text("STAGING_POSTGRES_URL_NON_POOLING=postgresql://file@h/db\n"
+                     "PROD_POSTGRES_URL_NON_POOLING=postgresql://file@h/prod\n")
+    settings = load_settings(cwd=tmp_path, env_file=extra,
+                             environ={"STAGING_POSTGRES_URL_NON_POOLING": "postgresql://set@h/db"})
+    assert settings.environment("staging").url == "postgresql://set@h/db"
+    assert settings.environment("prod").url == "postgresql://file@h/prod"
+
+
+@pytest.mark.parametrize("text, key", [
+    ("colour = 1\n", "colour"),
+    ("[environments.staging]\nurl = 'x'\n", "url"),
+    ("[timeouts]\nlock_timeout = 3\n", "lock_timeout"),
+])
+def test_unknown_keys_are_errors(tmp_path, text, key):
+    (tmp_path / "nivomigrate.toml").write_text(text)
+    with pytest.raises(ConfigError, match=f"unknown key '{key}'"):
+        load_settings(cwd=tmp_path, environ={})
+
+
+def test_missing_config_and_missing_env_file_are_errors(tmp_path):
+    with pytest.raises(ConfigError, match="no nivomigrate.toml"):
+        load_settings(cwd=tmp_path, environ={})
+    (tmp_path / "nivomigrate.toml").write_text('[environments.staging]\nenv_file = "nope.env"\n')
+    with pytest.raises(ConfigError, match="nope.env does not exist"):
+        load_settings(cwd=tmp_path, environ={})
+
+
+def test_unknown_environment_names_the_known_ones(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    with pytest.raises(ConfigError) as error:
+        load_settings(cwd=tmp_path, environ={}).environment("qa")
+    assert error.value.exit_code == 2 and "prod, staging" in error.value.hint
