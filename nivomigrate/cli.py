@@ -287,7 +287,7 @@ def coverage(
 
 @app.command()
 def lint(
-    env: Annotated[str, typer.Argument(help="Lint what is pending for: staging, prod, all.")] = "all",
+    env: Annotated[str, typer.Argument(help="Lint what is pending: staging, prod, all.")] = "all",
     fmt: Format = "terminal",
 ) -> None:
     """Lint pending revisions with squawk and the databases' context."""

@@ -100,7 +100,9 @@ def revisions(versions_dir: Path) -> list[Revision]:
     return [_revision(script_revision) for script_revision in ordered]
 
 
-def revisions_between(versions_dir: Path, current: str | None, target: str | None) -> list[Revision]:
+def revisions_between(
+    versions_dir: Path, current: str | None, target: str | None
+) -> list[Revision]:
     """Return the revisions after `current` up to and including `target`, in order."""
     ordered = revisions(versions_dir)
     ids = [revision.id for revision in ordered]

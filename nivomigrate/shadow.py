@@ -178,7 +178,8 @@ def drop_database(admin_url: str, name: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        statement = sql.SQL("drop database if exists {} with (force)")
+        conn.execute(statement.format(sql.Identifier(name)))
 
 
 def database_exists(admin_url: str, name: str) -> bool:

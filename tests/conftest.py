@@ -54,12 +54,14 @@ def canary_admin_url(pg_admin_url: str) -> str:
     import psycopg
 
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", (CANARY_ROLE,)).fetchone()
+        exists = conn.execute("select 1 from pg_roles where rolname = %s",
+                              (CANARY_ROLE,)).fetchone()
         verb = "alter" if exists else "create"
         conn.execute(f"{verb} role {CANARY_ROLE} login superuser password "
                      f"'{CANARY_PASSWORD.replace(chr(39), chr(39) * 2)}'")
     parts = urlsplit(pg_admin_url)
-    netloc = f"{CANARY_ROLE}:{quote(CANARY_PASSWORD, safe='')}@{parts.hostname}:{parts.port or 5432}"
+    password = quote(CANARY_PASSWORD, safe="")
+    netloc = f"{CANARY_ROLE}:{password}@{parts.hostname}:{parts.port or 5432}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 

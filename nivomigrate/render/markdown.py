@@ -18,7 +18,8 @@ def render_markdown(report: Report) -> str:
     for section in report.sections:
         lines += _section(section)
     if report.findings:
-        lines += ["### Findings", "", "| | check | where | finding | fix |", "|---|---|---|---|---|"]
+        lines += ["### Findings", "", "| | check | where | finding | fix |",
+                  "|---|---|---|---|---|"]
         for f in report.findings:
             where = f.where
             lines.append(f"| {_ICONS[f.severity]} | `{f.check}` | {_cell(where)} | "

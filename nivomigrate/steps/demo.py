@@ -13,7 +13,8 @@ from nivomigrate.progress import Progress
 from nivomigrate.render import render
 
 _SEED_SQL = """
-insert into "User" (id, email, password, "updatedAt") values ('demo-user', 'demo@nivostack.dev', 'x', now());
+insert into "User" (id, email, password, "updatedAt")
+    values ('demo-user', 'demo@nivostack.dev', 'x', now());
 insert into "Project" (id, name, "apiKey", "userId", "updatedAt")
     values ('demo-project', 'Demo app', 'demo-key', 'demo-user', now());
 insert into "Device" (id, "projectId", "deviceId", platform, "updatedAt")
