@@ -49,8 +49,9 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     sections += _environment_diff(settings, targets, progress)
     findings = _deduplicated(findings)
     data["exit_code"] = gates.exit_code(findings)
+    notes = ("read-only: every session was opened read-only, so a read-only role works too",)
     return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
-                  findings=tuple(findings), sections=tuple(sections), data=data)
+                  findings=tuple(findings), sections=tuple(sections), data=data, notes=notes)
 
 
 def _selected(settings: Settings, selection: str) -> list[str]:
