@@ -242,4 +242,5 @@ def git_state(root, versions_dir) -> GitState:
         dirty += [item.a_path for item in repo.index.diff("HEAD")
                   if item.a_path.startswith(relative)]
     dirty += [path for path in repo.untracked_files if path.startswith(relative)]
+    dirty = [path for path in dirty if path.endswith(".py")]  # revisions, not caches
     return GitState(commit, branch, bool(dirty), tuple(sorted(set(dirty))))

