@@ -28,20 +28,9 @@ LOGS = HotQuery("logs_list", "studio", "Log", equality=("projectId",),
 
 
 @pytest.fixture
-def database(make_database):
-    """Return a function: run setup SQL in a fresh database, then open a read-only session."""
-    opened = []
-
-    def make(setup: str) -> psycopg.Connection:
-        url = make_database("nivo_cov")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(TABLE + setup)
-        opened.append(connect(Target("test", url), writes=False))
-        return opened[-1]
-
-    yield make
-    for conn in opened:
-        conn.close()
+def database(read_only_database):
+    """Return a function: a fresh read-only database with TABLE and `setup`."""
+    return lambda setup: read_only_database(TABLE + setup, "nivo_cov")
 
 
 def _coverage(conn, query: HotQuery = LOGS):

@@ -7,7 +7,6 @@ import pytest
 
 from nivomigrate.checks import hot_query_index, hot_query_plan
 from nivomigrate.checks.hot_query_index import HotQuery, OrderKey
-from nivomigrate.db import Target, connect
 from nivomigrate.findings import Severity
 
 TABLE = """
@@ -21,19 +20,9 @@ LIST = HotQuery("logs_list", "studio", "Log", equality=("projectId",),
 
 
 @pytest.fixture
-def database(make_database):
-    opened = []
-
-    def make(setup: str) -> psycopg.Connection:
-        url = make_database("nivo_plan")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(TABLE + setup)
-        opened.append(connect(Target("test", url), writes=False))
-        return opened[-1]
-
-    yield make
-    for conn in opened:
-        conn.close()
+def database(read_only_database):
+    """Return a function: a fresh read-only database with TABLE and `setup`."""
+    return lambda setup: read_only_database(TABLE + setup, "nivo_plan")
 
 
 def _verdict(conn, query: HotQuery = LIST):

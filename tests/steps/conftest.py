@@ -61,14 +61,19 @@ def head_template(canary_admin_url: str) -> str:
     return ensure_template(canary_admin_url, versions, migrations.head(versions))
 
 
-@pytest.fixture
-def project(tmp_path, make_database, head_template, canary_admin_url) -> Project:
+def copy_project(tmp_path: Path) -> Path:
+    """Copy the project's configuration, revisions and policies into a fresh folder."""
     root = tmp_path / "project"
     root.mkdir()
     shutil.copytree(REPO / "versions", root / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", root / "policies")
     shutil.copy(REPO / "nivomigrate.toml", root / "nivomigrate.toml")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path, make_database, head_template, canary_admin_url) -> Project:
     urls = {env: make_database(f"nivo_{env}", template=head_template)
             for env in ("staging", "prod")}
-    return Project(root, urls, canary_admin_url)
+    return Project(copy_project(tmp_path), urls, canary_admin_url)

@@ -5,7 +5,6 @@ database then upgrades to head like one built from the revisions."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ import psycopg
 import pytest
 
 from nivomigrate import ledger, migrations, shadow
-from nivomigrate.config import load_settings
 from nivomigrate.db import connection
 from nivomigrate.errors import ConfigError
 from nivomigrate.progress import Progress
@@ -23,6 +21,8 @@ from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.baseline import adopt, idempotent, split_statements
 from nivomigrate.steps.build import schema_at
 from tests.conftest import CANARY_PASSWORD
+from tests.steps.conftest import Project as BaseProject
+from tests.steps.conftest import copy_project
 
 REPO = Path(__file__).resolve().parents[2]
 PRISMA_SQL = REPO / "tests" / "fixtures" / "prisma" / "nivostack_prisma.sql"
@@ -67,21 +67,12 @@ def prisma_template(canary_admin_url):
     shadow.drop_database(canary_admin_url, name)
 
 
-class Project:
+class Project(BaseProject):
     """A temporary copy of the project with staging and prod made by Prisma."""
 
-    def __init__(self, root: Path, urls: dict[str, str], shadow_url: str):
-        self.root, self.urls, self.shadow_url = root, urls, shadow_url
-        self.versions = root / "versions"
-
     @property
-    def environ(self) -> dict[str, str]:
-        return {"STAGING_POSTGRES_URL_NON_POOLING": self.urls["staging"],
-                "PROD_POSTGRES_URL_NON_POOLING": self.urls["prod"],
-                "NIVOMIGRATE_SHADOW_URL": self.shadow_url, "USER": "tester"}
-
-    def settings(self):
-        return load_settings(project_root=self.root, environ=self.environ)
+    def versions(self) -> Path:
+        return self.root / "versions"
 
     def add_index_revision(self) -> str:
         head = migrations.head(self.versions)
@@ -109,15 +100,9 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path, make_database, prisma_template, canary_admin_url) -> Project:
-    root = tmp_path / "project"
-    root.mkdir()
-    shutil.copytree(REPO / "versions", root / "versions",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "policies", root / "policies")
-    shutil.copy(REPO / "nivomigrate.toml", root / "nivomigrate.toml")
     urls = {env: make_database(f"nivo_{env}", template=prisma_template)
             for env in ("staging", "prod")}
-    return Project(root, urls, canary_admin_url)
+    return Project(copy_project(tmp_path), urls, canary_admin_url)
 
 
 def _messages(report) -> list[str]:
