@@ -114,11 +114,15 @@ _HOLDER_SQL = """
 select a.pid, a.application_name, a.backend_start, a.state, a.client_addr::text
 from pg_locks l join pg_stat_activity a on a.pid = l.pid
 where l.locktype = 'advisory' and l.objid = %s and l.granted
+  and l.database = (select oid from pg_database where datname = current_database())
 limit 1
 """
 
 
 def release_lock(conn: psycopg.Connection) -> None:
+    """Release the run lock; nothing to do when the session is gone (its lock went with it)."""
+    if conn.broken or conn.closed:
+        return
     conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 

@@ -62,8 +62,12 @@ def alembic_config(versions_dir: Path, **attributes: object) -> Config:
     return config
 
 
+_scripts: dict[tuple, ScriptDirectory] = {}
+_rendered: dict[tuple, RenderedRevision] = {}
+
+
 def script_directory(versions_dir: Path) -> ScriptDirectory:
-    """Return the alembic ScriptDirectory of the project's revisions.
+    """Return the alembic ScriptDirectory of the project's revisions, read once per state.
 
     Raises:
         ConfigError: the folder does not exist.
@@ -73,7 +77,12 @@ def script_directory(versions_dir: Path) -> ScriptDirectory:
     if not versions_dir.is_dir():
         raise ConfigError(f"revision folder {versions_dir} does not exist",
                           hint="set `versions` in nivomigrate.toml")
-    return ScriptDirectory.from_config(alembic_config(versions_dir))
+    key = (str(versions_dir.resolve()), *sorted(
+        (path.name, path.stat().st_mtime_ns, path.stat().st_size)
+        for path in versions_dir.glob("*.py")))
+    if key not in _scripts:
+        _scripts[key] = ScriptDirectory.from_config(alembic_config(versions_dir))
+    return _scripts[key]
 
 
 def head(versions_dir: Path) -> str | None:
@@ -132,12 +141,15 @@ def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
     """Render one revision's upgrade SQL with alembic's offline mode (no database)."""
     from alembic import command
 
-    buffer = io.StringIO()
-    config = alembic_config(versions_dir, output_buffer=buffer)
-    start = revision.down_revision
-    spec = f"{start}:{revision.id}" if start else revision.id
-    command.upgrade(config, spec, sql=True)
-    return RenderedRevision(revision, _without_bookkeeping(buffer.getvalue()))
+    key = (str(revision.path), revision.file_checksum, revision.down_revision)
+    if key not in _rendered:
+        buffer = io.StringIO()
+        config = alembic_config(versions_dir, output_buffer=buffer)
+        start = revision.down_revision
+        spec = f"{start}:{revision.id}" if start else revision.id
+        command.upgrade(config, spec, sql=True)
+        _rendered[key] = RenderedRevision(revision, _without_bookkeeping(buffer.getvalue()))
+    return RenderedRevision(revision, _rendered[key].sql)
 
 
 def with_sql_checksums(versions_dir: Path, ordered: list[Revision]) -> list[Revision]:

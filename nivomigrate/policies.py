@@ -18,7 +18,8 @@ def load_policy(path: Path, allowed_keys: set[str] | None = None) -> dict:
     if not path.is_file():
         return {}
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+        document = yaml.load(path.read_text(), Loader=loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

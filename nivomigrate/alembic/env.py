@@ -2,9 +2,16 @@
 
 from alembic import context
 
-from nivomigrate.schema import metadata
-
 config = context.config
+
+
+def target_metadata():
+    """The models, imported only when autogenerate compares against them."""
+    if not config.attributes.get("autogenerate"):
+        return None
+    from nivomigrate.schema import metadata
+
+    return metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -17,7 +24,7 @@ if context.is_offline_mode():
     context.configure(
         dialect_name="postgresql",
         literal_binds=True,
-        target_metadata=metadata,
+        target_metadata=target_metadata(),
         transaction_per_migration=True,
         output_buffer=config.attributes.get("output_buffer"),
     )
@@ -26,7 +33,7 @@ if context.is_offline_mode():
 else:
     context.configure(
         connection=config.attributes["connection"],
-        target_metadata=metadata,
+        target_metadata=target_metadata(),
         transaction_per_migration=True,
         include_object=include_object,
         compare_server_default=True,

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Severity
-from nivomigrate.policies import load_policy
+from nivomigrate.policies import load_policy, reject_unknown_keys
 
 if TYPE_CHECKING:
     from nivomigrate.checks.revision_sql import Change, RevisionSQL
 
 NAME = "service-still-uses"
 FILE_NAME = "services.yaml"
+_SERVICE_KEYS = {"description", "routes", "handlers", "tables"}
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,17 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
     """Read `policies/services.yaml`; an absent file gives an empty map.
 
     Raises:
-        ConfigError: invalid YAML.
+        ConfigError: invalid YAML or an unknown key.
     """
-    raw = load_policy(policies_dir / FILE_NAME)
+    path = policies_dir / FILE_NAME
+    raw = load_policy(path, {"version", "source", "owners", "services"})
     uses = []
     for service, body in (raw.get("services") or {}).items():
+        reject_unknown_keys(body or {}, _SERVICE_KEYS, f"{path} services.{service}")
         for table, columns in ((body or {}).get("tables") or {}).items():
             columns = columns or {}
+            reject_unknown_keys(columns, {"reads", "writes"},
+                                f"{path} services.{service}.tables.{table}")
             uses.append(TableUse(str(service), str(table),
                                  tuple(map(str, columns.get("reads") or ())),
                                  tuple(map(str, columns.get("writes") or ()))))

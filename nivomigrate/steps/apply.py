@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.db import SessionSettings, Target, connection, target_for
-from nivomigrate.errors import ConfigError, MigrationError
+from nivomigrate.errors import ConfigError, DatabaseConnectionError, MigrationError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
 from nivomigrate.steps import gate
@@ -33,7 +33,14 @@ class RunContext:
 
 
 def locked_run(settings: Settings, name: str, body, progress: Progress | None = None) -> Report:
-    """Open the environment's connection, take its lock, and call body(context, conn)."""
+    """Open the environment's connection, take its lock, and call body(context, conn).
+
+    Raises:
+        DatabaseConnectionError: the connection was lost during the run (the server stopped,
+            or ended the session); the next run marks this one failed in the ledger.
+    """
+    import psycopg
+
     environment = settings.environment(name)
     target = target_for(environment)
     session = SessionSettings.from_timeouts(settings.timeouts)
@@ -44,8 +51,23 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             ledger.fail_abandoned_runs(conn)
             context = _context(settings, environment.name, target, conn)
             return body(context, conn, progress or Progress(quiet=False))
+        except psycopg.OperationalError as exc:
+            if not (conn.broken or conn.closed):
+                raise
+            raise _lost_connection(environment.name, exc) from exc
         finally:
             ledger.release_lock(conn)
+
+
+def _lost_connection(name: str, exc: Exception) -> DatabaseConnectionError:
+    from nivomigrate.db import redact
+
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return DatabaseConnectionError(
+        f"lost the connection to {name} during the run: {redact(reason)}",
+        hint="check that the server is up, then re-run: a revision that did not commit was "
+        "rolled back, and the next run marks this one failed in the ledger",
+    )
 
 
 def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
@@ -71,8 +93,24 @@ def apply_environment(settings: Settings, name: str, *, allow_drift: bool = Fals
     if environment.promoted_from:
         raise ConfigError(f"{environment.name} is promoted from {environment.promoted_from}",
                           hint=f"use: nivomigrate promote {environment.name}")
+    check_policies(settings)
     return locked_run(settings, name,
                       lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
+
+
+def check_policies(settings: Settings) -> None:
+    """Read every policy file, so that a broken one stops a run before it changes anything.
+
+    Raises:
+        ConfigError: invalid YAML or an unknown key in a policy file.
+    """
+    from nivomigrate.checks.hot_query_index import HOT_QUERIES_FILE, load_hot_queries
+    from nivomigrate.checks.service_still_uses import load_service_map
+    from nivomigrate.promotion_policy import load_promotion_policy
+
+    load_promotion_policy(settings.policies_dir)
+    load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)
+    load_service_map(settings.policies_dir)
 
 
 def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,

@@ -54,7 +54,8 @@ def write_revision(settings: Settings, message: str) -> Path:
         engine = sqlalchemy_engine(target, writes=True)
         try:
             with engine.connect() as conn:
-                config = migrations.alembic_config(settings.versions_dir, connection=conn)
+                config = migrations.alembic_config(settings.versions_dir, connection=conn,
+                                                autogenerate=True)
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=revision_id,

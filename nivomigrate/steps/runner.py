@@ -271,7 +271,7 @@ class _Watcher:
             return self.sampled
 
     def _loop(self) -> None:
-        interval = 0.01 if self.sample_locks else 0.05
+        interval = 0.002 if self.sample_locks else 0.05
         while not self._stop.wait(interval):
             with self._lock:
                 rows = self.monitor.execute(_BLOCKERS_SQL, (self.pid,)).fetchall()
