@@ -3,18 +3,15 @@
 Static part: every table and column the two files name is a model / scalar field of the schema
 (relation fields are skipped when the .prisma file is read). Database part: every hot query's SQL
 is PREPAREd, with parameter types inferred, on a fresh database built from the Prisma-generated
-DDL in tests/fixtures/prisma/nivostack_prisma.sql; skipped, with the reason, when that file is
-missing.
+DDL in tests/fixtures/prisma/nivostack_prisma.sql.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 import yaml
 
@@ -22,11 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 POLICIES = REPO / "policies"
 FIXTURES = REPO / "tests" / "fixtures" / "prisma"
 DDL = FIXTURES / "nivostack_prisma.sql"
-SCHEMA_CANDIDATES = [
-    FIXTURES / "nivostack_schema.prisma",
-    Path("/work/shared/reference/nivostack-schema.prisma"),
-]
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PRISMA_SCHEMA = FIXTURES / "nivostack_schema.prisma"  # a copy of the reference schema
 SERVICES = {"ingest", "control", "studio"}
 SCALAR_TYPES = {
     "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes",
@@ -34,10 +27,7 @@ SCALAR_TYPES = {
 
 
 def _schema_path() -> Path:
-    for path in SCHEMA_CANDIDATES:
-        if path.exists():
-            return path
-    pytest.skip(f"no Prisma schema found (looked at {', '.join(map(str, SCHEMA_CANDIDATES))})")
+    return PRISMA_SCHEMA
 
 
 def parse_prisma(text: str) -> dict[str, set[str]]:
@@ -159,38 +149,16 @@ def test_hot_queries_yaml_is_well_formed_and_names_schema_columns(schema, hot_do
 # ---------------------------------------------------------------- database part
 
 
-def _with_dbname(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + dbname))
-
-
-@pytest.fixture(scope="module")
-def prisma_db() -> str:
-    """A uniquely named database built from the Prisma DDL; dropped afterwards."""
-    if not DDL.exists():
-        pytest.skip(f"{DDL.relative_to(REPO)} does not exist yet (generated with real Prisma by "
-                    "tests/fixtures/prisma/regenerate.sh); cannot PREPARE the hot queries")
-    psycopg = pytest.importorskip("psycopg")
-    admin_url = os.environ.get("NIVOMIGRATE_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
-    name = f"nivo_policies_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL at NIVOMIGRATE_TEST_DATABASE_URL: {type(exc).__name__}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = _with_dbname(admin_url, name)
-            with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute(DDL.read_text())
-            yield url
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture
+def prisma_db(make_database) -> str:
+    """A fresh database built from the Prisma DDL; dropped afterwards."""
+    url = make_database("nivo_policies")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(DDL.read_text())
+    return url
 
 
 def test_hot_queries_prepare_against_prisma_schema(prisma_db, hot_doc):
-    import psycopg
-
     failures: list[str] = []
     with psycopg.connect(prisma_db, autocommit=True) as conn:
         for q in hot_doc["queries"]:
