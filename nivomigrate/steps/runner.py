@@ -6,6 +6,7 @@ lock footprint projected onto production's table sizes.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,12 @@ MAX_RETRY_DELAY_S = 10.0
 WRITE_BLOCKING_MODES = frozenset(
     {"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"})
 FOOTPRINT_CHECK = "lock-footprint"
+# Statements whose work does not grow with the table (when they neither rewrite nor scan it).
+_CATALOG_ONLY = re.compile(
+    r"\bNOT\s+VALID\b|\bRENAME\b|\b(SET|DROP)\s+DEFAULT\b|\bDROP\s+CONSTRAINT\b"
+    r"|\bDROP\s+COLUMN\b|\bADD\s+COLUMN\b|\bDROP\s+NOT\s+NULL\b",
+    re.IGNORECASE,
+)
 
 _BLOCKERS_SQL = """
 select a.pid, a.application_name, a.state,
@@ -93,7 +100,14 @@ class StatementFootprint:
     tables: tuple[TableFootprint, ...]
 
     def projected_s(self, table: TableFootprint) -> float:
-        """Return the statement's duration projected onto production (linear in size)."""
+        """Return the statement's duration projected onto production.
+
+        Linear in size, except for statements that only change the catalog (NOT VALID,
+        renames, defaults, dropped constraints, columns added without a rewrite): those take
+        as long on any size, and scaling them would invent a long lock.
+        """
+        if not table.rewritten and not table.scanned and _CATALOG_ONLY.search(self.sql):
+            return self.duration_s
         return self.duration_s * table.scale
 
 

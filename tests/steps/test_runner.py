@@ -114,3 +114,17 @@ def test_footprint_records_rewrite_and_share_lock_projected_on_production(
     assert severities == [(Severity.ERROR, "the"), (Severity.WARNING, "ShareLock")]
     no_time = PromotionPolicy(max_lock_hold_ms=0, max_rewrite_bytes=1 << 40)
     assert {f.severity for f in footprint_findings(applied, no_time)} == {Severity.ERROR}
+
+
+def test_catalog_only_statements_are_not_projected_by_size():
+    from nivomigrate.steps.runner import HeldLock, StatementFootprint, TableFootprint
+
+    log = TableFootprint("Log", rows=10_000, bytes=1_000_000, rewritten=False, scanned=False,
+                         production_rows=3_000_000, production_bytes=300_000_000)
+    lock = (HeldLock("Log", "AccessExclusiveLock"),)
+    not_valid = StatementFootprint('ALTER TABLE "Log" ADD CONSTRAINT c CHECK (x > 0) NOT VALID',
+                                   0.002, lock, (log,))
+    index = StatementFootprint('CREATE INDEX i ON "Log" ("x")', 0.002,
+                               (HeldLock("Log", "ShareLock"),), (log,))
+    assert not_valid.projected_s(log) == 0.002
+    assert index.projected_s(log) == 0.002 * 300
