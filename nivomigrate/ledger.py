@@ -201,13 +201,16 @@ def last_run(conn: psycopg.Connection, kinds: tuple[str, ...] = ("apply",)) -> R
     return Run(*row) if row else None
 
 
-def accepted_checksums(conn: psycopg.Connection) -> dict[str, dict]:
-    """Return, per revision id, the checksums last accepted by a passed run or a repair."""
+def accepted_checksums(conn: psycopg.Connection,
+                       kinds: tuple[str, ...] = ("apply", "promote", "baseline", "repair"),
+                       ) -> dict[str, dict]:
+    """Return, per revision id, the checksums last recorded by a passed run of `kinds`."""
     accepted: dict[str, dict] = {}
     if not has_ledger(conn):
         return accepted
     rows = conn.execute(
-        "select revisions from nivomigrate.runs where status = 'passed' order by id"
+        "select revisions from nivomigrate.runs where status = 'passed' and kind = any(%s)"
+        " order by id", (list(kinds),)
     ).fetchall()
     for (entries,) in rows:
         for entry in entries:

@@ -32,8 +32,12 @@ class RunContext:
     git: ledger.GitState
 
 
-def locked_run(settings: Settings, name: str, body, progress: Progress | None = None) -> Report:
+def locked_run(settings: Settings, name: str, body, progress: Progress | None = None,
+               *, records: bool = True) -> Report:
     """Open the environment's connection, take its lock, and call body(context, conn).
+
+    With `records`, runs a killed process left "running" are marked failed first; without
+    it (a dry run) nothing is written.
 
     Raises:
         DatabaseConnectionError: the connection was lost during the run (the server stopped,
@@ -47,8 +51,8 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
     with connection(target, writes=True, session=session) as conn:
         ledger.take_lock(conn, environment.name)
         try:
-            ledger.ensure_ledger(conn)
-            ledger.fail_abandoned_runs(conn)
+            if records and ledger.has_ledger(conn):
+                ledger.fail_abandoned_runs(conn)
             context = _context(settings, environment.name, target, conn)
             return body(context, conn, progress or Progress(quiet=False))
         except psycopg.OperationalError as exc:
@@ -122,8 +126,8 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
     run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
                                         allow_drift=allow_drift, measure_footprint=True)
     with progress.step(f"verifying {ctx.environment} against the head schema"):
-        checks = verification_findings(ctx, conn, applied)
-    finish(conn, run_id, checks, applied)
+        checks = verify_and_finish(conn, run_id, applied,
+                                   lambda: verification_findings(ctx, conn, applied))
     return _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks))
 
 
@@ -151,6 +155,7 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
     from nivomigrate.snapshot import take_snapshot
     from nivomigrate.steps.runner import apply_revisions
 
+    ledger.ensure_ledger(conn)
     run_id = ledger.start_run(
         conn, kind=kind, environment=ctx.environment, from_revision=ctx.current,
         to_revision=ctx.head, revisions=ledger.revision_entries(ctx.pending),
@@ -210,6 +215,30 @@ def _in(finding: Finding, environment: str) -> Finding:
     return replace(finding, environment=finding.environment or environment)
 
 
+def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]:
+    """Run `verify()` and record the run passed or failed by its findings.
+
+    A verification that does not finish (a lost connection, the shadow server gone) is
+    recorded as a failed run before the error goes on.
+    """
+    try:
+        checks = verify()
+    except BaseException as exc:
+        _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
+        raise
+    finish(conn, run_id, checks, applied)
+    return checks
+
+
+def _record_failure(conn, run_id: int, reason: str) -> None:
+    import psycopg
+
+    try:
+        ledger.finish_run(conn, run_id, status="failed", reason=reason)
+    except psycopg.Error:
+        pass  # the connection is gone: the next run marks this one failed
+
+
 def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None) -> None:
     from nivomigrate.snapshot import take_snapshot
 
@@ -262,6 +291,7 @@ def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
                                         ctx.environment)
         edited_ids = {f.location.object for f in edited}
         revisions = [r for r in ctx.chain if r.id in edited_ids]
+        ledger.ensure_ledger(conn)
         run_id = ledger.start_run(conn, kind="repair", environment=ctx.environment,
                                   from_revision=ctx.current, to_revision=ctx.current,
                                   revisions=ledger.revision_entries(revisions),

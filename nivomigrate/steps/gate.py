@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.config import Settings
-    from nivomigrate.ledger import GitState
+    from nivomigrate.ledger import GitState, Run
     from nivomigrate.migrations import Revision
 
 # The exit code each blocking check stands for (README, "Exit codes").
@@ -153,12 +153,15 @@ def dirty_findings(git: GitState, *, blocking: bool) -> list[Finding]:
 
 
 def staging_run_findings(staging: psycopg.Connection, target: str | None,
-                         pending: list[Revision]) -> list[Finding]:
-    """Check that staging passed a run at `target`, with the same checksums, unchanged since."""
+                         pending: list[Revision], run: Run | None) -> list[Finding]:
+    """Check that staging passed `run` at `target`, ran the same SQL, and is unchanged since.
+
+    The revisions are compared with what staging's apply runs executed: a `repair` re-accepts
+    an edited file on staging, but only SQL that ran on staging may reach prod.
+    """
     from nivomigrate import ledger, migrations
     from nivomigrate.snapshot import take_snapshot
 
-    run = ledger.last_passed_run(staging, target)
     if run is None:
         last = ledger.last_run(staging)
         failed = last is not None and last.status == "failed" and last.to_revision == target
@@ -168,14 +171,14 @@ def staging_run_findings(staging: psycopg.Connection, target: str | None,
             "run `nivomigrate apply staging` and fix what it reports",
         )]
     findings = []
-    accepted = ledger.accepted_checksums(staging)
+    executed = ledger.accepted_checksums(staging, kinds=("apply",))
     for revision in pending:
-        entry = accepted.get(revision.id)
-        if entry is None or entry.get("file_checksum") != revision.file_checksum:
+        entry = executed.get(revision.id)
+        if entry is None or entry.get("sql_checksum") != revision.sql_checksum:
             findings.append(_staging_run_finding(
-                f"revision {revision.id} is not the file that passed on staging",
-                "apply the same files to staging first: nivomigrate apply staging",
-                Location(file=str(revision.path), line=1),
+                f"revision {revision.id} is not the SQL that ran on staging",
+                "put the change in a new revision and apply it to staging first",
+                Location(file=str(revision.path), line=1, object=revision.id),
             ))
     current = migrations.current_revision(staging)
     fingerprint = take_snapshot(staging).fingerprint

@@ -85,9 +85,10 @@ def _plan_environment(settings, name, targets, chain, head, gate):
         staging_run = None
         if promoted_from and pending:
             with connection(targets[promoted_from], writes=False) as source_conn:
-                if gate == "promote":
-                    findings += gates.staging_run_findings(source_conn, head, pending)
                 staging_run = ledger.last_passed_run(source_conn, head)
+                if gate == "promote":
+                    findings += gates.staging_run_findings(source_conn, head, pending,
+                                                           staging_run)
     findings += lint_findings(settings, pending, {name: target})
     findings = [replace(f, environment=f.environment or name) for f in findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]

@@ -14,9 +14,9 @@ from nivomigrate.steps.apply import (
     RunContext,
     _report,
     execute_revisions,
-    finish,
     locked_run,
     preflight_findings,
+    verify_and_finish,
 )
 
 if TYPE_CHECKING:
@@ -45,27 +45,30 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
 
     def body(ctx: RunContext, conn, prog: Progress) -> Report:
         with connection(staging, writes=False) as staging_conn:
+            # Staging may not change under the promotion: hold its run lock too.
+            ledger.take_lock(staging_conn, environment.promoted_from)
+            staging_run = ledger.last_passed_run(staging_conn, ctx.head)
             with prog.step("checking staging's run, prod's drift and the checksums"):
                 findings = preflight_findings(ctx, conn, allow_drift,
                                               dirty_blocks=not allow_dirty)
-                findings += gate.staging_run_findings(staging_conn, ctx.head, ctx.pending)
+                findings += gate.staging_run_findings(staging_conn, ctx.head, ctx.pending,
+                                                      staging_run)
             if any(f.is_blocking for f in findings) or dry_run:
                 return _dry_or_blocked(ctx, findings, dry_run)
-            staging_run = ledger.last_passed_run(staging_conn, ctx.head)
             run_id, applied = execute_revisions(
                 ctx, conn, prog, kind="promote", allow_drift=allow_drift,
                 measure_footprint=False, restore_point=ledger.restore_point(conn),
                 staging_run_id=staging_run.id,
             )
             with prog.step("verifying prod equals staging"):
-                checks = _equals_staging(ctx, conn, staging_conn)
-        finish(conn, run_id, checks)
+                checks = verify_and_finish(conn, run_id, applied,
+                                           lambda: _equals_staging(ctx, conn, staging_conn))
         report = _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
                          command="promote")
         report.data["staging_run_id"] = staging_run.id
         return report
 
-    return locked_run(settings, name, body, progress)
+    return locked_run(settings, name, body, progress, records=not dry_run)
 
 
 def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:

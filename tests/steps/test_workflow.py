@@ -148,6 +148,8 @@ def test_dry_run_changes_nothing(project):
     report = _promote(project, dry_run=True)
     assert report.data["exit_code"] == 0 and report.data["pending"]
     assert _fingerprint(project.urls["prod"]) == before
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert not ledger.has_ledger(conn)
 
 
 def test_plan_reports_the_footprint_measured_on_staging(project):
@@ -157,3 +159,24 @@ def test_plan_reports_the_footprint_measured_on_staging(project):
     section = next(s for s in plan.sections if "lock footprint" in s.title)
     statement = next(row for row in section.rows if "nickname" in row[1])
     assert "AccessExclusiveLock" in statement[3] and "Device" in statement[3]
+
+
+def test_repaired_sql_change_on_staging_never_reaches_prod(project):
+    path = project.add_revision()
+    assert _apply(project).data["exit_code"] == 0
+    path.write_text(path.read_text().replace(
+        "    pass\n", "    op.execute('DROP TABLE \"SystemConfiguration\"')\n"))
+    assert _apply(project).data["exit_code"] == 3
+    repair_checksums(project.settings(), "staging", "looked harmless")
+    report = _promote(project)
+    assert report.data["exit_code"] == 1
+    assert "not the SQL that ran on staging" in " ".join(f.message for f in report.findings)
+    assert _revision(project.urls["prod"]) != migrations.head(project.root / "versions")
+
+
+def test_repaired_cosmetic_edit_still_promotes(project):
+    path = project.add_revision()
+    assert _apply(project).data["exit_code"] == 0
+    path.write_text(path.read_text().replace("Add a nickname", "Add a nickname (reworded)"))
+    repair_checksums(project.settings(), "staging", "docstring only")
+    assert _promote(project).data["exit_code"] == 0
