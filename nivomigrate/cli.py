@@ -31,8 +31,18 @@ EnvFile = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
     typer.Option("--env-file", help="Load one more dotenv file (variables already set win)."),
 ]
+def _known_format(value: str) -> str:
+    """Refuse an unknown format before the command does any work."""
+    from nivomigrate.render import FORMATS
+
+    if value not in FORMATS:
+        raise typer.BadParameter(f"use one of: {', '.join(FORMATS)}")
+    return value
+
+
 Format = Annotated[
-    str, typer.Option("--format", "-f", help="terminal, json, markdown or github (annotations).")
+    str, typer.Option("--format", "-f", callback=_known_format,
+                      help="terminal, json, markdown or github (annotations).")
 ]
 
 
@@ -79,11 +89,8 @@ def _settings():
 
 def _render(report, fmt: str, settings=None) -> None:
     """Write the report; with `github`, also append its Markdown to the step summary."""
-    from nivomigrate.errors import ConfigError
-    from nivomigrate.render import FORMATS, render
+    from nivomigrate.render import render
 
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
     render(report, fmt, sys.stdout)
     if fmt == "github" and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:

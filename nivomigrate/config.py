@@ -60,6 +60,18 @@ class Settings:
     actor: str = "unknown"
     in_ci: bool = False
     step_summary: Path | None = None
+    # What commands run by nivomigrate (staging checks) inherit: no database URL in it.
+    command_environ: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def selected(self, selection: str) -> list[str]:
+        """Return the environment names `selection` means: `all`, or one name (or alias).
+
+        Raises:
+            ConfigError: the name is unknown.
+        """
+        if selection == "all":
+            return list(self.environments)
+        return [self.environment(selection).name]
 
     def environment(self, name: str) -> Environment:
         """Return the environment called `name` (`production` means `prod`).
@@ -129,29 +141,44 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
     _reject_unknown(shadow, _SHADOW_KEYS, f"{where} [shadow]")
     timeouts = raw.get("timeouts", {})
     _reject_unknown(timeouts, _TIMEOUT_KEYS, f"{where} [timeouts]")
-    shadow_variable = shadow.get("url_env", "NIVOMIGRATE_SHADOW_URL")
-    cache_dir = shadow.get("cache_dir")
+    shadow_variable = _typed(shadow, "url_env", str, f"{where} [shadow]",
+                             "NIVOMIGRATE_SHADOW_URL")
+    cache_dir = _typed(shadow, "cache_dir", str, f"{where} [shadow]", None)
     return Settings(
         root=root,
-        versions_dir=root / raw.get("versions", "versions"),
-        policies_dir=root / raw.get("policies", "policies"),
+        versions_dir=root / _typed(raw, "versions", str, where, "versions"),
+        policies_dir=root / _typed(raw, "policies", str, where, "policies"),
         environments=environments,
-        timeouts=Timeouts(**{key: int(value) for key, value in timeouts.items()}),
+        timeouts=Timeouts(**{key: _typed(timeouts, key, int, f"{where} [timeouts]", None)
+                             for key in timeouts}),
         shadow_url=environ.get(shadow_variable) or None,
         shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
         actor=_actor(environ),
         in_ci=bool(environ.get("CI")),
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
+        command_environ=_without_urls(environ, environments, shadow_variable),
     )
 
 
+def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
+                  shadow_variable: str) -> dict[str, str]:
+    """Return `environ` less every variable that holds a database URL nivomigrate knows."""
+    secret = {env.url_variable for env in environments.values()}
+    secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING"}
+    return {key: value for key, value in environ.items() if key not in secret}
+
+
 def _environment(name: str, table: dict, root: Path, environ: dict, where: str) -> Environment:
-    _reject_unknown(table, _ENV_KEYS, f"{where} [environments.{name}]")
-    variable = table.get("url_env", DEFAULT_URL_VARIABLES.get(name, f"{name.upper()}_DATABASE_URL"))
+    where = f"{where} [environments.{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table", hint="see README, Configuration")
+    _reject_unknown(table, _ENV_KEYS, where)
+    variable = _typed(table, "url_env", str, where,
+                      DEFAULT_URL_VARIABLES.get(name, f"{name.upper()}_DATABASE_URL"))
     values, source = environ, "the environment"
     if "env_file" in table:
-        env_path = root / table["env_file"]
+        env_path = root / _typed(table, "env_file", str, where, None)
         values, source = {**environ, **_read_dotenv(env_path)}, str(env_path)
     pooled = tuple((key, values[key]) for key in POOLED_VARIABLES if values.get(key))
     return Environment(
@@ -159,19 +186,34 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         url_variable=variable,
         url=values.get(variable) or None,
         source=f"{variable} from {source}",
-        promoted_from=table.get("promoted_from"),
-        allow_session_pooler=bool(table.get("allow_session_pooler", False)),
+        promoted_from=_typed(table, "promoted_from", str, where, None),
+        allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False),
         pooled_urls=pooled,
     )
 
 
 def _reject_unknown(table: dict, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"unknown key {unknown[0]!r} in {where}",
-            hint=f"allowed keys: {', '.join(sorted(allowed))}",
-        )
+    from nivomigrate.policies import reject_unknown_keys
+
+    reject_unknown_keys(table, allowed, where)
+
+
+def _typed(table: dict, key: str, kind: type, where: str, default):
+    """Return `table[key]` when it is of `kind` (or `default` when absent).
+
+    Raises:
+        ConfigError: the value has another type.
+    """
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}: {key} must be {_KIND_NAMES[kind]}, not {value!r}",
+                          hint="see README, Configuration")
+    return value
+
+
+_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
 def _read_toml(path: Path) -> dict:

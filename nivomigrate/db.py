@@ -308,12 +308,6 @@ def _check_server(conn: psycopg.Connection, target: Target, url: ParsedURL, writ
         )
 
 
-def is_read_only(conn: psycopg.Connection) -> bool:
-    """Tell whether the session may not write (a read-only role or setting)."""
-    with conn.cursor() as cur:
-        return cur.execute("show default_transaction_read_only").fetchone()[0] == "on"
-
-
 def sqlalchemy_engine(
     target: Target, *, writes: bool, session: SessionSettings = SessionSettings()
 ) -> sqlalchemy.Engine:

@@ -22,10 +22,6 @@ class NivoError(Exception):
         self.result = result
 
 
-class GateBlockedError(NivoError):
-    exit_code = 1
-
-
 class ConfigError(NivoError):
     exit_code = 2
 
@@ -36,10 +32,6 @@ class RefusedConnectionError(ConfigError):
 
 class DriftError(NivoError):
     exit_code = 3
-
-
-class ChecksumError(DriftError):
-    pass
 
 
 class DatabaseConnectionError(NivoError):

@@ -50,11 +50,6 @@ class Finding:
         return " ".join(part for part in parts if part)
 
 
-def blocking(findings: list[Finding]) -> list[Finding]:
-    """Return the findings that block the gate."""
-    return [finding for finding in findings if finding.is_blocking]
-
-
 @dataclass(frozen=True)
 class Section:
     """A titled part of a report: a table (`columns` + `rows`) and/or a text block (SQL)."""

@@ -157,14 +157,25 @@ def scratch_name(prefix: str = "nivo_shadow") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
+def admin_connection(url: str):
+    """Open a checked, writable autocommit connection to the shadow server (through `db`).
+
+    Raises:
+        DatabaseConnectionError: the shadow server cannot be reached (password hidden).
+    """
+    from nivomigrate.db import Target, connect
+
+    return connect(Target("shadow", url, "the shadow server (NIVOMIGRATE_SHADOW_URL)"),
+                   writes=True)
+
+
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
     """Create database `name` (from `template` when given) and return its URL."""
-    import psycopg
     from psycopg import sql
 
     from nivomigrate.db import with_database
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with admin_connection(admin_url) as conn:
         statement = sql.SQL("create database {}").format(sql.Identifier(name))
         if template:
             statement += sql.SQL(" template {}").format(sql.Identifier(template))
@@ -174,18 +185,15 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
 
 def drop_database(admin_url: str, name: str) -> None:
     """Drop database `name`, ending its sessions; no error when it does not exist."""
-    import psycopg
     from psycopg import sql
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with admin_connection(admin_url) as conn:
         statement = sql.SQL("drop database if exists {} with (force)")
         conn.execute(statement.format(sql.Identifier(name)))
 
 
 def database_exists(admin_url: str, name: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with admin_connection(admin_url) as conn:
         return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() \
             is not None
 

@@ -48,3 +48,25 @@ def test_missing_variable_names_it(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "STAGING_POSTGRES_URL_NON_POOLING is not set" in result.stderr
+
+
+def test_unreachable_shadow_server_is_one_line_without_its_password(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    (tmp_path / "versions").mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "NIVOMIGRATE_SHADOW_URL": "postgresql://postgres:pa%40ss%23word9@127.0.0.1:1/postgres"}
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "check"],
+                            capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("error: could not connect to shadow")
+    assert "Traceback" not in result.stderr
+    assert "pa@ss" not in result.stderr and "pa%40ss" not in result.stderr
+    assert "word9" not in result.stderr
+
+
+def test_unknown_format_is_refused_before_any_work(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "apply", "staging", "-f", "jsn"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "use one of: terminal, json, markdown, github" in result.stderr

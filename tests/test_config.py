@@ -73,3 +73,15 @@ def test_unknown_environment_names_the_known_ones(tmp_path):
     with pytest.raises(ConfigError) as error:
         load_settings(cwd=tmp_path, environ={}).environment("qa")
     assert error.value.exit_code == 2 and "prod, staging" in error.value.hint
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[timeouts]\nlock_timeout_ms = "2s"\n', "lock_timeout_ms must be a whole number"),
+    ("versions = 5\n", "versions must be a string"),
+    ('[environments.prod]\nallow_session_pooler = "yes"\n',
+     "allow_session_pooler must be true or false"),
+])
+def test_values_of_the_wrong_type_are_errors(tmp_path, text, message):
+    (tmp_path / "nivomigrate.toml").write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cwd=tmp_path, environ={})

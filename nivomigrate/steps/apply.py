@@ -200,7 +200,8 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
     findings = schema_findings(take_snapshot(conn), expected, ctx.environment,
                                f"the schema of revision {ctx.head}")
     policy = load_promotion_policy(ctx.settings.policies_dir)
-    findings += staging_check_findings(conn, ctx.target, policy.staging_checks, ctx.settings.root)
+    findings += staging_check_findings(conn, ctx.target, policy.staging_checks,
+                                       ctx.settings.root, ctx.settings.command_environ)
     findings += [_in(f, ctx.environment) for f in coverage_findings(ctx.settings, conn)]
     if applied:
         from nivomigrate.steps.runner import footprint_findings
@@ -273,12 +274,25 @@ def _report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int
 
 
 def footprint_json(applied) -> dict:
-    """Return what the ledger and JSON reports keep of a revision's measured footprint."""
-    from dataclasses import asdict
-
-    return {"revision": applied.revision.id, "attempts": applied.attempts,
-            "duration_s": round(applied.duration_s, 3),
-            "statements": [asdict(statement) for statement in applied.footprint]}
+    """Return what the ledger and JSON reports keep of a revision's measured footprint
+    (a shape written out on purpose: docs/json-report.md)."""
+    return {
+        "revision": applied.revision.id,
+        "attempts": applied.attempts,
+        "duration_s": round(applied.duration_s, 3),
+        "statements": [{
+            "sql": statement.sql,
+            "duration_s": round(statement.duration_s, 4),
+            "locks": [{"relation": lock.relation, "mode": lock.mode} for lock in statement.locks],
+            "tables": [{
+                "table": table.table, "rows": table.rows, "bytes": table.bytes,
+                "rewritten": table.rewritten, "scanned": table.scanned,
+                "production_rows": table.production_rows,
+                "production_bytes": table.production_bytes,
+                "projected_s": round(statement.projected_s(table), 4),
+            } for table in statement.tables],
+        } for statement in applied.footprint],
+    }
 
 
 def repair_checksums(settings: Settings, name: str, reason: str) -> Report:

@@ -49,7 +49,7 @@ def _rename(admin_url: str, old: str, new: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with shadow.admin_connection(admin_url) as conn:
         try:
             conn.execute(sql.SQL("alter database {} rename to {}").format(
                 sql.Identifier(old), sql.Identifier(new)))
@@ -65,13 +65,12 @@ def schema_at(settings: Settings, revision: str | None,
 
     The scratch database is dropped afterwards, whatever happens.
     """
-    import psycopg
 
     server = server or shadow_server(settings)
     template = ensure_template(server.admin_url, settings.versions_dir, revision)
     with shadow.scratch_database(server.admin_url, template=template) as url:
         if extra_sql:
-            with psycopg.connect(url, autocommit=True) as conn:
+            with shadow.admin_connection(url) as conn:
                 conn.execute(extra_sql)
         yield Target("shadow", url, "the shadow server")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate import migrations, shadow
-from nivomigrate.db import Target, connection, sqlalchemy_engine
+from nivomigrate.db import Target, sqlalchemy_engine
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Location, Report, Section, Severity
+from nivomigrate.steps.gate import exit_code
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -42,13 +43,6 @@ def model_findings(settings: Settings) -> list[Finding]:
     ]
 
 
-def _snapshot(target: Target):
-    from nivomigrate.snapshot import take_snapshot
-
-    with connection(target, writes=False) as conn:
-        return take_snapshot(conn)
-
-
 def _models_snapshot(url: str):
     from nivomigrate.schema import metadata
 
@@ -57,7 +51,9 @@ def _models_snapshot(url: str):
     with engine.begin() as conn:
         metadata.create_all(conn)
     engine.dispose()
-    return _snapshot(target)
+    from nivomigrate.steps.diff import snapshot_of
+
+    return snapshot_of(target)
 
 
 def check_models(settings: Settings) -> Report:
@@ -70,5 +66,5 @@ def check_models(settings: Settings) -> Report:
         findings=tuple(findings),
         sections=(Section("Differences", ("object", "difference"), rows),) if rows else (),
         data={"differences": [f.location.object for f in findings],
-              "exit_code": 1 if findings else 0},
+              "exit_code": exit_code(findings)},
     )

@@ -58,7 +58,7 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    source_snapshot, target_snapshot = _in_parallel(_snapshot, source, target)
+    source_snapshot, target_snapshot = _in_parallel(snapshot_of, source, target)
     if source_snapshot.fingerprint == target_snapshot.fingerprint:
         return DiffResult(SchemaDiff(), "")
     schema_diff = compare(target_snapshot, source_snapshot)
@@ -79,7 +79,8 @@ def _in_parallel(work, source: db.Target, target: db.Target) -> tuple:
         return tuple(future.result() for future in futures)
 
 
-def _snapshot(target: db.Target) -> Snapshot:
+def snapshot_of(target: db.Target) -> Snapshot:
+    """Snapshot the managed schema of `target` through a read-only connection."""
     with db.connection(target, writes=False) as conn:
         return take_snapshot(conn)
 

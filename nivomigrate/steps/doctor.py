@@ -32,7 +32,9 @@ def examine(settings: Settings) -> Report:
         if finding:
             findings.append(finding)
             codes.append(code)
-    findings += _shadow_findings(settings, majors)
+    shadow = _shadow_findings(settings, majors)
+    findings += shadow
+    codes += [4 for finding in shadow if finding.is_blocking]  # the shadow cannot be used
     return Report(
         command="doctor", title="nivomigrate doctor",
         sections=(Section("Environments", ("environment", "database", "url from", "kind",
@@ -86,12 +88,13 @@ def _finding(name: str, exc: NivoError) -> Finding:
 
 
 def _shadow_findings(settings: Settings, majors: dict) -> list[Finding]:
+    from nivomigrate.shadow import admin_connection
     from nivomigrate.steps.build import shadow_server
 
     known = {m for m in majors.values() if m}
     try:
         server = shadow_server(settings, preferred_major=max(known) if known else None)
-        with connect(target_for_shadow(server.admin_url), writes=False) as conn:
+        with admin_connection(server.admin_url) as conn:
             major = int(conn.execute("show server_version_num").fetchone()[0]) // 10000
     except NivoError as exc:
         return [Finding("shadow", Severity.ERROR, f"the shadow server is not usable: {exc.message}",
@@ -102,8 +105,3 @@ def _shadow_findings(settings: Settings, majors: dict) -> list[Finding]:
                     "set NIVOMIGRATE_SHADOW_URL to a server of the same major version")
             for name, env_major in majors.items() if env_major and env_major != major]
 
-
-def target_for_shadow(url: str):
-    from nivomigrate.db import Target
-
-    return Target("shadow", url, "the shadow server")

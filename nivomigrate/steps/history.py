@@ -12,16 +12,10 @@ if TYPE_CHECKING:
     from nivomigrate.config import Settings
 
 
-def _names(settings: Settings, selection: str) -> list[str]:
-    if selection == "all":
-        return list(settings.environments)
-    return [settings.environment(selection).name]
-
-
 def show_status(settings: Settings, selection: str = "all") -> Report:
     """Return each environment's current revision and pending revisions."""
     targets = {name: target_for(settings.environment(name))
-               for name in _names(settings, selection)}
+               for name in settings.selected(selection)}
     head = migrations.head(settings.versions_dir)
     rows, data = [], {}
     for name, target in targets.items():
@@ -42,7 +36,7 @@ def show_status(settings: Settings, selection: str = "all") -> Report:
 def show_history(settings: Settings, selection: str = "all", limit: int = 50) -> Report:
     """Return the runs of each environment's ledger, newest first."""
     sections, data = [], {}
-    for name in _names(settings, selection):
+    for name in settings.selected(selection):
         with connection(target_for(settings.environment(name)), writes=False) as conn:
             runs = ledger.runs(conn, limit)
         rows = tuple(

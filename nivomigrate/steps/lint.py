@@ -12,10 +12,6 @@ if TYPE_CHECKING:
     from nivomigrate.db import Target
     from nivomigrate.migrations import Revision
 
-ENVIRONMENTS = {"staging": ("staging",), "prod": ("prod",), "production": ("prod",),
-                "all": ("staging", "prod")}
-
-
 def lint_findings(
     settings: Settings,
     revisions: list[Revision],
@@ -78,15 +74,12 @@ def lint_report(settings: Settings, env: str) -> Report:
         DatabaseConnectionError: a configured database cannot be reached.
     """
     from nivomigrate import db, migrations
-    from nivomigrate.errors import ConfigError
+    from nivomigrate.steps.gate import exit_code
 
-    if env not in ENVIRONMENTS:
-        raise ConfigError(f"unknown environment {env!r}", hint="use staging, prod or all")
+    names = settings.selected(env)
     ordered = migrations.revisions(settings.versions_dir)
     targets, pending, notes, rows = {}, {}, [], []
-    for name in ENVIRONMENTS[env]:
-        if name not in settings.environments:
-            continue
+    for name in names:
         environment = settings.environment(name)
         if not environment.url:
             notes.append(f"{name}: {environment.url_variable} is not set; linted all "
@@ -109,6 +102,7 @@ def lint_report(settings: Settings, env: str) -> Report:
         sections=(Section("Environments", ("environment", "at revision", "pending"),
                           tuple(rows)),),
         data={"revisions": [r.id for r in chosen],
-              "pending": {name: sorted(ids) for name, ids in pending.items()}},
+              "pending": {name: sorted(ids) for name, ids in pending.items()},
+              "exit_code": exit_code(findings)},
         notes=tuple(notes),
     )

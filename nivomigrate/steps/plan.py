@@ -28,7 +28,7 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     if gate not in GATES:
         raise ConfigError(f"unknown gate {gate!r}", hint="use --gate merge or --gate promote")
     progress = progress or Progress()
-    names = _selected(settings, selection)
+    names = settings.selected(selection)
     targets = {name: target_for(settings.environment(name)) for name in _needed(settings, names)}
     with progress.step("rendering the revisions' SQL"):
         chain = migrations.with_sql_checksums(settings.versions_dir,
@@ -52,12 +52,6 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     notes = ("read-only: every session was opened read-only, so a read-only role works too",)
     return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
                   findings=tuple(findings), sections=tuple(sections), data=data, notes=notes)
-
-
-def _selected(settings: Settings, selection: str) -> list[str]:
-    if selection == "all":
-        return list(settings.environments)
-    return [settings.environment(selection).name]
 
 
 def _needed(settings: Settings, names: list[str]) -> list[str]:
@@ -130,8 +124,10 @@ def _table_text(table: dict) -> str:
     change = " rewritten" if table.get("rewritten") else (" scanned" if table.get("scanned")
                                                          else "")
     production = table.get("production_rows")
+    projected = table.get("projected_s")
     return (f"{table['table']}{change}: {table.get('rows')} → "
-            f"{production if production is not None else '?'} rows")
+            f"{production if production is not None else '?'} rows"
+            + (f", ~{projected * 1000:.0f} ms projected" if projected is not None else ""))
 
 
 def _head_findings(settings: Settings, head: str | None, gate: str,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nivomigrate.errors import MigrationError
+from nivomigrate.errors import MigrationError, NivoError
 from nivomigrate.findings import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def apply_revisions(
                 result = _apply_with_retries(settings, engine, monitor, revision, applied,
                                              measure_footprint, say, retry_delay_s)
                 if production is not None and result.footprint:
-                    result = _with_production_sizes(result, production)
+                    result = _with_production_sizes(result, production, say)
                 applied.append(result)
     finally:
         engine.dispose()
@@ -172,6 +172,8 @@ def _apply_with_retries(settings, engine, monitor, revision, applied, measure, s
             footprint = _apply_one(settings, engine, revision, watcher)
             return AppliedRevision(revision, attempt, time.perf_counter() - started,
                                    tuple(footprint))
+        except NivoError:
+            raise  # refused or unreachable: not the revision's fault
         except Exception as exc:
             if _sqlstate(exc) == LOCK_NOT_AVAILABLE and attempt < tries:
                 delay = min(MAX_RETRY_DELAY_S, retry_delay_s * 2 ** (attempt - 1))
@@ -348,15 +350,24 @@ def _tables(dbapi_connection) -> dict[int, tuple]:
             for oid, name, filenode, tuples, size, scans in rows}
 
 
-def _with_production_sizes(applied: AppliedRevision, production: Target) -> AppliedRevision:
+def _with_production_sizes(applied: AppliedRevision, production: Target,
+                           say: Callable[[str], None]) -> AppliedRevision:
+    """Add production's table sizes to the footprint; without them when production is out of
+    reach (the footprint then stays unprojected, and the revision stays applied)."""
     from dataclasses import replace
 
     from nivomigrate import db
     from nivomigrate.checks.blocking_lock_on_large_table import table_size
+    from nivomigrate.errors import NivoError
 
     names = {t.table for s in applied.footprint for t in s.tables}
-    with db.connection(production, writes=False) as conn:
-        sizes = {name: table_size(conn, name) for name in names}
+    try:
+        with db.connection(production, writes=False) as conn:
+            sizes = {name: table_size(conn, name) for name in names}
+    except NivoError as exc:
+        say(f"could not read {production.name}'s table sizes ({exc.message}); "
+            "the footprint is not projected")
+        return applied
     statements = tuple(
         replace(s, tables=tuple(
             replace(t, production_rows=(sizes[t.table] or (None, None))[0],

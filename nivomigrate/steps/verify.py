@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,13 +39,14 @@ def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
     )]
 
 
-def staging_check_findings(conn: psycopg.Connection, target: Target, checks,
-                           cwd: Path) -> list[Finding]:
-    """Run the `staging_checks` of promotion.yaml: SQL assertions and commands (from `cwd`)."""
+def staging_check_findings(conn: psycopg.Connection, target: Target, checks, cwd: Path,
+                           environ: dict[str, str]) -> list[Finding]:
+    """Run the `staging_checks` of promotion.yaml: SQL assertions, and commands run from `cwd`
+    with `environ` (which holds no database URL) plus this environment's URL."""
     findings = []
     for check in checks:
         problem = _run_sql_check(conn, check) if check.sql else _run_command_check(
-            target, check, cwd)
+            target, check, cwd, environ)
         if problem:
             findings.append(Finding(
                 check="staging-check", severity=Severity.ERROR,
@@ -72,11 +72,11 @@ def _run_sql_check(conn: psycopg.Connection, check) -> str | None:
     return None
 
 
-def _run_command_check(target: Target, check, cwd: Path) -> str | None:
+def _run_command_check(target: Target, check, cwd: Path, environ: dict[str, str]) -> str | None:
     from nivomigrate.db import libpq_url, redact
 
     url = libpq_url(target)
-    env = {**os.environ, "DATABASE_URL": url, "STAGING_POSTGRES_URL_NON_POOLING": url,
+    env = {**environ, "DATABASE_URL": url, "STAGING_POSTGRES_URL_NON_POOLING": url,
            "NIVOMIGRATE_ENVIRONMENT": target.name}
     try:
         result = subprocess.run(check.command, shell=True, env=env, capture_output=True,

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from nivomigrate.db import SessionSettings, Target, connect, is_read_only
+from nivomigrate.db import SessionSettings, Target, connect
 from nivomigrate.errors import DatabaseConnectionError, RefusedConnectionError
 from tests import servers
 from tests.conftest import CANARY_PASSWORD
@@ -115,7 +115,11 @@ def test_read_only_role_is_accepted_for_reads(make_database, canary_url_for, rea
     database = make_database("nivo_ro").rsplit("/", 1)[1]
     url = canary_url_for(database, read_only_role)
     with connect(Target("staging", url, SOURCE), writes=False) as conn:
-        assert is_read_only(conn)
+        assert _is_read_only(conn)
+
+
+def _is_read_only(conn) -> bool:
+    return conn.execute("show transaction_read_only").fetchone()[0] == "on"
 
 
 def _read_only_database(make_database, canary_admin_url) -> str:
@@ -134,12 +138,12 @@ def test_read_only_database_is_refused_for_writes(make_database, canary_admin_ur
 def test_read_only_database_is_accepted_for_reads(make_database, canary_admin_url):
     url = _read_only_database(make_database, canary_admin_url)
     with connect(Target("staging", url, SOURCE), writes=False) as conn:
-        assert is_read_only(conn)
+        assert _is_read_only(conn)
 
 
 def test_writable_database_is_accepted_for_writes(make_database):
     with connect(Target("staging", make_database("nivo_rw"), SOURCE), writes=True) as conn:
-        assert not is_read_only(conn)
+        assert not _is_read_only(conn)
 
 
 def test_checked_connection_without_autocommit_starts_idle(make_database):
