@@ -32,53 +32,42 @@ URL_VARIABLES = ("STAGING_POSTGRES_URL_NON_POOLING", "PROD_POSTGRES_URL_NON_POOL
 CANARY_PASSWORD = "nivo%@/:canary"  # tests/conftest.py: must never be printed
 _OPERATORS = {";", "&&", "||", "|", "&", "<", ">", ">>", "(", ")", "|&", ";;"}
 
-GOOD_REVISION = '''"""Touch no schema: a data-only revision the merge gate lets through.
+def _revision(summary: str, upgrade: str, downgrade: str) -> str:
+    """A revision file whose {revision} and {down_revision} are filled in by _tree."""
+    return f'''"""{summary}
 
-Revision ID: {revision}
-Revises: {down_revision}
+Revision ID: {{revision}}
+Revises: {{down_revision}}
 Create Date: 2026-11-25
 """
 
 from alembic import op
 
-revision = "{revision}"
-down_revision = "{down_revision}"
+revision = "{{revision}}"
+down_revision = "{{down_revision}}"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.execute('UPDATE "Plan" SET "description" = "description" WHERE false')
+    {upgrade}
 
 
 def downgrade() -> None:
-    pass
+    {downgrade}
 '''
+
+
+GOOD_REVISION = _revision(
+    "Touch no schema: a data-only revision the merge gate lets through.",
+    """op.execute('UPDATE "Plan" SET "description" = "description" WHERE false')""", "pass")
 
 # A plain CREATE INDEX locks "Log" against writes while it builds: squawk's
 # require-concurrent-index-creation, which policies/promotion.yaml sets to block.
-BLOCKED_REVISION = '''"""Index Log by tag, without CONCURRENTLY: the merge gate must block it.
-
-Revision ID: {revision}
-Revises: {down_revision}
-Create Date: 2026-11-25
-"""
-
-from alembic import op
-
-revision = "{revision}"
-down_revision = "{down_revision}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    op.execute('CREATE INDEX "Log_ci_case_idx" ON "Log" ("tag")')
-
-
-def downgrade() -> None:
-    op.execute('DROP INDEX "Log_ci_case_idx"')
-'''
+BLOCKED_REVISION = _revision(
+    "Index Log by tag, without CONCURRENTLY: the merge gate must block it.",
+    """op.execute('CREATE INDEX "Log_ci_case_idx" ON "Log" ("tag")')""",
+    """op.execute('DROP INDEX "Log_ci_case_idx"')""")
 
 
 @dataclass(frozen=True)
