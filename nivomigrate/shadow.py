@@ -66,11 +66,12 @@ def local_server(cache_dir: Path | None = None, preferred_major: int | None = No
     binaries = server_binaries(preferred_major)
     if binaries is None:
         return _pgserver(cache_dir)
-    major = int(_version_of(binaries))
+    major = int(major_version_of(binaries))
     return _own_server(binaries, cache_dir / f"pg{major}", major)
 
 
-def _version_of(binaries: Path) -> str:
+def major_version_of(binaries: Path) -> str:
+    """Return the major version of the server binaries in `binaries` ("15")."""
     out = subprocess.run([binaries / "pg_ctl", "--version"], capture_output=True, text=True)
     return re.search(r"\(PostgreSQL\) (\d+)", out.stdout).group(1)
 

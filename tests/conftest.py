@@ -49,8 +49,12 @@ def pg_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def canary_admin_url(pg_admin_url: str) -> str:
-    """The admin URL rewritten to log in as a superuser whose password is the canary."""
+def canary_admin_url(pg_admin_url: str) -> Iterator[str]:
+    """The admin URL rewritten to log in as a superuser whose password is the canary.
+
+    At the end of the session, every database the role owns (test databases and the shadow
+    templates the tests built) is dropped, and then the role.
+    """
     import psycopg
 
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
@@ -62,7 +66,20 @@ def canary_admin_url(pg_admin_url: str) -> str:
     parts = urlsplit(pg_admin_url)
     password = quote(CANARY_PASSWORD, safe="")
     netloc = f"{CANARY_ROLE}:{password}@{parts.hostname}:{parts.port or 5432}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    _drop_role_and_its_databases(pg_admin_url, CANARY_ROLE)
+
+
+def _drop_role_and_its_databases(admin_url: str, role: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        owned = conn.execute("select datname from pg_database d join pg_roles r "
+                             "on r.oid = d.datdba where r.rolname = %s", (role,)).fetchall()
+    for (name,) in owned:
+        shadow.drop_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"drop role if exists {role}")
 
 
 class _Dropper:
@@ -71,6 +88,7 @@ class _Dropper:
 
     def __init__(self) -> None:
         self.queue: queue.Queue = queue.Queue()
+        self.failures: list[str] = []
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -79,8 +97,8 @@ class _Dropper:
             admin_url, name = item
             try:
                 shadow.drop_database(admin_url, name)
-            except Exception as exc:  # reported, never silently kept
-                print(f"could not drop test database {name}: {exc}")
+            except Exception as exc:  # reported at the end of the session
+                self.failures.append(f"{name}: {exc}")
             finally:
                 self.queue.task_done()
 
@@ -90,10 +108,12 @@ class _Dropper:
     def finish(self) -> None:
         self.queue.put(None)
         self.thread.join()
+        assert not self.failures, f"test databases left behind: {self.failures}"
 
 
 @pytest.fixture(scope="session")
-def dropper() -> Iterator[_Dropper]:
+def dropper(canary_admin_url: str) -> Iterator[_Dropper]:
+    """The session's dropper; it finishes before the canary role's databases are dropped."""
     worker = _Dropper()
     yield worker
     worker.finish()

@@ -118,7 +118,8 @@ def _demote() -> None:
         os.setuid(user.pw_uid)
 
 
-def _run(command: list, **kwargs) -> subprocess.CompletedProcess:
+def run_as_server_user(command: list, **kwargs) -> subprocess.CompletedProcess:
+    """Run a server binary as the server's user (PostgreSQL refuses root); raise on failure."""
     result = subprocess.run([str(part) for part in command], capture_output=True, text=True,
                             preexec_fn=_demote, cwd="/", **kwargs)
     if result.returncode != 0:
@@ -148,7 +149,7 @@ def private_server(workdir: Path, *, password: str | None = None,
         if user is not None:
             os.chown(pwfile, user.pw_uid, user.pw_gid)
         command.append(f"--pwfile={pwfile}")
-    _run(command)
+    run_as_server_user(command)
     server = RunningServer(host, free_port(host), "postgres", password, data)
     with _started(binaries, server, workdir):
         yield server
@@ -159,8 +160,9 @@ def standby_of(primary: RunningServer, workdir: Path) -> Iterator[RunningServer]
     """Run a streaming standby of `primary` (pg_basebackup -R, over its Unix socket)."""
     binaries = postgres_binaries()
     data = _own_folder(workdir) / "data"
-    _run([binaries / "pg_basebackup", "-h", primary.data_dir.parent, "-p", primary.port,
-          "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+    run_as_server_user([binaries / "pg_basebackup", "-h", primary.data_dir.parent,
+                        "-p", primary.port, "-U", "postgres", "-D", data, "-R", "-X", "stream",
+                        "-c", "fast", "--no-sync"])
     standby = RunningServer(primary.host, free_port(primary.host), primary.user,
                             primary.password, data)
     with _started(binaries, standby, workdir):
@@ -170,11 +172,11 @@ def standby_of(primary: RunningServer, workdir: Path) -> Iterator[RunningServer]
 @contextmanager
 def _started(binaries: Path, server: RunningServer, workdir: Path) -> Iterator[None]:
     socket_dir = server.data_dir.parent
-    _run([binaries / "pg_ctl", "-D", server.data_dir, "-l", workdir / "server.log", "-w",
-          "-t", "30", "-o",
-          f"-p {server.port} -k {socket_dir} -c listen_addresses={server.host} -c fsync=off "
-          "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50",
-          "start"])
+    run_as_server_user([binaries / "pg_ctl", "-D", server.data_dir, "-l", workdir / "server.log",
+                        "-w", "-t", "30", "-o",
+                        f"-p {server.port} -k {socket_dir} -c listen_addresses={server.host} "
+                        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                        "-c max_connections=50", "start"])
     try:
         yield
     finally:
@@ -254,3 +256,14 @@ def _wait_for_process(process: subprocess.Popen, host: str, port: int) -> None:
     except TimeoutError:
         process.kill()
         raise RuntimeError(f"pgbouncer did not start: {process.communicate()[1]}") from None
+
+
+def skip_unless(available: object, reason: str) -> None:
+    """Skip a test whose tool is missing here; in CI, where every tool is installed, fail."""
+    import pytest
+
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must install it: see .ci/run)")
+    pytest.skip(reason)

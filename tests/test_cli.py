@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 
 HEAVY = ("sqlalchemy", "psycopg", "alembic", "migra", "schemainspect")
 
@@ -14,14 +13,12 @@ def test_help_imports_no_heavy_library():
     assert out.stdout.strip() == "[]"
 
 
-def test_help_answers_quickly():
-    started = time.monotonic()
+def test_help_lists_every_command():
     result = subprocess.run([sys.executable, "-m", "nivomigrate", "--help"],
                             capture_output=True, text=True)
-    elapsed = time.monotonic() - started
     assert result.returncode == 0
-    assert "promote" in result.stdout
-    assert elapsed < 2.0  # measured ~0.1 s here; generous for a loaded CI machine
+    for command in ("doctor", "plan", "apply", "promote", "diff", "coverage", "lint", "demo"):
+        assert command in result.stdout
 
 
 def test_unknown_environment_is_a_usage_error(tmp_path):

@@ -3,8 +3,25 @@
 import subprocess
 import sys
 
+import pytest
 
-def test_demo_runs_the_workflow_end_to_end(tmp_path, canary_admin_url):
+from nivomigrate import shadow
+from tests import servers
+
+
+@pytest.fixture
+def own_demo_server():
+    """Stop, after the test, the embedded server the demo starts, unless it ran before."""
+    binaries = shadow.server_binaries()
+    data = shadow.default_cache_dir() / f"pg{shadow.major_version_of(binaries)}" / "data" \
+        if binaries else None
+    was_running = data is not None and (data / "postmaster.pid").exists()
+    yield
+    if data is not None and not was_running and (data / "postmaster.pid").exists():
+        servers.run_as_server_user([binaries / "pg_ctl", "-D", data, "stop", "-m", "fast"])
+
+
+def test_demo_runs_the_workflow_end_to_end(tmp_path, own_demo_server):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NIVOMIGRATE_SHADOW_URL": ""}
     result = subprocess.run([sys.executable, "-m", "nivomigrate", "demo"], cwd=tmp_path,
                             capture_output=True, text=True, env=env, timeout=600)

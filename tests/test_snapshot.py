@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -150,27 +150,27 @@ def test_search_path_does_not_change_the_snapshot(make_database) -> None:
     assert first.fingerprint == second.fingerprint
 
 
-def _other_major_server() -> str | None:
-    """Return the admin URL of a PostgreSQL server of another major version, if one can run."""
+@pytest.fixture(scope="module")
+def other_major_url(tmp_path_factory) -> Iterator[str]:
+    """A PostgreSQL server of another major version: NIVOMIGRATE_TEST_OTHER_MAJOR_URL, else
+    pgserver's embedded build (a runtime dependency), stopped afterwards."""
     configured = os.environ.get("NIVOMIGRATE_TEST_OTHER_MAJOR_URL")
     if configured:
-        return configured
-    try:
-        import pgserver
-    except ImportError:
-        return None
-    folder = Path(os.environ.get("NIVOMIGRATE_PGSERVER_DIR", "/var/tmp/nivomigrate/pgserver16"))
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        return pgserver.get_server(folder, cleanup_mode=None).get_uri()
-    except Exception:
-        return None
+        yield configured
+        return
+    import pgserver
+
+    folder = tmp_path_factory.mktemp("pgserver")
+    if os.geteuid() == 0:  # pgserver runs its server as an unprivileged user
+        os.chmod(folder, 0o777)
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
 
 
-def test_same_ddl_has_same_fingerprint_on_another_major_version(make_database) -> None:
-    other_url = _other_major_server()
-    if other_url is None:
-        pytest.skip("no second PostgreSQL major version here (pgserver could not start)")
+def test_same_ddl_has_same_fingerprint_on_another_major_version(make_database,
+                                                                other_major_url) -> None:
+    other_url = other_major_url
     here = _snapshot(make_database(), FORWARD)
     with psycopg.connect(other_url, autocommit=True) as admin:
         admin.execute("drop database if exists nivo_other_major with (force)")

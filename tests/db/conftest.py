@@ -31,8 +31,8 @@ def start_pgbouncer(
     Call it with the keyword arguments of `servers.pgbouncer` (pool_mode, default_pool_size,
     ignore_startup_parameters, ...); `upstream_url` defaults to the test server.
     """
-    if servers.pgbouncer_binary() is None:
-        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
+    servers.skip_unless(servers.pgbouncer_binary(),
+                        "pgbouncer is not installed (apt-get install pgbouncer)")
     running: dict[tuple, servers.RunningServer] = {}
     stack = []
 
@@ -53,8 +53,8 @@ def start_pgbouncer(
 @pytest.fixture(scope="session")
 def private_primary(server_workspace: Path) -> Iterator[servers.RunningServer]:
     """A primary of our own whose TCP logins need scram: `postgres` with the canary password."""
-    if servers.postgres_binaries() is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_basebackup) are not installed")
+    servers.skip_unless(servers.postgres_binaries(),
+                        "PostgreSQL server binaries (initdb, pg_basebackup) are not installed")
     with servers.private_server(server_workspace / "primary", password=CANARY_PASSWORD) as server:
         yield server
 

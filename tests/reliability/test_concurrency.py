@@ -30,7 +30,7 @@ def test_two_promotions_at_once_apply_each_revision_once(project, cli):
                               imports=PAUSE_IMPORTS)
     assert cli(project, "apply", "staging").code == 0
     # The pause keeps the winner's lock held while the other one starts.
-    runs = [cli.start(project, "promote", "prod", environ=paused(project, 2)) for _ in range(2)]
+    runs = [cli.start(project, "promote", "prod", environ=paused(project, 6)) for _ in range(2)]
     outcomes = sorted((cli.finish(run) for run in runs), key=lambda outcome: outcome.code)
     assert [outcome.code for outcome in outcomes] == [0, 6], outcomes
     loser = outcomes[1]

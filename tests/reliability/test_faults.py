@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from nivomigrate import ledger
+from nivomigrate.db import SessionSettings, _options
 from tests.reliability.helpers import (
     PAUSE_IMPORTS,
     PAUSE_IN_PYTHON,
@@ -151,7 +152,7 @@ def test_kill_after_the_last_revision_before_verification_then_rerun_verifies(
     def verifying(prod) -> bool:
         # Once the revision runs, staging's preflight is over: hold staging's pg_class so the
         # verification's snapshot of staging waits, after prod reached the head revision.
-        if prod.active_query("pg_sleep(1)") and not catalog_lock.info.transaction_status:
+        if prod.active_query("pg_sleep(3)") and not catalog_lock.info.transaction_status:
             catalog_lock.execute("LOCK TABLE pg_catalog.pg_class IN ACCESS EXCLUSIVE MODE")
         waiting = prod.conn.execute(
             "select 1 from pg_stat_activity where datname = %s and "
@@ -160,7 +161,7 @@ def test_kill_after_the_last_revision_before_verification_then_rerun_verifies(
         return bool(waiting) and prod.revision() == head and prod.running_run()
 
     try:
-        run_id = _kill_when(project, cli, probe, verifying, pause=1)
+        run_id = _kill_when(project, cli, probe, verifying, pause=3)
     finally:
         catalog_lock.rollback()
         catalog_lock.close()
@@ -170,9 +171,10 @@ def test_kill_after_the_last_revision_before_verification_then_rerun_verifies(
     assert newest[3] == head  # nothing left to apply: the re-run only verified
 
 
-def _orphan(url: str, options: str) -> int:
+def _orphan(url: str, options: str) -> tuple[int, float]:
     """Take the run lock in a client that then sleeps in a query, SIGKILL the client, and
-    return its backend's pid: an orphaned backend, as a killed run leaves when it is busy."""
+    return its backend's pid and when it was killed: an orphaned backend, as a killed run
+    leaves when it is busy."""
     holder = subprocess.Popen([sys.executable, "-c", f"""
 import psycopg, sys
 conn = psycopg.connect(sys.argv[1], autocommit=True, application_name="nivomigrate",
@@ -189,7 +191,7 @@ conn.execute("select pg_sleep(60)")
             what="the client's query to run")
     holder.kill()
     holder.wait()
-    return pid
+    return pid, time.monotonic()
 
 
 def _backend_alive(url: str, pid: int) -> bool:
@@ -202,7 +204,7 @@ def test_orphaned_backend_holding_the_lock_is_named(project, cli):
     exits 6 naming its pid and how to end it; ended that way, the next run passes."""
     write_revision(project, ADD_COLUMN.format(column="orphan"), name="orphan")
     _apply_staging(project, cli)
-    pid = _orphan(project.urls["prod"], "-c client_connection_check_interval=0")
+    pid, _ = _orphan(project.urls["prod"], "-c client_connection_check_interval=0")
     refused = cli(project, "promote", "prod")
     assert refused.code == 6, refused
     assert one_error(refused)
@@ -221,16 +223,16 @@ def test_orphaned_nivomigrate_session_ends_within_seconds_and_rerun_passes(proje
     ends a killed run's busy backend within seconds, and its lock with it."""
     write_revision(project, ADD_COLUMN.format(column="orphanEnds"), name="orphan_ends")
     _apply_staging(project, cli)
-    killed = time.monotonic()
-    pid = _orphan(project.urls["prod"], "-c client_connection_check_interval=2000")
+    # The session options nivomigrate itself sends (client_connection_check_interval among them).
+    pid, killed = _orphan(project.urls["prod"], _options(SessionSettings(), writes=True))
     first = cli(project, "promote", "prod")
     # The re-run either came after the server ended the orphan, or names it.
     assert first.code in (0, 6), first
     if first.code == 6:
         assert f"pid {pid}" in first.stderr
-        wait_until(lambda: not _backend_alive(project.urls["prod"], pid), timeout=5,
+        wait_until(lambda: not _backend_alive(project.urls["prod"], pid), timeout=10,
                    what="the server to end the orphaned backend")
-        assert time.monotonic() - killed < 5
+        assert time.monotonic() - killed < 10  # the check interval is 2 s
         first = cli(project, "promote", "prod")
     assert first.code == 0, first
     assert fingerprint(project.urls["prod"]) == fingerprint(project.urls["staging"])
@@ -334,4 +336,4 @@ def pg_ctl(server, *args: str) -> None:
     command = [binaries / "pg_ctl", "-D", server.data_dir, "-w", "-t", "30", *args]
     if args[0] == "start":
         command += ["-o", options, "-l", server.data_dir.parent / "server.log"]
-    servers._run(command)
+    servers.run_as_server_user(command)

@@ -47,6 +47,7 @@ def test_render_matches_expected_file(fmt, suffix):
     expected_file = EXPECTED / f"plan.{suffix}"
     if os.environ.get("NIVOMIGRATE_UPDATE_EXPECTED"):
         expected_file.write_text(out.getvalue())
+        pytest.fail(f"regenerated {expected_file.name}: review it, then run without the variable")
     assert out.getvalue() == expected_file.read_text()
 
 

@@ -54,10 +54,16 @@ class _Databases:
         return _database_url(self._admin_url, name)
 
     def drop_all(self) -> None:
+        """Drop every database made here, each on its own; report the ones that stay."""
+        failures = []
         with self._admin.connect() as conn:
             for name in self._names:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                try:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                except sa.exc.DBAPIError as exc:
+                    failures.append(f"{name}: {exc.orig}")
         self._admin.dispose()
+        assert not failures, f"test databases left behind: {failures}"
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,9 @@ class Project:
     def settings(self):
         return load_settings(project_root=self.root, environ=self.environ)
 
+    def head(self) -> str:
+        return migrations.head(self.root / "versions")
+
     def add_revision(self, extra: str = "", name: str = "nickname") -> Path:
         head = migrations.head(self.root / "versions")
         revision_id = f"{int(head) + 1:04d}"

@@ -77,7 +77,8 @@ def test_report_renders_gaps_and_redundant_indexes(prisma_report, fmt):
     if fmt == "json":
         document = json.loads(text)
         assert document["command"] == "coverage" and document["verdict"] == "blocked"
-        assert document["data"]["hot_queries"][0]["plan"]["served"] in (True, False)
+        by_name = {q["name"]: q for q in document["data"]["hot_queries"]}
+        assert by_name["ingest_project_by_api_key"]["plan"]["served"] is True
     if fmt == "markdown":
         assert "### Hot queries" in text and "```sql" in text and "### Redundant indexes" in text
 
@@ -86,9 +87,9 @@ def test_head_closes_every_required_gap(make_database, canary_admin_url):
     url = make_database("nivo_cov_head", template=ensure_template(
         canary_admin_url, REPO / "versions", "0002"))
     report = coverage_report(_settings(), Target("staging", url))
-    required_gaps = [q["name"] for q in report.data["hot_queries"]
-                     if q["required"] and not q["covered"]]
-    assert required_gaps == []
+    required = [q for q in report.data["hot_queries"] if q["required"]]
+    assert len(required) > 20
+    assert [q["name"] for q in required if not q["covered"]] == []
     assert report.data["redundant_indexes"] == []
     assert report.data["exit_code"] == 0 and not report.is_blocked
 

@@ -37,8 +37,17 @@ def test_failing_sql_assertion_fails_the_run(project):
 def test_commands_get_staging_and_never_another_environments_url(project):
     project.add_revision()
     _with_checks(project, '  - name: smoke test sees only staging\n'
-                          '    command: test -n "$DATABASE_URL" && '
-                          'test -z "$PROD_POSTGRES_URL_NON_POOLING" && '
-                          'psql "$DATABASE_URL" -Atc "select 1"\n')
+                          '    command: test -z "$PROD_POSTGRES_URL_NON_POOLING" && '
+                          'psql "$DATABASE_URL" -Atc "select current_database()" > smoke.out\n')
     report = _apply(project)
     assert report.data["exit_code"] == 0, report.findings
+    ran_on = (project.root / "smoke.out").read_text().strip()
+    assert ran_on == project.urls["staging"].rsplit("/", 1)[1]
+
+
+def test_failing_command_fails_the_run(project):
+    project.add_revision()
+    _with_checks(project, '  - name: smoke test\n    command: echo broken >&2; exit 3\n')
+    report = _apply(project)
+    assert report.data["exit_code"] == 1
+    assert any("'smoke test' failed: exit code 3: broken" in f.message for f in report.findings)
