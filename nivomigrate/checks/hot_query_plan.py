@@ -46,7 +46,7 @@ class PlanVerdict:
     needs_order: bool = False
     error: str | None = None
     plan: str = ""
-    has_statistics: bool = True  # False: the table was never analysed, the plan is a guess
+    has_statistics: bool = True  # False: never analysed or too small, the plan is a guess
 
     @property
     def is_served(self) -> bool:
@@ -99,16 +99,19 @@ def explain_hot_queries(conn: psycopg.Connection, queries: list[HotQuery],
     return verdicts
 
 
+# Below this many rows the planner's choice among indexes says little about production.
+MIN_TELLING_ROWS = 1000
 _ANALYSED_SQL = """
 select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and c.reltuples >= 0
+where c.relkind in ('r', 'p') and c.reltuples >= %(min_rows)s
   and n.nspname not in ('pg_catalog', 'information_schema')
 """
 
 
 def _analysed_tables(conn: psycopg.Connection) -> set[str]:
     with conn.cursor() as cur:
-        return {name for (name,) in cur.execute(_ANALYSED_SQL).fetchall()}
+        rows = cur.execute(_ANALYSED_SQL, {"min_rows": MIN_TELLING_ROWS}).fetchall()
+        return {name for (name,) in rows}
 
 
 def _explain(conn, cur, name: str, text: str) -> tuple[dict | None, str | None]:
@@ -208,8 +211,9 @@ def findings(coverages: list[Coverage], verdicts: dict[str, PlanVerdict]) -> lis
                                   "update `sql` in hot_queries.yaml to what the service sends "
                                   "now, or fix the revision that broke it"))
         elif coverage.is_covered and not verdict.is_served and not _unique_hit(coverage, verdict):
-            guess = "" if verdict.has_statistics else \
-                f" ({coverage.query.table} was never analysed, so the plan is a guess)"
+            guess = "" if verdict.has_statistics else (
+                f" ({coverage.query.table} has no statistics or fewer than "
+                f"{MIN_TELLING_ROWS} rows, so the plan is a guess)")
             found.append(_finding(coverage, verdict,
                                   Severity.WARNING if verdict.has_statistics else Severity.INFO,
                                   f"catalog and plan disagree on hot query "

@@ -109,11 +109,14 @@ def _is_identical(first: IndexInfo, second: IndexInfo) -> bool:
     return (len(first.keys) == len(second.keys) and set(first.include) == set(second.include))
 
 
-def findings(conn: psycopg.Connection, indexes: list[IndexInfo]) -> list[Finding]:
-    """Return a WARNING per redundant index and one INFO per table with never-scanned indexes."""
+def findings(conn: psycopg.Connection, indexes: list[IndexInfo],
+             with_usage: bool = True) -> list[Finding]:
+    """Return a WARNING per redundant index and, `with_usage`, one INFO per table with
+    never-scanned indexes (meaningless on a shadow database, which no service queries)."""
     redundant = find_redundant(indexes)
     found = [_redundant_finding(r) for r in redundant]
-    found += _unused_findings(conn, indexes, {r.index.oid for r in redundant})
+    if with_usage:
+        found += _unused_findings(conn, indexes, {r.index.oid for r in redundant})
     return found
 
 

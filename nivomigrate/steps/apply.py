@@ -202,7 +202,8 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
     policy = load_promotion_policy(ctx.settings.policies_dir)
     findings += staging_check_findings(conn, ctx.target, policy.staging_checks,
                                        ctx.settings.root, ctx.settings.command_environ)
-    findings += [_in(f, ctx.environment) for f in coverage_findings(ctx.settings, conn)]
+    findings += [_in(f, ctx.environment)
+                 for f in coverage_findings(ctx.settings, conn, with_usage=False)]
     if applied:
         from nivomigrate.steps.runner import footprint_findings
 

@@ -31,8 +31,14 @@ class CoverageResult:
     findings: list[Finding]
 
 
-def examine_coverage(settings: Settings, conn: psycopg.Connection) -> CoverageResult:
+def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans: bool = True,
+                     with_usage: bool = True) -> CoverageResult:
     """Run hot-query-index, hot-query-plan and redundant-index on `conn` (read-only).
+
+    Args:
+        with_plans: EXPLAIN the hot queries (false for a shadow database: with no data and
+            no statistics, its plans are guesses).
+        with_usage: report never-scanned indexes (false where no service queries).
 
     Raises:
         ConfigError: hot_queries.yaml is invalid.
@@ -43,11 +49,11 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection) -> CoverageRe
         settings.policies_dir / hot_query_index.HOT_QUERIES_FILE)
     indexes = hot_query_index.read_indexes(conn)
     coverages = hot_query_index.assess(conn, queries, indexes)
-    verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes)
+    verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
     findings = [
         *hot_query_index.findings(coverages, indexes),
         *hot_query_plan.findings(coverages, verdicts),
-        *redundant_index.findings(conn, indexes),
+        *redundant_index.findings(conn, indexes, with_usage),
     ]
     return CoverageResult(
         coverages=coverages,
@@ -58,10 +64,11 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection) -> CoverageRe
     )
 
 
-def coverage_findings(settings: Settings, conn: psycopg.Connection) -> list[Finding]:
+def coverage_findings(settings: Settings, conn: psycopg.Connection, *, with_plans: bool = True,
+                      with_usage: bool = True) -> list[Finding]:
     """Return the gate's coverage findings: a gap in a required hot query or an invalid index
     is an ERROR, a gap in an optional one and a redundant index a WARNING."""
-    return examine_coverage(settings, conn).findings
+    return examine_coverage(settings, conn, with_plans=with_plans, with_usage=with_usage).findings
 
 
 def coverage_report(settings: Settings, target: Target) -> Report:

@@ -16,12 +16,18 @@ _SEED_SQL = """
 insert into "User" (id, email, password, "updatedAt")
     values ('demo-user', 'demo@nivostack.dev', 'x', now());
 insert into "Project" (id, name, "apiKey", "userId", "updatedAt")
-    values ('demo-project', 'Demo app', 'demo-key', 'demo-user', now());
+    select 'project-' || p, 'Demo app ' || p, 'key-' || p, 'demo-user', now()
+    from generate_series(1, 50) p;
 insert into "Device" (id, "projectId", "deviceId", platform, "updatedAt")
-    select 'dev-' || i, 'demo-project', 'device-' || i, 'ios', now() from generate_series(1, 200) i;
-insert into "Log" (id, "projectId", "deviceId", level, message)
-    select 'log-' || i, 'demo-project', 'dev-' || (i % 200 + 1), 'info', 'hello ' || i
-    from generate_series(1, 20000) i;
+    select 'dev-' || i, 'project-' || (i % 50 + 1), 'device-' || i,
+           case when i % 2 = 0 then 'ios' else 'android' end, now()
+    from generate_series(1, 1000) i;
+insert into "Log" (id, "projectId", "deviceId", level, message, "timestamp")
+    select 'log-' || i, 'project-' || (i % 50 + 1), 'dev-' || (i % 1000 + 1),
+           (array['debug', 'info', 'warn', 'error'])[i % 4 + 1], 'hello ' || i,
+           now() - i * interval '1 second'
+    from generate_series(1, 50000) i;
+analyze;
 """
 
 

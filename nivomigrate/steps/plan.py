@@ -138,7 +138,9 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
 
     with progress.step("checking index coverage of the head schema"):
         with connection(template_target(settings, head), writes=False) as conn:
-            findings = [replace(f, environment="head") for f in coverage_findings(settings, conn)]
+            findings = [replace(f, environment="head")
+                        for f in coverage_findings(settings, conn, with_plans=False,
+                                                   with_usage=False)]
     if gate == "merge":
         from nivomigrate.steps.check import model_findings
 
