@@ -22,7 +22,11 @@ def shadow_server(settings: Settings, preferred_major: int | None = None) -> sha
 
 
 def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) -> str:
-    """Return the template database holding the schema at `revision`, building it if needed."""
+    """Return the template database holding the schema at `revision`, building it if needed.
+
+    Raises:
+        MigrationError: a revision fails in the shadow database (named, with the error).
+    """
     chain = migrations.revisions(versions_dir)
     ids = [r.id for r in chain]
     upto = chain[: ids.index(revision) + 1] if revision in ids else []
@@ -32,17 +36,37 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) ->
     building = shadow.scratch_name("nivo_build")
     url = shadow.create_database(admin_url, building)
     try:
-        if revision is not None:
-            engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
-            with engine.connect() as conn:
-                migrations.upgrade(versions_dir, conn, revision)
-                conn.commit()
-            engine.dispose()
+        _build(versions_dir, url, upto)
         _rename(admin_url, building, name)
     except Exception:
         shadow.drop_database(admin_url, building)
         raise
     return name
+
+
+def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -> None:
+    """Upgrade the database at `url` through `revisions`, one at a time, to name a failure."""
+    import sqlalchemy
+
+    from nivomigrate.db import redact
+    from nivomigrate.errors import MigrationError
+
+    engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
+    try:
+        with engine.connect() as conn:
+            for revision in revisions:
+                try:
+                    migrations.upgrade(versions_dir, conn, revision.id)
+                    conn.commit()
+                except sqlalchemy.exc.DBAPIError as exc:
+                    reason = str(exc.orig).strip().splitlines()[0]
+                    raise MigrationError(
+                        f"revision {revision.id} fails in the shadow database: {redact(reason)}",
+                        hint=f"fix {revision.path}: the revisions must build from an empty "
+                        "database",
+                    ) from None
+    finally:
+        engine.dispose()
 
 
 def _rename(admin_url: str, old: str, new: str) -> None:

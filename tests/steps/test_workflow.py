@@ -180,3 +180,12 @@ def test_repaired_cosmetic_edit_still_promotes(project):
     path.write_text(path.read_text().replace("Add a nickname", "Add a nickname (reworded)"))
     repair_checksums(project.settings(), "staging", "docstring only")
     assert _promote(project).data["exit_code"] == 0
+
+
+def test_plan_names_a_revision_that_fails_in_the_shadow_database(project):
+    project.add_revision(extra="op.execute('SELECT * FROM \"NoSuchTable\"')")
+    with pytest.raises(MigrationError) as failure:
+        make_plan(project.settings(), "all", gate="merge", progress=QUIET)
+    assert failure.value.exit_code == 5
+    assert f"revision {project.head()} fails in the shadow database" in failure.value.message
+    assert "NoSuchTable" in failure.value.message
