@@ -109,20 +109,19 @@ def revisions(versions_dir: Path) -> list[Revision]:
     return [_revision(script_revision) for script_revision in ordered]
 
 
-def revisions_between(
-    versions_dir: Path, current: str | None, target: str | None
-) -> list[Revision]:
-    """Return the revisions after `current` up to and including `target`, in order."""
-    ordered = revisions(versions_dir)
-    ids = [revision.id for revision in ordered]
-    start = ids.index(current) + 1 if current in ids else 0
-    end = ids.index(target) + 1 if target in ids else len(ids)
+def pending_after(chain: list[Revision], current: str | None) -> list[Revision]:
+    """Return the revisions of `chain` (base to head) still to apply after `current`.
+
+    Raises:
+        ConfigError: `current` is not in the chain (a revision this checkout does not have).
+    """
+    ids = [revision.id for revision in chain]
     if current is not None and current not in ids:
         raise ConfigError(
             f"the database is at revision {current}, which the revision folder does not have",
             hint="check out the branch that has that revision",
         )
-    return ordered[start:end]
+    return chain[ids.index(current) + 1:] if current is not None else list(chain)
 
 
 def _revision(script_revision) -> Revision:

@@ -79,8 +79,7 @@ def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
                                           migrations.revisions(settings.versions_dir))
     current = migrations.current_revision(conn)
     head = chain[-1].id if chain else None
-    pending = migrations.revisions_between(settings.versions_dir, current, head)
-    pending = [r for r in chain if r.id in {p.id for p in pending}]
+    pending = migrations.pending_after(chain, current)
     git = ledger.git_state(settings.root, settings.versions_dir)
     return RunContext(settings, name, target, chain, current, head, pending, git)
 

@@ -16,13 +16,14 @@ def show_status(settings: Settings, selection: str = "all") -> Report:
     """Return each environment's current revision and pending revisions."""
     targets = {name: target_for(settings.environment(name))
                for name in settings.selected(selection)}
-    head = migrations.head(settings.versions_dir)
+    chain = migrations.revisions(settings.versions_dir)
+    head = chain[-1].id if chain else None
     rows, data = [], {}
     for name, target in targets.items():
         with connection(target, writes=False) as conn:
             current = migrations.current_revision(conn)
             last = ledger.last_run(conn, ("apply", "promote", "baseline", "repair"))
-        pending = [r.id for r in migrations.revisions_between(settings.versions_dir, current, head)]
+        pending = [r.id for r in migrations.pending_after(chain, current)]
         rows.append((name, current or "base", head or "-", ", ".join(pending) or "none",
                      f"#{last.id} {last.kind} {last.status}" if last else "none"))
         data[name] = {"current_revision": current, "head": head, "pending": pending,

@@ -90,7 +90,7 @@ def lint_report(settings: Settings, env: str) -> Report:
         target = db.target_for(environment)
         with db.connection(target, writes=False) as conn:
             current = migrations.current_revision(conn)
-        todo = migrations.revisions_between(settings.versions_dir, current, None)
+        todo = migrations.pending_after(ordered, current)
         targets[name], pending[name] = target, {r.id for r in todo}
         rows.append((name, current or "(none)", str(len(todo))))
     chosen = [r for r in ordered if any(r.id in ids for ids in pending.values())]

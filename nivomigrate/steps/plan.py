@@ -70,9 +70,7 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     target = targets[name]
     with connection(target, writes=False) as conn:
         current = migrations.current_revision(conn)
-        pending_ids = {r.id for r in migrations.revisions_between(settings.versions_dir,
-                                                                  current, head)}
-        pending = [r for r in chain if r.id in pending_ids]
+        pending = migrations.pending_after(chain, current)
         findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
         findings += gates.drift_findings(settings, conn, current, name)
         promoted_from = settings.environment(name).promoted_from

@@ -28,8 +28,8 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
                         progress: Progress | None = None) -> Report:
     """Promote `name` (prod) from the environment it is promoted from (staging).
 
-    Refuses (a report with its exit code, nothing changed) unless staging's ledger holds a
-    passed run at the target revision with the same checksums, staging is unchanged since,
+    Refuses (a report with its exit code, nothing written) unless staging's ledger holds a
+    passed run at the target revision that executed the same SQL, staging is unchanged since,
     prod has no drift, and the revision files are committed.
 
     Raises:
@@ -41,7 +41,6 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
         raise ConfigError(f"{environment.name} is not promoted from another environment",
                           hint=f"use: nivomigrate apply {environment.name}")
     staging = target_for(settings.environment(environment.promoted_from))
-    target_for(environment)
 
     def body(ctx: RunContext, conn, prog: Progress) -> Report:
         with connection(staging, writes=False) as staging_conn:
