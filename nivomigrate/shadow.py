@@ -77,27 +77,38 @@ def major_version_of(binaries: Path) -> str:
 
 
 def _own_server(binaries: Path, data_parent: Path, major: int) -> LocalServer:
+    """Start (or reuse) the cached cluster; one that will not start is made anew (it holds
+    only scratch databases and templates, which are built again on demand)."""
     data = data_parent / "data"
     port_file = data_parent / "port"
     data_parent.mkdir(parents=True, exist_ok=True)
     user = _server_user()
     _chown(data_parent, user)
-    if not (data / "PG_VERSION").exists():
-        _as_user(user, [binaries / "initdb", "-D", data, "-A", "trust", "-U", "postgres",
-                        "-E", "UTF8", "--no-sync"])
     port = int(port_file.read_text()) if port_file.exists() else _free_port()
     status = _as_user(user, [binaries / "pg_ctl", "-D", data, "status"], check=False)
     if status.returncode != 0:
         if not _port_is_free(port):
             port = _free_port()
-        _as_user(user, [
-            binaries / "pg_ctl", "-D", data, "-l", data_parent / "server.log", "-w", "-t", "60",
-            "-o", f"-p {port} -k {data_parent} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            "start",
-        ])
+        try:
+            _start(binaries, data_parent, user, port)
+        except DatabaseConnectionError:
+            shutil.rmtree(data, ignore_errors=True)
+            _start(binaries, data_parent, user, port)
         port_file.write_text(str(port))
     return LocalServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", major, str(binaries))
+
+
+def _start(binaries: Path, data_parent: Path, user, port: int) -> None:
+    data = data_parent / "data"
+    if not (data / "PG_VERSION").exists():
+        _as_user(user, [binaries / "initdb", "-D", data, "-A", "trust", "-U", "postgres",
+                        "-E", "UTF8", "--no-sync"])
+    _as_user(user, [
+        binaries / "pg_ctl", "-D", data, "-l", data_parent / "server.log", "-w", "-t", "60",
+        "-o", f"-p {port} -k {data_parent} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "start",
+    ])
 
 
 def _pgserver(cache_dir: Path) -> LocalServer:
