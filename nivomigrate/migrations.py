@@ -210,3 +210,10 @@ def stamp(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) 
     from alembic import command
 
     command.stamp(alembic_config(versions_dir, connection=connection), revision)
+
+
+def next_revision_id(versions_dir: Path) -> str:
+    """Return the next sortable revision id: 0001, 0002, ..."""
+    numbers = [int(m.group(1)) for path in versions_dir.glob("*.py")
+               if (m := re.match(r"(\d{4})_", path.name))]
+    return f"{max(numbers, default=0) + 1:04d}"

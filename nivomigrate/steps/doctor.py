@@ -88,8 +88,8 @@ def _finding(name: str, exc: NivoError) -> Finding:
 
 
 def _shadow_findings(settings: Settings, majors: dict) -> list[Finding]:
+    from nivomigrate.engine.build import shadow_server
     from nivomigrate.shadow import admin_connection
-    from nivomigrate.steps.build import shadow_server
 
     known = {m for m in majors.values() if m}
     try:

@@ -74,7 +74,7 @@ def lint_report(settings: Settings, env: str) -> Report:
         DatabaseConnectionError: a configured database cannot be reached.
     """
     from nivomigrate import db, migrations
-    from nivomigrate.steps.gate import exit_code
+    from nivomigrate.engine.gate import exit_code
 
     names = settings.selected(env)
     ordered = migrations.revisions(settings.versions_dir)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.db import connection, target_for
+from nivomigrate.engine import gate as gates
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
-from nivomigrate.steps import gate as gates
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -131,8 +131,8 @@ def _table_text(table: dict) -> str:
 def _head_findings(settings: Settings, head: str | None, gate: str,
                    progress: Progress) -> list[Finding]:
     """Coverage of the head schema; for the merge gate, models and revisions agree."""
-    from nivomigrate.steps.build import template_target
-    from nivomigrate.steps.coverage import coverage_findings
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.engine.coverage import coverage_findings
 
     with progress.step("checking index coverage of the head schema"):
         with connection(template_target(settings, head), writes=False) as conn:
@@ -140,7 +140,7 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
                         for f in coverage_findings(settings, conn, with_plans=False,
                                                    with_usage=False)]
     if gate == "merge":
-        from nivomigrate.steps.check import model_findings
+        from nivomigrate.engine.models import model_findings
 
         with progress.step("checking that models and revisions agree"):
             findings += model_findings(settings)
@@ -153,7 +153,7 @@ def _environment_diff(settings: Settings, targets: dict, progress: Progress) -> 
              if settings.environment(name).promoted_from in targets]
     sections = []
     for source, name in pairs:
-        from nivomigrate.steps.diff import diff_schemas
+        from nivomigrate.engine.diff import diff_schemas
 
         with progress.step(f"diffing {source} and {name}"):
             result = diff_schemas(targets[name], targets[source])

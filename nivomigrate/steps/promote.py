@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
 from nivomigrate.db import connection, target_for
-from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Report, Section
-from nivomigrate.progress import Progress
-from nivomigrate.steps import gate
-from nivomigrate.steps.apply import (
+from nivomigrate.engine import gate
+from nivomigrate.engine.run import (
     RunContext,
-    _report,
     execute_revisions,
     locked_run,
     preflight_findings,
+    run_report,
     verify_and_finish,
 )
+from nivomigrate.errors import ConfigError
+from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -62,7 +62,7 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
             with prog.step("verifying prod equals staging"):
                 checks = verify_and_finish(conn, run_id, applied,
                                            lambda: _equals_staging(ctx, conn, staging_conn))
-        report = _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
+        report = run_report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
                          command="promote")
         report.data["staging_run_id"] = staging_run.id
         return report
@@ -71,8 +71,8 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
 
 
 def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:
+    from nivomigrate.engine.verify import schema_findings
     from nivomigrate.snapshot import take_snapshot
-    from nivomigrate.steps.verify import schema_findings
 
     return schema_findings(take_snapshot(conn), take_snapshot(staging_conn), ctx.environment,
                            "staging")

@@ -15,11 +15,12 @@ import pytest
 
 from nivomigrate import ledger, migrations, shadow
 from nivomigrate.db import connection
+from nivomigrate.engine.adoption import idempotent, split_statements
+from nivomigrate.engine.build import schema_at
 from nivomigrate.errors import ConfigError
 from nivomigrate.progress import Progress
 from nivomigrate.snapshot import compare, take_snapshot
-from nivomigrate.steps.baseline import adopt, idempotent, split_statements
-from nivomigrate.steps.build import schema_at
+from nivomigrate.steps.baseline import adopt
 from tests.conftest import CANARY_PASSWORD
 from tests.steps.conftest import Project as BaseProject
 from tests.steps.conftest import copy_project

@@ -11,10 +11,11 @@ import pytest
 
 from nivomigrate.config import Settings
 from nivomigrate.db import Target, connect
+from nivomigrate.engine.build import ensure_template
+from nivomigrate.engine.coverage import coverage_findings
 from nivomigrate.findings import Severity
 from nivomigrate.render import render
-from nivomigrate.steps.build import ensure_template
-from nivomigrate.steps.coverage import coverage_findings, coverage_report
+from nivomigrate.steps.coverage import coverage_report
 
 REPO = Path(__file__).resolve().parents[2]
 PRISMA_SQL = REPO / "tests" / "fixtures" / "prisma" / "nivostack_prisma.sql"

@@ -10,9 +10,10 @@ from nivomigrate import ledger, migrations
 from nivomigrate.errors import LockHeldError, MigrationError
 from nivomigrate.progress import Progress
 from nivomigrate.snapshot import take_snapshot
-from nivomigrate.steps.apply import apply_environment, repair_checksums
+from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.promote import promote_environment
+from nivomigrate.steps.repair import repair_checksums
 
 QUIET = Progress(quiet=True)
 

@@ -71,8 +71,8 @@ def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | 
     For a database that baseline adopted at `current` with an adoption revision not run yet,
     that is the schema at `current` plus the adoption revision's SQL.
     """
+    from nivomigrate.engine.adoption import expected_snapshot
     from nivomigrate.snapshot import compare, take_snapshot
-    from nivomigrate.steps.baseline import expected_snapshot
 
     actual = take_snapshot(conn)
     difference = compare(expected_snapshot(settings, conn, current), actual)

@@ -20,8 +20,8 @@ _COMMAND_TIMEOUT_S = 600
 def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
                     expected_name: str) -> list[Finding]:
     """Report where `actual` differs from `expected` (check `verify`)."""
+    from nivomigrate.engine.gate import describe, difference_lines
     from nivomigrate.snapshot import compare
-    from nivomigrate.steps.gate import describe, difference_lines
 
     difference = compare(expected, actual)
     if difference.is_empty:
