@@ -98,8 +98,7 @@ def _render(report, fmt: str, settings=None) -> None:
 
 
 def _exit_for(report) -> None:
-    code = report.data.get("exit_code", 1 if report.is_blocked else 0)
-    raise typer.Exit(code)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

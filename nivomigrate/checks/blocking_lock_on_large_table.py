@@ -17,6 +17,7 @@ from nivomigrate.findings import Finding, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL, Statement
     from nivomigrate.promotion_policy import PromotionPolicy
 
@@ -123,3 +124,9 @@ def format_bytes(size: int | float | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size} B"
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: write-blocking statements, judged on each pending database."""
+    return [finding for environment, conn in ctx.databases.items()
+            for finding in run(revision, conn, environment, ctx.policy)]

@@ -19,6 +19,7 @@ from nivomigrate.findings import Finding, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL
 
 NAME = "destructive-change"
@@ -151,3 +152,8 @@ def _finding(revision, statement, change: Change, losses: dict) -> Finding:
               f'# nivomigrate: ack destructive-change "{obj}" -- <reason>'),
         evidence=tuple(evidence),
     )
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: destructive changes, with each pending database's losses."""
+    return run(revision, dict(ctx.databases))

@@ -30,6 +30,8 @@ from nivomigrate.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import CoverageContext
+
 NAME = "hot-query-index"
 HOT_QUERIES_FILE = "hot_queries.yaml"
 _INDEXES_SQL = resources.files(__package__).joinpath("hot_query_index.sql").read_text()
@@ -717,3 +719,8 @@ def _invalid_finding(index: IndexInfo) -> Finding:
         f"then, once the cause is fixed (duplicates for a unique index): {rebuild};",
         evidence=(("definition", index.definition),),
     )
+
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: hot queries no index serves, and invalid indexes."""
+    return findings(ctx.coverages, ctx.indexes)

@@ -25,6 +25,7 @@ from nivomigrate.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import CoverageContext
     from nivomigrate.checks.hot_query_index import Coverage, HotQuery, IndexInfo
 
 NAME = "hot-query-plan"
@@ -259,3 +260,8 @@ def run(conn: psycopg.Connection, queries: list[HotQuery]) -> list[Finding]:
 
     indexes = read_indexes(conn)
     return findings(assess(conn, queries, indexes), explain_hot_queries(conn, queries, indexes))
+
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: hot queries whose plan does not use the index that serves them."""
+    return findings(ctx.coverages, ctx.verdicts)

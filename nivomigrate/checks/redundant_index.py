@@ -25,6 +25,8 @@ from nivomigrate.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import CoverageContext
+
 NAME = "redundant-index"
 
 _USAGE_SQL = """
@@ -176,3 +178,8 @@ def human_bytes(size: int) -> str:
                 else f"{value:.3g} {unit}"
         value /= 1024
     return f"{size} bytes"
+
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: redundant indexes (and, with usage, never-scanned ones)."""
+    return findings(ctx.conn, ctx.indexes, ctx.with_usage)

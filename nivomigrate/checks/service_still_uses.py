@@ -18,6 +18,7 @@ from nivomigrate.findings import Finding, Severity
 from nivomigrate.policies import load_policy, reject_unknown_keys
 
 if TYPE_CHECKING:
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL
 
 NAME = "service-still-uses"
@@ -108,3 +109,8 @@ def _finding(revision, statement, change: Change, users, services: ServiceMap) -
         evidence=(("statement", statement.sql),
                   *((f"service {service}", ", ".join(how)) for service, how in users)),
     )
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: drops and renames of what services.yaml says is in use."""
+    return run(revision, ctx.services)

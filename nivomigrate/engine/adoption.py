@@ -168,10 +168,9 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
         with connection(target, writes=False) as actual_conn:
             difference = compare(take_snapshot(shadow_conn), take_snapshot(actual_conn))
     if not difference.is_empty:
-        from nivomigrate.engine.gate import describe
 
         problems.append("it does not reproduce the database exactly: "
-                        + describe(difference, "the revision", "the database"))
+                        + difference.summary("the revision", "the database"))
     return [Finding(check="baseline", severity=Severity.WARNING,
                     message=f"the written adoption revision needs editing: {problem}",
                     location=Location(object="adoption revision"),

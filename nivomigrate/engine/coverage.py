@@ -43,18 +43,16 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans
     Raises:
         ConfigError: hot_queries.yaml is invalid.
     """
-    from nivomigrate.checks import hot_query_index, hot_query_plan, redundant_index
+    from nivomigrate.checks import COVERAGE_CHECKS, hot_query_index, hot_query_plan, redundant_index
+    from nivomigrate.checks.context import CoverageContext
 
     queries = hot_query_index.load_hot_queries(
         settings.policies_dir / hot_query_index.HOT_QUERIES_FILE)
     indexes = hot_query_index.read_indexes(conn)
     coverages = hot_query_index.assess(conn, queries, indexes)
     verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
-    findings = [
-        *hot_query_index.findings(coverages, indexes),
-        *hot_query_plan.findings(coverages, verdicts),
-        *redundant_index.findings(conn, indexes, with_usage),
-    ]
+    context = CoverageContext(conn, queries, indexes, coverages, verdicts, with_usage)
+    findings = [finding for check in COVERAGE_CHECKS for finding in check.check(context)]
     return CoverageResult(
         coverages=coverages,
         verdicts=verdicts,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate import migrations, shadow
+from nivomigrate.checks import models_match, single_head
 from nivomigrate.db import Target, sqlalchemy_engine
 from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.findings import Finding
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -20,26 +21,17 @@ def model_findings(settings: Settings) -> list[Finding]:
     constraints and index details count (autogenerate alone misses them).
     """
     from nivomigrate.engine.build import shadow_server, snapshot_at
-    from nivomigrate.engine.gate import difference_lines
     from nivomigrate.snapshot import compare
 
     try:
         head = migrations.head(settings.versions_dir)
     except ConfigError as exc:
-        return [Finding("heads", Severity.ERROR, exc.message, Location(
-            file=str(settings.versions_dir)), exc.hint)]
+        return single_head.findings(exc.message, exc.hint, str(settings.versions_dir))
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
     with shadow.scratch_database(server.admin_url, prefix="nivo_models") as url:
         models_snapshot = _models_snapshot(url)
-    difference = compare(revisions_snapshot, models_snapshot)
-    return [
-        Finding("models-match-revisions", Severity.ERROR,
-                f"the models and revision {head} disagree: {line}",
-                Location(object=line.split(" only in ")[0].split(" differs")[0]),
-                "write a revision for the models' change: nivomigrate revision -m \"...\"")
-        for line in difference_lines(difference, "the revisions", "the models")
-    ]
+    return models_match.findings(compare(revisions_snapshot, models_snapshot), head)
 
 
 def _models_snapshot(url: str):

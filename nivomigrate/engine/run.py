@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import checksum, dirty_tree, staging_check, verify
 from nivomigrate.db import SessionSettings, Target, connection, target_for
 from nivomigrate.engine import gate
 from nivomigrate.errors import DatabaseConnectionError, MigrationError
@@ -87,9 +88,9 @@ def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
 def preflight_findings(ctx: RunContext, conn, allow_drift: bool,
                        dirty_blocks: bool = False) -> list[Finding]:
     """Checksums of applied revisions, uncommitted files, then drift against the revision."""
-    findings = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
-                                      ctx.environment)
-    findings += gate.dirty_findings(ctx.git, blocking=dirty_blocks)
+    findings = checksum.findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
+                                 ctx.environment)
+    findings += dirty_tree.findings(ctx.git, blocking=dirty_blocks)
     if not any(f.is_blocking for f in findings):
         findings += gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
                                         allowed=allow_drift)
@@ -145,15 +146,14 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
     """The schema equals head's, the staging checks pass, the hot queries are covered."""
     from nivomigrate.engine.build import snapshot_at
     from nivomigrate.engine.coverage import coverage_findings
-    from nivomigrate.engine.verify import schema_findings, staging_check_findings
     from nivomigrate.promotion_policy import load_promotion_policy
     from nivomigrate.snapshot import take_snapshot
 
     expected = snapshot_at(ctx.settings, ctx.head)
-    findings = schema_findings(take_snapshot(conn), expected, ctx.environment,
+    findings = verify.findings(take_snapshot(conn), expected, ctx.environment,
                                f"the schema of revision {ctx.head}")
     policy = load_promotion_policy(ctx.settings.policies_dir)
-    findings += staging_check_findings(conn, ctx.target, policy.staging_checks,
+    findings += staging_check.findings(conn, ctx.target, policy.staging_checks,
                                        ctx.settings.root, ctx.settings.command_environ)
     findings += [_in(f, ctx.environment)
                  for f in coverage_findings(ctx.settings, conn, with_usage=False)]
@@ -209,7 +209,7 @@ def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None
 
 
 def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int | None,
-            exit_code: int, command: str = "apply") -> Report:
+               command: str = "apply") -> Report:
     rows = tuple((a.revision.id, a.revision.message, str(a.attempts), f"{a.duration_s:.2f}s")
                  for a in applied)
     sections = (Section("Applied revisions", ("revision", "message", "attempts", "time"), rows),)
@@ -223,7 +223,7 @@ def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: 
         sections=sections,
         data={"environment": ctx.environment, "run_id": run_id, "from_revision": ctx.current,
               "to_revision": ctx.head, "applied": [a.revision.id for a in applied],
-              "footprint": [footprint_json(a) for a in applied], "exit_code": exit_code},
+              "footprint": [footprint_json(a) for a in applied]},
     )
 
 

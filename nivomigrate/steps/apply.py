@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine import gate
 from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
@@ -61,12 +60,12 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
     with progress.step(f"checking {ctx.environment} for drift and edited revisions"):
         findings = preflight_findings(ctx, conn, allow_drift)
     if any(f.is_blocking for f in findings):
-        return run_report(ctx, findings, [], None, gate.exit_code(findings))
+        return run_report(ctx, findings, [], None)
     run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
                                         allow_drift=allow_drift, measure_footprint=True)
     with progress.step(f"verifying {ctx.environment} against the head schema"):
         checks = verify_and_finish(conn, run_id, applied,
                                    lambda: verification_findings(ctx, conn, applied))
-    return run_report(ctx, findings + checks, applied, run_id, gate.exit_code(checks))
+    return run_report(ctx, findings + checks, applied, run_id)
 
 

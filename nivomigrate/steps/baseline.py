@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import baseline_match
 from nivomigrate.db import SessionSettings, Target, connection, sqlalchemy_engine, target_for
 from nivomigrate.engine.adoption import (
     Attempt,
@@ -23,14 +24,13 @@ from nivomigrate.engine.adoption import (
     verify_adoption,
 )
 from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Location, Report, Section, Severity
+from nivomigrate.findings import Finding, Report, Section, Severity
 
 if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.config import Settings
 
-NO_MATCH_EXIT_CODE = 3
 
 
 def adopt(settings: Settings, env: str, *, revision: str | None = None,
@@ -43,7 +43,7 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         write_revision: when none matches, write an adoption revision for the closest one.
 
     Returns:
-        A report whose `data["exit_code"]` is 0 (stamped, or revision written) or 3 (no
+        A report whose exit code is 0 (stamped, or revision written) or 3 (no
         revision matches: the differences are the findings, and nothing was changed).
 
     Raises:
@@ -118,7 +118,7 @@ def _stamp(settings: Settings, name: str, target: Target, conn: psycopg.Connecti
         title=f"baseline {name}: adopted at revision {revision} (run #{run_id})",
         sections=(_tried_section(attempts),),
         data={"environment": name, "revision": revision, "adoption_revisions": pending,
-              "run_id": run_id, "tried": _tried(attempts), "exit_code": 0},
+              "run_id": run_id, "tried": _tried(attempts)},
         notes=tuple(notes),
     )
 
@@ -133,36 +133,18 @@ def _refusal(name: str, closest: Attempt, attempts: list[Attempt]) -> Report:
         sections=(_tried_section(attempts),),
         data={"environment": name, "revision": None,
               "closest": closest.candidate.revision.id, "tried": _tried(attempts),
-              "differences": _lines(name, closest), "exit_code": NO_MATCH_EXIT_CODE},
+              "differences": _lines(name, closest)},
         notes=(f"undo the hand-made changes, or write them into an adoption revision: "
                f"nivomigrate baseline {name} --write-revision",),
     )
 
 
 def _difference_findings(name: str, attempt: Attempt, severity: Severity) -> list[Finding]:
-    from nivomigrate.engine.gate import difference_lines
-
-    return [
-        Finding(
-            check="baseline", severity=severity,
-            message=f"{name} differs from {attempt.candidate.name}: {line}",
-            location=Location(object=_key_of(line)),
-            help=f"nivomigrate baseline {name} --write-revision writes the change into an "
-            "adoption revision for review; or undo it by hand",
-            environment=name,
-        )
-        for line in difference_lines(attempt.difference, attempt.candidate.name, name)
-    ]
-
-
-def _key_of(line: str) -> str:
-    return re.split(r" only in | differs \(", line, maxsplit=1)[0]
+    return baseline_match.findings(name, attempt.candidate.name, attempt.difference, severity)
 
 
 def _lines(name: str, attempt: Attempt) -> list[str]:
-    from nivomigrate.engine.gate import difference_lines
-
-    return difference_lines(attempt.difference, attempt.candidate.name, name)
+    return [text for _, text in attempt.difference.entries(attempt.candidate.name, name)]
 
 
 def _tried(attempts: list[Attempt]) -> list[dict]:
@@ -206,7 +188,7 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
                           language="sql")),
         data={"environment": name, "revision": None, "written": str(path),
               "adoption_revision": revision_id, "adopts": candidate.revision.id,
-              "tried": _tried(attempts), "exit_code": 0},
+              "tried": _tried(attempts)},
         notes=(f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
     )
 

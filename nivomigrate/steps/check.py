@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.gate import exit_code
 from nivomigrate.engine.models import model_findings
 from nivomigrate.findings import Report, Section
 
@@ -21,6 +20,5 @@ def check_models(settings: Settings) -> Report:
         title="models and revisions " + ("disagree" if findings else "agree"),
         findings=tuple(findings),
         sections=(Section("Differences", ("object", "difference"), rows),) if rows else (),
-        data={"differences": [f.location.object for f in findings],
-              "exit_code": exit_code(findings)},
+        data={"differences": [f.location.object for f in findings]},
     )

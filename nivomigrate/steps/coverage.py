@@ -49,7 +49,7 @@ def _report(result: CoverageResult, target: Target) -> Report:
             tuple((r.index.name, r.index.table, r.kept.name, human_bytes(r.index.size_bytes))
                   for r in result.redundant)))
     gaps = [c for c in result.coverages if not c.is_covered]
-    report = Report(
+    return Report(
         command="coverage",
         title=f"Hot-query index coverage of {target.name}",
         findings=tuple(result.findings),
@@ -59,8 +59,6 @@ def _report(result: CoverageResult, target: Target) -> Report:
                f"covered; {sum(c.query.required for c in gaps)} required gap(s), "
                f"{len(result.redundant)} redundant index(es), {len(result.invalid)} invalid",),
     )
-    report.data["exit_code"] = 1 if report.is_blocked else 0
-    return report
 
 
 def _data(result: CoverageResult) -> dict:

@@ -107,7 +107,7 @@ def _walk(settings, out: TextIO, progress: Progress) -> int:
         out.flush()
         report = step()
         render(report, "terminal", out)
-        code = report.data.get("exit_code", 0)
+        code = report.exit_code
         if code:
             out.write(f"demo stopped: {title[2:]} exited with {code}\n")
             return code

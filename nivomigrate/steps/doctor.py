@@ -40,7 +40,7 @@ def examine(settings: Settings) -> Report:
         sections=(Section("Environments", ("environment", "database", "url from", "kind",
                                            "answers", "server", "revision", "role may"),
                           tuple(rows)),),
-        findings=tuple(findings), data={"exit_code": first_exit_code(codes)},
+        findings=tuple(findings), exit_code=first_exit_code(codes),
     )
 
 

@@ -27,7 +27,7 @@ def show_history(settings: Settings, selection: str = "all", limit: int = 50) ->
                                                    "started", "actor", "commit", "reason"), rows))
         data[name] = [_run_json(r) for r in runs]
     return Report(command="history", title="nivomigrate history", sections=tuple(sections),
-                  data={"environments": data, "exit_code": 0})
+                  data={"environments": data})
 
 
 def _run_json(run: ledger.Run) -> dict:

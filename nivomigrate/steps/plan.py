@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import checksum, dirty_tree, staging_changed, staging_run
 from nivomigrate.db import connection, target_for
 from nivomigrate.engine import gate as gates
 from nivomigrate.errors import ConfigError
@@ -35,7 +36,7 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
                                               migrations.revisions(settings.versions_dir))
     head = chain[-1].id if chain else None
     git = ledger.git_state(settings.root, settings.versions_dir)
-    findings: list[Finding] = gates.dirty_findings(git, blocking=False)
+    findings: list[Finding] = dirty_tree.findings(git, blocking=False)
     sections: list[Section] = []
     data: dict = {"gate": gate, "head": head, "environments": {}}
     for name in names:
@@ -48,7 +49,6 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     findings += _head_findings(settings, head, gate, progress)
     sections += _environment_diff(settings, targets, progress)
     findings = _deduplicated(findings)
-    data["exit_code"] = gates.exit_code(findings)
     notes = ("read-only: every session was opened read-only, so a read-only role works too",)
     return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
                   findings=tuple(findings), sections=tuple(sections), data=data, notes=notes)
@@ -71,16 +71,17 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     with connection(target, writes=False) as conn:
         current = migrations.current_revision(conn)
         pending = migrations.pending_after(chain, current)
-        findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
+        findings = checksum.findings(chain, ledger.accepted_checksums(conn), current, name)
         findings += gates.drift_findings(settings, conn, current, name)
         promoted_from = settings.environment(name).promoted_from
-        staging_run = None
+        passed_run = None
         if promoted_from and pending:
             with connection(targets[promoted_from], writes=False) as source_conn:
-                staging_run = ledger.last_passed_run(source_conn, head)
+                passed_run = ledger.last_passed_run(source_conn, head)
                 if gate == "promote":
-                    findings += gates.staging_run_findings(source_conn, head, pending,
-                                                           staging_run)
+                    findings += staging_run.findings(source_conn, head, pending, passed_run)
+                    if passed_run is not None:
+                        findings += staging_changed.findings(source_conn, head, passed_run)
     findings += lint_findings(settings, pending, {name: target})
     findings = [replace(f, environment=f.environment or name) for f in findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
@@ -91,8 +92,8 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
-    if staging_run is not None:
-        sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
+    if passed_run is not None:
+        sections.append(_footprint_section(name, passed_run, {r.id for r in pending}))
     data = {"current_revision": current, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,

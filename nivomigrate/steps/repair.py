@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
-from nivomigrate.engine import gate
+from nivomigrate.checks import checksum
 from nivomigrate.engine.run import RunContext, locked_run
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Report, Section
@@ -20,7 +20,7 @@ def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
         raise ConfigError("--reason is empty", hint="say why the edited revision is fine")
 
     def body(ctx: RunContext, conn, progress) -> Report:
-        edited = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
+        edited = checksum.findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
                                         ctx.environment)
         edited_ids = {f.location.object for f in edited}
         revisions = [r for r in ctx.chain if r.id in edited_ids]
@@ -33,8 +33,7 @@ def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
         rows = tuple((r.id, r.file_name) for r in revisions)
         return Report(command="repair", title=f"repair {ctx.environment} (run #{run_id})",
                       sections=(Section("Re-accepted revisions", ("revision", "file"), rows),),
-                      data={"run_id": run_id, "revisions": [r.id for r in revisions],
-                            "exit_code": 0},
+                      data={"run_id": run_id, "revisions": [r.id for r in revisions]},
                       notes=() if revisions else ("no edited revision: recorded anyway",))
 
     return locked_run(settings, name, body)

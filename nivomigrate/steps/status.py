@@ -31,4 +31,4 @@ def show_status(settings: Settings, selection: str = "all") -> Report:
     return Report(command="status", title="nivomigrate status",
                   sections=(Section("Environments", ("environment", "revision", "head",
                                                      "pending", "last run"), tuple(rows)),),
-                  data={"environments": data, "exit_code": 0})
+                  data={"environments": data})

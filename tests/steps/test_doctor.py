@@ -12,7 +12,7 @@ def _row(report, name):
 
 def test_usable_environments_exit_zero(project):
     report = examine(project.settings())
-    assert report.data["exit_code"] == 0, report.findings
+    assert report.exit_code == 0, report.findings
     staging = _row(report, "staging")
     assert staging[1].endswith("/" + project.urls["staging"].rsplit("/", 1)[1])
     assert staging[2] == "STAGING_POSTGRES_URL_NON_POOLING from the environment"
@@ -27,7 +27,7 @@ def test_read_only_session_is_said_and_usable_for_reading(project):
         conn.execute(f'alter database "{database}" set default_transaction_read_only = on')
     report = examine(project.settings())
     assert "read-only" in _row(report, "prod")[3]
-    assert report.data["exit_code"] == 0
+    assert report.exit_code == 0
 
 
 def test_unreachable_and_pooled_environments_give_their_codes(project):
@@ -39,5 +39,5 @@ def test_unreachable_and_pooled_environments_give_their_codes(project):
     report = examine(load_settings(project_root=project.root, environ=environ))
     assert _row(report, "staging")[3] == "refused"
     assert _row(report, "prod")[4] == "no"
-    assert report.data["exit_code"] == 2  # 2 wins over 4
+    assert report.exit_code == 2  # 2 wins over 4
     assert all("p%40ss" not in f.message and "p@ss" not in f.message for f in report.findings)
