@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL, Statement
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "blocking-lock-on-large-table"
 TABLE_SIZE_SQL = """

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import psycopg
 
-    from nivomigrate.checks.hot_query_index import Coverage, HotQuery, IndexInfo
+    from nivomigrate.checks.hot_query_index import Coverage
     from nivomigrate.checks.hot_query_plan import PlanVerdict
-    from nivomigrate.checks.service_still_uses import ServiceMap
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.indexes import IndexInfo
+    from nivomigrate.policies.hot_queries import HotQuery
+    from nivomigrate.policies.promotion import PromotionPolicy
+    from nivomigrate.policies.services import ServiceMap
 
 
 @dataclass(frozen=True)

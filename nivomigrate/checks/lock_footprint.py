@@ -15,7 +15,7 @@ from nivomigrate.findings import Finding, Location, Severity
 
 if TYPE_CHECKING:
     from nivomigrate.footprint import AppliedRevision
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "lock-footprint"
 

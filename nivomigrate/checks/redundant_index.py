@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nivomigrate.checks.hot_query_index import IndexInfo, read_indexes
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.indexes import IndexInfo, read_indexes
 
 if TYPE_CHECKING:
     import psycopg

@@ -24,7 +24,7 @@ from nivomigrate.findings import Finding, Severity
 if TYPE_CHECKING:
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import RevisionSQL
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "sql-lint"
 _SEVERITIES = {"block": Severity.ERROR, "warn": Severity.WARNING}

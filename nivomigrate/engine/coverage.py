@@ -14,10 +14,11 @@ from nivomigrate.findings import Finding
 if TYPE_CHECKING:
     import psycopg
 
-    from nivomigrate.checks.hot_query_index import Coverage, IndexInfo
+    from nivomigrate.checks.hot_query_index import Coverage
     from nivomigrate.checks.hot_query_plan import PlanVerdict
     from nivomigrate.checks.redundant_index import Redundancy
     from nivomigrate.config import Settings
+    from nivomigrate.indexes import IndexInfo
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,11 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans
     """
     from nivomigrate.checks import COVERAGE_CHECKS, hot_query_index, hot_query_plan, redundant_index
     from nivomigrate.checks.context import CoverageContext
+    from nivomigrate.indexes import read_indexes
+    from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
 
-    queries = hot_query_index.load_hot_queries(
-        settings.policies_dir / hot_query_index.HOT_QUERIES_FILE)
-    indexes = hot_query_index.read_indexes(conn)
+    queries = load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)
+    indexes = read_indexes(conn)
     coverages = hot_query_index.assess(conn, queries, indexes)
     verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
     context = CoverageContext(conn, queries, indexes, coverages, verdicts, with_usage)

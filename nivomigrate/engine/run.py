@@ -146,7 +146,7 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
     """The schema equals head's, the staging checks pass, the hot queries are covered."""
     from nivomigrate.engine.build import snapshot_at
     from nivomigrate.engine.coverage import coverage_findings
-    from nivomigrate.promotion_policy import load_promotion_policy
+    from nivomigrate.policies.promotion import load_promotion_policy
     from nivomigrate.snapshot import take_snapshot
 
     expected = snapshot_at(ctx.settings, ctx.head)

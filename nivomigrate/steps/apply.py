@@ -15,6 +15,7 @@ from nivomigrate.engine.run import (
 )
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Report
+from nivomigrate.policies import validate_policies
 from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
@@ -35,24 +36,9 @@ def apply_environment(settings: Settings, name: str, *, allow_drift: bool = Fals
     if environment.promoted_from:
         raise ConfigError(f"{environment.name} is promoted from {environment.promoted_from}",
                           hint=f"use: nivomigrate promote {environment.name}")
-    check_policies(settings)
+    validate_policies(settings.policies_dir)
     return locked_run(settings, name,
                       lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
-
-
-def check_policies(settings: Settings) -> None:
-    """Read every policy file, so that a broken one stops a run before it changes anything.
-
-    Raises:
-        ConfigError: invalid YAML or an unknown key in a policy file.
-    """
-    from nivomigrate.checks.hot_query_index import HOT_QUERIES_FILE, load_hot_queries
-    from nivomigrate.checks.service_still_uses import load_service_map
-    from nivomigrate.promotion_policy import load_promotion_policy
-
-    load_promotion_policy(settings.policies_dir)
-    load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)
-    load_service_map(settings.policies_dir)
 
 
 def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,

@@ -40,13 +40,14 @@ def lint_findings(
 
 def _lint(settings, revisions, databases, pending) -> list[Finding]:
     """Run the registered lint checks, in order, on each revision; then its annotations."""
-    from nivomigrate.checks import LINT_CHECKS, service_still_uses
+    from nivomigrate.checks import LINT_CHECKS
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import apply_annotations, render_revision
-    from nivomigrate.promotion_policy import load_promotion_policy
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.policies.services import load_service_map
 
     policy = load_promotion_policy(settings.policies_dir)
-    services = service_still_uses.load_service_map(settings.policies_dir)
+    services = load_service_map(settings.policies_dir)
     findings: list[Finding] = []
     for revision in revisions:
         rendered = render_revision(settings.versions_dir, revision)

@@ -9,7 +9,7 @@ from nivomigrate.db import Target
 from nivomigrate.engine.runner import apply_revisions
 from nivomigrate.findings import Severity
 from nivomigrate.footprint import HeldLock, StatementFootprint, TableFootprint
-from nivomigrate.promotion_policy import PromotionPolicy
+from nivomigrate.policies.promotion import PromotionPolicy
 
 
 def _table(url, rows=100):
