@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.migrations import up_to
 
 if TYPE_CHECKING:
     from nivomigrate.migrations import Revision
@@ -21,7 +22,7 @@ EXIT_CODE = 3
 def findings(chain: list[Revision], accepted: dict[str, dict], current: str | None,
                       environment: str) -> list[Finding]:
     """Report revisions applied to `environment` whose file changed since (Flyway's validate)."""
-    applied_ids = _ids_up_to(chain, current)
+    applied_ids = {r.id for r in up_to(chain, current)}
     findings = []
     for revision in chain:
         entry = accepted.get(revision.id)
@@ -40,8 +41,3 @@ def findings(chain: list[Revision], accepted: dict[str, dict], current: str | No
                 environment=environment,
             ))
     return findings
-
-
-def _ids_up_to(chain: list[Revision], current: str | None) -> set[str]:
-    ids = [revision.id for revision in chain]
-    return set(ids[: ids.index(current) + 1]) if current in ids else set()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from nivomigrate.checks.blocking_lock_on_large_table import format_bytes, format_rows, table_size
+from nivomigrate.checks.blocking_lock_on_large_table import table_size
 from nivomigrate.findings import Finding, Severity
+from nivomigrate.sizes import format_bytes, format_rows
 
 if TYPE_CHECKING:
     import psycopg

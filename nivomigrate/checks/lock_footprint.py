@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.checks.blocking_lock_on_large_table import format_bytes
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.sizes import format_bytes
 
 if TYPE_CHECKING:
     from nivomigrate.footprint import AppliedRevision

@@ -9,7 +9,6 @@ Not a check itself: the revision checks (`sql_lint`, `blocking_lock_on_large_tab
 from __future__ import annotations
 
 import fnmatch
-import io
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -92,15 +91,9 @@ class RevisionSQL:
 
 def render_revision(versions_dir: Path, revision: Revision) -> RevisionSQL:
     """Render a revision's upgrade offline and parse it (no database)."""
-    from alembic import command
+    from nivomigrate.migrations import render_offline
 
-    from nivomigrate.migrations import alembic_config
-
-    buffer = io.StringIO()
-    config = alembic_config(versions_dir, output_buffer=buffer)
-    start = revision.down_revision
-    command.upgrade(config, f"{start}:{revision.id}" if start else revision.id, sql=True)
-    text = _without_version_table(buffer.getvalue())
+    text = _without_version_table(render_offline(versions_dir, revision))
     source = tuple(revision.path.read_text().splitlines())
     statements = with_lines(source, split_statements(text))
     return RevisionSQL(revision, text, tuple(statements), tuple(parse_annotations(source)), source)

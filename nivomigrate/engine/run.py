@@ -79,7 +79,7 @@ def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
     chain = migrations.with_sql_checksums(settings.versions_dir,
                                           migrations.revisions(settings.versions_dir))
     current = migrations.current_revision(conn)
-    head = chain[-1].id if chain else None
+    head = migrations.head_of(chain)
     pending = migrations.pending_after(chain, current)
     git = ledger.git_state(settings.root, settings.versions_dir)
     return RunContext(settings, name, target, chain, current, head, pending, git)

@@ -85,7 +85,7 @@ def _stamp(settings: Settings, name: str, target: Target, conn: psycopg.Connecti
 
     revision = candidate.revision.id
     chain = migrations.revisions(settings.versions_dir)
-    applied = chain[: [r.id for r in chain].index(revision) + 1]
+    applied = migrations.up_to(chain, revision)
     entries = ledger.revision_entries(migrations.with_sql_checksums(settings.versions_dir, applied))
     checks = [{"adoption_revision": r.id, "adopted_at": revision} for r in candidate.adoptions]
     ledger.ensure_ledger(conn)

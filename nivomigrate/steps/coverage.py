@@ -29,7 +29,7 @@ def coverage_report(settings: Settings, target: Target) -> Report:
 
 
 def _report(result: CoverageResult, target: Target) -> Report:
-    from nivomigrate.checks.redundant_index import human_bytes
+    from nivomigrate.sizes import format_bytes
 
     rows = tuple(
         (c.query.name + ("" if c.query.required else " (optional)"), c.query.service,
@@ -46,7 +46,7 @@ def _report(result: CoverageResult, target: Target) -> Report:
     if result.redundant:
         sections.append(Section(
             "Redundant indexes", ("index", "table", "kept", "size"),
-            tuple((r.index.name, r.index.table, r.kept.name, human_bytes(r.index.size_bytes))
+            tuple((r.index.name, r.index.table, r.kept.name, format_bytes(r.index.size_bytes))
                   for r in result.redundant)))
     gaps = [c for c in result.coverages if not c.is_covered]
     return Report(

@@ -34,7 +34,7 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     with progress.step("rendering the revisions' SQL"):
         chain = migrations.with_sql_checksums(settings.versions_dir,
                                               migrations.revisions(settings.versions_dir))
-    head = chain[-1].id if chain else None
+    head = migrations.head_of(chain)
     git = ledger.git_state(settings.root, settings.versions_dir)
     findings: list[Finding] = dirty_tree.findings(git, blocking=False)
     sections: list[Section] = []

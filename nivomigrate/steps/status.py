@@ -17,7 +17,7 @@ def show_status(settings: Settings, selection: str = "all") -> Report:
     targets = {name: target_for(settings.environment(name))
                for name in settings.selected(selection)}
     chain = migrations.revisions(settings.versions_dir)
-    head = chain[-1].id if chain else None
+    head = migrations.head_of(chain)
     rows, data = [], {}
     for name, target in targets.items():
         with connection(target, writes=False) as conn:
