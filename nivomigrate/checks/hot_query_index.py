@@ -26,6 +26,7 @@ from nivomigrate.checks.hot_query_fix import fix_statement
 from nivomigrate.findings import Finding, Location, Severity
 from nivomigrate.indexes import IndexInfo, IndexKey, read_indexes
 from nivomigrate.policies.hot_queries import HotQuery, OrderKey, quote_name
+from nivomigrate.sql import conjuncts, strip_enclosing_parens
 
 if TYPE_CHECKING:
     import psycopg
@@ -62,7 +63,7 @@ class _Normaliser:
                                  " WHERE " + predicate)
             node = plan and _first_scan(plan)
             text = node.get("Filter") if node else None
-            self._cache[key] = frozenset(split_conjuncts(text)) if text else None
+            self._cache[key] = frozenset(conjuncts(text)) if text else None
         return self._cache[key]
 
     def expression(self, schema: str, table: str, expression: str) -> str:
@@ -72,7 +73,7 @@ class _Normaliser:
                                  schema, table, "")
             node = plan and _first_scan(plan)
             output = node.get("Output") if node else None
-            self._cache[key] = _strip_parens(output[0]) if output else expression
+            self._cache[key] = strip_enclosing_parens(output[0]) if output else expression
         return self._cache[key]
 
     def _explain(self, before: str, schema: str, table: str, after: str) -> dict | None:
@@ -106,52 +107,6 @@ def _first_scan(plan: dict) -> dict | None:
             return found
     return None
 
-
-def split_conjuncts(text: str) -> list[str]:
-    """Split a deparsed boolean expression at its top-level ANDs, without outer parentheses."""
-    text = _strip_parens(text.strip())
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and text.startswith(" AND ", i):
-            parts.append(text[start:i])
-            start = i = i + 5
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [_strip_parens(part.strip()) for part in parts if part.strip()]
-
-
-def _strip_parens(text: str) -> str:
-    """Remove parentheses that enclose the whole text, as often as they do."""
-    while text.startswith("(") and text.endswith(")") and _closing(text, 0) == len(text) - 1:
-        text = text[1:-1].strip()
-    return text
-
-
-def _closing(text: str, start: int) -> int:
-    depth, quote = 0, ""
-    for i in range(start, len(text)):
-        char = text[i]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
 
 
 # --- coverage --------------------------------------------------------------------------------

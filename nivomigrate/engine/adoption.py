@@ -25,6 +25,7 @@ from nivomigrate import ledger, migrations
 from nivomigrate.db import Target, connection
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.sql import split_texts
 
 if TYPE_CHECKING:
     import psycopg
@@ -179,9 +180,8 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split migra's output (statements ending in `;`, blank lines between) into statements."""
-    parts = re.split(r";[ \t]*\n(?:[ \t]*\n)+", sql.strip() + "\n\n")
-    return [part.strip().rstrip(";").strip() for part in parts if part.strip()]
+    """Split migra's output into statements (sqlparse: a `;` in a body never splits it)."""
+    return split_texts(sql)
 
 
 _NAME = r'(?:"(?:[^"]|"")*"|[\w$]+)(?:\.(?:"(?:[^"]|"")*"|[\w$]+))*'
