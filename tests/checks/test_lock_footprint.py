@@ -1,7 +1,6 @@
 """lock-footprint: measured on staging, projected onto production's sizes, judged by policy."""
 
-import psycopg
-from safety_helpers import make_project
+from safety_helpers import make_project, make_table
 
 from nivomigrate import migrations
 from nivomigrate.checks.lock_footprint import footprint_findings
@@ -12,19 +11,11 @@ from nivomigrate.footprint import HeldLock, StatementFootprint, TableFootprint
 from nivomigrate.policies.promotion import PromotionPolicy
 
 
-def _table(url, rows=100):
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('create table "T" (id bigint primary key, a text)')
-        conn.execute('insert into "T" select g, md5(g::text) from generate_series(1, %s) g',
-                     (rows,))
-        conn.execute('analyze "T"')
-
-
 def test_footprint_records_rewrite_and_share_lock_projected_on_production(
         tmp_path, make_database):
     staging, production = make_database("nivo_run"), make_database("nivo_prod")
-    _table(staging, rows=2000)
-    _table(production, rows=20000)
+    make_table(staging, rows=2000)
+    make_table(production, rows=20000)
     settings = make_project(tmp_path, [
         'op.add_column("T", sa.Column("r", sa.Float, server_default=sa.text("random()")))',
         'op.create_index("T_a_idx", "T", ["a"])',

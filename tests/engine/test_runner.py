@@ -3,7 +3,7 @@ import time
 
 import psycopg
 import pytest
-from safety_helpers import make_project
+from safety_helpers import make_project, make_table
 
 from nivomigrate import migrations
 from nivomigrate.config import Timeouts
@@ -15,12 +15,6 @@ ADD_COLUMN = 'op.add_column("T", sa.Column("b", sa.Text))'
 FAST = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=2)
 
 
-def _table(url, rows=100):
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('create table "T" (id bigint primary key, a text)')
-        conn.execute('insert into "T" select g, md5(g::text) from generate_series(1, %s) g',
-                     (rows,))
-        conn.execute('analyze "T"')
 
 
 def _hold_lock(url, seconds, started):
@@ -51,7 +45,7 @@ def _blocked_apply(tmp_path, url, hold_s, timeouts, bodies):
 
 def test_lock_timeout_is_retried_until_the_blocker_ends(tmp_path, make_database):
     url = make_database("nivo_run")
-    _table(url)
+    make_table(url)
     timeouts = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=8)
     [applied] = _blocked_apply(tmp_path, url, 2.0, timeouts, [ADD_COLUMN])
     assert applied.attempts > 1
@@ -60,8 +54,8 @@ def test_lock_timeout_is_retried_until_the_blocker_ends(tmp_path, make_database)
 
 def test_giving_up_names_the_blocker_and_keeps_last_good_revision(tmp_path, make_database):
     url = make_database("nivo_run")
-    _table(url)
-    create = 'op.create_table("Other", sa.Column("id", sa.BigInteger, primary_key=True))'
+    make_table(url)
+    create = 'op.createmake_table("Other", sa.Column("id", sa.BigInteger, primary_key=True))'
     with pytest.raises(MigrationError) as caught:
         _blocked_apply(tmp_path, url, 3.0, FAST, [create, ADD_COLUMN])
     error = caught.value
@@ -75,7 +69,7 @@ def test_giving_up_names_the_blocker_and_keeps_last_good_revision(tmp_path, make
 
 def test_sql_error_is_migration_error_at_last_good_revision(tmp_path, make_database):
     url = make_database("nivo_run")
-    _table(url)
+    make_table(url)
     settings = make_project(tmp_path, [ADD_COLUMN, 'op.execute("alter table \\"T\\" add nope")'])
     with pytest.raises(MigrationError, match="r2 failed") as caught:
         apply_revisions(settings, Target("staging", url),
