@@ -55,7 +55,7 @@ def test_lock_timeout_is_retried_until_the_blocker_ends(tmp_path, make_database)
 def test_giving_up_names_the_blocker_and_keeps_last_good_revision(tmp_path, make_database):
     url = make_database("nivo_run")
     make_table(url)
-    create = 'op.createmake_table("Other", sa.Column("id", sa.BigInteger, primary_key=True))'
+    create = 'op.create_table("Other", sa.Column("id", sa.BigInteger, primary_key=True))'
     with pytest.raises(MigrationError) as caught:
         _blocked_apply(tmp_path, url, 3.0, FAST, [create, ADD_COLUMN])
     error = caught.value
