@@ -90,6 +90,21 @@ def words(sql: str) -> list[tuple[str, bool]]:
             if token.token_type != TokenType.STRING]
 
 
+def without_phrase(sql: str, phrase: tuple[str, ...]) -> tuple[str, bool]:
+    """Return `sql` with the first run of keyword tokens `phrase` cut out (for clauses sqlglot
+    has no grammar for, e.g. NULLS NOT DISTINCT), and whether it was there."""
+    try:
+        tokens = Tokenizer(dialect=_DIALECT).tokenize(sql)
+    except sqlglot.errors.SqlglotError:
+        return sql, False
+    texts = [token.text.upper() for token in tokens]
+    for i in range(len(tokens) - len(phrase) + 1):
+        if tuple(texts[i:i + len(phrase)]) == phrase:
+            start, end = tokens[i].start, tokens[i + len(phrase) - 1].end + 1
+            return sql[:start] + sql[end:], True
+    return sql, False
+
+
 def name(identifier: exp.Expression | None) -> str | None:
     """Return a table's or column's own name (schema dropped), as PostgreSQL stores it."""
     if identifier is None:

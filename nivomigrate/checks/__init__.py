@@ -24,6 +24,7 @@ from nivomigrate.checks import (
     hot_query_plan,
     lock_footprint,
     models_match,
+    precondition,
     redundant_index,
     service_still_uses,
     single_head,
@@ -34,7 +35,8 @@ from nivomigrate.checks import (
     verify,
 )
 
-LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change)
+LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
+               precondition)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
 RUN_CHECKS = (lock_footprint,)
 GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
