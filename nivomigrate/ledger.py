@@ -157,14 +157,17 @@ def start_run(conn: psycopg.Connection, *, kind: str, environment: str,
 def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,
                fingerprint_after: str | None = None, to_revision: str | None = None,
                checks: list[dict] | None = None, reason: str | None = None) -> None:
-    """Record how a run ended."""
+    """Record how a run ended (reason and checks redacted: see `redaction`)."""
+    from nivomigrate.redaction import redact
+
     conn.execute(
         "update nivomigrate.runs set status = %s, finished_at = clock_timestamp(),"
         " fingerprint_after = coalesce(%s, fingerprint_after),"
         " to_revision = coalesce(%s, to_revision), checks = coalesce(%s, checks),"
         " reason = %s where id = %s",
         (status, fingerprint_after, to_revision,
-         json.dumps(checks) if checks is not None else None, reason, run_id),
+         redact(json.dumps(checks)) if checks is not None else None,
+         redact(reason) if reason else reason, run_id),
     )
 
 
