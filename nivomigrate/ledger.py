@@ -75,8 +75,24 @@ def revision_entries(revisions: list[Revision]) -> list[dict]:
 
 
 def ensure_ledger(conn: psycopg.Connection) -> None:
-    """Create the ledger schema and table when missing."""
-    conn.execute(_SCHEMA_SQL)
+    """Create the ledger schema and table when missing.
+
+    Raises:
+        ConfigError: the role may not create them (`nivomigrate doctor` says so beforehand).
+    """
+    import psycopg
+
+    from nivomigrate.errors import ConfigError
+
+    try:
+        conn.execute(_SCHEMA_SQL)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise ConfigError(
+            f"role {conn.info.user} may not create nivomigrate's ledger: "
+            f"{(str(exc).strip().splitlines() or [''])[0]}",
+            hint=f'grant create on database "{conn.info.dbname}" to "{conn.info.user}" (or create '
+            "schema nivomigrate owned by it), or use the role that owns the schema",
+        ) from None
 
 
 def has_ledger(conn: psycopg.Connection) -> bool:
