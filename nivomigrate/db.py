@@ -283,7 +283,14 @@ def _open(target: Target, url: ParsedURL, session: SessionSettings):
     try:
         return psycopg.connect(**_libpq_params(url, session, True)), True
     except psycopg.Error as exc:
-        if "unsupported startup parameter" not in str(exc).lower():
+        text = str(exc).lower()
+        if "configuration parameter" in text or "invalid value for parameter" in text:
+            raise ConfigError(
+                f"{target.source}: the server refuses a setting of the URL's options: "
+                f"{_first_line(exc).rsplit('FATAL:', 1)[-1].strip()}",
+                hint="fix the options= parameter of the URL (libpq's -c name=value form)",
+            ) from None
+        if "unsupported startup parameter" not in text:
             raise _unreachable(target, url, exc) from None
         if not target.allow_session_pooler or url.params.get("options"):
             raise RefusedConnectionError(
