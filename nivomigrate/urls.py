@@ -98,10 +98,10 @@ def check_userinfo(text: str, source: str) -> None:
         if found:
             encodings = ", ".join(f"{ch!r} as {_RESERVED.get(ch, '%25')}" for ch in found)
             raise ConfigError(
-                f"the URL in {source} has unencoded characters in its {part}: write "
-                f"{encodings}",
-                hint=f"percent-encode the {part}: python3 -c \"import urllib.parse, getpass; "
-                "print(urllib.parse.quote(getpass.getpass(), safe=''))\"",
+                f"the URL in {source} is malformed: its {part} has unencoded characters; "
+                f"write {encodings}",
+                hint=f"the {part} must be percent-encoded: python3 -c \"import urllib.parse, "
+                "getpass; print(urllib.parse.quote(getpass.getpass(), safe=''))\"",
             )
 
 
