@@ -259,7 +259,7 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise ConfigError(f"env file {path} does not exist", hint="check the path")
     values = {key: value for key, value in dotenv_values(path).items() if value is not None}
-    remember_environment(values)
+    remember_environment(values, secret_names=True)
     return values
 
 

@@ -47,15 +47,21 @@ def remember_url(url: str | None) -> None:
             remember(unquote(password))
 
 
-def remember_environment(values: dict[str, str]) -> None:
-    """Remember the secrets of an environment or env file: URL passwords, secret-named values."""
+def remember_environment(values: dict[str, str], *, secret_names: bool = False) -> None:
+    """Remember the passwords of the URLs in an environment; with `secret_names` (an env
+    file), also the values of variables named like secrets (`*_PASSWORD`, `*_TOKEN`, ...)
+    that are not mere flags (`SOME_SECRETS=false` must not hide every "false")."""
     for name, value in values.items():
         if not value:
             continue
         if "://" in value or "password" in value.lower():
             remember_url(value)
-        if _SECRET_NAME.search(name):
+        elif secret_names and _SECRET_NAME.search(name) and _is_secret_like(value):
             remember(value)
+
+
+def _is_secret_like(value: str) -> bool:
+    return len(value) >= 6 and value.lower() not in {"true", "false", "enabled", "disabled"}
 
 
 def redact(text: str) -> str:
