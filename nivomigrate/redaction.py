@@ -75,15 +75,6 @@ def redact(text: str) -> str:
     return _KEYWORD_PASSWORD.sub(rf"\1{MASK}", text)
 
 
-def forms(secret: str) -> list[str]:
-    """Return the usual encodings of `secret` (raw, percent-encoded, `+`-encoded), for tests
-    and for callers that must check a text without changing it."""
-    from urllib.parse import quote, quote_plus
-
-    return sorted({secret, quote(secret, safe=""), quote_plus(secret, safe=""),
-                   quote(secret, safe="").lower(), secret.replace("%", "%25")})
-
-
 def _secrets_pattern() -> re.Pattern | None:
     global _pattern
     if _pattern is None and _secrets:

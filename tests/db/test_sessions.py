@@ -175,3 +175,21 @@ def test_transaction_pooler_rejecting_options_is_refused_with_the_flag(start_pgb
     bouncer = start_pgbouncer(pool_mode="transaction", default_pool_size=1)
     error = _refused(bouncer.url(), allow_session_pooler=True)
     assert "shares backends" in error.message
+
+
+# --- an IPv6-only host that cannot be reached ---------------------------------------------------
+
+def test_unreachable_ipv6_only_host_names_the_session_pooler():
+    from urllib.parse import quote
+
+    from nivomigrate.errors import DatabaseConnectionError
+    from tests import servers
+
+    url = f"postgresql://nivo_canary:{quote(CANARY_PASSWORD, safe='')}@[::1]:" \
+          f"{servers.free_port()}/postgres"
+    with pytest.raises(DatabaseConnectionError) as caught:
+        connect(_target(url), writes=True, session=SessionSettings(connect_timeout_s=3))
+    error = caught.value
+    assert error.exit_code == 4 and "IPv6 addresses only" in error.message
+    assert "session pooler" in error.hint and "allow_session_pooler" in error.hint
+    assert CANARY_PASSWORD not in str(error) + error.hint
