@@ -185,7 +185,7 @@ def libpq_url(target: Target) -> str:
     parsed = urls.parse(target.url, target.source)
     if not parsed.is_url:
         return target.url
-    without, _ = urls._without_prisma_parameters(target.url.strip())
+    without, _ = urls.without_prisma_parameters(target.url.strip())
     return "postgresql://" + without.split("://", 1)[1]
 
 
@@ -193,6 +193,10 @@ def with_database(url: str, database: str) -> str:
     """Return `url` pointing at another database on the same server (query kept)."""
     from urllib.parse import quote
 
+    if not urls.is_url(url):
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(url, dbname=database)
     rest = url.split("://", 1)[1]
     userinfo = urls.split_userinfo(url)
     start = userinfo.end + 1 if userinfo is not None else 0

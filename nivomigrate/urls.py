@@ -127,7 +127,7 @@ def parse(text: str, source: str) -> ConnectionString:
     prisma: dict[str, str] = {}
     if url:
         check_userinfo(text, source)
-        text, prisma = _without_prisma_parameters(text)
+        text, prisma = without_prisma_parameters(text)
         text = "postgresql://" + text.split("://", 1)[1]
     elif "=" not in text:
         raise malformed(source, "neither a postgresql:// URL nor key=value pairs")
@@ -148,7 +148,7 @@ def malformed(source: str, reason: str) -> ConfigError:
     )
 
 
-def _without_prisma_parameters(url: str) -> tuple[str, dict[str, str]]:
+def without_prisma_parameters(url: str) -> tuple[str, dict[str, str]]:
     """Take Prisma's and Supabase's parameters out of the query, keeping the rest as written
     (re-encoding would turn a space into `+`, which libpq does not decode)."""
     base, question, query = url.partition("?")
