@@ -102,7 +102,7 @@ def _examine(environment, settings):
                 [_finding(environment.name, exc)], exc.exit_code, None, [], [])
     with session.conn as conn:
         user, can_create, tables, owned, major = conn.execute(_ROLE_SQL).fetchone()
-        revision = migrations.current_revision(conn)
+        revision = _revision(conn)
         version = conn.execute("show server_version").fetchone()[0]
         privileges = _privileges(conn, user)
     may = (f"{user}: {'create in public' if can_create else 'no CREATE in public'}, "
@@ -119,6 +119,16 @@ def _examine(environment, settings):
              for p in privileges])
 
 
+def _revision(conn) -> str | None:
+    """The database's revision; a role that may not read alembic_version is said so."""
+    import psycopg
+
+    try:
+        return migrations.current_revision(conn)
+    except psycopg.errors.InsufficientPrivilege:
+        return "unreadable by this role"
+
+
 def _connect(target, settings) -> tuple[Session, bool]:
     """Connect as a writing command would; a read-only session is retried as a reading one."""
     try:
@@ -130,7 +140,11 @@ def _connect(target, settings) -> tuple[Session, bool]:
 
 
 def _setting_rows(name: str, session: Session) -> list[tuple[str, ...]]:
+    from nivomigrate.urls import DROPPED_PARAMETERS
+
     rows = [(name, s.name, s.value, s.source) for s in session.settings]
+    rows += [(name, f"URL parameter {key}", value, f"not for libpq: {DROPPED_PARAMETERS[key]}")
+             for key, value in session.url.prisma.items() if key != "schema"]
     if not any(s.name == "default_transaction_read_only" for s in session.settings):
         rows.append((name, "default_transaction_read_only", "on (reading commands only)",
                      "nivomigrate (plan, diff, lint, coverage, status, history)"))
