@@ -57,7 +57,7 @@ def _main(
 @contextmanager
 def _errors() -> Iterator[None]:
     """Map NivoError to one line on stderr and its exit code; anything else to 70."""
-    from nivomigrate.db import redact
+    from nivomigrate.redaction import redact
 
     try:
         yield

@@ -24,7 +24,11 @@ POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 _TOP_KEYS = {"versions", "policies", "environments", "shadow", "timeouts"}
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
-_TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries"}
+_TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
+                 "idle_in_transaction_timeout_ms"}
+# Allows the session pooler from the environment (the workflows set it): 1/true/yes for every
+# environment, or a comma-separated list of environment names.
+ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Timeouts:
     statement_timeout_ms: int = 15 * 60_000
     connect_timeout_s: int = 10
     lock_retries: int = 5
+    idle_in_transaction_timeout_ms: int = 10 * 60_000
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,10 @@ def load_settings(
     Raises:
         ConfigError: no configuration file, unknown keys, a bad value or a missing env file.
     """
+    from nivomigrate.redaction import remember_environment
+
     environ = dict(os.environ if environ is None else environ)
+    remember_environment(environ)
     if env_file is not None:
         environ = {**_read_dotenv(env_file), **environ}
     if project_root is not None:
@@ -187,9 +195,29 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         url=values.get(variable) or None,
         source=f"{variable} from {source}",
         promoted_from=_typed(table, "promoted_from", str, where, None),
-        allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False),
+        allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False)
+        or _allowed_by_variable(name, environ),
         pooled_urls=pooled,
     )
+
+
+def _allowed_by_variable(name: str, environ: dict[str, str]) -> bool:
+    """Tell whether NIVOMIGRATE_ALLOW_SESSION_POOLER allows the session pooler for `name`.
+
+    Raises:
+        ConfigError: a value that is neither true/false nor environment names.
+    """
+    value = environ.get(ALLOW_SESSION_POOLER_VARIABLE, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on", "all"):
+        return True
+    names = {part.strip() for part in value.split(",") if part.strip()}
+    if not names or any(not part.replace("_", "").replace("-", "").isalnum() for part in names):
+        raise ConfigError(f"{ALLOW_SESSION_POOLER_VARIABLE}={value!r} is not understood",
+                          hint="set it to 1 (every environment) or to environment names, "
+                          "e.g. staging,prod")
+    return name in {ALIASES.get(part, part) for part in names}
 
 
 def _reject_unknown(table: dict, allowed: set[str], where: str) -> None:
@@ -226,9 +254,13 @@ def _read_toml(path: Path) -> dict:
 def _read_dotenv(path: Path) -> dict[str, str]:
     from dotenv import dotenv_values
 
+    from nivomigrate.redaction import remember_environment
+
     if not path.is_file():
         raise ConfigError(f"env file {path} does not exist", hint="check the path")
-    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+    values = {key: value for key, value in dotenv_values(path).items() if value is not None}
+    remember_environment(values, secret_names=True)
+    return values
 
 
 def _actor(environ: dict[str, str]) -> str:

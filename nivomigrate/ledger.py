@@ -75,8 +75,24 @@ def revision_entries(revisions: list[Revision]) -> list[dict]:
 
 
 def ensure_ledger(conn: psycopg.Connection) -> None:
-    """Create the ledger schema and table when missing."""
-    conn.execute(_SCHEMA_SQL)
+    """Create the ledger schema and table when missing.
+
+    Raises:
+        ConfigError: the role may not create them (`nivomigrate doctor` says so beforehand).
+    """
+    import psycopg
+
+    from nivomigrate.errors import ConfigError
+
+    try:
+        conn.execute(_SCHEMA_SQL)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise ConfigError(
+            f"role {conn.info.user} may not create nivomigrate's ledger: "
+            f"{(str(exc).strip().splitlines() or [''])[0]}",
+            hint=f'grant create on database "{conn.info.dbname}" to "{conn.info.user}" (or create '
+            "schema nivomigrate owned by it), or use the role that owns the schema",
+        ) from None
 
 
 def has_ledger(conn: psycopg.Connection) -> bool:
@@ -157,14 +173,17 @@ def start_run(conn: psycopg.Connection, *, kind: str, environment: str,
 def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,
                fingerprint_after: str | None = None, to_revision: str | None = None,
                checks: list[dict] | None = None, reason: str | None = None) -> None:
-    """Record how a run ended."""
+    """Record how a run ended (reason and checks redacted: see `redaction`)."""
+    from nivomigrate.redaction import redact
+
     conn.execute(
         "update nivomigrate.runs set status = %s, finished_at = clock_timestamp(),"
         " fingerprint_after = coalesce(%s, fingerprint_after),"
         " to_revision = coalesce(%s, to_revision), checks = coalesce(%s, checks),"
         " reason = %s where id = %s",
         (status, fingerprint_after, to_revision,
-         json.dumps(checks) if checks is not None else None, reason, run_id),
+         redact(json.dumps(checks)) if checks is not None else None,
+         redact(reason) if reason else reason, run_id),
     )
 
 

@@ -22,7 +22,7 @@ class Progress:
         if self.quiet:
             yield
             return
-        from nivomigrate.db import redact
+        from nivomigrate.redaction import redact
 
         message = redact(message)
         started = time.monotonic()
@@ -40,6 +40,6 @@ class Progress:
 
     def say(self, message: str) -> None:
         if not self.quiet:
-            from nivomigrate.db import redact
+            from nivomigrate.redaction import redact
 
             print(redact(message), file=self.stream, flush=True)

@@ -85,3 +85,28 @@ def test_values_of_the_wrong_type_are_errors(tmp_path, text, message):
     (tmp_path / "nivomigrate.toml").write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(cwd=tmp_path, environ={})
+
+
+@pytest.mark.parametrize(("value", "allowed"), [
+    ("1", {"staging", "prod"}), ("true", {"staging", "prod"}), ("0", set()), ("", set()),
+    ("staging", {"staging"}), ("production,staging", {"staging", "prod"}),
+])
+def test_session_pooler_is_allowed_by_the_environment_variable(tmp_path, value, allowed):
+    settings = load_settings(project_root=tmp_path,
+                             environ={"NIVOMIGRATE_ALLOW_SESSION_POOLER": value})
+    assert {name for name, env in settings.environments.items()
+            if env.allow_session_pooler} == allowed
+
+
+def test_session_pooler_is_allowed_per_environment_in_the_config(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text(
+        "[environments.staging]\nallow_session_pooler = true\n[environments.prod]\n")
+    settings = load_settings(cwd=tmp_path, environ={})
+    assert settings.environment("staging").allow_session_pooler
+    assert not settings.environment("prod").allow_session_pooler
+
+
+def test_unreadable_session_pooler_variable_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="NIVOMIGRATE_ALLOW_SESSION_POOLER"):
+        load_settings(project_root=tmp_path,
+                      environ={"NIVOMIGRATE_ALLOW_SESSION_POOLER": "staging;rm"})

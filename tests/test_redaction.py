@@ -1,12 +1,18 @@
-"""`redact` hides the canary password wherever it may show: URLs, error text, `Target.display`."""
+"""`redact` hides the canary password wherever it may show: URLs, error text, `Target.display`,
+and every known secret in every encoding (raw, percent-encoded in either case or in part, `+` for a
+space, backslash- and JSON-escaped)."""
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import quote
 
 import pytest
 
-from nivomigrate.db import Target, redact
+from nivomigrate import redaction
+from nivomigrate.db import Target
+from nivomigrate.redaction import redact
 from tests.conftest import CANARY_PASSWORD, CANARY_ROLE
 
 ENCODED = quote(CANARY_PASSWORD, safe="")
@@ -68,3 +74,49 @@ def test_target_display_and_repr_hide_the_password(url: str) -> None:
     _assert_hidden(target.display)
     assert "db.example.com:5432/app" in target.display
     assert CANARY_PASSWORD not in repr(target) and ENCODED not in repr(target)
+
+
+WILD = "Sl4sh/Cnry#9x@Qm?Pct%Pls+Spc €Eur"
+
+
+@pytest.mark.parametrize("shown", [
+    pytest.param(WILD, id="raw"),
+    pytest.param(quote(WILD, safe=""), id="percent-encoded"),
+    pytest.param(re.sub("%[0-9A-F]{2}", lambda m: m[0].lower(), quote(WILD, safe="")),
+                 id="percent-encoded-lowercase"),
+    pytest.param(quote(WILD, safe="/:@"), id="half-encoded"),
+    pytest.param(WILD.replace(" ", "+"), id="plus-for-space"),
+    pytest.param(quote(WILD, safe="").replace("%20", "+"), id="form-encoded"),
+    pytest.param(json.dumps(WILD)[1:-1], id="json-escaped"),
+    pytest.param(repr(WILD)[1:-1], id="repr"),
+])
+def test_known_secret_is_hidden_in_every_encoding(shown: str) -> None:
+    redaction.remember(WILD)
+    text = redact(f"check printed: {shown} (exit 3)")
+    assert text == "check printed: *** (exit 3)"
+
+
+def test_env_file_secrets_are_remembered_but_not_flags() -> None:
+    redaction.remember_environment({"STAGING_DB_PASSWORD": "Env-File-Secret-1",
+                                    "NIVOMIGRATE_READONLY_SECRETS": "false",
+                                    "SOME_URL": "postgresql://app:Url-Secret-2@h/db"},
+                                   secret_names=True)
+    shown = redact("Env-File-Secret-1 Url-Secret-2 false")
+    assert shown == "*** *** false"
+
+
+def test_process_environment_gives_only_url_passwords() -> None:
+    redaction.remember_environment({"GITHUB_TOKEN": "Not-From-Env-3",
+                                    "OTHER_URL": "postgres://u:From-Env-4@h/db"})
+    assert redact("Not-From-Env-3 From-Env-4") == "Not-From-Env-3 ***"
+
+
+def test_password_equal_to_the_user_name_masks_no_word() -> None:
+    redaction.remember_url("postgresql://postgres:postgres@localhost:5433/staging")
+    shown = redact("postgresql://postgres:postgres@localhost:5433/staging (postgres 15)")
+    assert shown == "postgresql://postgres:***@localhost:5433/staging (postgres 15)"
+
+
+def test_password_query_parameter_is_remembered_decoded() -> None:
+    redaction.remember_url("postgresql://u@h/db?sslmode=require&password=Qry%20Secret%2B5")
+    assert redact("login with Qry Secret+5 failed") == "login with *** failed"

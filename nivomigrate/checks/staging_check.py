@@ -57,7 +57,8 @@ def _run_sql_check(conn: psycopg.Connection, check) -> str | None:
 
 
 def _run_command_check(target: Target, check, cwd: Path, environ: dict[str, str]) -> str | None:
-    from nivomigrate.db import libpq_url, redact
+    from nivomigrate.db import libpq_url
+    from nivomigrate.redaction import redact
 
     url = libpq_url(target)
     env = {**environ, "DATABASE_URL": url, "STAGING_POSTGRES_URL_NON_POOLING": url,

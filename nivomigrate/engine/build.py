@@ -47,8 +47,8 @@ def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -
     """Upgrade the database at `url` through `revisions`, one at a time, to name a failure."""
     import sqlalchemy
 
-    from nivomigrate.db import redact
     from nivomigrate.errors import MigrationError
+    from nivomigrate.redaction import redact
 
     engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
     try:

@@ -65,7 +65,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
 
 
 def _lost_connection(name: str, exc: Exception) -> DatabaseConnectionError:
-    from nivomigrate.db import redact
+    from nivomigrate.redaction import redact
 
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return DatabaseConnectionError(

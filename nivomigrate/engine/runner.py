@@ -123,11 +123,12 @@ def _apply_with_retries(settings, engine, monitor, revision, applied, measure, s
 def _apply_one(settings, engine, revision, watcher: _Watcher) -> list[StatementFootprint]:
     from sqlalchemy import event
 
-    from nivomigrate import migrations
+    from nivomigrate import db, migrations
 
     with engine.connect() as conn:
         pid = conn.exec_driver_sql("select pg_backend_pid()").scalar()
         conn.commit()
+        db.guard_backend(conn, pid)  # each transaction checks it runs where its settings are
         recorder = _Recorder(pid, watcher) if watcher.sample_locks else None
         if recorder is not None:
             event.listen(conn, "before_cursor_execute", recorder.before)
@@ -150,7 +151,7 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 
 def _migration_error(settings, revision, exc, attempts, watcher, applied) -> MigrationError:
-    from nivomigrate.db import redact
+    from nivomigrate.redaction import redact
 
     at = applied[-1].revision.id if applied else "its starting revision"
     if _sqlstate(exc) == LOCK_NOT_AVAILABLE:

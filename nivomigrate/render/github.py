@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nivomigrate.db import redact
 from nivomigrate.findings import Report, Severity
+from nivomigrate.redaction import redact
 
 _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from nivomigrate.db import redact
 from nivomigrate.findings import Finding, Report
+from nivomigrate.redaction import redact
 
 SCHEMA_VERSION = 1
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nivomigrate.db import redact
 from nivomigrate.findings import Report, Section, Severity
+from nivomigrate.redaction import redact
 
 _ICONS = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 

@@ -14,8 +14,8 @@ create table "User" (id int primary key, email text, "deletedAt" timestamptz,
                      "projectId" int, age text, team int, role text);
 insert into "Project" values (1);
 """
-GOOD = """insert into "User" values (1, 'a@x', null, 1, '30', 1, 'r'), (2, 'b@x', null, 1, '40', 1, 's'),
-          (3, 'c@x', null, null, null, null, null)"""
+GOOD = """insert into "User" values (1, 'a@x', null, 1, '30', 1, 'r'),
+          (2, 'b@x', null, 1, '40', 1, 's'), (3, 'c@x', null, null, null, null, null)"""
 CASES = {
     "unique expression index, partial": (
         'op.execute(\'CREATE UNIQUE INDEX "User_email" ON "User" (lower(email)) '
@@ -41,8 +41,9 @@ CASES = {
         'op.alter_column("User", "age", type_=sa.Integer, postgresql_using="age::integer")',
         "insert into \"User\" (id, age) values (10, 'old'), (11, 'n/a')"),
     "validate a constraint added not valid": (
-        'op.execute(\'ALTER TABLE "User" ADD CONSTRAINT "User_role_check" CHECK (role <> \\\'x\\\') '
-        "NOT VALID'); op.execute('ALTER TABLE \"User\" VALIDATE CONSTRAINT \"User_role_check\"')",
+        'op.execute(\'ALTER TABLE "User" ADD CONSTRAINT "User_role_check" '
+        "CHECK (role <> \\'x\\') NOT VALID'); "
+        "op.execute('ALTER TABLE \"User\" VALIDATE CONSTRAINT \"User_role_check\"')",
         "insert into \"User\" (id, role) values (10, 'x')"),
 }
 

@@ -205,6 +205,21 @@ def test_promotions_never_overlap_and_keep_their_json_reports() -> None:
         assert upload.with_["path"] == redirect[1]
 
 
+def test_every_job_allows_the_session_pooler_as_docs_and_config_say() -> None:
+    """The workflows allow Supavisor's session mode by the variable; nivomigrate.toml leaves
+    the key unset (a laptop stays strict); docs/ci.md says both."""
+    import tomllib
+
+    for path in WORKFLOWS:
+        for name, job in _load(path)["jobs"].items():
+            assert job.get("env", {}).get("NIVOMIGRATE_ALLOW_SESSION_POOLER") == "1", (path, name)
+    config = tomllib.loads((REPO / "nivomigrate.toml").read_text())
+    assert not any("allow_session_pooler" in table
+                   for table in config.get("environments", {}).values())
+    docs = (REPO / "docs" / "ci.md").read_text()
+    assert 'NIVOMIGRATE_ALLOW_SESSION_POOLER: "1"' in docs and "allow_session_pooler" in docs
+
+
 # -- playing the workflows against local databases ------------------------------------------
 
 def _nivomigrate() -> str:
@@ -344,12 +359,29 @@ def _no_secret_leaked(outcomes: list[Outcome], *texts: str) -> None:
         assert not any(form in text for form in forms)
 
 
+@pytest.fixture(scope="module")
+def session_pooler(canary_admin_url):
+    """A PgBouncer in session mode that drops the startup options, as Supavisor's session mode
+    (port 5432) does: the way GitHub-hosted runners reach Supabase over IPv4."""
+    from tests import servers
+
+    servers.skip_unless(servers.pgbouncer_binary(),
+                        "pgbouncer is not installed (apt-get install pgbouncer)")
+    with servers.workspace() as folder:
+        with servers.pgbouncer(canary_admin_url, folder / "pgbouncer", pool_mode="session",
+                               ignore_startup_parameters=("options",)) as bouncer:
+            yield bouncer
+
+
 @pytest.fixture
-def local_urls(make_database, canary_admin_url) -> dict[str, str]:
-    """Empty staging and prod (the fork path builds them) and the shadow server."""
+def local_urls(make_database, canary_admin_url, session_pooler) -> dict[str, str]:
+    """Empty staging and prod (the fork path builds them), reached through the session pooler,
+    and the shadow server (a service container in the workflows: direct)."""
     return {
-        "STAGING_POSTGRES_URL_NON_POOLING": make_database("nivo_ci_staging"),
-        "PROD_POSTGRES_URL_NON_POOLING": make_database("nivo_ci_prod"),
+        "STAGING_POSTGRES_URL_NON_POOLING":
+            session_pooler.url(make_database("nivo_ci_staging").rsplit("/", 1)[1]),
+        "PROD_POSTGRES_URL_NON_POOLING":
+            session_pooler.url(make_database("nivo_ci_prod").rsplit("/", 1)[1]),
         "NIVOMIGRATE_SHADOW_URL": canary_admin_url,
     }
 

@@ -156,7 +156,7 @@ def test_kill_after_the_last_revision_before_verification_then_rerun_verifies(
             catalog_lock.execute("LOCK TABLE pg_catalog.pg_class IN ACCESS EXCLUSIVE MODE")
         waiting = prod.conn.execute(
             "select 1 from pg_stat_activity where datname = %s and "
-            "application_name = 'nivomigrate' and wait_event_type = 'Lock'",
+            "application_name like 'nivomigrate%%' and wait_event_type = 'Lock'",
             (staging_db,)).fetchone()
         return bool(waiting) and prod.revision() == head and prod.running_run()
 

@@ -1,12 +1,38 @@
 """The canary password (in every URL the fixtures hand out, percent-encoded) never shows: not
 raw, not percent-encoded, in no stdout, stderr, JSON, Markdown, log or ledger row of any run of
 the session. Every run of `cli` is collected; `test_canary_never_appears_in_any_output` runs
-last (conftest moves it) and searches all of it."""
+last (conftest moves it) and searches all of it.
+
+A second canary holds every character that breaks a URL (`@ / # ? % +`, a space, `€`) and is
+given in the URL, as a `?password=` parameter and through an env file; a staging check prints it
+in other encodings. It shows nowhere either: outputs in every format, the step summary, the
+ledger's rows (its `reason`). Given unencoded, it is exit 2 with the encodings to use.
+"""
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote, quote_plus
+
+import psycopg
+import pytest
+
 from nivomigrate.db import with_database
-from tests.reliability.helpers import canary_forms, write_revision
+from nivomigrate.urls import with_query
+from tests.conftest import CANARY_ROLE
+from tests.reliability.helpers import canary_forms, one_error, state, write_revision
+
+WILD = "Sl4sh/Cnry#9x@Qm?Pct%Pls+Spc €Eur"
+WILD_PIECES = ("Sl4sh", "Cnry", "Pct%", "Pls+", "Spc €", "€Eur")
+# Prints the password of DATABASE_URL raw, decoded, +-encoded and JSON-escaped, then fails.
+PRINTING_CHECK = """
+  - name: prints the password
+    command: >-
+      python3 -c "import json, os, urllib.parse as u;
+      p = u.unquote(u.urlsplit(os.environ['DATABASE_URL']).password
+      or dict(u.parse_qsl(u.urlsplit(os.environ['DATABASE_URL']).query))['password']);
+      print('got', p, u.quote_plus(p), u.quote(p, safe=''), json.dumps(p)); raise SystemExit(3)"
+"""
 
 FORMATS = ("json", "markdown")
 
@@ -45,3 +71,74 @@ def test_canary_never_appears_in_any_output(collector, own_server):
     assert leaks == []
     searched = sum(len(text) for _, text in collector.texts)
     print(f"searched {len(collector.texts)} outputs, {searched} characters: no canary")
+
+
+# --- a password with every character that breaks a URL ------------------------------------------
+
+def _wild_forms() -> set[str]:
+    return {WILD, quote(WILD, safe=""), quote_plus(WILD, safe=""), quote(WILD, safe="").lower(),
+            json.dumps(WILD)[1:-1], json.dumps(WILD, ensure_ascii=False)[1:-1],
+            quote(WILD, safe="/:@"), *WILD_PIECES}
+
+
+def _wild_leaks(*texts: str) -> list[str]:
+    return [form for text in texts for form in _wild_forms() if form in text]
+
+
+def _wild_url(project, env: str, placement: str) -> str:
+    url = project.urls[env]
+    if placement == "query":
+        return with_query(url, password=WILD)
+    return url.replace(url.split("://", 1)[1].split("@", 1)[0],
+                       f"{CANARY_ROLE}:" + quote(WILD, safe=""), 1)
+
+
+def _ledger_text(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        if not conn.execute("select to_regclass('nivomigrate.runs')").fetchone()[0]:
+            return ""
+        return "\n".join(row[0] for row in conn.execute("select r::text from nivomigrate.runs r"))
+
+
+@pytest.mark.parametrize("placement", ["url", "query", "env-file"])
+def test_wild_password_never_shows(project, cli, tmp_path, placement):
+    policy = project.root / "policies" / "promotion.yaml"
+    policy.write_text(policy.read_text().replace("staging_checks:\n",
+                                                 "staging_checks:" + PRINTING_CHECK, 1))
+    urls = {env: _wild_url(project, env, "query" if placement == "query" else "url")
+            for env in ("staging", "prod")}
+    environ = {**project.environ, "STAGING_POSTGRES_URL_NON_POOLING": urls["staging"],
+               "PROD_POSTGRES_URL_NON_POOLING": urls["prod"]}
+    if placement == "env-file":
+        env_file = project.root / ".env.staging"
+        env_file.write_text(f"STAGING_POSTGRES_URL_NON_POOLING='{urls['staging']}'\n"
+                            f"STAGING_DB_PASSWORD='{WILD}'\n")
+        environ.pop("STAGING_POSTGRES_URL_NON_POOLING")
+        config = project.root / "nivomigrate.toml"
+        config.write_text(config.read_text().replace(
+            'url_env = "STAGING_POSTGRES_URL_NON_POOLING"\n',
+            'url_env = "STAGING_POSTGRES_URL_NON_POOLING"\nenv_file = ".env.staging"\n', 1))
+    summary = tmp_path / "summary.md"
+    environ["GITHUB_STEP_SUMMARY"] = str(summary)
+    applied = cli(project, "apply", "staging", "--format", "json", environ=environ)
+    assert applied.code == 1, applied  # the printing check fails the run
+    assert "prints the password" in applied.stdout and "got ***" in applied.stdout
+    outcomes = [applied] + [cli(project, *command, environ=environ) for command in (
+        ("history", "staging", "--format", "github"), ("plan", "staging", "--format", "github"),
+        ("doctor", "--format", "markdown"))]
+    texts = [o.stdout + o.stderr for o in outcomes] + [summary.read_text(),
+                                                       _ledger_text(project.urls["staging"])]
+    assert "got ***" in texts[-1]  # the ledger's reason, redacted
+    assert _wild_leaks(*texts) == []
+
+
+def test_wild_password_unencoded_is_exit_2_naming_the_encodings(project, cli):
+    raw = project.urls["staging"].replace(
+        project.urls["staging"].split("://", 1)[1].split("@", 1)[0], f"{CANARY_ROLE}:{WILD}", 1)
+    before = state(project)
+    outcome = cli(project, "apply", "staging",
+                  environ={**project.environ, "STAGING_POSTGRES_URL_NON_POOLING": raw})
+    assert outcome.code == 2 and one_error(outcome), outcome
+    assert "'/' as %2F, '#' as %23" in outcome.stderr and "percent-encoded" in outcome.stderr
+    assert _wild_leaks(outcome.stdout + outcome.stderr) == []
+    assert state(project) == before
