@@ -75,8 +75,10 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         write_revision: when none matches, write an adoption revision for the closest one.
 
     Returns:
-        A report whose `data["exit_code"]` is 0 (stamped, or revision written) or 3 (no
-        revision matches: the differences are the findings, and nothing was changed).
+        A report whose `data["exit_code"]` is 0 (stamped, or a revision written that builds
+        in the shadow server and reproduces the database) or 3 (no revision matches: the
+        differences are the findings, and nothing was changed; or the written revision does
+        not build or reproduce: what failed is the findings).
 
     Raises:
         ConfigError: the database already has a revision, or `revision` is unknown.
@@ -91,13 +93,15 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         _refuse_if_versioned(conn, environment.name)
         ledger.take_lock(conn, environment.name)
         _refuse_if_versioned(conn, environment.name)
-        attempts = _compare_all(settings, conn, candidates)
+        server = _shadow_server(settings, target)
+        attempts = _compare_all(settings, conn, candidates, server)
         match = next((a for a in attempts if a.size == 0), None)
         if match is not None:
             return _stamp(settings, environment.name, target, conn, match.candidate, attempts)
         closest = min(attempts, key=lambda attempt: attempt.size)
         if write_revision:
-            return _write_adoption(settings, environment.name, target, closest, attempts)
+            return _write_adoption(settings, environment.name, target, closest, attempts,
+                                   server)
         return _refusal(environment.name, closest, attempts)
 
 
@@ -151,14 +155,19 @@ def adoption_sql(versions_dir: Path, adoptions: tuple[migrations.Revision, ...])
     return "\n".join(migrations.render_sql(versions_dir, r).sql for r in adoptions)
 
 
-def _compare_all(settings: Settings, conn: psycopg.Connection,
-                 candidates: list[Candidate]) -> list[Attempt]:
-    """Compare the database with each candidate, stopping at the first that matches."""
-    from nivomigrate.snapshot import compare, take_snapshot
+def _shadow_server(settings: Settings, target: Target) -> LocalServer:
+    """Return the shadow server, holding the platform's part of the database adopted."""
     from nivomigrate.steps.build import shadow_server
 
+    return shadow_server(settings, platform_from=target)
+
+
+def _compare_all(settings: Settings, conn: psycopg.Connection, candidates: list[Candidate],
+                 server: LocalServer) -> list[Attempt]:
+    """Compare the database with each candidate, stopping at the first that matches."""
+    from nivomigrate.snapshot import compare, take_snapshot
+
     actual = take_snapshot(conn)
-    server = shadow_server(settings)
     attempts = []
     for candidate in candidates:
         difference = compare(_expected(settings, server, candidate), actual)
@@ -289,14 +298,14 @@ def _tried_section(attempts: list[Attempt]) -> Section:
 # --- writing an adoption revision ------------------------------------------------------------
 
 def _write_adoption(settings: Settings, name: str, target: Target, closest: Attempt,
-                    attempts: list[Attempt]) -> Report:
-    """Write an adoption revision turning the closest candidate's schema into the database's."""
-    from nivomigrate.steps.build import schema_at, shadow_server
+                    attempts: list[Attempt], server: LocalServer) -> Report:
+    """Write an adoption revision turning the closest candidate's schema into the database's,
+    then build it in the shadow server: exit 3 naming what failed, when it fails."""
+    from nivomigrate.steps.build import schema_at
     from nivomigrate.steps.diff import diff_sql
     from nivomigrate.steps.revision import next_revision_id
 
     candidate = closest.candidate
-    server = shadow_server(settings)
     extra_sql = adoption_sql(settings.versions_dir, candidate.adoptions)
     with schema_at(settings, candidate.revision.id, server, extra_sql=extra_sql) as shadow:
         upgrade = [idempotent(s) for s in split_statements(diff_sql(shadow, target))]
@@ -309,6 +318,7 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
         upgrade=upgrade, downgrade=downgrade,
     ))
     problems = _verify_adoption(settings, server, candidate, upgrade, target)
+    problems += _build_written(settings, server, revision_id, path)
     return Report(
         command="baseline",
         title=f"baseline {name}: wrote adoption revision {revision_id} ({path.name}) "
@@ -319,9 +329,27 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
                           language="sql")),
         data={"environment": name, "revision": None, "written": str(path),
               "adoption_revision": revision_id, "adopts": candidate.revision.id,
-              "tried": _tried(attempts), "exit_code": 0},
-        notes=(f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
+              "tried": _tried(attempts), "exit_code": NO_MATCH_EXIT_CODE if problems else 0},
+        notes=(f"edit {path} until it builds, or delete it" if problems else
+               f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
     )
+
+
+def _build_written(settings: Settings, server: LocalServer, revision_id: str,
+                   path: Path) -> list[Finding]:
+    """Build every revision up to the written one in the shadow server, as apply will."""
+    from nivomigrate.errors import MigrationError
+    from nivomigrate.steps.build import ensure_template
+
+    try:
+        ensure_template(server.admin_url, settings.versions_dir, revision_id,
+                        server.platform_template)
+    except MigrationError as exc:
+        return [Finding(check="baseline", severity=Severity.ERROR,
+                        message=f"the written adoption revision does not build: {exc}",
+                        location=Location(file=str(path)),
+                        help=exc.hint or "edit its UPGRADE statements")]
+    return []
 
 
 def _verify_adoption(settings: Settings, server: LocalServer, candidate: Candidate,
@@ -350,7 +378,7 @@ def _verify_adoption(settings: Settings, server: LocalServer, candidate: Candida
 
         problems.append("it does not reproduce the database exactly: "
                         + describe(difference, "the revision", "the database"))
-    return [Finding(check="baseline", severity=Severity.WARNING,
+    return [Finding(check="baseline", severity=Severity.ERROR,
                     message=f"the written adoption revision needs editing: {problem}",
                     location=Location(object="adoption revision"),
                     help="edit its UPGRADE statements until they are idempotent and complete")
