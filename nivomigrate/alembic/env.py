@@ -6,12 +6,10 @@ config = context.config
 
 
 def target_metadata():
-    """The models, imported only when autogenerate compares against them."""
+    """The project's models (nivomigrate/models.py), given only when autogenerate compares."""
     if not config.attributes.get("autogenerate"):
         return None
-    from nivomigrate.schema import metadata
-
-    return metadata
+    return config.attributes["target_metadata"]
 
 
 def include_object(obj, name, type_, reflected, compare_to):

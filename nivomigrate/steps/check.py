@@ -29,10 +29,14 @@ def model_findings(settings: Settings) -> list[Finding]:
     except ConfigError as exc:
         return [Finding("heads", Severity.ERROR, exc.message, Location(
             file=str(settings.versions_dir)), exc.hint)]
+    from nivomigrate.models import load_metadata
+
+    metadata = load_metadata(settings)
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
-    with shadow.scratch_database(server.admin_url, prefix="nivo_models") as url:
-        models_snapshot = _models_snapshot(url)
+    with shadow.scratch_database(server.admin_url, template=server.platform_template,
+                                 prefix="nivo_models") as url:
+        models_snapshot = _models_snapshot(url, metadata)
     difference = compare(revisions_snapshot, models_snapshot)
     return [
         Finding("models-match-revisions", Severity.ERROR,
@@ -43,9 +47,7 @@ def model_findings(settings: Settings) -> list[Finding]:
     ]
 
 
-def _models_snapshot(url: str):
-    from nivomigrate.schema import metadata
-
+def _models_snapshot(url: str, metadata):
     target = Target("models", url, "the shadow server")
     engine = sqlalchemy_engine(target, writes=True)
     with engine.begin() as conn:

@@ -32,6 +32,7 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     from alembic import command
 
+    from nivomigrate.models import load_metadata
     from nivomigrate.steps.build import schema_at
     from nivomigrate.steps.check import model_findings
 
@@ -40,7 +41,7 @@ def write_revision(settings: Settings, message: str) -> Path:
     differences = model_findings(settings)
     if not differences:
         raise ConfigError("the models and the revisions at head already agree",
-                          hint="change the models in nivomigrate/schema/ first")
+                          hint=f"change the models ({settings.models}) first")
     head = migrations.head(settings.versions_dir)
     revision_id = next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
@@ -55,7 +56,8 @@ def write_revision(settings: Settings, message: str) -> Path:
         try:
             with engine.connect() as conn:
                 config = migrations.alembic_config(settings.versions_dir, connection=conn,
-                                                autogenerate=True)
+                                                autogenerate=True,
+                                                target_metadata=load_metadata(settings))
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=revision_id,
