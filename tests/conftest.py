@@ -18,6 +18,9 @@ import pytest
 
 from nivomigrate import shadow
 
+# The Supabase-shaped server's fixtures (supabase_server, supabase_databases, ...).
+pytest_plugins = ("tests.supabase_fixtures",)
+
 REPO = Path(__file__).resolve().parent.parent
 # A password with every character that breaks naive URL handling.
 CANARY_PASSWORD = "nivo%@/:canary"
