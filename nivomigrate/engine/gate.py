@@ -5,6 +5,7 @@ Each returns findings; apply and promote turn blocking findings into their exit 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate.errors import first_exit_code
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from nivomigrate.config import Settings
     from nivomigrate.ledger import GitState, Run
     from nivomigrate.migrations import Revision
+    from nivomigrate.snapshot import SchemaDiff
 
 # The exit code each blocking check stands for (README, "Exit codes").
 EXIT_CODES = {
@@ -64,8 +66,17 @@ def _ids_up_to(chain: list[Revision], current: str | None) -> set[str]:
     return set(ids[: ids.index(current) + 1]) if current in ids else set()
 
 
-def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | None,
-                   environment: str, *, allowed: bool = False) -> list[Finding]:
+@dataclass(frozen=True)
+class Drift:
+    """How a database differs from the schema its revision should have: `drift` (expected →
+    actual), and the INVALID indexes an interrupted CREATE INDEX CONCURRENTLY left behind."""
+
+    drift: SchemaDiff
+    leftovers: tuple[str, ...] = ()
+
+
+def drift_difference(settings: Settings, conn: psycopg.Connection,
+                     current: str | None) -> Drift:
     """Compare a database with the schema its recorded revision should have.
 
     For a database that baseline adopted at `current` with an adoption revision not run yet,
@@ -77,14 +88,30 @@ def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | 
     actual = take_snapshot(conn)
     difference = compare(expected_snapshot(settings, conn, current), actual)
     difference, leftovers = _without_invalid_indexes(difference, actual)
-    findings = [_leftover_finding(key, environment) for key in leftovers]
+    return Drift(difference, leftovers)
+
+
+def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | None,
+                   environment: str, *, allowed: bool = False) -> list[Finding]:
+    """Report how a database differs from the schema its recorded revision should have."""
+    return drift_findings_of(drift_difference(settings, conn, current), current, environment,
+                             allowed=allowed)
+
+
+def drift_findings_of(found: Drift, current: str | None, environment: str, *,
+                      allowed: bool = False) -> list[Finding]:
+    """Turn a drift into findings: an ERROR, or a WARNING when `allowed` (--allow-drift)."""
+    findings = [_leftover_finding(key, environment) for key in found.leftovers]
+    difference = found.drift
     if difference.is_empty:
         return findings
     return findings + [Finding(
         check="drift",
         severity=Severity.WARNING if allowed else Severity.ERROR,
         message=f"{environment} differs from the schema of revision {current or 'base'}: "
-        + describe(difference, "the revisions", environment),
+        + describe(difference, "the revisions", environment)
+        + (" (allowed by --allow-drift: recorded with the run and left out of its "
+           "verification)" if allowed else ""),
         location=Location(object=environment),
         help="put the change in a revision (nivomigrate revision -m ...) or undo it; "
         "--allow-drift proceeds anyway and is recorded",

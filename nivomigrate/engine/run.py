@@ -141,8 +141,10 @@ def _promoted_target(ctx: RunContext) -> Target | None:
     return None
 
 
-def verification_findings(ctx: RunContext, conn, applied: list | None = None) -> list[Finding]:
-    """The schema equals head's, the staging checks pass, the hot queries are covered."""
+def verification_findings(ctx: RunContext, conn, applied: list | None = None, *,
+                          allowed_drift=None) -> list[Finding]:
+    """The schema equals head's (less the drift --allow-drift let through, `allowed_drift`),
+    the staging checks pass, the hot queries are covered."""
     from nivomigrate.engine.build import snapshot_at
     from nivomigrate.engine.coverage import coverage_findings
     from nivomigrate.engine.verify import schema_findings, staging_check_findings
@@ -151,7 +153,7 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
 
     expected = snapshot_at(ctx.settings, ctx.head)
     findings = schema_findings(take_snapshot(conn), expected, ctx.environment,
-                               f"the schema of revision {ctx.head}")
+                               f"the schema of revision {ctx.head}", allowed=allowed_drift)
     policy = load_promotion_policy(ctx.settings.policies_dir)
     findings += staging_check_findings(conn, ctx.target, policy.staging_checks,
                                        ctx.settings.root, ctx.settings.command_environ)

@@ -12,21 +12,37 @@ if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.db import Target
-    from nivomigrate.snapshot import Snapshot
+    from nivomigrate.snapshot import SchemaDiff, Snapshot
 
 _COMMAND_TIMEOUT_S = 600
 
 
 def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
-                    expected_name: str) -> list[Finding]:
-    """Report where `actual` differs from `expected` (check `verify`)."""
+                    expected_name: str, *, allowed: SchemaDiff | None = None) -> list[Finding]:
+    """Report where `actual` differs from `expected` (check `verify`).
+
+    Args:
+        allowed: drift that --allow-drift let through before the run: the objects it names
+            are left out of the comparison, and a WARNING records them with the run.
+    """
     from nivomigrate.engine.gate import describe, difference_lines
     from nivomigrate.snapshot import compare
 
     difference = compare(expected, actual)
+    findings = []
+    if allowed is not None:
+        difference = _without(difference, _keys(allowed))
+        findings.append(Finding(
+            check="drift", severity=Severity.WARNING,
+            message=f"allowed drift of {environment} left out of the verification: "
+            + describe(allowed, "the revisions", environment),
+            location=Location(object=environment), environment=environment,
+            help="put the change in a revision or undo it; `nivomigrate plan` keeps "
+            "reporting it until then",
+        ))
     if difference.is_empty:
-        return []
-    return [Finding(
+        return findings
+    return findings + [Finding(
         check="verify", severity=Severity.ERROR,
         message=f"after the run, {environment} differs from {expected_name}: "
         + describe(difference, expected_name, environment),
@@ -37,6 +53,19 @@ def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
                        difference_lines(difference, expected_name, environment)[:20]),
         environment=environment,
     )]
+
+
+def _keys(difference: SchemaDiff) -> set[str]:
+    return {*difference.added, *difference.removed, *(c.key for c in difference.changed)}
+
+
+def _without(difference: SchemaDiff, keys: set[str]) -> SchemaDiff:
+    from dataclasses import replace
+
+    return replace(difference,
+                   added=tuple(k for k in difference.added if k not in keys),
+                   removed=tuple(k for k in difference.removed if k not in keys),
+                   changed=tuple(c for c in difference.changed if c.key not in keys))
 
 
 def staging_check_findings(conn: psycopg.Connection, target: Target, checks, cwd: Path,

@@ -9,7 +9,6 @@ from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
     locked_run,
-    preflight_findings,
     run_report,
     verification_findings,
     verify_and_finish,
@@ -27,6 +26,10 @@ if TYPE_CHECKING:
 def apply_environment(settings: Settings, name: str, *, allow_drift: bool = False,
                       allow_dirty: bool = False, progress: Progress | None = None) -> Report:
     """Apply pending revisions to `name` (staging), verify it, and record the run.
+
+    Before anything changes, the gate (engine/decision.apply_decision) runs: a blocking
+    finding (an edited revision, drift, or a static check of a pending revision that the
+    revision does not acknowledge) returns a refusal report and changes nothing.
 
     Raises:
         ConfigError: `name` is promoted from another environment (use promote).
@@ -58,15 +61,17 @@ def check_policies(settings: Settings) -> None:
 
 def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
            allow_drift: bool) -> Report:
-    with progress.step(f"checking {ctx.environment} for drift and edited revisions"):
-        findings = preflight_findings(ctx, conn, allow_drift)
-    if any(f.is_blocking for f in findings):
-        return run_report(ctx, findings, [], None, gate.exit_code(findings))
+    from nivomigrate.engine.decision import apply_decision
+
+    with progress.step(f"checking {ctx.environment}: drift, edited revisions, the revisions' "
+                       "static checks"):
+        decision = apply_decision(ctx, conn, allow_drift=allow_drift)
+    findings = list(decision.findings)
+    if decision.is_blocked:
+        return run_report(ctx, findings, [], None, decision.exit_code)
     run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
                                         allow_drift=allow_drift, measure_footprint=True)
     with progress.step(f"verifying {ctx.environment} against the head schema"):
-        checks = verify_and_finish(conn, run_id, applied,
-                                   lambda: verification_findings(ctx, conn, applied))
+        checks = verify_and_finish(conn, run_id, applied, lambda: verification_findings(
+            ctx, conn, applied, allowed_drift=decision.allowed_drift))
     return run_report(ctx, findings + checks, applied, run_id, gate.exit_code(checks))
-
-

@@ -39,28 +39,9 @@ def lint_findings(
 
 
 def _lint(settings, revisions, databases, pending) -> list[Finding]:
-    from nivomigrate.checks import (
-        blocking_lock_on_large_table,
-        destructive_change,
-        service_still_uses,
-        sql_lint,
-    )
-    from nivomigrate.checks.revision_sql import apply_annotations, render_revision
-    from nivomigrate.promotion_policy import load_promotion_policy
+    from nivomigrate.engine.decision import static_findings
 
-    policy = load_promotion_policy(settings.policies_dir)
-    services = service_still_uses.load_service_map(settings.policies_dir)
-    findings: list[Finding] = []
-    for revision in revisions:
-        rendered = render_revision(settings.versions_dir, revision)
-        here = {env: conn for env, conn in databases.items()
-                if pending is None or revision.id in pending.get(env, set())}
-        found = sql_lint.run(rendered, policy) + service_still_uses.run(rendered, services)
-        for env, conn in here.items():
-            found += blocking_lock_on_large_table.run(rendered, conn, env, policy)
-        found += destructive_change.run(rendered, here)
-        findings += apply_annotations(rendered, found)
-    return findings
+    return static_findings(settings, revisions, databases, pending)
 
 
 def lint_report(settings: Settings, env: str) -> Report:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from nivomigrate import ledger, migrations
 from nivomigrate.db import connection, target_for
 from nivomigrate.engine import gate as gates
+from nivomigrate.engine.decision import apply_decision, promote_decision
+from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -35,13 +37,13 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
                                               migrations.revisions(settings.versions_dir))
     head = chain[-1].id if chain else None
     git = ledger.git_state(settings.root, settings.versions_dir)
-    findings: list[Finding] = gates.dirty_findings(git, blocking=False)
+    findings: list[Finding] = []
     sections: list[Section] = []
     data: dict = {"gate": gate, "head": head, "environments": {}}
     for name in names:
         with progress.step(f"planning {name}"):
             env_findings, env_sections, env_data = _plan_environment(
-                settings, name, targets, chain, head, gate)
+                settings, name, targets, chain, head, gate, git)
         findings += env_findings
         sections += env_sections
         data["environments"][name] = env_data
@@ -64,25 +66,19 @@ def _needed(settings: Settings, names: list[str]) -> list[str]:
     return needed
 
 
-def _plan_environment(settings, name, targets, chain, head, gate):
-    from nivomigrate.steps.lint import lint_findings
-
+def _plan_environment(settings, name, targets, chain, head, gate, git):
     target = targets[name]
+    promoted_from = settings.environment(name).promoted_from
     with connection(target, writes=False) as conn:
         current = migrations.current_revision(conn)
         pending = migrations.pending_after(chain, current)
-        findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
-        findings += gates.drift_findings(settings, conn, current, name)
-        promoted_from = settings.environment(name).promoted_from
-        staging_run = None
-        if promoted_from and pending:
+        ctx = RunContext(settings, name, target, chain, current, head, pending, git)
+        if promoted_from and gate == "promote":
             with connection(targets[promoted_from], writes=False) as source_conn:
-                staging_run = ledger.last_passed_run(source_conn, head)
-                if gate == "promote":
-                    findings += gates.staging_run_findings(source_conn, head, pending,
-                                                           staging_run)
-    findings += lint_findings(settings, pending, {name: target})
-    findings = [replace(f, environment=f.environment or name) for f in findings]
+                decision = promote_decision(ctx, conn, source_conn, allow_dirty=True)
+        else:
+            decision = apply_decision(ctx, conn)
+    findings = [replace(f, environment=f.environment or name) for f in decision.findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
@@ -91,6 +87,10 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
+    staging_run = decision.staging_run
+    if staging_run is None and promoted_from and pending:
+        with connection(targets[promoted_from], writes=False) as source_conn:
+            staging_run = ledger.last_passed_run(source_conn, head)
     if staging_run is not None:
         sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
     data = {"current_revision": current, "pending": [
