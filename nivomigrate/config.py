@@ -22,7 +22,7 @@ DEFAULT_URL_VARIABLES = {
 POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 
 _TOP_KEYS = {"versions", "policies", "environments", "shadow", "timeouts"}
-_ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler"}
+_ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries"}
 
@@ -46,6 +46,9 @@ class Environment:
     promoted_from: str | None = None
     allow_session_pooler: bool = False
     pooled_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A read-only role's URL for the staging checks' commands (`read_only_url_env`).
+    read_only_url_variable: str | None = None
+    read_only_url: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
                   shadow_variable: str) -> dict[str, str]:
     """Return `environ` less every variable that holds a database URL nivomigrate knows."""
     secret = {env.url_variable for env in environments.values()}
+    secret |= {env.read_only_url_variable for env in environments.values()
+               if env.read_only_url_variable}
     secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING"}
     return {key: value for key, value in environ.items() if key not in secret}
 
@@ -181,6 +186,7 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         env_path = root / _typed(table, "env_file", str, where, None)
         values, source = {**environ, **_read_dotenv(env_path)}, str(env_path)
     pooled = tuple((key, values[key]) for key in POOLED_VARIABLES if values.get(key))
+    read_only = _typed(table, "read_only_url_env", str, where, None)
     return Environment(
         name=name,
         url_variable=variable,
@@ -189,6 +195,8 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         promoted_from=_typed(table, "promoted_from", str, where, None),
         allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False),
         pooled_urls=pooled,
+        read_only_url_variable=read_only,
+        read_only_url=values.get(read_only) or None if read_only else None,
     )
 
 

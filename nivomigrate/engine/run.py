@@ -156,7 +156,8 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None, *,
                                f"the schema of revision {ctx.head}", allowed=allowed_drift)
     policy = load_promotion_policy(ctx.settings.policies_dir)
     findings += staging_check_findings(conn, ctx.target, policy.staging_checks,
-                                       ctx.settings.root, ctx.settings.command_environ)
+                                       ctx.settings.root, ctx.settings.command_environ,
+                                       read_only=_read_only_target(ctx))
     findings += [_in(f, ctx.environment)
                  for f in coverage_findings(ctx.settings, conn, with_usage=False)]
     if applied:
@@ -164,6 +165,15 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None, *,
 
         findings += [_in(f, ctx.environment) for f in footprint_findings(applied, policy)]
     return findings
+
+
+def _read_only_target(ctx: RunContext) -> Target | None:
+    """The read-only role's URL of the environment (`read_only_url_env`), when one is set."""
+    environment = ctx.settings.environment(ctx.environment)
+    if not environment.read_only_url:
+        return None
+    return Target(name=environment.name, url=environment.read_only_url,
+                  source=f"{environment.read_only_url_variable} (read-only role)")
 
 
 def _in(finding: Finding, environment: str) -> Finding:

@@ -24,7 +24,8 @@ analyze "SystemConfiguration";
 """
 DROP_IN_USE = 'op.execute(\'ALTER TABLE "Crash" DROP COLUMN "stackTrace"\')'
 DROP_ACK = ('# nivomigrate: ack destructive-change "Crash.stackTrace" -- copied to Archive\n'
-            '# nivomigrate: ack service-still-uses "Crash.stackTrace" -- ingest deployed without it\n')
+            '# nivomigrate: ack service-still-uses "Crash.stackTrace" -- ingest no longer '
+            'writes it\n')
 PLAIN_INDEX = ('op.execute(\'CREATE INDEX "SystemConfiguration_updatedBy_idx" '
                'ON "SystemConfiguration" ("updatedBy")\')')
 INDEX_ACK = ('# nivomigrate: ack require-concurrent-index-creation "SystemConfiguration" -- '
