@@ -190,3 +190,27 @@ def test_plan_names_a_revision_that_fails_in_the_shadow_database(project):
     assert failure.value.exit_code == 5
     assert f"revision {project.head()} fails in the shadow database" in failure.value.message
     assert "NoSuchTable" in failure.value.message
+
+
+def test_allowed_drift_is_recorded_left_out_of_verification_and_still_planned(project):
+    project.add_revision()
+    for env in ("staging", "prod"):
+        with psycopg.connect(project.urls[env], autocommit=True) as conn:
+            conn.execute('ALTER TABLE "Log" ADD COLUMN "handMade" TEXT')
+    assert _apply(project).data["exit_code"] == 3
+    applied = _apply(project, allow_drift=True)
+    assert applied.data["exit_code"] == 0, applied.findings
+    assert _promote(project).data["exit_code"] == 3
+    promoted = _promote(project, allow_drift=True)
+    assert promoted.data["exit_code"] == 0, promoted.findings
+    assert _revision(project.urls["prod"]) == project.head()
+    for env in ("staging", "prod"):
+        with psycopg.connect(project.urls[env]) as conn:
+            run = ledger.runs(conn)[0]
+        assert (run.status, run.allow_drift) == ("passed", True)
+        recorded = [c["message"] for c in run.checks if c.get("check") == "drift"]
+        assert recorded and "handMade" in recorded[0] and "left out" in recorded[0]
+    plan = make_plan(project.settings(), "all", gate="promote", progress=QUIET)
+    assert plan.data["exit_code"] == 3
+    drift = {f.environment for f in plan.findings if f.check == "drift" and f.is_blocking}
+    assert drift == {"staging", "prod"}
