@@ -152,8 +152,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         versions_dir=root / _typed(raw, "versions", str, where, "versions"),
         policies_dir=root / _typed(raw, "policies", str, where, "policies"),
         environments=environments,
-        timeouts=Timeouts(**{key: _typed(timeouts, key, int, f"{where} [timeouts]", None)
-                             for key in timeouts}),
+        timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
         shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
         actor=_actor(environ),
@@ -162,6 +161,29 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         else None,
         command_environ=_without_urls(environ, environments, shadow_variable),
     )
+
+
+# The smallest value of each timeout that lets nivomigrate's own catalog queries finish
+# (0 = no limit for the two PostgreSQL timeouts).
+_TIMEOUT_MINIMUMS = {"lock_timeout_ms": 0, "statement_timeout_ms": 1000, "connect_timeout_s": 1,
+                     "lock_retries": 0}
+
+
+def _timeouts(table: dict, where: str) -> Timeouts:
+    """Return the [timeouts] table as Timeouts, each value a whole number in its range.
+
+    Raises:
+        ConfigError: a value is not a whole number, or below its minimum.
+    """
+    values = {key: _typed(table, key, int, where, None) for key in table}
+    for key, value in values.items():
+        minimum = _TIMEOUT_MINIMUMS[key]
+        if value < minimum and not (key == "statement_timeout_ms" and value == 0):
+            allowed = ("0 (no limit) or at least 1000" if key == "statement_timeout_ms"
+                       else f"at least {minimum}")
+            raise ConfigError(f"{where}: {key} must be {allowed}, not {value}",
+                              hint="see README, Configuration")
+    return Timeouts(**values)
 
 
 def _without_urls(environ: dict[str, str], environments: dict[str, Environment],

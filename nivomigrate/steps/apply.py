@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate.engine import gate
+from nivomigrate.engine.privileges import privileges_named, require_ledger_rights
 from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
@@ -40,8 +41,9 @@ def apply_environment(settings: Settings, name: str, *, allow_drift: bool = Fals
         raise ConfigError(f"{environment.name} is promoted from {environment.promoted_from}",
                           hint=f"use: nivomigrate promote {environment.name}")
     check_policies(settings)
-    return locked_run(settings, name,
-                      lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
+    with privileges_named(environment.name):
+        return locked_run(settings, name,
+                          lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
 
 
 def check_policies(settings: Settings) -> None:
@@ -63,6 +65,7 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
            allow_drift: bool) -> Report:
     from nivomigrate.engine.decision import apply_decision
 
+    require_ledger_rights(conn, ctx.environment)
     with progress.step(f"checking {ctx.environment}: drift, edited revisions, the revisions' "
                        "static checks"):
         decision = apply_decision(ctx, conn, allow_drift=allow_drift)

@@ -22,6 +22,7 @@ from nivomigrate.engine.adoption import (
     split_statements,
     verify_adoption,
 )
+from nivomigrate.engine.privileges import require_ledger_rights
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Location, Report, Section, Severity
 
@@ -59,6 +60,7 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         _refuse_if_versioned(conn, environment.name)
         ledger.take_lock(conn, environment.name)
         _refuse_if_versioned(conn, environment.name)
+        require_ledger_rights(conn, environment.name)
         attempts = compare_all(settings, conn, candidates)
         match = next((a for a in attempts if a.size == 0), None)
         if match is not None:

@@ -10,6 +10,7 @@ from nivomigrate import ledger
 from nivomigrate.db import connection, target_for
 from nivomigrate.engine import gate
 from nivomigrate.engine.decision import promote_decision
+from nivomigrate.engine.privileges import privileges_named, require_ledger_rights
 from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
@@ -57,11 +58,13 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
                 return _promote(ctx, conn, staging_conn, prog, dry_run=dry_run,
                                 allow_drift=allow_drift, allow_dirty=allow_dirty)
 
-    return locked_run(settings, name, body, progress, records=not dry_run)
+    with privileges_named(environment.name):
+        return locked_run(settings, name, body, progress, records=not dry_run)
 
 
 def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bool,
              allow_drift: bool, allow_dirty: bool) -> Report:
+    require_ledger_rights(conn, ctx.environment)
     # Staging may not change under the promotion: hold its run lock too.
     ledger.take_lock(staging_conn, ctx.settings.environment(ctx.environment).promoted_from)
     with prog.step("checking staging's run, prod's drift, the checksums and the revisions' "

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from nivomigrate.db import with_database
 from tests.reliability.helpers import one_error, state, write_revision
 
 ADD_COLUMN = 'op.execute(\'ALTER TABLE "Device" ADD COLUMN "{column}" TEXT\')'
@@ -96,3 +97,95 @@ def test_debug_adds_the_traceback_and_keeps_the_exit_code(shared_project, cli):
     outcome = cli(shared_project, "--debug", "apply", "staging")
     assert outcome.code == 2, outcome
     assert "Traceback" in outcome.stderr and "error: " in outcome.stderr
+
+
+# --- timeouts, roles, connections ------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("lock_timeout_ms", "-1", "lock_timeout_ms must be at least 0"),
+    ("statement_timeout_ms", "1", "statement_timeout_ms must be 0 (no limit) or at least 1000"),
+    ("connect_timeout_s", "0", "connect_timeout_s must be at least 1"),
+])
+def test_impossible_timeout_exits_2(shared_project, cli, key, value, said):
+    write_revision(shared_project, ADD_COLUMN.format(column="pendingOne"), name="pending")
+    toml = shared_project.root / "nivomigrate.toml"
+    toml.write_text(re.sub(rf"{key} = \d+", f"{key} = {value}", toml.read_text()))
+    for command in (("apply", "staging"), ("promote", "prod"), ("plan",)):
+        outcome = _refused(cli, shared_project, *command, code=2)
+        assert said in outcome.stderr
+
+
+NO_CREATE_ROLE = "nivo_rel_no_create"
+
+
+@pytest.fixture
+def no_create_role(pg_admin_url: str):
+    """A login role without the CREATE privilege on any database."""
+    import psycopg
+
+    from tests.conftest import CANARY_PASSWORD
+
+    secret = CANARY_PASSWORD.replace("'", "''")
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"drop role if exists {NO_CREATE_ROLE}")
+        conn.execute(f"create role {NO_CREATE_ROLE} login password '{secret}'")
+    yield NO_CREATE_ROLE
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        for (database,) in conn.execute("select datname from pg_database where has_database_"
+                                        "privilege(%s, oid, 'CONNECT') and datallowconn",
+                                        (NO_CREATE_ROLE,)).fetchall():
+            with psycopg.connect(with_database(pg_admin_url, database), autocommit=True) as db:
+                db.execute(f"drop owned by {NO_CREATE_ROLE}")
+        conn.execute(f"drop role if exists {NO_CREATE_ROLE}")
+
+
+def test_role_without_privileges_exits_2_before_any_change(project, cli, no_create_role):
+    import psycopg
+
+    from tests.conftest import CANARY_ROLE
+
+    write_revision(project, ADD_COLUMN.format(column="pendingOne"), name="pending")
+    url = project.urls["staging"].replace(f"{CANARY_ROLE}:", f"{no_create_role}:", 1)
+    environ = {**project.environ, "STAGING_POSTGRES_URL_NON_POOLING": url}
+    before = state(project)
+    outcome = cli(project, "apply", "staging", environ=environ)
+    assert outcome.code == 2 and one_error(outcome), outcome
+    assert "permission denied for table alembic_version" in outcome.stderr
+    assert state(project) == before
+    with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
+        conn.execute(f"grant select on public.alembic_version to {no_create_role}")
+    before = state(project)
+    outcome = cli(project, "apply", "staging", environ=environ)
+    assert outcome.code == 2 and one_error(outcome), outcome
+    assert f"the role {no_create_role} may not create schemas" in outcome.stderr
+    assert "GRANT CREATE ON DATABASE" in outcome.stderr
+    assert state(project) == before
+
+
+def test_staging_connection_lost_during_promote_exits_4_and_a_rerun_finishes(project, cli,
+                                                                            probe):
+    from tests.reliability.helpers import (
+        PAUSE_IMPORTS,
+        PAUSE_IN_PYTHON,
+        current_revision,
+        ledger_rows,
+        paused,
+        wait_until,
+    )
+
+    revision = write_revision(project, PAUSE_IN_PYTHON + ADD_COLUMN.format(column="lost"),
+                              name="lost", imports=PAUSE_IMPORTS)
+    assert cli(project, "apply", "staging").code == 0
+    run = cli.start(project, "promote", "prod", environ=paused(project, 4))
+    prod, staging = probe(project.urls["prod"]), probe(project.urls["staging"])
+    wait_until(prod.running_run, what="the promotion's run")
+    pids = wait_until(staging.nivomigrate_pids, what="the promotion's staging session")
+    for pid in pids:
+        staging.conn.execute("select pg_terminate_backend(%s)", (pid,))
+    outcome = cli.finish(run)
+    assert outcome.code == 4 and one_error(outcome), outcome
+    assert "lost the connection to staging" in outcome.stderr
+    assert ledger_rows(project.urls["prod"])[-1][2] == "failed"
+    again = cli(project, "promote", "prod")
+    assert again.code == 0, again
+    assert current_revision(project.urls["prod"]) == revision
