@@ -158,13 +158,18 @@ def baseline(
     write_revision: Annotated[
         bool, typer.Option("--write-revision", help="Write a revision for the extra objects.")
     ] = False,
+    allow_drop: Annotated[
+        bool, typer.Option("--allow-drop", help="Let the written revision drop objects the "
+                           "database lacks (never a table holding rows).")
+    ] = False,
     fmt: Format = "terminal",
 ) -> None:
     """Adopt an existing database with no revision yet, at the revision its schema matches."""
     with _errors():
         from nivomigrate.steps.baseline import adopt
 
-        report = adopt(_settings(), env, revision=revision, write_revision=write_revision)
+        report = adopt(_settings(), env, revision=revision, write_revision=write_revision,
+                       allow_drop=allow_drop)
         _render(report, fmt)
         _exit_for(report)
 

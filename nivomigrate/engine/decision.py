@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
 from nivomigrate.engine import gate
-from nivomigrate.findings import Finding
+from nivomigrate.findings import Finding, Location, Severity
 
 if TYPE_CHECKING:
     import psycopg
@@ -114,16 +114,48 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
 def _preflight(ctx: RunContext, conn, allow_drift: bool,
                allow_dirty: bool) -> tuple[list[Finding], SchemaDiff | None]:
     """Checksums, uncommitted files, then (unless those block) drift and what was allowed."""
-    findings = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
-                                      ctx.environment)
+    findings = gate.checksum_findings(
+        ctx.chain, ledger.accepted_checksums(conn), ctx.current, ctx.environment,
+        executed=ledger.accepted_checksums(conn, kinds=("apply", "promote", "baseline")))
     findings += gate.dirty_findings(ctx.git, blocking=not allow_dirty)
     drift = None
+    if ctx.current is None:
+        return findings + unversioned_findings(ctx, conn), None
     if not any(f.is_blocking for f in findings):
         difference = gate.drift_difference(ctx.settings, conn, ctx.current)
         findings += gate.drift_findings_of(difference, ctx.current, ctx.environment,
                                            allowed=allow_drift)
         drift = difference.drift if allow_drift and not difference.drift.is_empty else None
     return findings, drift
+
+
+def unversioned_findings(ctx: RunContext, conn: psycopg.Connection) -> list[Finding]:
+    """Say what a database with no revision needs: `apply` (or promote) when it is empty,
+    `baseline` when it has a schema that no revision of nivomigrate's made (Prisma's P3005),
+    instead of reporting every table as drift."""
+    from nivomigrate.engine.adoption import schema_objects
+
+    objects = schema_objects(conn)
+    environment = ctx.settings.environment(ctx.environment)
+    if not objects:
+        source = environment.promoted_from
+        todo = (f"run `nivomigrate apply {source}`, then `nivomigrate promote {ctx.environment}`"
+                if source else f"run `nivomigrate apply {ctx.environment}`")
+        return [Finding(
+            check="empty", severity=Severity.INFO,
+            message=f"{ctx.environment} is empty: the revisions create its schema",
+            location=Location(object=ctx.environment), environment=ctx.environment,
+            help=todo,
+        )]
+    tables = sum(1 for key in objects if key.startswith("table "))
+    return [Finding(
+        check="unversioned", severity=Severity.ERROR,
+        message=f"{ctx.environment} has a schema ({tables} tables, {len(objects)} objects) but "
+        "no revision recorded: nivomigrate does not know which revision it is at",
+        location=Location(object=ctx.environment), environment=ctx.environment,
+        help=f"adopt it first: `nivomigrate baseline {ctx.environment}` records the revision "
+        "whose schema it has (nothing else changes)",
+    )]
 
 
 def _in(findings: list[Finding], environment: str) -> list[Finding]:
