@@ -214,3 +214,53 @@ def test_allowed_drift_is_recorded_left_out_of_verification_and_still_planned(pr
     assert plan.data["exit_code"] == 3
     drift = {f.environment for f in plan.findings if f.check == "drift" and f.is_blocking}
     assert drift == {"staging", "prod"}
+
+
+DROP_CONFIG = "    op.execute('DROP TABLE \"SystemConfiguration\"')\n"
+
+
+def _hint(report, check: str) -> str:
+    return next(f.help for f in report.findings if f.check == check and f.is_blocking)
+
+
+def test_sql_edit_hint_restore_leads_to_a_passing_promotion(project):
+    path = project.add_revision()
+    original = path.read_text()
+    assert _apply(project).data["exit_code"] == 0
+    path.write_text(original.replace("    pass\n", DROP_CONFIG))
+    blocked = _apply(project)
+    assert blocked.data["exit_code"] == 3
+    hint = _hint(blocked, "checksum")
+    assert "restore" in hint and "repair" not in hint
+    path.write_text(original)  # the hint, followed
+    assert _apply(project).data["exit_code"] == 0
+    assert _promote(project).data["exit_code"] == 0
+
+
+def test_repaired_sql_edit_refused_at_promote_then_restored_passes(project):
+    path = project.add_revision()
+    original = path.read_text()
+    assert _apply(project).data["exit_code"] == 0
+    path.write_text(original.replace("    pass\n", DROP_CONFIG))
+    repair_checksums(project.settings(), "staging", "looked harmless")
+    refused = _promote(project)
+    assert refused.data["exit_code"] == 1
+    hint = _hint(refused, "staging-run")
+    assert f"restore {path.name} as it ran on staging" in hint
+    assert "nivomigrate apply staging" in hint
+    path.write_text(original)  # the hint, followed
+    assert _apply(project).data["exit_code"] == 0
+    assert _promote(project).data["exit_code"] == 0
+    assert _revision(project.urls["prod"]) == project.head()
+
+
+def test_cosmetic_edit_hint_repair_leads_to_a_passing_promotion(project):
+    path = project.add_revision()
+    assert _apply(project).data["exit_code"] == 0
+    path.write_text(path.read_text().replace("Add a nickname", "Add a nickname (reworded)"))
+    blocked = _apply(project)
+    hint = _hint(blocked, "checksum")
+    assert 'nivomigrate repair staging --reason "..."' in hint
+    repair_checksums(project.settings(), "staging", "docstring only")  # the hint, followed
+    assert _apply(project).data["exit_code"] == 0
+    assert _promote(project).data["exit_code"] == 0
