@@ -56,14 +56,19 @@ def _main(
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Map NivoError to one line on stderr and its exit code; anything else to 70."""
+    """Map NivoError to one line on stderr and its exit code; anything else to 70.
+
+    With --debug, the traceback comes first and the exit code stays the same.
+    """
+    import traceback
+
     from nivomigrate.redaction import redact
 
     try:
         yield
     except NivoError as exc:
         if _state["debug"]:
-            raise
+            typer.echo(redact(traceback.format_exc()), err=True)
         typer.echo(f"error: {redact(exc.message)}", err=True)
         if exc.hint:
             typer.echo(f"hint: {redact(exc.hint)}", err=True)
@@ -74,8 +79,6 @@ def _errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except Exception:
-        import traceback
-
         typer.echo(redact("error: unexpected failure (a bug); please report it:\n"
                           + traceback.format_exc()), err=True)
         raise typer.Exit(70) from None
@@ -154,13 +157,18 @@ def baseline(
     write_revision: Annotated[
         bool, typer.Option("--write-revision", help="Write a revision for the extra objects.")
     ] = False,
+    allow_drop: Annotated[
+        bool, typer.Option("--allow-drop", help="Let the written revision drop objects the "
+                           "database lacks (never a table holding rows).")
+    ] = False,
     fmt: Format = "terminal",
 ) -> None:
     """Adopt an existing database with no revision yet, at the revision its schema matches."""
     with _errors():
         from nivomigrate.steps.baseline import adopt
 
-        report = adopt(_settings(), env, revision=revision, write_revision=write_revision)
+        report = adopt(_settings(), env, revision=revision, write_revision=write_revision,
+                       allow_drop=allow_drop)
         _render(report, fmt)
         _exit_for(report)
 

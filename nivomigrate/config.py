@@ -22,7 +22,7 @@ DEFAULT_URL_VARIABLES = {
 POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 
 _TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeouts"}
-_ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler"}
+_ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
                  "idle_in_transaction_timeout_ms"}
@@ -51,6 +51,9 @@ class Environment:
     promoted_from: str | None = None
     allow_session_pooler: bool = False
     pooled_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A read-only role's URL for the staging checks' commands (`read_only_url_env`).
+    read_only_url_variable: str | None = None
+    read_only_url: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         policies_dir=root / _typed(raw, "policies", str, where, "policies"),
         models=_module_name(raw, where),
         environments=environments,
-        timeouts=Timeouts(**{key: _typed(timeouts, key, int, f"{where} [timeouts]", None)
-                             for key in timeouts}),
+        timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
         shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
         actor=_actor(environ),
@@ -172,10 +174,35 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
     )
 
 
+# The smallest value of each timeout that lets nivomigrate's own catalog queries finish
+# (0 = no limit for the two PostgreSQL timeouts).
+_TIMEOUT_MINIMUMS = {"lock_timeout_ms": 0, "statement_timeout_ms": 1000, "connect_timeout_s": 1,
+                     "lock_retries": 0}
+
+
+def _timeouts(table: dict, where: str) -> Timeouts:
+    """Return the [timeouts] table as Timeouts, each value a whole number in its range.
+
+    Raises:
+        ConfigError: a value is not a whole number, or below its minimum.
+    """
+    values = {key: _typed(table, key, int, where, None) for key in table}
+    for key, value in values.items():
+        minimum = _TIMEOUT_MINIMUMS[key]
+        if value < minimum and not (key == "statement_timeout_ms" and value == 0):
+            allowed = ("0 (no limit) or at least 1000" if key == "statement_timeout_ms"
+                       else f"at least {minimum}")
+            raise ConfigError(f"{where}: {key} must be {allowed}, not {value}",
+                              hint="see README, Configuration")
+    return Timeouts(**values)
+
+
 def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
                   shadow_variable: str) -> dict[str, str]:
     """Return `environ` less every variable that holds a database URL nivomigrate knows."""
     secret = {env.url_variable for env in environments.values()}
+    secret |= {env.read_only_url_variable for env in environments.values()
+               if env.read_only_url_variable}
     secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING"}
     return {key: value for key, value in environ.items() if key not in secret}
 
@@ -192,6 +219,7 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         env_path = root / _typed(table, "env_file", str, where, None)
         values, source = {**environ, **_read_dotenv(env_path)}, str(env_path)
     pooled = tuple((key, values[key]) for key in POOLED_VARIABLES if values.get(key))
+    read_only = _typed(table, "read_only_url_env", str, where, None)
     return Environment(
         name=name,
         url_variable=variable,
@@ -201,6 +229,8 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False)
         or _allowed_by_variable(name, environ),
         pooled_urls=pooled,
+        read_only_url_variable=read_only,
+        read_only_url=values.get(read_only) or None if read_only else None,
     )
 
 

@@ -81,8 +81,55 @@ def script_directory(versions_dir: Path) -> ScriptDirectory:
         (path.name, path.stat().st_mtime_ns, path.stat().st_size)
         for path in versions_dir.glob("*.py")))
     if key not in _scripts:
-        _scripts[key] = ScriptDirectory.from_config(alembic_config(versions_dir))
+        script = ScriptDirectory.from_config(alembic_config(versions_dir))
+        _load_revisions(script, versions_dir)
+        _scripts[key] = script
     return _scripts[key]
+
+
+def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
+    """Import every revision file and check the chain, so that a broken file is a ConfigError
+    naming it (exit 2) before any command changes anything.
+
+    Raises:
+        ConfigError: a file does not import (syntax or import error), has no upgrade(), or the
+            down_revisions make a loop or a cycle.
+    """
+    from alembic.script.revision import RevisionError
+
+    try:
+        revisions = list(script.revision_map.iterate_revisions(
+            script.revision_map.heads, "base", select_for_downgrade=True))
+    except RevisionError as exc:
+        raise ConfigError(f"the revisions in {versions_dir} do not form a chain: {exc}",
+                          hint="fix the down_revision of the revisions it names") from exc
+    except Exception as exc:
+        raise _unloadable(exc, versions_dir) from exc
+    for revision in revisions:
+        if not callable(getattr(revision.module, "upgrade", None)):
+            raise ConfigError(f"revision file {revision.path} has no upgrade() function",
+                              hint="define `def upgrade() -> None:` in it")
+
+
+def _unloadable(exc: Exception, versions_dir: Path) -> ConfigError:
+    """Name the revision file (and line) an import failed in."""
+    import traceback
+
+    where = None
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}:{exc.lineno}"
+    else:
+        folder = str(versions_dir.resolve())
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if str(Path(f.filename).resolve()).startswith(folder)]
+        if frames:
+            where = f"{frames[-1].filename}:{frames[-1].lineno}"
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    return ConfigError(
+        f"revision file {where or 'in ' + str(versions_dir)} does not load: "
+        f"{type(exc).__name__}: {detail}",
+        hint="fix the file (run `python <file>` to see the error), then re-run",
+    )
 
 
 def head(versions_dir: Path) -> str | None:

@@ -16,7 +16,7 @@ recognises. What is copied:
   from the revisions).
 
 The copy becomes a template database of the shadow server, `nivo_platform_<digest>`, made once
-per distinct copy; the revisions' templates are built from it (`steps/build.py`).
+per distinct copy; the revisions' templates are built from it (`engine/build.py`).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from nivomigrate.checks import (
     staging_changed,
     staging_check,
     staging_run,
+    unversioned,
     verify,
 )
 
@@ -39,6 +40,6 @@ LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destr
                precondition)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
 RUN_CHECKS = (lock_footprint,)
-GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
-               staging_check, models_match, baseline_match)
+GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
+               verify, staging_check, models_match, baseline_match)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

@@ -8,7 +8,7 @@ Do instead: put the change in a revision (nivomigrate revision -m ...) or undo i
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
@@ -21,27 +21,47 @@ NAME = "drift"
 EXIT_CODE = 3
 
 
+@dataclass(frozen=True)
+class Drift:
+    """How a database differs from the schema its revision should have: `drift` (expected →
+    actual), and the INVALID indexes an interrupted CREATE INDEX CONCURRENTLY left behind."""
+
+    drift: SchemaDiff
+    leftovers: tuple[str, ...] = ()
+
+
+def difference(expected: Snapshot, actual: Snapshot) -> Drift:
+    """Compare `actual` with `expected`, setting INVALID indexes only `actual` has apart."""
+    found, leftovers = _without_invalid_indexes(compare(expected, actual), actual)
+    return Drift(found, leftovers)
+
+
 def findings(expected: Snapshot, actual: Snapshot, current: str | None, environment: str,
              *, allowed: bool = False) -> list[Finding]:
-    """Compare `actual` with `expected`, the schema at revision `current`.
+    """Compare `actual` with `expected`, the schema at revision `current` (`findings_of`)."""
+    return findings_of(difference(expected, actual), current, environment, allowed=allowed)
 
-    INVALID indexes only the database has are WARNINGs (an interrupted CREATE INDEX
-    CONCURRENTLY, rebuilt by the re-run); anything else is an ERROR, a WARNING when `allowed`.
-    """
-    difference, leftovers = _without_invalid_indexes(compare(expected, actual), actual)
-    found = [_leftover_finding(key, environment) for key in leftovers]
-    if difference.is_empty:
-        return found
-    return found + [Finding(
+
+def findings_of(found: Drift, current: str | None, environment: str, *,
+                allowed: bool = False) -> list[Finding]:
+    """INVALID leftovers are WARNINGs (the re-run rebuilds them); any other difference is an
+    ERROR, a WARNING when `allowed` (--allow-drift: recorded, left out of verification)."""
+    result = [_leftover_finding(key, environment) for key in found.leftovers]
+    drift = found.drift
+    if drift.is_empty:
+        return result
+    return result + [Finding(
         check=NAME, exit_code=EXIT_CODE,
         severity=Severity.WARNING if allowed else Severity.ERROR,
         message=f"{environment} differs from the schema of revision {current or 'base'}: "
-        + difference.summary("the revisions", environment),
+        + drift.summary("the revisions", environment)
+        + (" (allowed by --allow-drift: recorded with the run and left out of its "
+           "verification)" if allowed else ""),
         location=Location(object=environment),
         help="put the change in a revision (nivomigrate revision -m ...) or undo it; "
         "--allow-drift proceeds anyway and is recorded",
         evidence=tuple(("difference", text) for _, text in
-                       difference.entries("the revisions", environment)[:20]),
+                       drift.entries("the revisions", environment)[:20]),
         environment=environment,
     )]
 

@@ -37,7 +37,8 @@ def findings(staging: psycopg.Connection, target: str | None, pending: list[Revi
     executed = ledger.accepted_checksums(staging, kinds=("apply",))
     return [
         _finding(f"revision {revision.id} is not the SQL that ran on staging",
-                 "put the change in a new revision and apply it to staging first",
+                 f"restore {revision.path.name} as it ran on staging and put the change in a "
+                 "new revision; then run `nivomigrate apply staging`",
                  Location(file=str(revision.path), line=1, object=revision.id))
         for revision in pending
         if (executed.get(revision.id) or {}).get("sql_checksum") != revision.sql_checksum

@@ -65,6 +65,15 @@ class Attempt:
         return len(d.added) + len(d.removed) + len(d.changed)
 
 
+def schema_objects(conn: psycopg.Connection) -> list[str]:
+    """Return the keys of the schema objects a database holds besides bare schemas and
+    extensions: empty for a database that no revision has touched yet."""
+    from nivomigrate.snapshot import take_snapshot
+
+    return [key for key in take_snapshot(conn).objects
+            if not key.startswith(("schema ", "extension "))]
+
+
 # --- candidates ------------------------------------------------------------------------------
 
 def adoption_revisions(versions_dir: Path) -> dict[str, list[migrations.Revision]]:
@@ -234,7 +243,9 @@ the schema of revision {adopts} plus changes made by hand; baseline stamps it at
 this revision then runs there as a no-op (every statement is idempotent), while on databases
 built from the revisions it makes the same change. Keep what belongs in the schema, commit the
 file, then run `nivomigrate baseline {environment}` again. Drops in UPGRADE remove objects of
-revision {adopts} that {environment} does not have: check they are meant.
+revision {adopts} that {environment} does not have: check they are meant. The gate checks
+this revision like any other (`nivomigrate lint`): a plain CREATE INDEX, for one, needs
+`# nivomigrate: ack require-concurrent-index-creation "<table>" -- <reason>`.
 
 Differences from revision {adopts}:
 {differences}

@@ -15,12 +15,18 @@ if TYPE_CHECKING:
     from nivomigrate.findings import Finding
 
 
-def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | None,
-                   environment: str, *, allowed: bool = False) -> list[Finding]:
+def drift_difference(settings: Settings, conn: psycopg.Connection,
+                     current: str | None) -> drift.Drift:
     """Compare a database with the schema its recorded revision should have.
 
     For a database that baseline adopted at `current` with an adoption revision not run yet,
     that is the schema at `current` plus the adoption revision's SQL.
     """
-    expected = expected_snapshot(settings, conn, current)
-    return drift.findings(expected, take_snapshot(conn), current, environment, allowed=allowed)
+    return drift.difference(expected_snapshot(settings, conn, current), take_snapshot(conn))
+
+
+def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | None,
+                   environment: str, *, allowed: bool = False) -> list[Finding]:
+    """Report how a database differs from the schema its recorded revision should have."""
+    return drift.findings_of(drift_difference(settings, conn, current), current, environment,
+                             allowed=allowed)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
-from nivomigrate.checks import checksum, dirty_tree, staging_check, verify
+from nivomigrate.checks import staging_check, verify
 from nivomigrate.db import SessionSettings, Target, connection, target_for
-from nivomigrate.engine import gate
 from nivomigrate.errors import DatabaseConnectionError, MigrationError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -85,16 +84,6 @@ def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
     return RunContext(settings, name, target, chain, current, head, pending, git)
 
 
-def preflight_findings(ctx: RunContext, conn, allow_drift: bool,
-                       dirty_blocks: bool = False) -> list[Finding]:
-    """Checksums of applied revisions, uncommitted files, then drift against the revision."""
-    findings = checksum.findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
-                                 ctx.environment)
-    findings += dirty_tree.findings(ctx.git, blocking=dirty_blocks)
-    if not any(f.is_blocking for f in findings):
-        findings += gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
-                                        allowed=allow_drift)
-    return findings
 
 
 def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
@@ -142,8 +131,10 @@ def _promoted_target(ctx: RunContext) -> Target | None:
     return None
 
 
-def verification_findings(ctx: RunContext, conn, applied: list | None = None) -> list[Finding]:
-    """The schema equals head's, the staging checks pass, the hot queries are covered."""
+def verification_findings(ctx: RunContext, conn, applied: list | None = None, *,
+                          allowed_drift=None) -> list[Finding]:
+    """The schema equals head's (less the drift --allow-drift let through, `allowed_drift`),
+    the staging checks pass, the hot queries are covered."""
     from nivomigrate.engine.build import snapshot_at
     from nivomigrate.engine.coverage import coverage_findings
     from nivomigrate.policies.promotion import load_promotion_policy
@@ -151,10 +142,11 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
 
     expected = snapshot_at(ctx.settings, ctx.head)
     findings = verify.findings(take_snapshot(conn), expected, ctx.environment,
-                               f"the schema of revision {ctx.head}")
+                               f"the schema of revision {ctx.head}", allowed=allowed_drift)
     policy = load_promotion_policy(ctx.settings.policies_dir)
     findings += staging_check.findings(conn, ctx.target, policy.staging_checks,
-                                       ctx.settings.root, ctx.settings.command_environ)
+                                       ctx.settings.root, ctx.settings.command_environ,
+                                       read_only=_read_only_target(ctx))
     findings += [_in(f, ctx.environment)
                  for f in coverage_findings(ctx.settings, conn, with_usage=False)]
     if applied:
@@ -162,6 +154,15 @@ def verification_findings(ctx: RunContext, conn, applied: list | None = None) ->
 
         findings += [_in(f, ctx.environment) for f in footprint_findings(applied, policy)]
     return findings
+
+
+def _read_only_target(ctx: RunContext) -> Target | None:
+    """The read-only role's URL of the environment (`read_only_url_env`), when one is set."""
+    environment = ctx.settings.environment(ctx.environment)
+    if not environment.read_only_url:
+        return None
+    return Target(name=environment.name, url=environment.read_only_url,
+                  source=f"{environment.read_only_url_variable} (read-only role)")
 
 
 def _in(finding: Finding, environment: str) -> Finding:

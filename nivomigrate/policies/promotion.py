@@ -48,33 +48,66 @@ class PromotionPolicy:
 def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
     """Read `policies/promotion.yaml`; an absent file gives the defaults.
 
+    Every value is checked for its type here, so a wrong one stops a command before it
+    changes anything.
+
     Raises:
-        ConfigError: an unknown key, level or malformed value.
+        ConfigError: an unknown key, level, or a value of the wrong type.
     """
     path = policies_dir / FILE_NAME
     raw = load_policy(path, _KEYS)
-    levels = {str(rule): _level(value, path) for rule, value in (raw.get("squawk") or {}).items()}
-    large = raw.get("large_table") or {}
+    squawk = _mapping(raw, "squawk", path)
+    levels = {str(rule): _level(value, path) for rule, value in squawk.items()}
+    large = _mapping(raw, "large_table", path)
     reject_unknown_keys(large, {"rows", "bytes"}, f"{path} large_table")
     hold = raw.get("max_lock_hold_ms") or {}
-    if isinstance(hold, int):
+    if _is_whole(hold):
         hold = {"default": hold}
+    if not isinstance(hold, dict):
+        raise _wrong(path, "max_lock_hold_ms", hold, "a whole number or {default, tables}")
     reject_unknown_keys(hold, {"default", "tables"}, f"{path} max_lock_hold_ms")
+    tables = _mapping(hold, "tables", path, "max_lock_hold_ms.tables")
     defaults = PromotionPolicy()
-    try:
-        return PromotionPolicy(
-            squawk_levels=levels,
-            squawk_default=_level(raw.get("squawk_default", "warn"), path),
-            large_table_rows=int(large.get("rows", defaults.large_table_rows)),
-            large_table_bytes=int(large.get("bytes", defaults.large_table_bytes)),
-            max_lock_hold_ms=int(hold.get("default", defaults.max_lock_hold_ms)),
-            table_max_lock_hold_ms={str(k): int(v) for k, v in (hold.get("tables") or {}).items()},
-            max_rewrite_bytes=int(raw.get("max_rewrite_bytes", defaults.max_rewrite_bytes)),
-            staging_checks=tuple(_staging_check(item, path) for item in
-                                 raw.get("staging_checks") or ()),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}", hint="numbers must be integers") from None
+    checks = raw.get("staging_checks") or []
+    if not isinstance(checks, list):
+        raise _wrong(path, "staging_checks", checks, "a list of checks")
+    return PromotionPolicy(
+        squawk_levels=levels,
+        squawk_default=_level(raw.get("squawk_default", "warn"), path),
+        large_table_rows=_number(large, "rows", defaults.large_table_rows, path, "large_table."),
+        large_table_bytes=_number(large, "bytes", defaults.large_table_bytes, path,
+                                  "large_table."),
+        max_lock_hold_ms=_number(hold, "default", defaults.max_lock_hold_ms, path,
+                                 "max_lock_hold_ms."),
+        table_max_lock_hold_ms={str(table): _number(tables, table, 0, path,
+                                                    "max_lock_hold_ms.tables.")
+                                for table in tables},
+        max_rewrite_bytes=_number(raw, "max_rewrite_bytes", defaults.max_rewrite_bytes, path),
+        staging_checks=tuple(_staging_check(item, path) for item in checks),
+    )
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _wrong(path: Path, key: str, value: object, kind: str) -> ConfigError:
+    return ConfigError(f"{path}: {key} must be {kind}, not {value!r}",
+                       hint="see docs/safety.md, promotion.yaml")
+
+
+def _mapping(table: dict, key: str, path: Path, label: str | None = None) -> dict:
+    value = table.get(key) or {}
+    if not isinstance(value, dict):
+        raise _wrong(path, label or key, value, "a mapping")
+    return value
+
+
+def _number(table: dict, key: str, default: int, path: Path, prefix: str = "") -> int:
+    value = table.get(key, default)
+    if not _is_whole(value) or value < 0:
+        raise _wrong(path, f"{prefix}{key}", value, "a whole number, 0 or more")
+    return value
 
 
 def _level(value: object, path: Path) -> str:
@@ -93,6 +126,11 @@ def _staging_check(item: object, path: Path) -> StagingCheck:
     if ("sql" in item) == ("command" in item):
         raise ConfigError(f"{path}: staging check {item['name']!r} needs sql or command",
                           hint="{name, sql, expect} or {name, command}")
+    for key in ("name", "sql", "command"):
+        if key in item and not isinstance(item[key], str):
+            raise _wrong(path, f"staging check {item['name']!r} {key}", item[key], "text")
     expect = item.get("expect")
-    return StagingCheck(str(item["name"]), item.get("sql"),
+    if isinstance(expect, (dict, list)):
+        raise _wrong(path, f"staging check {item['name']!r} expect", expect, "one value")
+    return StagingCheck(item["name"], item.get("sql"),
                         None if expect is None else str(expect), item.get("command"))

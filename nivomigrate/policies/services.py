@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from nivomigrate.errors import ConfigError
 from nivomigrate.policies import load_policy, reject_unknown_keys
 
 SERVICES_FILE = "services.yaml"
@@ -45,14 +46,34 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
     path = policies_dir / SERVICES_FILE
     raw = load_policy(path, {"version", "source", "owners", "services"})
     uses = []
-    for service, body in (raw.get("services") or {}).items():
-        reject_unknown_keys(body or {}, _SERVICE_KEYS, f"{path} services.{service}")
-        for table, columns in ((body or {}).get("tables") or {}).items():
-            columns = columns or {}
-            reject_unknown_keys(columns, {"reads", "writes"},
-                                f"{path} services.{service}.tables.{table}")
+    for service, body in _mapping(raw.get("services"), path, "services").items():
+        body = _mapping(body, path, f"services.{service}")
+        reject_unknown_keys(body, _SERVICE_KEYS, f"{path} services.{service}")
+        tables = _mapping(body.get("tables"), path, f"services.{service}.tables")
+        for table, columns in tables.items():
+            where = f"services.{service}.tables.{table}"
+            columns = _mapping(columns, path, where)
+            reject_unknown_keys(columns, {"reads", "writes"}, f"{path} {where}")
             uses.append(TableUse(str(service), str(table),
-                                 tuple(map(str, columns.get("reads") or ())),
-                                 tuple(map(str, columns.get("writes") or ()))))
+                                 _names(columns.get("reads"), path, f"{where}.reads"),
+                                 _names(columns.get("writes"), path, f"{where}.writes")))
     owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
     return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()})
+
+
+def _mapping(value: object, path: Path, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {where} must be a mapping, not {value!r}",
+                          hint="see policies/services.yaml's header")
+    return value
+
+
+def _names(value: object, path: Path, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"{path}: {where} must be a list of column names, not {value!r}",
+                          hint='e.g. reads: [id, "projectId"], or ["*"] for every column')
+    return tuple(map(str, value))

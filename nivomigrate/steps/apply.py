@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nivomigrate.engine.privileges import privileges_named, require_ledger_rights
 from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
     locked_run,
-    preflight_findings,
     run_report,
     verification_findings,
     verify_and_finish,
@@ -28,6 +28,10 @@ def apply_environment(settings: Settings, name: str, *, allow_drift: bool = Fals
                       allow_dirty: bool = False, progress: Progress | None = None) -> Report:
     """Apply pending revisions to `name` (staging), verify it, and record the run.
 
+    Before anything changes, the gate (engine/decision.apply_decision) runs: a blocking
+    finding (an edited revision, drift, or a static check of a pending revision that the
+    revision does not acknowledge) returns a refusal report and changes nothing.
+
     Raises:
         ConfigError: `name` is promoted from another environment (use promote).
         MigrationError: a revision failed; the database stays at its last good revision.
@@ -37,21 +41,25 @@ def apply_environment(settings: Settings, name: str, *, allow_drift: bool = Fals
         raise ConfigError(f"{environment.name} is promoted from {environment.promoted_from}",
                           hint=f"use: nivomigrate promote {environment.name}")
     validate_policies(settings.policies_dir)
-    return locked_run(settings, name,
-                      lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
+    with privileges_named(environment.name):
+        return locked_run(settings, name,
+                          lambda ctx, conn, prog: _apply(ctx, conn, prog, allow_drift), progress)
 
 
 def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
            allow_drift: bool) -> Report:
-    with progress.step(f"checking {ctx.environment} for drift and edited revisions"):
-        findings = preflight_findings(ctx, conn, allow_drift)
-    if any(f.is_blocking for f in findings):
+    from nivomigrate.engine.decision import apply_decision
+
+    require_ledger_rights(conn, ctx.environment)
+    with progress.step(f"checking {ctx.environment}: drift, edited revisions, the revisions' "
+                       "static checks"):
+        decision = apply_decision(ctx, conn, allow_drift=allow_drift)
+    findings = list(decision.findings)
+    if decision.is_blocked:
         return run_report(ctx, findings, [], None)
     run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
                                         allow_drift=allow_drift, measure_footprint=True)
     with progress.step(f"verifying {ctx.environment} against the head schema"):
-        checks = verify_and_finish(conn, run_id, applied,
-                                   lambda: verification_findings(ctx, conn, applied))
+        checks = verify_and_finish(conn, run_id, applied, lambda: verification_findings(
+            ctx, conn, applied, allowed_drift=decision.allowed_drift))
     return run_report(ctx, findings + checks, applied, run_id)
-
-

@@ -7,6 +7,7 @@ stamps, refuses or writes, and reports.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
@@ -24,8 +25,9 @@ from nivomigrate.engine.adoption import (
     verify_adoption,
 )
 from nivomigrate.engine.build import ensure_template, shadow_server
+from nivomigrate.engine.privileges import require_ledger_rights
 from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Report, Section, Severity
+from nivomigrate.findings import Finding, Location, Report, Section, Severity
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,22 +40,27 @@ if TYPE_CHECKING:
 
 
 def adopt(settings: Settings, env: str, *, revision: str | None = None,
-          write_revision: bool = False) -> Report:
+          write_revision: bool = False, allow_drop: bool = False) -> Report:
     """Stamp an unversioned database at the revision whose schema it has, and record it.
 
     Args:
         revision: try only this revision (with its adoption revisions); default all, newest
             first.
-        write_revision: when none matches, write an adoption revision for the closest one.
+        write_revision: when none matches, write an adoption revision for the closest one
+            (nothing changes in the database). It is refused (exit 1, nothing written) when
+            its UPGRADE would drop something and `allow_drop` is not set, and always when it
+            would drop a table that holds rows in a configured environment.
 
     Returns:
         A report whose exit code is 0 (stamped, or a revision written that builds in the
-        shadow server and reproduces the database) or 3 (no revision matches: the differences
-        are the findings, and nothing was changed; or the written revision does not build or
+        shadow server and reproduces the database), 1 (the revision to write was refused:
+        nothing written) or 3 (no revision matches: a summary of the differences is the
+        findings, and nothing was changed; or the written revision does not build or
         reproduce: what failed is the findings).
 
     Raises:
-        ConfigError: the database already has a revision, or `revision` is unknown.
+        ConfigError: the database is empty (run apply) or already has a revision, the role
+            may not keep the ledger, or `revision` is unknown.
         LockHeldError: another run holds the database's lock.
     """
     environment = settings.environment(env)
@@ -63,8 +70,10 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
     session = SessionSettings.from_timeouts(settings.timeouts)
     with connection(target, writes=True, session=session) as conn:
         _refuse_if_versioned(conn, environment.name)
+        _refuse_if_empty(conn, environment)
         ledger.take_lock(conn, environment.name)
         _refuse_if_versioned(conn, environment.name)
+        require_ledger_rights(conn, environment.name)
         server = shadow_server(settings, platform_from=target)
         attempts = compare_all(settings, conn, candidates, server)
         match = next((a for a in attempts if a.size == 0), None)
@@ -73,8 +82,21 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         closest = min(attempts, key=lambda attempt: attempt.size)
         if write_revision:
             return _write_adoption(settings, environment.name, target, closest, attempts,
-                                   server)
+                                   server, allow_drop)
         return _refusal(environment.name, closest, attempts)
+
+
+def _refuse_if_empty(conn: psycopg.Connection, environment) -> None:
+    """An empty database has nothing to adopt: the revisions create it."""
+    from nivomigrate.engine.adoption import schema_objects
+
+    if schema_objects(conn):
+        return
+    todo = (f"nivomigrate apply {environment.promoted_from}, then nivomigrate promote "
+            f"{environment.name}" if environment.promoted_from
+            else f"nivomigrate apply {environment.name}")
+    raise ConfigError(f"{environment.name} is empty: there is nothing to adopt",
+                      hint=f"the revisions create its schema: run `{todo}`")
 
 
 def _refuse_if_versioned(conn: psycopg.Connection, name: str) -> None:
@@ -147,8 +169,35 @@ def _refusal(name: str, closest: Attempt, attempts: list[Attempt]) -> Report:
     )
 
 
+SHOWN_LINES = 20
+
+
 def _difference_findings(name: str, attempt: Attempt, severity: Severity) -> list[Finding]:
-    return baseline_match.findings(name, attempt.candidate.name, attempt.difference, severity)
+    """One finding per difference for the first SHOWN_LINES, then one that counts the rest
+    by kind: thousands of lines help nobody."""
+    findings = baseline_match.findings(name, attempt.candidate.name, attempt.difference,
+                                       severity)
+    if len(findings) > SHOWN_LINES:
+        lines = _lines(name, attempt)
+        findings = findings[:SHOWN_LINES] + [replace(
+            findings[0], location=Location(object=name),
+            message=f"{name} differs from {attempt.candidate.name} in {len(lines)} ways, "
+            f"{len(lines) - SHOWN_LINES} more than shown: {_counts(lines)}")]
+    return findings
+
+
+def _counts(lines: list[str]) -> str:
+    """Count difference lines by kind and side: `39 tables only in revision 0001, ...`."""
+    from collections import Counter
+
+    counts = Counter()
+    for line in lines:
+        kind = line.split(" ", 1)[0]
+        side = ("differ" if " differs (" in line
+                else "only in " + line.rsplit(" only in ", 1)[-1])
+        counts[(kind, side)] += 1
+    return ", ".join(f"{count} {kind}{'s' if count > 1 else ''} {side}"
+                     for (kind, side), count in counts.most_common())
 
 
 def _lines(name: str, attempt: Attempt) -> list[str]:
@@ -167,9 +216,10 @@ def _tried_section(attempts: list[Attempt]) -> Section:
 
 
 def _write_adoption(settings: Settings, name: str, target: Target, closest: Attempt,
-                    attempts: list[Attempt], server: LocalServer) -> Report:
+                    attempts: list[Attempt], server: LocalServer, allow_drop: bool) -> Report:
     """Write an adoption revision turning the closest candidate's schema into the database's,
-    then build it in the shadow server: exit 3 naming what failed, when it fails."""
+    unless it would drop what it must not (then nothing is written); then build it in the
+    shadow server: exit 3 naming what failed, when it fails."""
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.diff import diff_sql
 
@@ -178,6 +228,9 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
     with schema_at(settings, candidate.revision.id, server, extra_sql=extra_sql) as shadow:
         upgrade = [idempotent(s) for s in split_statements(diff_sql(shadow, target))]
         downgrade = [idempotent(s) for s in split_statements(diff_sql(target, shadow))]
+    refusals = _drop_refusals(settings, name, upgrade, allow_drop)
+    if refusals:
+        return _refused_revision(name, closest, attempts, refusals, upgrade)
     revision_id = migrations.next_revision_id(settings.versions_dir)
     path = settings.versions_dir / f"{revision_id}_adopt_{_slug(name)}_changes.py"
     path.write_text(render_adoption_revision(
@@ -192,9 +245,7 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
         title=f"baseline {name}: wrote adoption revision {revision_id} ({path.name}) "
         f"for {closest.size} differences from {candidate.name}; nothing was changed in {name}",
         findings=tuple(_difference_findings(name, closest, Severity.INFO) + problems),
-        sections=(_tried_section(attempts),
-                  Section(f"Upgrade of {path.name}", text=";\n\n".join(upgrade) + ";",
-                          language="sql")),
+        sections=(_tried_section(attempts), _upgrade_section(path.name, upgrade)),
         data={"environment": name, "revision": None, "written": str(path),
               "adoption_revision": revision_id, "adopts": candidate.revision.id,
               "tried": _tried(attempts)},
@@ -214,6 +265,84 @@ def _build_written(settings: Settings, server: LocalServer, revision_id: str,
     except MigrationError as exc:
         return [baseline_match.build_failure(exc.message, exc.hint, str(path))]
     return []
+
+
+def _upgrade_section(title: str, upgrade: list[str]) -> Section:
+    """The first SHOWN_LINES statements of the upgrade, and how many more the file holds."""
+    shown = ";\n\n".join(upgrade[:SHOWN_LINES]) + ";"
+    if len(upgrade) > SHOWN_LINES:
+        shown += f"\n\n-- ... and {len(upgrade) - SHOWN_LINES} more statements"
+    return Section(f"Upgrade of {title} ({len(upgrade)} statements)", text=shown,
+                   language="sql")
+
+
+def _drop_refusals(settings: Settings, name: str, upgrade: list[str],
+                   allow_drop: bool) -> list[Finding]:
+    """Refuse the drops of an adoption revision: every drop without --allow-drop, and a drop
+    of a table that holds rows in any configured environment always (the revision runs for
+    real on every database built from the revisions)."""
+    drops = [s for s in upgrade if re.match(r"(?is)\s*(drop\b|alter\s+table\s+.*\sdrop\s)", s)]
+    if not drops:
+        return []
+    findings = [
+        Finding(check="baseline", severity=Severity.ERROR,
+                message=f"the adoption revision would drop a table holding {rows}: {table} "
+                f"({environment})",
+                location=Location(object=table), environment=environment,
+                help=f"{name} lacks it: create it in {name} (or adopt {name} at another "
+                "revision); data is never dropped by an adoption revision")
+        for table, environment, rows in _tables_with_rows(settings, drops)
+    ]
+    if not allow_drop:
+        findings.append(Finding(
+            check="baseline", severity=Severity.ERROR,
+            message=f"the adoption revision would drop {len(drops)} object(s) {name} lacks, "
+            f"first: {drops[0].splitlines()[0]}",
+            location=Location(object=name), environment=name,
+            help="check that each drop is meant, then re-run with --allow-drop; or create "
+            f"the objects in {name}"))
+    return findings
+
+
+def _tables_with_rows(settings: Settings, drops: list[str]) -> list[tuple[str, str, str]]:
+    """Return (table, environment, "rows") for each dropped table that holds rows in a
+    configured environment (read-only sessions; environments without a URL are skipped)."""
+    from psycopg import sql
+
+    names = [m.group(1) for s in drops
+             if (m := re.match(r'(?is)\s*drop\s+table\s+(?:if\s+exists\s+)?(\S+)', s))]
+    found = []
+    for environment in settings.environments.values():
+        if not environment.url or not names:
+            continue
+        with connection(target_for(environment), writes=False) as conn:
+            for name in names:
+                row = conn.execute(_TABLE_SQL, (name,)).fetchone()
+                if row is None:
+                    continue
+                query = sql.SQL("select exists (select from {})").format(sql.Identifier(*row))
+                if conn.execute(query).fetchone()[0]:
+                    found.append((name, environment.name, "rows"))
+    return found
+
+
+_TABLE_SQL = """
+select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.oid = to_regclass(%s)
+"""
+
+
+def _refused_revision(name: str, closest: Attempt, attempts: list[Attempt],
+                      refusals: list[Finding], upgrade: list[str]) -> Report:
+    return Report(
+        command="baseline",
+        title=f"baseline {name}: refused to write an adoption revision that drops what it "
+        f"must not; nothing was written or changed",
+        findings=tuple(refusals + _difference_findings(name, closest, Severity.INFO)),
+        sections=(_tried_section(attempts), _upgrade_section("the refused revision", upgrade)),
+        data={"environment": name, "revision": None, "written": None,
+              "closest": closest.candidate.revision.id, "tried": _tried(attempts)},
+    )
 
 
 def _slug(name: str) -> str:

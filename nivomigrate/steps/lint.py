@@ -39,24 +39,9 @@ def lint_findings(
 
 
 def _lint(settings, revisions, databases, pending) -> list[Finding]:
-    """Run the registered lint checks, in order, on each revision; then its annotations."""
-    from nivomigrate.checks import LINT_CHECKS
-    from nivomigrate.checks.context import LintContext
-    from nivomigrate.checks.revision_sql import apply_annotations, render_revision
-    from nivomigrate.policies.promotion import load_promotion_policy
-    from nivomigrate.policies.services import load_service_map
+    from nivomigrate.engine.decision import static_findings
 
-    policy = load_promotion_policy(settings.policies_dir)
-    services = load_service_map(settings.policies_dir)
-    findings: list[Finding] = []
-    for revision in revisions:
-        rendered = render_revision(settings.versions_dir, revision)
-        here = {env: conn for env, conn in databases.items()
-                if pending is None or revision.id in pending.get(env, set())}
-        context = LintContext(policy, services, here)
-        found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
-        findings += apply_annotations(rendered, found)
-    return findings
+    return static_findings(settings, revisions, databases, pending)
 
 
 def lint_report(settings: Settings, env: str) -> Report:

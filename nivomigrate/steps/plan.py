@@ -6,9 +6,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
-from nivomigrate.checks import checksum, dirty_tree, staging_changed, staging_run
 from nivomigrate.db import connection, target_for
-from nivomigrate.engine import gate as gates
+from nivomigrate.engine.decision import apply_decision, promote_decision
+from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -36,13 +36,13 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
                                               migrations.revisions(settings.versions_dir))
     head = migrations.head_of(chain)
     git = ledger.git_state(settings.root, settings.versions_dir)
-    findings: list[Finding] = dirty_tree.findings(git, blocking=False)
+    findings: list[Finding] = []
     sections: list[Section] = []
     data: dict = {"gate": gate, "head": head, "environments": {}}
     for name in names:
         with progress.step(f"planning {name}"):
             env_findings, env_sections, env_data = _plan_environment(
-                settings, name, targets, chain, head, gate)
+                settings, name, targets, chain, head, gate, git)
         findings += env_findings
         sections += env_sections
         data["environments"][name] = env_data
@@ -64,26 +64,19 @@ def _needed(settings: Settings, names: list[str]) -> list[str]:
     return needed
 
 
-def _plan_environment(settings, name, targets, chain, head, gate):
-    from nivomigrate.steps.lint import lint_findings
-
+def _plan_environment(settings, name, targets, chain, head, gate, git):
     target = targets[name]
+    promoted_from = settings.environment(name).promoted_from
     with connection(target, writes=False) as conn:
         current = migrations.current_revision(conn)
         pending = migrations.pending_after(chain, current)
-        findings = checksum.findings(chain, ledger.accepted_checksums(conn), current, name)
-        findings += gates.drift_findings(settings, conn, current, name)
-        promoted_from = settings.environment(name).promoted_from
-        passed_run = None
-        if promoted_from and pending:
+        ctx = RunContext(settings, name, target, chain, current, head, pending, git)
+        if promoted_from and gate == "promote":
             with connection(targets[promoted_from], writes=False) as source_conn:
-                passed_run = ledger.last_passed_run(source_conn, head)
-                if gate == "promote":
-                    findings += staging_run.findings(source_conn, head, pending, passed_run)
-                    if passed_run is not None:
-                        findings += staging_changed.findings(source_conn, head, passed_run)
-    findings += lint_findings(settings, pending, {name: target})
-    findings = [replace(f, environment=f.environment or name) for f in findings]
+                decision = promote_decision(ctx, conn, source_conn, allow_dirty=True)
+        else:
+            decision = apply_decision(ctx, conn)
+    findings = [replace(f, environment=f.environment or name) for f in decision.findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
@@ -92,8 +85,12 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
-    if passed_run is not None:
-        sections.append(_footprint_section(name, passed_run, {r.id for r in pending}))
+    staging_run = decision.staging_run
+    if staging_run is None and promoted_from and pending:
+        with connection(targets[promoted_from], writes=False) as source_conn:
+            staging_run = ledger.last_passed_run(source_conn, head)
+    if staging_run is not None:
+        sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
     data = {"current_revision": current, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,

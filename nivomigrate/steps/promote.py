@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
-from nivomigrate.checks import staging_changed, staging_run, verify
+from nivomigrate.checks import verify
 from nivomigrate.db import connection, target_for
+from nivomigrate.engine.decision import promote_decision
+from nivomigrate.engine.privileges import privileges_named, require_ledger_rights
 from nivomigrate.engine.run import (
     RunContext,
     execute_revisions,
     locked_run,
-    preflight_findings,
     run_report,
     verify_and_finish,
 )
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.policies import validate_policies
 from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
@@ -28,55 +32,86 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
                         progress: Progress | None = None) -> Report:
     """Promote `name` (prod) from the environment it is promoted from (staging).
 
-    Refuses (a report with its exit code, nothing written) unless staging's ledger holds a
-    passed run at the target revision that executed the same SQL, staging is unchanged since,
-    prod has no drift, and the revision files are committed.
+    Refuses (a report with its exit code, nothing written) unless the gate passes: the same
+    decision `plan --gate promote` and `promote --dry-run` show (engine/decision.py): staging's
+    ledger holds a passed run at the target revision that executed the same SQL, staging is
+    unchanged since, prod has no drift (unless allowed), the revision files are committed, and
+    the static checks pass with prod's own facts (sizes, data a drop would lose).
 
     Raises:
-        ConfigError: `name` is not promoted from anything, or staging is not configured.
+        ConfigError: `name` is not promoted from anything, staging is not configured, or a
+            policy file is invalid.
         MigrationError: a revision failed; prod stays at its last good revision.
+        DatabaseConnectionError: prod or staging could not be reached, or was lost.
     """
     environment = settings.environment(name)
     if not environment.promoted_from:
         raise ConfigError(f"{environment.name} is not promoted from another environment",
                           hint=f"use: nivomigrate apply {environment.name}")
     staging = target_for(settings.environment(environment.promoted_from))
+    validate_policies(settings.policies_dir)
 
     def body(ctx: RunContext, conn, prog: Progress) -> Report:
         with connection(staging, writes=False) as staging_conn:
-            # Staging may not change under the promotion: hold its run lock too.
-            ledger.take_lock(staging_conn, environment.promoted_from)
-            passed_run = ledger.last_passed_run(staging_conn, ctx.head)
-            with prog.step("checking staging's run, prod's drift and the checksums"):
-                findings = preflight_findings(ctx, conn, allow_drift,
-                                              dirty_blocks=not allow_dirty)
-                findings += staging_run.findings(staging_conn, ctx.head, ctx.pending,
-                                                 passed_run)
-                if passed_run is not None:
-                    findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
-            if any(f.is_blocking for f in findings) or dry_run:
-                return _dry_or_blocked(ctx, findings, dry_run)
-            run_id, applied = execute_revisions(
-                ctx, conn, prog, kind="promote", allow_drift=allow_drift,
-                measure_footprint=False, restore_point=ledger.restore_point(conn),
-                staging_run_id=passed_run.id,
-            )
-            with prog.step("verifying prod equals staging"):
-                checks = verify_and_finish(conn, run_id, applied,
-                                           lambda: _equals_staging(ctx, conn, staging_conn))
-        report = run_report(ctx, findings + checks, applied, run_id,
-                         command="promote")
-        report.data["staging_run_id"] = passed_run.id
-        return report
+            with _staging_loss_named(staging_conn, environment.promoted_from):
+                return _promote(ctx, conn, staging_conn, prog, dry_run=dry_run,
+                                allow_drift=allow_drift, allow_dirty=allow_dirty)
 
-    return locked_run(settings, name, body, progress, records=not dry_run)
+    with privileges_named(environment.name):
+        return locked_run(settings, name, body, progress, records=not dry_run)
 
 
-def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:
+def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bool,
+             allow_drift: bool, allow_dirty: bool) -> Report:
+    require_ledger_rights(conn, ctx.environment)
+    # Staging may not change under the promotion: hold its run lock too.
+    ledger.take_lock(staging_conn, ctx.settings.environment(ctx.environment).promoted_from)
+    with prog.step("checking staging's run, prod's drift, the checksums and the revisions' "
+                   "static checks on prod"):
+        decision = promote_decision(ctx, conn, staging_conn, allow_drift=allow_drift,
+                                    allow_dirty=allow_dirty)
+    findings = list(decision.findings)
+    if decision.is_blocked or dry_run:
+        return _dry_or_blocked(ctx, findings, dry_run)
+    staging_run_id = decision.staging_run.id if decision.staging_run else None
+    run_id, applied = execute_revisions(
+        ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
+        restore_point=ledger.restore_point(conn), staging_run_id=staging_run_id,
+    )
+    with prog.step("verifying prod equals staging"):
+        checks = verify_and_finish(conn, run_id, applied, lambda: _equals_staging(
+            ctx, conn, staging_conn, decision.allowed_drift))
+    report = run_report(ctx, findings + checks, applied, run_id, command="promote")
+    report.data["staging_run_id"] = staging_run_id
+    return report
+
+
+@contextmanager
+def _staging_loss_named(staging_conn, staging_name: str) -> Iterator[None]:
+    """Turn the loss of the staging connection on the way into exit 4 naming staging."""
+    import psycopg
+
+    from nivomigrate.errors import DatabaseConnectionError
+    from nivomigrate.redaction import redact
+
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if not (staging_conn.broken or staging_conn.closed):
+            raise
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseConnectionError(
+            f"lost the connection to {staging_name} during the promotion: {redact(reason)}",
+            hint="check that the server is up, then re-run: a revision that did not commit "
+            "was rolled back, and the next run marks this one failed in the ledger",
+        ) from exc
+
+
+def _equals_staging(ctx: RunContext, conn, staging_conn, allowed_drift) -> list[Finding]:
     from nivomigrate.snapshot import take_snapshot
 
     return verify.findings(take_snapshot(conn), take_snapshot(staging_conn), ctx.environment,
-                           "staging")
+                           "staging", allowed=allowed_drift)
 
 
 def _dry_or_blocked(ctx: RunContext, findings: list[Finding], dry_run: bool) -> Report:

@@ -20,8 +20,9 @@ def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
         raise ConfigError("--reason is empty", hint="say why the edited revision is fine")
 
     def body(ctx: RunContext, conn, progress) -> Report:
-        edited = checksum.findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
-                                        ctx.environment)
+        edited = checksum.findings(
+            ctx.chain, ledger.accepted_checksums(conn), ctx.current, ctx.environment,
+            executed=ledger.accepted_checksums(conn, kinds=("apply", "promote", "baseline")))
         edited_ids = {f.location.object for f in edited}
         revisions = [r for r in ctx.chain if r.id in edited_ids]
         ledger.ensure_ledger(conn)

@@ -190,3 +190,77 @@ def test_plan_names_a_revision_that_fails_in_the_shadow_database(project):
     assert failure.value.exit_code == 5
     assert f"revision {project.head()} fails in the shadow database" in failure.value.message
     assert "NoSuchTable" in failure.value.message
+
+
+def test_allowed_drift_is_recorded_left_out_of_verification_and_still_planned(project):
+    project.add_revision()
+    for env in ("staging", "prod"):
+        with psycopg.connect(project.urls[env], autocommit=True) as conn:
+            conn.execute('ALTER TABLE "Log" ADD COLUMN "handMade" TEXT')
+    assert _apply(project).exit_code == 3
+    applied = _apply(project, allow_drift=True)
+    assert applied.exit_code == 0, applied.findings
+    assert _promote(project).exit_code == 3
+    promoted = _promote(project, allow_drift=True)
+    assert promoted.exit_code == 0, promoted.findings
+    assert _revision(project.urls["prod"]) == project.head()
+    for env in ("staging", "prod"):
+        with psycopg.connect(project.urls[env]) as conn:
+            run = ledger.runs(conn)[0]
+        assert (run.status, run.allow_drift) == ("passed", True)
+        recorded = [c["message"] for c in run.checks if c.get("check") == "drift"]
+        assert recorded and "handMade" in recorded[0] and "left out" in recorded[0]
+    plan = make_plan(project.settings(), "all", gate="promote", progress=QUIET)
+    assert plan.exit_code == 3
+    drift = {f.environment for f in plan.findings if f.check == "drift" and f.is_blocking}
+    assert drift == {"staging", "prod"}
+
+
+DROP_CONFIG = "    op.execute('DROP TABLE \"SystemConfiguration\"')\n"
+
+
+def _hint(report, check: str) -> str:
+    return next(f.help for f in report.findings if f.check == check and f.is_blocking)
+
+
+def test_sql_edit_hint_restore_leads_to_a_passing_promotion(project):
+    path = project.add_revision()
+    original = path.read_text()
+    assert _apply(project).exit_code == 0
+    path.write_text(original.replace("    pass\n", DROP_CONFIG))
+    blocked = _apply(project)
+    assert blocked.exit_code == 3
+    hint = _hint(blocked, "checksum")
+    assert "restore" in hint and "repair" not in hint
+    path.write_text(original)  # the hint, followed
+    assert _apply(project).exit_code == 0
+    assert _promote(project).exit_code == 0
+
+
+def test_repaired_sql_edit_refused_at_promote_then_restored_passes(project):
+    path = project.add_revision()
+    original = path.read_text()
+    assert _apply(project).exit_code == 0
+    path.write_text(original.replace("    pass\n", DROP_CONFIG))
+    repair_checksums(project.settings(), "staging", "looked harmless")
+    refused = _promote(project)
+    assert refused.exit_code == 1
+    hint = _hint(refused, "staging-run")
+    assert f"restore {path.name} as it ran on staging" in hint
+    assert "nivomigrate apply staging" in hint
+    path.write_text(original)  # the hint, followed
+    assert _apply(project).exit_code == 0
+    assert _promote(project).exit_code == 0
+    assert _revision(project.urls["prod"]) == project.head()
+
+
+def test_cosmetic_edit_hint_repair_leads_to_a_passing_promotion(project):
+    path = project.add_revision()
+    assert _apply(project).exit_code == 0
+    path.write_text(path.read_text().replace("Add a nickname", "Add a nickname (reworded)"))
+    blocked = _apply(project)
+    hint = _hint(blocked, "checksum")
+    assert 'nivomigrate repair staging --reason "..."' in hint
+    repair_checksums(project.settings(), "staging", "docstring only")  # the hint, followed
+    assert _apply(project).exit_code == 0
+    assert _promote(project).exit_code == 0

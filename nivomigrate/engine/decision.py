@@ -1,0 +1,151 @@
+"""The gate's verdict, decided in one place for plan, apply and promote.
+
+`plan --gate promote`, `promote --dry-run` and `promote` call `promote_decision` with the same
+facts and so give the same verdict; `plan` (for staging) and `apply` call `apply_decision`.
+Both run the static checks of the pending revisions (sql-lint, service-still-uses,
+destructive-change, blocking-lock-on-large-table) against the facts of the database that would
+change: its table sizes and the data a drop would lose. A finding the revision acknowledges
+(`# nivomigrate: ack <check> "<object>" -- reason`) is reported as INFO and does not block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger
+from nivomigrate.checks import (
+    checksum,
+    dirty_tree,
+    drift,
+    staging_changed,
+    staging_run,
+    unversioned,
+)
+from nivomigrate.engine import gate
+from nivomigrate.findings import Finding, exit_code_of
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.config import Settings
+    from nivomigrate.engine.run import RunContext
+    from nivomigrate.migrations import Revision
+    from nivomigrate.snapshot import SchemaDiff
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The findings that decide a run, and what the run needs to know from them."""
+
+    findings: tuple[Finding, ...]
+    staging_run: ledger.Run | None = None
+    allowed_drift: SchemaDiff | None = None
+
+    @property
+    def is_blocked(self) -> bool:
+        return any(f.is_blocking for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_of(self.findings)
+
+
+def static_findings(settings: Settings, revisions: list[Revision],
+                    databases: dict[str, psycopg.Connection],
+                    pending: dict[str, set[str]] | None = None) -> list[Finding]:
+    """Run the revision checks on `revisions` with the facts of each database in `databases`.
+
+    Args:
+        databases: environment name -> open connection; empty for no database context.
+        pending: environment name -> ids of the revisions still to apply there; the database
+            checks of an environment see only those (default: all of `revisions`).
+
+    Raises:
+        ConfigError: a policy file is invalid or squawk is missing.
+    """
+    from nivomigrate.checks import LINT_CHECKS
+    from nivomigrate.checks.context import LintContext
+    from nivomigrate.checks.revision_sql import apply_annotations, render_revision
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.policies.services import load_service_map
+
+    policy = load_promotion_policy(settings.policies_dir)
+    services = load_service_map(settings.policies_dir)
+    findings: list[Finding] = []
+    for revision in revisions:
+        rendered = render_revision(settings.versions_dir, revision)
+        here = {env: conn for env, conn in databases.items()
+                if pending is None or revision.id in pending.get(env, set())}
+        context = LintContext(policy, services, here)
+        found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
+        findings += apply_annotations(rendered, found)
+    return findings
+
+
+def apply_decision(ctx: RunContext, conn: psycopg.Connection, *,
+                   allow_drift: bool = False) -> GateDecision:
+    """Decide whether the pending revisions may run on `ctx.environment` (staging).
+
+    Checksums, uncommitted files (reported only), drift (allowed with `allow_drift`), then the
+    static checks of the pending revisions with this database's facts.
+    """
+    findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=True)
+    findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
+                    ctx.environment)
+    return GateDecision(tuple(findings), allowed_drift=allowed)
+
+
+def promote_decision(ctx: RunContext, conn: psycopg.Connection,
+                     staging_conn: psycopg.Connection, *, allow_drift: bool = False,
+                     allow_dirty: bool = False) -> GateDecision:
+    """Decide whether the pending revisions may be promoted to `ctx.environment` (prod).
+
+    Checksums, uncommitted files, drift, staging's passed run of the same SQL (when something
+    is pending), then the static checks again with prod's own facts (sizes, data lost).
+    """
+    findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
+    passed_run = None
+    if ctx.pending:
+        passed_run = ledger.last_passed_run(staging_conn, ctx.head)
+        findings += staging_run.findings(staging_conn, ctx.head, ctx.pending, passed_run)
+        if passed_run is not None:
+            findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
+    findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
+                    ctx.environment)
+    return GateDecision(tuple(findings), passed_run, allowed)
+
+
+def _preflight(ctx: RunContext, conn, allow_drift: bool,
+               allow_dirty: bool) -> tuple[list[Finding], SchemaDiff | None]:
+    """Checksums, uncommitted files, then (unless those block) drift and what was allowed."""
+    findings = checksum.findings(
+        ctx.chain, ledger.accepted_checksums(conn), ctx.current, ctx.environment,
+        executed=ledger.accepted_checksums(conn, kinds=("apply", "promote", "baseline")))
+    findings += dirty_tree.findings(ctx.git, blocking=not allow_dirty)
+    allowed = None
+    if ctx.current is None:
+        return findings + unversioned_findings(ctx, conn), None
+    if not any(f.is_blocking for f in findings):
+        difference = gate.drift_difference(ctx.settings, conn, ctx.current)
+        findings += drift.findings_of(difference, ctx.current, ctx.environment,
+                                      allowed=allow_drift)
+        allowed = difference.drift if allow_drift and not difference.drift.is_empty else None
+    return findings, allowed
+
+
+def unversioned_findings(ctx: RunContext, conn: psycopg.Connection) -> list[Finding]:
+    """Say what a database with no revision needs: `apply` (or promote) when it is empty,
+    `baseline` when it has a schema that no revision of nivomigrate's made (Prisma's P3005),
+    instead of reporting every table as drift."""
+    from nivomigrate.engine.adoption import schema_objects
+
+    objects = schema_objects(conn)
+    environment = ctx.settings.environment(ctx.environment)
+    return unversioned.findings(ctx.environment, objects, environment.promoted_from)
+
+
+def _in(findings: list[Finding], environment: str) -> list[Finding]:
+    from dataclasses import replace
+
+    return [replace(f, environment=f.environment or environment) for f in findings]
