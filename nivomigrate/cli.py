@@ -20,12 +20,12 @@ app = typer.Typer(
     name="nivomigrate",
     help="Staging-first migrations and schema promotion for PostgreSQL.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
-_state: dict = {"env_file": None, "debug": False}
+_state: dict = {"env_file": None, "debug": False, "verbose": False, "quiet": False}
 
 EnvFile = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
@@ -42,16 +42,33 @@ def _known_format(value: str) -> str:
 
 Format = Annotated[
     str, typer.Option("--format", "-f", callback=_known_format,
-                      help="terminal, json, markdown or github (annotations).")
+                      help="terminal, json, markdown, github (annotations) or html.")
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"nivomigrate {version('nivomigrate')}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
     env_file: EnvFile = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Show every finding, not the first few.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress; only errors and the verdict.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
-    _state.update(env_file=env_file, debug=debug)
+    from nivomigrate.progress import set_quiet
+
+    _state.update(env_file=env_file, debug=debug, verbose=verbose, quiet=quiet)
+    set_quiet(quiet)
 
 
 @contextmanager
@@ -88,11 +105,12 @@ def _settings():
 
 
 def _render(report, fmt: str, settings=None) -> None:
-    """Write the report; with `github`, also append its Markdown to the step summary."""
+    """Write the report; in GitHub Actions (json, github or html), also append its Markdown
+    to the step summary (with `markdown` the workflow redirects it there itself)."""
     from nivomigrate.render import render
 
-    render(report, fmt, sys.stdout)
-    if fmt == "github" and settings is not None and settings.step_summary:
+    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"])
+    if fmt in ("json", "github", "html") and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:
             render(report, "markdown", summary)
 
@@ -117,15 +135,21 @@ def doctor(fmt: Format = "terminal") -> None:
 def diff(
     source: Annotated[str, typer.Argument(help="Environment name or direct URL.")],
     target: Annotated[str, typer.Argument(help="Environment name or direct URL.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="sql or json.")] = "sql",
 ) -> None:
     """Print the SQL that turns SOURCE into TARGET; exit 0 when equal, 1 when they differ."""
     with _errors():
-        from nivomigrate.steps.diff import diff_schemas
+        from nivomigrate.steps.diff import diff_report, diff_schemas
         from nivomigrate.steps.targets import resolve_target
 
+        if fmt not in ("sql", "json"):
+            raise typer.BadParameter("use sql or json", param_hint="--format")
         settings = _settings_or_none()
         result = diff_schemas(resolve_target(settings, source), resolve_target(settings, target))
-        sys.stdout.write(result.sql)
+        if fmt == "json":
+            _render(diff_report(result, source, target), "json")
+        else:
+            sys.stdout.write(result.sql)
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
 

@@ -46,6 +46,8 @@ class Environment:
     promoted_from: str | None = None
     allow_session_pooler: bool = False
     pooled_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # A set variable whose name is close to url_variable (a typo), for the error's hint.
+    near_variable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,7 @@ def load_settings(
         ConfigError: no configuration file, unknown keys, a bad value or a missing env file.
     """
     environ = dict(os.environ if environ is None else environ)
-    if env_file is not None:
-        environ = {**_read_dotenv(env_file), **environ}
+    explicit = _read_dotenv(env_file) if env_file is not None else {}
     if project_root is not None:
         path = project_root / CONFIG_FILE
         raw = _read_toml(path) if path.is_file() else {}
@@ -125,6 +126,9 @@ def load_settings(
         if path.name == "pyproject.toml":
             raw = raw["tool"]["nivomigrate"]
     root = path.parent
+    project_env = root / ".env"
+    defaults = _read_dotenv(project_env) if project_env.is_file() else {}
+    environ = {**defaults, **explicit, **environ}
     return _settings_from(raw, root, environ, str(path))
 
 
@@ -189,7 +193,17 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         promoted_from=_typed(table, "promoted_from", str, where, None),
         allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False),
         pooled_urls=pooled,
+        near_variable=None if values.get(variable) else _near(variable, values),
     )
+
+
+def _near(variable: str, values: dict[str, str]) -> str | None:
+    """Return a set variable named almost like `variable` (`STAGING_POSTGRES_URL_NON_POLING`)."""
+    import difflib
+
+    names = [name for name in values if "URL" in name.upper() and values[name]]
+    close = difflib.get_close_matches(variable, names, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _reject_unknown(table: dict, allowed: set[str], where: str) -> None:

@@ -54,7 +54,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             if records and ledger.has_ledger(conn):
                 ledger.fail_abandoned_runs(conn)
             context = _context(settings, environment.name, target, conn)
-            return body(context, conn, progress or Progress(quiet=False))
+            return body(context, conn, progress or Progress())
         except psycopg.OperationalError as exc:
             if not (conn.broken or conn.closed):
                 raise

@@ -10,7 +10,6 @@ from nivomigrate import migrations, shadow
 from nivomigrate.config import load_settings
 from nivomigrate.db import Target, sqlalchemy_engine
 from nivomigrate.progress import Progress
-from nivomigrate.render import render
 
 _SEED_SQL = """
 insert into "User" (id, email, password, "updatedAt")
@@ -86,34 +85,37 @@ def _prepare(versions_dir: Path, url: str, revision: str) -> None:
 
 
 def _walk(settings, out: TextIO, progress: Progress) -> int:
+    """Tell the story in a screen: prod's promotion is blocked until staging has passed;
+    apply staging; promote prod; staging and prod are then equal."""
+    from nivomigrate.render.terminal import render_terminal
     from nivomigrate.steps.apply import apply_environment
     from nivomigrate.steps.diff import diff_schemas
-    from nivomigrate.steps.history import show_history
     from nivomigrate.steps.plan import make_plan
     from nivomigrate.steps.promote import promote_environment
     from nivomigrate.steps.targets import resolve_target
 
+    quiet = Progress(quiet=True)
     steps = [
-        ("$ nivomigrate plan all", lambda: make_plan(settings, "all", gate="merge",
-                                                     progress=progress)),
-        ("$ nivomigrate apply staging", lambda: apply_environment(settings, "staging",
-                                                                  progress=progress)),
-        ("$ nivomigrate promote prod", lambda: promote_environment(
-            settings, "prod", allow_dirty=True, progress=progress)),
-        ("$ nivomigrate history", lambda: show_history(settings, "all")),
+        ("plan all", (0, 1), lambda: make_plan(settings, "all", progress=quiet)),
+        ("apply staging", (0,), lambda: apply_environment(settings, "staging", progress=quiet)),
+        ("promote prod", (0,), lambda: promote_environment(settings, "prod", allow_dirty=True,
+                                                           progress=quiet)),
     ]
-    for title, step in steps:
-        out.write(f"\n{title}\n")
+    for command, expected, step in steps:
+        out.write(f"\n$ nivomigrate {command}\n")
         out.flush()
-        report = step()
-        render(report, "terminal", out)
+        with progress.step(command):
+            report = step()
+        render_terminal(report, out, brief=True)
         code = report.data.get("exit_code", 0)
-        if code:
-            out.write(f"demo stopped: {title[2:]} exited with {code}\n")
+        if code not in expected:
+            out.write(f"demo stopped: nivomigrate {command} exited with {code}\n")
             return code
     staging = resolve_target(settings, "staging")
     prod = resolve_target(settings, "prod")
     difference = diff_schemas(staging, prod).sql
     out.write("\n$ nivomigrate diff staging prod\n"
               + (difference or "-- staging and prod are equal\n"))
+    out.write("\nThe full reports: nivomigrate plan | history | coverage staging "
+              "(--verbose, --format html).\n")
     return 0 if not difference.strip() else 1

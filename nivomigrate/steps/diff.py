@@ -27,6 +27,8 @@ from nivomigrate.snapshot import (
 if TYPE_CHECKING:
     from schemainspect.pg import PostgreSQL as Inspector
 
+    from nivomigrate.findings import Report
+
 # The collections of a schemainspect inspector that migra reads (schemainspect's PROPS).
 _INSPECTED = ("schemas", "relations", "tables", "views", "functions", "selectables", "sequences",
               "constraints", "indexes", "enums", "extensions", "privileges", "collations",
@@ -181,3 +183,16 @@ def _migra_sql(source: Inspector, target: Inspector) -> str:
     statements = [statement for statement in migration.statements
                   if not _LEDGER_STATEMENT.search(statement)]
     return "\n\n".join(statements) + "\n\n" if statements else ""
+
+
+def diff_report(result: DiffResult, source: str, target: str) -> Report:
+    """Return `diff --format json`'s report: the objects that differ and the SQL."""
+    from nivomigrate.findings import Report, Section
+
+    differences = result.snapshot_diff.keys()
+    return Report(
+        command="diff", title=f"diff {source} → {target}",
+        sections=(Section("SQL", text=result.sql or "-- equal", language="sql"),),
+        data={"source": source, "target": target, "equal": not result.sql.strip(),
+              **differences, "sql": result.sql, "exit_code": 0 if not result.sql.strip() else 1},
+    )
