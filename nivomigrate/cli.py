@@ -331,6 +331,37 @@ def lint(
         _exit_for(report)
 
 
+@app.command("render")
+def render_report(
+    report_file: Annotated[Path, typer.Argument(help="A report written with --format json.")],
+    fmt: Format = "terminal",
+) -> None:
+    """Render a saved JSON report in another format (html, markdown, github...). No database."""
+    with _errors():
+        from nivomigrate.render.json import read_report
+
+        _render(read_report(report_file), fmt)
+
+
+@app.command()
+def comment(
+    report_file: Annotated[Path, typer.Argument(help="The JSON of `plan all --gate merge`.")],
+    report_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--report-url", envvar="NIVOMIGRATE_REPORT_URL", help="Where the full report is.")] = None,
+) -> None:
+    """Post the plan on the pull request as one comment, updated in place on every push."""
+    with _errors():
+        from nivomigrate.config import github_context
+        from nivomigrate.render.json import read_report
+        from nivomigrate.steps.comment import comment_on_pull_request
+
+        outcome = comment_on_pull_request(_settings(), read_report(report_file),
+                                          github_context(), report_url=report_url)
+        where = outcome.url or "the step summary (no token, or a fork's pull request)"
+        typer.echo(f"comment {outcome.action}: {where} "
+                   f"({outcome.new_findings} finding(s) new in this pull request)")
+
+
 @app.command()
 def demo(
     keep: Annotated[bool, typer.Option("--keep", help="Keep the demo databases.")] = False,

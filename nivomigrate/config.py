@@ -251,3 +251,50 @@ def _actor(environ: dict[str, str]) -> str:
     if environ.get("CI"):
         return "ci"
     return environ.get("USER") or environ.get("USERNAME") or "unknown"
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    """What a GitHub Actions job knows about its pull request (`nivomigrate comment`)."""
+
+    api_url: str = "https://api.github.com"
+    repository: str | None = None
+    token: str | None = field(default=None, repr=False)
+    pull_request: int | None = None
+    base_sha: str | None = None
+    is_fork: bool = False
+    run_url: str | None = None
+    step_summary: Path | None = None
+
+
+def github_context(environ: dict[str, str] | None = None) -> GitHubContext:
+    """Read the job's GitHub variables and its event payload (GITHUB_EVENT_PATH).
+
+    Raises:
+        ConfigError: the event payload cannot be read.
+    """
+    import json
+
+    environ = dict(os.environ if environ is None else environ)
+    event: dict = {}
+    if environ.get("GITHUB_EVENT_PATH"):
+        try:
+            event = json.loads(Path(environ["GITHUB_EVENT_PATH"]).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the event payload: {exc}",
+                              hint="run this in a GitHub Actions job") from None
+    pull = event.get("pull_request") or {}
+    repository = environ.get("GITHUB_REPOSITORY")
+    head_repository = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+    server, run_id = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_RUN_ID")
+    return GitHubContext(
+        api_url=(environ.get("GITHUB_API_URL") or GitHubContext.api_url).rstrip("/"),
+        repository=repository,
+        token=environ.get("GITHUB_TOKEN") or None,
+        pull_request=pull.get("number"),
+        base_sha=(pull.get("base") or {}).get("sha"),
+        is_fork=bool(head_repository) and head_repository != repository,
+        run_url=f"{server}/{repository}/actions/runs/{run_id}" if server and run_id else None,
+        step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
+        else None,
+    )

@@ -81,3 +81,19 @@ def _finding_from(item: dict) -> Finding:
         help=item.get("help"), environment=item.get("environment"),
         evidence=tuple((e["label"], e["value"]) for e in item.get("evidence", [])),
     )
+
+
+def read_report(path) -> Report:
+    """Read a JSON report file.
+
+    Raises:
+        ConfigError: the file is missing or not a nivomigrate JSON report.
+    """
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}",
+                          hint="pass the file a command wrote with --format json") from None
+    return report_from_json(text)
