@@ -362,6 +362,38 @@ def comment(
                    f"({outcome.new_findings} finding(s) new in this pull request)")
 
 
+shadow_app = typer.Typer(help="The shadow server: status, stop, prune its templates.",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(shadow_app, name="shadow")
+
+
+@shadow_app.command("status")
+def shadow_status(fmt: Format = "terminal") -> None:
+    """Show which shadow server is used, whether it runs, and its templates."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import shadow_status as status_of
+
+        _render(status_of(_settings()), fmt)
+
+
+@shadow_app.command("stop")
+def shadow_stop(fmt: Format = "terminal") -> None:
+    """Stop nivomigrate's own shadow server (the next command starts it again)."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import stop_shadow
+
+        _render(stop_shadow(_settings()), fmt)
+
+
+@shadow_app.command("prune")
+def shadow_prune(fmt: Format = "terminal") -> None:
+    """Drop the templates of revisions no longer in the chain."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import prune_shadow
+
+        _render(prune_shadow(_settings()), fmt)
+
+
 @app.command()
 def demo(
     keep: Annotated[bool, typer.Option("--keep", help="Keep the demo databases.")] = False,

@@ -269,8 +269,15 @@ def _report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int
         sections=sections,
         data={"environment": ctx.environment, "run_id": run_id, "from_revision": ctx.current,
               "to_revision": ctx.head, "applied": [a.revision.id for a in applied],
-              "footprint": [footprint_json(a) for a in applied], "exit_code": exit_code},
+              "footprint": [footprint_json(a) for a in applied], "exit_code": exit_code,
+              "lock_limits": _lock_limits(ctx.settings)},
     )
+
+
+def _lock_limits(settings: Settings) -> dict:
+    from nivomigrate.promotion_policy import load_promotion_policy
+
+    return load_promotion_policy(settings.policies_dir).lock_limits_json()
 
 
 def footprint_json(applied) -> dict:

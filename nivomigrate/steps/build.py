@@ -21,8 +21,12 @@ def shadow_server(settings: Settings, preferred_major: int | None = None) -> sha
     return shadow.local_server(settings.shadow_cache_dir, preferred_major)
 
 
-def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) -> str:
+def ensure_template(admin_url: str, versions_dir: Path, revision: str | None, *,
+                    prune: bool = False) -> str:
     """Return the template database holding the schema at `revision`, building it if needed.
+
+    With `prune` (nivomigrate's own server, which no other project shares), a new template
+    makes the templates of revisions no longer in the chain go.
 
     Raises:
         MigrationError: a revision fails in the shadow database (named, with the error).
@@ -41,7 +45,28 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) ->
     except Exception:
         shadow.drop_database(admin_url, building)
         raise
+    if prune:
+        prune_templates(admin_url, versions_dir)
     return name
+
+
+def chain_template_names(versions_dir: Path) -> set[str]:
+    """Return the names of the templates of every revision of today's chain (and base)."""
+    chain = migrations.revisions(versions_dir)
+    names = {shadow.template_name(None, [])}
+    for end in range(1, len(chain) + 1):
+        names.add(shadow.template_name(chain[end - 1].id, [r.file_checksum for r in chain[:end]]))
+    return names
+
+
+def prune_templates(admin_url: str, versions_dir: Path) -> list[tuple[str, int]]:
+    """Drop the templates of revisions no longer in the chain (or edited since); return them.
+
+    A template some session is using is left for the next prune.
+    """
+    keep = chain_template_names(versions_dir)
+    return [(name, size) for name, size in shadow.templates(admin_url)
+            if name not in keep and shadow.drop_unused_database(admin_url, name)]
 
 
 def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -> None:
@@ -91,7 +116,8 @@ def schema_at(settings: Settings, revision: str | None,
     """
 
     server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision,
+                               prune=server.origin != "configured")
     with shadow.scratch_database(server.admin_url, template=template) as url:
         if extra_sql:
             with shadow.admin_connection(url) as conn:
@@ -108,7 +134,8 @@ def template_target(settings: Settings, revision: str | None,
     from nivomigrate.db import with_database
 
     server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision,
+                               prune=server.origin != "configured")
     return Target("shadow", with_database(server.admin_url, template), "the shadow server")
 
 

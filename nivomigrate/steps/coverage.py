@@ -111,7 +111,7 @@ def _report(result: CoverageResult, target: Target) -> Report:
         title=f"Hot-query index coverage of {target.name}",
         findings=tuple(result.findings),
         sections=tuple(sections),
-        data=_data(result),
+        data=coverage_data(result),
         notes=(f"{len(result.coverages) - len(gaps)} of {len(result.coverages)} hot queries "
                f"covered; {sum(c.query.required for c in gaps)} required gap(s), "
                f"{len(result.redundant)} redundant index(es), {len(result.invalid)} invalid",),
@@ -120,7 +120,7 @@ def _report(result: CoverageResult, target: Target) -> Report:
     return report
 
 
-def _data(result: CoverageResult) -> dict:
+def coverage_data(result: CoverageResult) -> dict:
     """The machine-readable part of the JSON report (docs/coverage.md)."""
     return {
         "hot_queries": [

@@ -53,10 +53,10 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
             "NIVOMIGRATE_SHADOW_URL": server.admin_url,
             "USER": "demo",
         })
-        older = _older_revision(settings.versions_dir)
+        older = older_revision(settings.versions_dir)
         with progress.step(f"bringing staging and prod to revision {older} with sample data"):
             for url in urls.values():
-                _prepare(settings.versions_dir, url, older)
+                prepare_database(settings.versions_dir, url, older)
         return _walk(settings, out, progress)
     finally:
         if keep:
@@ -67,12 +67,13 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
                 shadow.drop_database(server.admin_url, name)
 
 
-def _older_revision(versions_dir: Path) -> str:
+def older_revision(versions_dir: Path) -> str:
     chain = migrations.revisions(versions_dir)
     return chain[-2].id if len(chain) > 1 else chain[-1].id
 
 
-def _prepare(versions_dir: Path, url: str, revision: str) -> None:
+def prepare_database(versions_dir: Path, url: str, revision: str) -> None:
+    """Bring the database at `url` to `revision` and fill it with the sample data."""
     import sqlalchemy
 
     engine = sqlalchemy_engine(Target("demo", url, "the demo"), writes=True)

@@ -10,6 +10,7 @@ from nivomigrate.db import connection, target_for
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
+from nivomigrate.promotion_policy import load_promotion_policy
 from nivomigrate.steps import gate as gates
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
         findings += env_findings
         sections += env_sections
         data["environments"][name] = env_data
-    findings += _head_findings(settings, head, gate, progress)
+    findings += _head_findings(settings, head, gate, progress, data)
+    data["lock_limits"] = load_promotion_policy(settings.policies_dir).lock_limits_json()
     sections += _environment_diff(settings, targets, progress)
     findings = _deduplicated(findings)
     data["exit_code"] = gates.exit_code(findings)
@@ -91,9 +93,11 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
+    footprints = []
     if staging_run is not None:
         sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
-    data = {"current_revision": current, "pending": [
+        footprints = ledger.footprints_of(staging_run, {r.id for r in pending})
+    data = {"current_revision": current, "footprint": footprints, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
@@ -129,16 +133,17 @@ def _table_text(table: dict) -> str:
 
 
 def _head_findings(settings: Settings, head: str | None, gate: str,
-                   progress: Progress) -> list[Finding]:
-    """Coverage of the head schema; for the merge gate, models and revisions agree."""
+                   progress: Progress, data: dict) -> list[Finding]:
+    """Coverage of the head schema (also kept in `data["coverage"]`); for the merge gate,
+    models and revisions agree."""
     from nivomigrate.steps.build import template_target
-    from nivomigrate.steps.coverage import coverage_findings
+    from nivomigrate.steps.coverage import coverage_data, examine_coverage
 
     with progress.step("checking index coverage of the head schema"):
         with connection(template_target(settings, head), writes=False) as conn:
-            findings = [replace(f, environment="head")
-                        for f in coverage_findings(settings, conn, with_plans=False,
-                                                   with_usage=False)]
+            result = examine_coverage(settings, conn, with_plans=False, with_usage=False)
+    data["coverage"] = coverage_data(result)
+    findings = [replace(f, environment="head") for f in result.findings]
     if gate == "merge":
         from nivomigrate.steps.check import model_findings
 

@@ -65,6 +65,8 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
         report = _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
                          command="promote")
         report.data["staging_run_id"] = staging_run.id
+        report.data["staging_footprint"] = ledger.footprints_of(
+            staging_run, {r.id for r in ctx.pending})
         return report
 
     return locked_run(settings, name, body, progress, records=not dry_run)
