@@ -76,6 +76,11 @@ def browser():
 
 
 def test_the_reports_are_what_the_screenshots_show(reports):
+    from nivomigrate.render.json import render_json
+    from tests.report_schema import schema_errors
+
+    assert {name: schema_errors(render_json(r)) for name, r in reports.items()} == {
+        name: [] for name in reports}
     assert reports["plan"].is_blocked and reports["plan"].data["exit_code"] == 1
     assert not reports["promote"].is_blocked and reports["promote"].data["exit_code"] == 0
     assert reports["promote"].data["staging_footprint"]  # measured on staging

@@ -27,8 +27,17 @@ def _settings(project: Path):
     return load_settings(cwd=project, environ={"PATH": "/usr/bin:/bin"})
 
 
+def _valid(report):
+    from nivomigrate.render.json import render_json
+    from tests.report_schema import schema_errors
+
+    assert schema_errors(render_json(report)) == []
+    return report
+
+
 def _templates(project: Path) -> dict[str, bool]:
-    return {t["name"]: t["in_chain"] for t in shadow_status(_settings(project)).data["templates"]}
+    status = _valid(shadow_status(_settings(project)))
+    return {t["name"]: t["in_chain"] for t in status.data["templates"]}
 
 
 def test_own_server_is_announced_listed_pruned_and_stopped(tmp_path, cache_dir, capfd):  # noqa: F811
@@ -50,10 +59,10 @@ def test_own_server_is_announced_listed_pruned_and_stopped(tmp_path, cache_dir, 
     # The head revision goes away: its template is no longer in the chain; prune drops it.
     edited.unlink()
     assert list(_templates(project).values()) == [False]
-    pruned = prune_shadow(_settings(project))
+    pruned = _valid(prune_shadow(_settings(project)))
     assert len(pruned.data["dropped"]) == 1 and _templates(project) == {}
 
-    assert stop_shadow(_settings(project)).data["stopped"] is True
+    assert _valid(stop_shadow(_settings(project))).data["stopped"] is True
     assert shadow_status(_settings(project)).data["server"]["running"] is False
     assert stop_shadow(_settings(project)).data["stopped"] is False
 
