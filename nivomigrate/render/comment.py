@@ -89,7 +89,8 @@ def acknowledgement_line(finding: Finding) -> str | None:
             or finding.severity is Severity.INFO:
         return None
     verb = "ack" if finding.check == "destructive-change" else "waive"
-    return f'# nivomigrate: {verb} {finding.check} "{finding.location.object}" -- <why it is fine>'
+    name = dict(finding.evidence).get("rule") or finding.check  # a squawk rule, by its name
+    return f'# nivomigrate: {verb} {name} "{finding.location.object}" -- <why it is fine>'
 
 
 def _table(section: Section) -> list[str]:
