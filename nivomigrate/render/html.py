@@ -43,7 +43,7 @@ border-bottom:1px solid #eaeef2}.finding:last-child{border:0}.check{font-weight:
 
 def render_html(report: Report) -> str:
     """Return the report as one self-contained HTML page."""
-    parts = [_verdict(report), _sql(report), charts.footprint_section(report),
+    parts = [_verdict(report), _run(report), _sql(report), charts.footprint_section(report),
              charts.coverage_section(report), charts.tables_section(report),
              charts.history_section(report), _findings(report), _other_sections(report)]
     body = "\n".join(part for part in parts if part)
@@ -71,6 +71,25 @@ def _verdict(report: Report) -> str:
             f'{report.verdict}</div><div><h1>{escape(report.title)}</h1>'
             f'<div class="counts">{spans}<span class="muted">nivomigrate {escape(report.command)}'
             f"{code}</span></div>{notes}</div></section>")
+
+
+def _run(report: Report) -> str:
+    """What an apply or promote run did: the revisions and their times, and the verification."""
+    if report.command not in ("apply", "promote") or report.data.get("run_id") is None:
+        return ""
+    data = report.data
+    facts = [f"run #{data['run_id']} on {escape(str(data.get('environment')))}: "
+             f"{escape(str(data.get('from_revision') or 'base'))} → "
+             f"{escape(str(data.get('to_revision')))}"]
+    if data.get("staging_run_id"):
+        facts.append(f"the revisions of staging's passed run #{data['staging_run_id']}")
+    errors = sum(f.is_blocking for f in report.findings)
+    facts.append("verification: " + (f'<span class="error">failed, {errors} error(s)</span>'
+                                     if errors else '<span style="color:#1a7f37">passed</span>'))
+    applied = [s for s in report.sections if s.title == "Applied revisions"]
+    items = "".join(f"<li>{fact}</li>" for fact in facts)
+    return (f'<section id="run"><h2>What ran</h2><ul>{items}</ul>'
+            f'{"".join(_section(s) for s in applied)}</section>')
 
 
 def _sql(report: Report) -> str:
@@ -124,7 +143,7 @@ def _other_sections(report: Report) -> str:
 
 def _is_drawn(section: Section) -> bool:
     title = section.title
-    return " SQL of " in f" {title}" or "lock footprint" in title
+    return " SQL of " in f" {title}" or "lock footprint" in title or title == "Applied revisions"
 
 
 def _section(section: Section) -> str:

@@ -26,8 +26,8 @@ SCREENSHOTS = {"plan": DOCS / "report-plan-blocked.png", "promote": DOCS / "repo
 DOCS_HEIGHT = 1800  # the docs show the top of each page: verdict, SQL, footprint, coverage
 REGIONS = {
     "plan": ["verdict", "sql", "footprint", "coverage", "tables", "findings"],
-    "apply": ["verdict", "footprint", "findings"],
-    "promote": ["verdict", "footprint", "details"],
+    "apply": ["verdict", "run", "footprint", "findings"],
+    "promote": ["verdict", "run", "footprint"],
     "coverage": ["verdict", "coverage", "findings"],
     "history": ["verdict", "history"],
 }
