@@ -20,12 +20,12 @@ app = typer.Typer(
     name="nivomigrate",
     help="Staging-first migrations and schema promotion for PostgreSQL.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
-_state: dict = {"env_file": None, "debug": False}
+_state: dict = {"env_file": None, "debug": False, "verbose": False, "quiet": False}
 
 EnvFile = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
@@ -42,16 +42,33 @@ def _known_format(value: str) -> str:
 
 Format = Annotated[
     str, typer.Option("--format", "-f", callback=_known_format,
-                      help="terminal, json, markdown or github (annotations).")
+                      help="terminal, json, markdown, github (annotations) or html.")
 ]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"nivomigrate {version('nivomigrate')}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _main(
     env_file: EnvFile = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Show every finding, not the first few.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="No progress; only errors and the verdict.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
-    _state.update(env_file=env_file, debug=debug)
+    from nivomigrate.progress import set_quiet
+
+    _state.update(env_file=env_file, debug=debug, verbose=verbose, quiet=quiet)
+    set_quiet(quiet)
 
 
 @contextmanager
@@ -91,11 +108,12 @@ def _settings():
 
 
 def _render(report, fmt: str, settings=None) -> None:
-    """Write the report; with `github`, also append its Markdown to the step summary."""
+    """Write the report; in GitHub Actions (json, github or html), also append its Markdown
+    to the step summary (with `markdown` the workflow redirects it there itself)."""
     from nivomigrate.render import render
 
-    render(report, fmt, sys.stdout)
-    if fmt == "github" and settings is not None and settings.step_summary:
+    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"])
+    if fmt in ("json", "github", "html") and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:
             render(report, "markdown", summary)
 
@@ -119,13 +137,20 @@ def doctor(fmt: Format = "terminal") -> None:
 def diff(
     source: Annotated[str, typer.Argument(help="Environment name or direct URL.")],
     target: Annotated[str, typer.Argument(help="Environment name or direct URL.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="sql or json.")] = "sql",
 ) -> None:
     """Print the SQL that turns SOURCE into TARGET; exit 0 when equal, 1 when they differ."""
     with _errors():
-        from nivomigrate.steps.diff import diff_environments
+        from nivomigrate.steps.diff import diff_environments, diff_report
 
-        result = diff_environments(_settings_or_none(), source, target)
-        sys.stdout.write(result.sql)
+        if fmt not in ("sql", "json"):
+            raise typer.BadParameter("use sql or json", param_hint="--format")
+        settings = _settings_or_none()
+        result = diff_environments(settings, source, target)
+        if fmt == "json":
+            _render(diff_report(result, source, target), "json")
+        else:
+            sys.stdout.write(result.sql)
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
 
@@ -310,6 +335,69 @@ def lint(
         report = lint_report(settings, env)
         _render(report, fmt, settings)
         _exit_for(report)
+
+
+@app.command("render")
+def render_report(
+    report_file: Annotated[Path, typer.Argument(help="A report written with --format json.")],
+    fmt: Format = "terminal",
+) -> None:
+    """Render a saved JSON report in another format (html, markdown, github...). No database."""
+    with _errors():
+        from nivomigrate.render.json import read_report
+
+        _render(read_report(report_file), fmt)
+
+
+@app.command()
+def comment(
+    report_file: Annotated[Path, typer.Argument(help="The JSON of `plan all --gate merge`.")],
+    report_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--report-url", envvar="NIVOMIGRATE_REPORT_URL", help="Where the full report is.")] = None,
+) -> None:
+    """Post the plan on the pull request as one comment, updated in place on every push."""
+    with _errors():
+        from nivomigrate.config import github_context
+        from nivomigrate.render.json import read_report
+        from nivomigrate.steps.comment import comment_on_pull_request
+
+        outcome = comment_on_pull_request(_settings(), read_report(report_file),
+                                          github_context(), report_url=report_url)
+        where = outcome.url or "the step summary (no token, or a fork's pull request)"
+        typer.echo(f"comment {outcome.action}: {where} "
+                   f"({outcome.new_findings} finding(s) new in this pull request)")
+
+
+shadow_app = typer.Typer(help="The shadow server: status, stop, prune its templates.",
+                         no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(shadow_app, name="shadow")
+
+
+@shadow_app.command("status")
+def shadow_status(fmt: Format = "terminal") -> None:
+    """Show which shadow server is used, whether it runs, and its templates."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import shadow_status as status_of
+
+        _render(status_of(_settings()), fmt)
+
+
+@shadow_app.command("stop")
+def shadow_stop(fmt: Format = "terminal") -> None:
+    """Stop nivomigrate's own shadow server (the next command starts it again)."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import stop_shadow
+
+        _render(stop_shadow(_settings()), fmt)
+
+
+@shadow_app.command("prune")
+def shadow_prune(fmt: Format = "terminal") -> None:
+    """Drop the templates of revisions no longer in the chain."""
+    with _errors():
+        from nivomigrate.steps.shadow_admin import prune_shadow
+
+        _render(prune_shadow(_settings()), fmt)
 
 
 @app.command()

@@ -54,6 +54,8 @@ class Environment:
     # A read-only role's URL for the staging checks' commands (`read_only_url_env`).
     read_only_url_variable: str | None = None
     read_only_url: str | None = field(default=None, repr=False)
+    # A set variable whose name is close to url_variable (a typo), for the error's hint.
+    near_variable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,7 @@ def load_settings(
     from nivomigrate.redaction import remember_environment
 
     environ = dict(os.environ if environ is None else environ)
-    remember_environment(environ)
-    if env_file is not None:
-        environ = {**_read_dotenv(env_file), **environ}
+    explicit = _read_dotenv(env_file) if env_file is not None else {}
     if project_root is not None:
         path = project_root / CONFIG_FILE
         raw = _read_toml(path) if path.is_file() else {}
@@ -138,6 +138,10 @@ def load_settings(
         if path.name == "pyproject.toml":
             raw = raw["tool"]["nivomigrate"]
     root = path.parent
+    project_env = root / ".env"
+    defaults = _read_dotenv(project_env) if project_env.is_file() else {}
+    environ = {**defaults, **explicit, **environ}
+    remember_environment(environ)
     return _settings_from(raw, root, environ, str(path))
 
 
@@ -231,6 +235,7 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         pooled_urls=pooled,
         read_only_url_variable=read_only,
         read_only_url=values.get(read_only) or None if read_only else None,
+        near_variable=None if values.get(variable) else _near(variable, values),
     )
 
 
@@ -264,6 +269,15 @@ def _module_name(raw: dict, where: str) -> str:
         raise ConfigError(f"{where}: models must be a module name like \"app.models\", "
                           f"not {name!r}", hint="see README, Configuration")
     return name
+
+
+def _near(variable: str, values: dict[str, str]) -> str | None:
+    """Return a set variable named almost like `variable` (`STAGING_POSTGRES_URL_NON_POLING`)."""
+    import difflib
+
+    names = [name for name in values if "URL" in name.upper() and values[name]]
+    close = difflib.get_close_matches(variable, names, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _reject_unknown(table: dict, allowed: set[str], where: str) -> None:
@@ -315,3 +329,50 @@ def _actor(environ: dict[str, str]) -> str:
     if environ.get("CI"):
         return "ci"
     return environ.get("USER") or environ.get("USERNAME") or "unknown"
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    """What a GitHub Actions job knows about its pull request (`nivomigrate comment`)."""
+
+    api_url: str = "https://api.github.com"
+    repository: str | None = None
+    token: str | None = field(default=None, repr=False)
+    pull_request: int | None = None
+    base_sha: str | None = None
+    is_fork: bool = False
+    run_url: str | None = None
+    step_summary: Path | None = None
+
+
+def github_context(environ: dict[str, str] | None = None) -> GitHubContext:
+    """Read the job's GitHub variables and its event payload (GITHUB_EVENT_PATH).
+
+    Raises:
+        ConfigError: the event payload cannot be read.
+    """
+    import json
+
+    environ = dict(os.environ if environ is None else environ)
+    event: dict = {}
+    if environ.get("GITHUB_EVENT_PATH"):
+        try:
+            event = json.loads(Path(environ["GITHUB_EVENT_PATH"]).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the event payload: {exc}",
+                              hint="run this in a GitHub Actions job") from None
+    pull = event.get("pull_request") or {}
+    repository = environ.get("GITHUB_REPOSITORY")
+    head_repository = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+    server, run_id = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_RUN_ID")
+    return GitHubContext(
+        api_url=(environ.get("GITHUB_API_URL") or GitHubContext.api_url).rstrip("/"),
+        repository=repository,
+        token=environ.get("GITHUB_TOKEN") or None,
+        pull_request=pull.get("number"),
+        base_sha=(pull.get("base") or {}).get("sha"),
+        is_fork=bool(head_repository) and head_repository != repository,
+        run_url=f"{server}/{repository}/actions/runs/{run_id}" if server and run_id else None,
+        step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
+        else None,
+    )

@@ -72,7 +72,8 @@ def target_for(environment: Environment) -> Target:
     if not environment.url:
         raise ConfigError(
             f"{environment.url_variable} is not set (environment {environment.name!r})",
-            hint=f"set {environment.url_variable} to the direct connection URL "
+            hint=(f"did you mean {environment.near_variable}? " if environment.near_variable
+                  else "") + f"set {environment.url_variable} to the direct connection URL "
             "(POSTGRES_URL_NON_POOLING, port 5432), or pass --env-file",
         )
     return Target(

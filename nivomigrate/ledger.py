@@ -270,3 +270,9 @@ def git_state(root, versions_dir) -> GitState:
     dirty += [path for path in repo.untracked_files if path.startswith(relative)]
     dirty = [path for path in dirty if path.endswith(".py")]  # revisions, not caches
     return GitState(commit, branch, bool(dirty), tuple(sorted(set(dirty))))
+
+
+def footprints_of(run: Run, revision_ids: set[str]) -> list[dict]:
+    """Return the lock footprints `run` measured for `revision_ids` (docs/json-report.md)."""
+    return [entry["footprint"] for entry in run.checks
+            if entry.get("footprint") and entry["footprint"]["revision"] in revision_ids]

@@ -7,12 +7,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_defaults = {"quiet": False}
+
+
+def set_quiet(quiet: bool) -> None:
+    """Make every Progress made without an explicit `quiet` silent (`--quiet`)."""
+    _defaults["quiet"] = quiet
+
 
 class Progress:
-    """Reports steps on stderr; silent when `quiet`."""
+    """Reports steps on stderr; silent when `quiet` (default: `--quiet`)."""
 
-    def __init__(self, quiet: bool = False, stream=None):
-        self.quiet = quiet
+    def __init__(self, quiet: bool | None = None, stream=None):
+        self.quiet = _defaults["quiet"] if quiet is None else quiet
         self.stream = stream or sys.stderr
         self.is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
 

@@ -98,7 +98,58 @@ def _own_server(binaries: Path, data_parent: Path, major: int) -> LocalServer:
             shutil.rmtree(data, ignore_errors=True)
             _start(binaries, data_parent, user, port)
         port_file.write_text(str(port))
+        _announce(major, port, data_parent)
     return LocalServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", major, str(binaries))
+
+
+def _announce(major: int, port: int, data_parent: Path) -> None:
+    """Say on stderr that a server was started and keeps running (it is reused)."""
+    from nivomigrate.progress import Progress
+
+    Progress().say(f"started nivomigrate's own shadow server (PostgreSQL {major} on "
+                   f"127.0.0.1:{port}, data in {data_parent}); it keeps running for the next "
+                   "command: `nivomigrate shadow stop` stops it")
+
+
+@dataclass(frozen=True)
+class OwnServerState:
+    """nivomigrate's own server as found on disk, without starting it."""
+
+    data_parent: Path
+    major_version: int
+    port: int | None
+    is_running: bool
+    size_bytes: int
+
+
+def own_server_state(cache_dir: Path | None = None,
+                     preferred_major: int | None = None) -> OwnServerState | None:
+    """Return the state of the own server's cluster, None when none was ever made."""
+    binaries = server_binaries(preferred_major)
+    if binaries is None:
+        return None
+    major = int(major_version_of(binaries))
+    data_parent = (cache_dir or default_cache_dir()) / f"pg{major}"
+    if not (data_parent / "data" / "PG_VERSION").exists():
+        return None
+    port_file = data_parent / "port"
+    status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
+                                       "status"], check=False)
+    size = sum(f.stat().st_size for f in data_parent.rglob("*") if f.is_file())
+    return OwnServerState(data_parent, major,
+                          int(port_file.read_text()) if port_file.exists() else None,
+                          status.returncode == 0, size)
+
+
+def stop_own_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> bool:
+    """Stop the own server; return whether it was running."""
+    state = own_server_state(cache_dir, preferred_major)
+    if state is None or not state.is_running:
+        return False
+    binaries = server_binaries(preferred_major)
+    _as_user(_server_user(), [binaries / "pg_ctl", "-D", state.data_parent / "data", "stop",
+                              "-m", "fast", "-w"])
+    return True
 
 
 def _start(binaries: Path, data_parent: Path, user, port: int) -> None:
@@ -242,3 +293,24 @@ def template_name(revision: str | None, checksums: list[str]) -> str:
     """Name the template database of a revision, keyed on the revisions' checksums."""
     digest = hashlib.sha256("\n".join(checksums).encode()).hexdigest()[:12]
     return f"nivo_tpl_{(revision or 'base')[:20]}_{digest}".lower()
+
+
+def templates(admin_url: str) -> list[tuple[str, int]]:
+    """Return the template databases on the server (name, bytes), largest first."""
+    with admin_connection(admin_url) as conn:
+        return conn.execute(
+            "select datname, pg_database_size(datname) from pg_database "
+            "where datname like 'nivo\\_tpl\\_%' order by 2 desc, 1").fetchall()
+
+
+def drop_unused_database(admin_url: str, name: str) -> bool:
+    """Drop database `name` unless a session uses it; return whether it was dropped."""
+    import psycopg
+    from psycopg import sql
+
+    with admin_connection(admin_url) as conn:
+        try:
+            conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+        except psycopg.errors.ObjectInUse:
+            return False
+    return True

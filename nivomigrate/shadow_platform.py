@@ -136,7 +136,7 @@ def _run(target: Target, command: list, with_database: bool = False) -> str:
     """Run a client binary; the password goes through the environment, never the argv."""
     from sqlalchemy.engine import make_url
 
-    from nivomigrate.db import redact
+    from nivomigrate.redaction import redact
 
     environ = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
     command = [str(part) for part in command]
@@ -202,8 +202,8 @@ def _create_roles(admin_url: str, roles: tuple[str, ...]) -> None:
 def _load(url: str, copy: PlatformCopy) -> None:
     import psycopg
 
-    from nivomigrate.db import redact
     from nivomigrate.errors import MigrationError
+    from nivomigrate.redaction import redact
     from nivomigrate.shadow import admin_connection
 
     with admin_connection(url) as conn:

@@ -68,3 +68,70 @@ def test_unknown_format_is_refused_before_any_work(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2
     assert "use one of: terminal, json, markdown, github" in result.stderr
+
+
+def _nivomigrate(*args, cwd, env=None):
+    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def test_version_prints_the_installed_version(tmp_path):
+    from importlib.metadata import version
+
+    result = _nivomigrate("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"nivomigrate {version('nivomigrate')}"
+
+
+def test_shell_completion_completes_a_command(tmp_path):
+    from pathlib import Path
+    from shutil import which
+
+    script = which("nivomigrate", path=str(Path(sys.executable).parent))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    shown = subprocess.run([script, "--show-completion"], capture_output=True, text=True,
+                           env=env, cwd=tmp_path)
+    assert shown.returncode == 0 and "complete -o default -F" in shown.stdout, shown.stderr
+    completed = subprocess.run([script], capture_output=True, text=True, cwd=tmp_path, env={
+        **env, "COMP_WORDS": "nivomigrate pro", "COMP_CWORD": "1",
+        "_NIVOMIGRATE_COMPLETE": "complete_bash"})
+    assert completed.stdout.split() == ["promote"]
+
+
+def test_project_dotenv_is_read_and_a_misspelt_variable_is_named(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    (tmp_path / ".env").write_text(
+        "STAGING_POSTGRES_URL_NON_POLING=postgresql://u:hunter2pw@127.0.0.1:1/x\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = _nivomigrate("status", "staging", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "did you mean STAGING_POSTGRES_URL_NON_POLING?" in result.stderr
+    assert "hunter2pw" not in result.stderr
+
+
+def test_project_dotenv_url_is_used(tmp_path):
+    """A .env beside nivomigrate.toml is read by default: its URL is the one tried."""
+    (tmp_path / "nivomigrate.toml").write_text("")
+    (tmp_path / "versions").mkdir()
+    (tmp_path / ".env").write_text(
+        "STAGING_POSTGRES_URL_NON_POOLING=postgresql://u:hunter2pw@127.0.0.1:1/x\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = _nivomigrate("status", "staging", cwd=tmp_path, env=env)
+    assert result.returncode == 4, result.stderr
+    assert "127.0.0.1:1" in result.stderr and "hunter2pw" not in result.stderr
+
+
+def test_diff_format_json_is_a_report(tmp_path, make_database):
+    import json
+
+    staging = make_database("nivo_cli_diff_staging")
+    prod = make_database("nivo_cli_diff_prod")
+    import psycopg
+
+    with psycopg.connect(staging, autocommit=True) as conn:
+        conn.execute("create table t (id int)")
+    result = _nivomigrate("diff", prod, staging, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["command"] == "diff" and document["data"]["equal"] is False
+    assert "create table" in document["data"]["sql"].lower()

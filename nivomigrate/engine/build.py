@@ -34,9 +34,12 @@ def shadow_server(settings: Settings, preferred_major: int | None = None,
 
 
 def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
-                    platform_template: str | None = None) -> str:
+                    platform_template: str | None = None, *, prune: bool = False) -> str:
     """Return the template database holding the schema at `revision`, building it if needed
     (on the platform's part in `platform_template`, when given).
+
+    With `prune` (nivomigrate's own server, which no other project shares), a new template
+    makes the templates of revisions no longer in the chain go.
 
     Raises:
         MigrationError: a revision fails in the shadow database (named, with the error).
@@ -55,7 +58,32 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
     except Exception:
         shadow.drop_database(admin_url, building)
         raise
+    if prune:
+        prune_templates(admin_url, versions_dir, platform_template)
     return name
+
+
+def chain_template_names(versions_dir: Path, platform_template: str | None = None) -> set[str]:
+    """Return the names of the templates of every revision of today's chain (and base), on
+    the platform's copy when there is one."""
+    chain = migrations.revisions(versions_dir)
+    platform = [platform_template] if platform_template else []
+    names = {shadow.template_name(None, platform)}
+    for end in range(1, len(chain) + 1):
+        names.add(shadow.template_name(chain[end - 1].id,
+                                       [r.file_checksum for r in chain[:end]] + platform))
+    return names
+
+
+def prune_templates(admin_url: str, versions_dir: Path,
+                    platform_template: str | None = None) -> list[tuple[str, int]]:
+    """Drop the templates of revisions no longer in the chain (or edited since); return them.
+
+    A template some session is using is left for the next prune.
+    """
+    keep = chain_template_names(versions_dir, platform_template)
+    return [(name, size) for name, size in shadow.templates(admin_url)
+            if name not in keep and shadow.drop_unused_database(admin_url, name)]
 
 
 def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -> None:
@@ -106,7 +134,8 @@ def schema_at(settings: Settings, revision: str | None,
 
     server = server or shadow_server(settings)
     template = ensure_template(server.admin_url, settings.versions_dir, revision,
-                               server.platform_template)
+                               server.platform_template,
+                               prune=server.origin != "configured")
     with shadow.scratch_database(server.admin_url, template=template) as url:
         if extra_sql:
             with shadow.admin_connection(url) as conn:
@@ -124,7 +153,8 @@ def template_target(settings: Settings, revision: str | None,
 
     server = server or shadow_server(settings)
     template = ensure_template(server.admin_url, settings.versions_dir, revision,
-                               server.platform_template)
+                               server.platform_template,
+                               prune=server.origin != "configured")
     return Target("shadow", with_database(server.admin_url, template), "the shadow server")
 
 

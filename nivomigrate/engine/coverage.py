@@ -69,3 +69,43 @@ def coverage_findings(settings: Settings, conn: psycopg.Connection, *, with_plan
     """Return the gate's coverage findings: a gap in a required hot query or an invalid index
     is an ERROR, a gap in an optional one and a redundant index a WARNING."""
     return examine_coverage(settings, conn, with_plans=with_plans, with_usage=with_usage).findings
+
+
+def coverage_data(result: CoverageResult) -> dict:
+    """The machine-readable part of the JSON report (docs/coverage.md)."""
+    return {
+        "hot_queries": [
+            {
+                "name": c.query.name,
+                "service": c.query.service,
+                "table": c.query.table,
+                "required": c.query.required,
+                "covered": c.is_covered,
+                "index": c.index.name if c.index else None,
+                "problem": c.problem,
+                "fix": c.fix,
+                "plan": _plan(result.verdicts.get(c.query.name)),
+            }
+            for c in result.coverages
+        ],
+        "redundant_indexes": [
+            {"index": r.index.name, "table": r.index.table, "kept": r.kept.name,
+             "size_bytes": r.index.size_bytes, "drop": r.drop_statement}
+            for r in result.redundant
+        ],
+        "invalid_indexes": [index.name for index in result.invalid],
+    }
+
+
+def _plan(verdict: PlanVerdict | None) -> dict | None:
+    if verdict is None:
+        return None
+    return {
+        "served": verdict.is_served,
+        "summary": verdict.summary,
+        "indexes": list(verdict.indexes),
+        "index_cond": list(verdict.in_index_cond),
+        "filter": list(verdict.in_filter),
+        "sort": verdict.sort,
+        "error": verdict.error,
+    }

@@ -54,7 +54,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             if records and ledger.has_ledger(conn):
                 ledger.fail_abandoned_runs(conn)
             context = _context(settings, environment.name, target, conn)
-            return body(context, conn, progress or Progress(quiet=False))
+            return body(context, conn, progress or Progress())
         except psycopg.OperationalError as exc:
             if not (conn.broken or conn.closed):
                 raise
@@ -224,8 +224,15 @@ def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: 
         sections=sections,
         data={"environment": ctx.environment, "run_id": run_id, "from_revision": ctx.current,
               "to_revision": ctx.head, "applied": [a.revision.id for a in applied],
-              "footprint": [footprint_json(a) for a in applied]},
+              "footprint": [footprint_json(a) for a in applied],
+              "lock_limits": _lock_limits(ctx.settings)},
     )
+
+
+def _lock_limits(settings: Settings) -> dict:
+    from nivomigrate.policies.promotion import load_promotion_policy
+
+    return load_promotion_policy(settings.policies_dir).lock_limits_json()
 
 
 def footprint_json(applied) -> dict:

@@ -40,6 +40,10 @@ class PromotionPolicy:
         """Return `block`, `warn` or `off` for a squawk rule name."""
         return self.squawk_levels.get(rule, self.squawk_default)
 
+    def lock_limits_json(self) -> dict:
+        """Return the lock-hold limits as reports keep them: `default_ms` and `tables`."""
+        return {"default_ms": self.max_lock_hold_ms, "tables": dict(self.table_max_lock_hold_ms)}
+
     def lock_hold_limit_ms(self, table: str) -> int:
         """Return the longest allowed hold of a write-blocking lock on `table`, in ms."""
         return self.table_max_lock_hold_ms.get(table, self.max_lock_hold_ms)

@@ -1,10 +1,11 @@
-"""Renderers: pure functions over one Report (terminal, JSON, Markdown)."""
+"""Renderers: pure functions over one Report (terminal, JSON, Markdown, GitHub, HTML)."""
 
-FORMATS = ("terminal", "json", "markdown", "github")
+FORMATS = ("terminal", "json", "markdown", "github", "html")
 
 
-def render(report, fmt: str, out) -> None:
-    """Write `report` to the text stream `out` in format `fmt`."""
+def render(report, fmt: str, out, *, verbose: bool = False, quiet: bool = False) -> None:
+    """Write `report` to the text stream `out` in format `fmt` (`verbose`: every finding;
+    `quiet`: the terminal shows only the errors and the verdict)."""
     if fmt == "json":
         from nivomigrate.render.json import render_json
 
@@ -17,7 +18,11 @@ def render(report, fmt: str, out) -> None:
         from nivomigrate.render.markdown import render_markdown
 
         out.write(render_markdown(report))
+    elif fmt == "html":
+        from nivomigrate.render.html import render_html
+
+        out.write(render_html(report))
     else:
         from nivomigrate.render.terminal import render_terminal
 
-        render_terminal(report, out)
+        render_terminal(report, out, verbose=verbose, quiet=quiet)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.coverage import CoverageResult, examine_coverage
+from nivomigrate.engine.coverage import CoverageResult, coverage_data, examine_coverage
 from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
 
-    from nivomigrate.checks.hot_query_plan import PlanVerdict
     from nivomigrate.config import Settings
     from nivomigrate.db import Target
 
@@ -54,48 +53,12 @@ def _report(result: CoverageResult, target: Target) -> Report:
         title=f"Hot-query index coverage of {target.name}",
         findings=tuple(result.findings),
         sections=tuple(sections),
-        data=_data(result),
+        data=coverage_data(result),
         notes=(f"{len(result.coverages) - len(gaps)} of {len(result.coverages)} hot queries "
                f"covered; {sum(c.query.required for c in gaps)} required gap(s), "
                f"{len(result.redundant)} redundant index(es), {len(result.invalid)} invalid",),
     )
 
 
-def _data(result: CoverageResult) -> dict:
-    """The machine-readable part of the JSON report (docs/coverage.md)."""
-    return {
-        "hot_queries": [
-            {
-                "name": c.query.name,
-                "service": c.query.service,
-                "table": c.query.table,
-                "required": c.query.required,
-                "covered": c.is_covered,
-                "index": c.index.name if c.index else None,
-                "problem": c.problem,
-                "fix": c.fix,
-                "plan": _plan(result.verdicts.get(c.query.name)),
-            }
-            for c in result.coverages
-        ],
-        "redundant_indexes": [
-            {"index": r.index.name, "table": r.index.table, "kept": r.kept.name,
-             "size_bytes": r.index.size_bytes, "drop": r.drop_statement}
-            for r in result.redundant
-        ],
-        "invalid_indexes": [index.name for index in result.invalid],
-    }
 
 
-def _plan(verdict: PlanVerdict | None) -> dict | None:
-    if verdict is None:
-        return None
-    return {
-        "served": verdict.is_served,
-        "summary": verdict.summary,
-        "indexes": list(verdict.indexes),
-        "index_cond": list(verdict.in_index_cond),
-        "filter": list(verdict.in_filter),
-        "sort": verdict.sort,
-        "error": verdict.error,
-    }

@@ -11,7 +11,6 @@ from nivomigrate import migrations, shadow
 from nivomigrate.config import load_settings
 from nivomigrate.db import Target, sqlalchemy_engine
 from nivomigrate.progress import Progress
-from nivomigrate.render import render
 
 _SEED_SQL = """
 insert into "User" (id, email, password, "updatedAt")
@@ -61,10 +60,10 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
             "USER": "demo",
         })
         settings = replace(settings, models=shipped_models(project))
-        older = _older_revision(settings.versions_dir)
+        older = older_revision(settings.versions_dir)
         with progress.step(f"bringing staging and prod to revision {older} with sample data"):
             for url in urls.values():
-                _prepare(settings.versions_dir, url, older)
+                prepare_database(settings.versions_dir, url, older)
         return _walk(settings, out, progress)
     finally:
         if keep:
@@ -75,12 +74,13 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
                 shadow.drop_database(server.admin_url, name)
 
 
-def _older_revision(versions_dir: Path) -> str:
+def older_revision(versions_dir: Path) -> str:
     chain = migrations.revisions(versions_dir)
     return chain[-2].id if len(chain) > 1 else chain[-1].id
 
 
-def _prepare(versions_dir: Path, url: str, revision: str) -> None:
+def prepare_database(versions_dir: Path, url: str, revision: str) -> None:
+    """Bring the database at `url` to `revision` and fill it with the sample data."""
     import sqlalchemy
 
     engine = sqlalchemy_engine(Target("demo", url, "the demo"), writes=True)
@@ -93,34 +93,37 @@ def _prepare(versions_dir: Path, url: str, revision: str) -> None:
 
 
 def _walk(settings, out: TextIO, progress: Progress) -> int:
+    """Tell the story in a screen: prod's promotion is blocked until staging has passed;
+    apply staging; promote prod; staging and prod are then equal."""
     from nivomigrate.engine.diff import diff_schemas
     from nivomigrate.engine.targets import resolve_target
+    from nivomigrate.render.terminal import render_terminal
     from nivomigrate.steps.apply import apply_environment
-    from nivomigrate.steps.history import show_history
     from nivomigrate.steps.plan import make_plan
     from nivomigrate.steps.promote import promote_environment
 
+    quiet = Progress(quiet=True)
     steps = [
-        ("$ nivomigrate plan all", lambda: make_plan(settings, "all", gate="merge",
-                                                     progress=progress)),
-        ("$ nivomigrate apply staging", lambda: apply_environment(settings, "staging",
-                                                                  progress=progress)),
-        ("$ nivomigrate promote prod", lambda: promote_environment(
-            settings, "prod", allow_dirty=True, progress=progress)),
-        ("$ nivomigrate history", lambda: show_history(settings, "all")),
+        ("plan all", (0, 1), lambda: make_plan(settings, "all", progress=quiet)),
+        ("apply staging", (0,), lambda: apply_environment(settings, "staging", progress=quiet)),
+        ("promote prod", (0,), lambda: promote_environment(settings, "prod", allow_dirty=True,
+                                                           progress=quiet)),
     ]
-    for title, step in steps:
-        out.write(f"\n{title}\n")
+    for command, expected, step in steps:
+        out.write(f"\n$ nivomigrate {command}\n")
         out.flush()
-        report = step()
-        render(report, "terminal", out)
+        with progress.step(command):
+            report = step()
+        render_terminal(report, out, brief=True)
         code = report.exit_code
-        if code:
-            out.write(f"demo stopped: {title[2:]} exited with {code}\n")
+        if code not in expected:
+            out.write(f"demo stopped: nivomigrate {command} exited with {code}\n")
             return code
     staging = resolve_target(settings, "staging")
     prod = resolve_target(settings, "prod")
     difference = diff_schemas(staging, prod).sql
     out.write("\n$ nivomigrate diff staging prod\n"
               + (difference or "-- staging and prod are equal\n"))
+    out.write("\nThe full reports: nivomigrate plan | history | coverage staging "
+              "(--verbose, --format html).\n")
     return 0 if not difference.strip() else 1

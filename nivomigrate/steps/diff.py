@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate.engine.diff import DiffResult, diff_schemas
 from nivomigrate.engine.targets import resolve_target
+from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -18,3 +19,16 @@ def diff_environments(settings: Settings | None, source: str, target: str) -> Di
         ConfigError: a name is neither a configured environment nor a URL.
     """
     return diff_schemas(resolve_target(settings, source), resolve_target(settings, target))
+
+
+def diff_report(result: DiffResult, source: str, target: str) -> Report:
+    """Return `diff --format json`'s report: the objects that differ and the SQL; its exit
+    code is 1 when they differ."""
+    equal = not result.sql.strip()
+    return Report(
+        command="diff", title=f"diff {source} → {target}",
+        sections=(Section("SQL", text=result.sql or "-- equal", language="sql"),),
+        data={"source": source, "target": target, "equal": equal,
+              **result.snapshot_diff.keys(), "sql": result.sql},
+        exit_code=0 if equal else 1,
+    )

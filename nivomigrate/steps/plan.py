@@ -11,6 +11,7 @@ from nivomigrate.engine.decision import apply_decision, promote_decision
 from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.policies.promotion import load_promotion_policy
 from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
@@ -46,7 +47,8 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
         findings += env_findings
         sections += env_sections
         data["environments"][name] = env_data
-    findings += _head_findings(settings, head, gate, progress)
+    findings += _head_findings(settings, head, gate, progress, data)
+    data["lock_limits"] = load_promotion_policy(settings.policies_dir).lock_limits_json()
     sections += _environment_diff(settings, targets, progress)
     findings = _deduplicated(findings)
     notes = ("read-only: every session was opened read-only, so a read-only role works too",)
@@ -89,9 +91,11 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
     if staging_run is None and promoted_from and pending:
         with connection(targets[promoted_from], writes=False) as source_conn:
             staging_run = ledger.last_passed_run(source_conn, head)
+    footprints = []
     if staging_run is not None:
         sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
-    data = {"current_revision": current, "pending": [
+        footprints = ledger.footprints_of(staging_run, {r.id for r in pending})
+    data = {"current_revision": current, "footprint": footprints, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
@@ -127,16 +131,17 @@ def _table_text(table: dict) -> str:
 
 
 def _head_findings(settings: Settings, head: str | None, gate: str,
-                   progress: Progress) -> list[Finding]:
-    """Coverage of the head schema; for the merge gate, models and revisions agree."""
+                   progress: Progress, data: dict) -> list[Finding]:
+    """Coverage of the head schema (also kept in `data["coverage"]`); for the merge gate,
+    models and revisions agree."""
     from nivomigrate.engine.build import template_target
-    from nivomigrate.engine.coverage import coverage_findings
+    from nivomigrate.engine.coverage import coverage_data, examine_coverage
 
     with progress.step("checking index coverage of the head schema"):
         with connection(template_target(settings, head), writes=False) as conn:
-            findings = [replace(f, environment="head")
-                        for f in coverage_findings(settings, conn, with_plans=False,
-                                                   with_usage=False)]
+            result = examine_coverage(settings, conn, with_plans=False, with_usage=False)
+    data["coverage"] = coverage_data(result)
+    findings = [replace(f, environment="head") for f in result.findings]
     if gate == "merge":
         from nivomigrate.engine.models import model_findings
 

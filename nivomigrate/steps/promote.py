@@ -83,6 +83,8 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
             ctx, conn, staging_conn, decision.allowed_drift))
     report = run_report(ctx, findings + checks, applied, run_id, command="promote")
     report.data["staging_run_id"] = staging_run_id
+    report.data["staging_footprint"] = ledger.footprints_of(
+        decision.staging_run, {r.id for r in ctx.pending}) if decision.staging_run else []
     return report
 
 

