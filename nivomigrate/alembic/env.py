@@ -6,11 +6,20 @@ config = context.config
 
 
 def target_metadata():
-    """The models, imported only when autogenerate compares against them."""
+    """The models, imported only when autogenerate compares against them.
+
+    Importing them registers the objects declared beside them (views, functions, policies,
+    grants, ...) with alembic_utils, whose comparison creates and drops each in savepoints of
+    the connected database: autogenerate therefore runs only on a shadow database.
+    """
     if not config.attributes.get("autogenerate"):
         return None
+    if not config.attributes.get("shadow"):
+        raise RuntimeError("autogenerate runs only against a shadow database")
     from nivomigrate.schema import metadata
+    from nivomigrate.schema.objects import declared_entities
 
+    declared_entities()
     return metadata
 
 

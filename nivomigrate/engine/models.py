@@ -12,12 +12,22 @@ from nivomigrate.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
 
+_ONLY_IN_REVISIONS_HELP = (
+    "declare it beside the models (register_entities in nivomigrate/schema/, see "
+    "nivomigrate.schema.objects), or drop it in a revision")
+_REVISION_HELP = "write a revision for the models' change: nivomigrate revision -m \"...\""
+
 
 def model_findings(settings: Settings) -> list[Finding]:
     """Compare the schema the revisions build at head with the one the models create.
 
-    Uses the same snapshot comparison as drift and verification, so server defaults, check
-    constraints and index details count (autogenerate alone misses them).
+    The models are the tables of `nivomigrate.schema.metadata` plus every object declared
+    beside them (`nivomigrate.schema.objects`); both sides are compared with the same snapshot
+    as drift and verification, so server defaults, check constraints, index details, views
+    and their options, functions, triggers, policies, RLS and privileges count.
+
+    Raises:
+        ConfigError: a declared object cannot be created on the shadow server.
     """
     from nivomigrate.engine.build import shadow_server, snapshot_at
     from nivomigrate.engine.gate import difference_lines
@@ -37,19 +47,64 @@ def model_findings(settings: Settings) -> list[Finding]:
         Finding("models-match-revisions", Severity.ERROR,
                 f"the models and revision {head} disagree: {line}",
                 Location(object=line.split(" only in ")[0].split(" differs")[0]),
-                "write a revision for the models' change: nivomigrate revision -m \"...\"")
+                _ONLY_IN_REVISIONS_HELP if line.endswith(" only in the revisions")
+                else _REVISION_HELP)
         for line in difference_lines(difference, "the revisions", "the models")
     ]
 
 
+def managed_kinds() -> tuple[str, ...]:
+    """Return the kinds of objects `model_findings` compares."""
+    from nivomigrate.schema.objects import MANAGED_KINDS
+
+    return MANAGED_KINDS
+
+
 def _models_snapshot(url: str):
     from nivomigrate.schema import metadata
+    from nivomigrate.schema.objects import declared_entities
 
     target = Target("models", url, "the shadow server")
     engine = sqlalchemy_engine(target, writes=True)
-    with engine.begin() as conn:
-        metadata.create_all(conn)
-    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            create_declared(conn, declared_entities())
+    finally:
+        engine.dispose()
     from nivomigrate.engine.diff import snapshot_of
 
     return snapshot_of(target)
+
+
+def create_declared(conn, entities: list) -> None:
+    """Create the declared entities on `conn` (a shadow database), in an order that works.
+
+    Raises:
+        ConfigError: an entity of a kind nivomigrate does not compare, or one that fails.
+    """
+    import sqlalchemy
+    from alembic_utils.depends import solve_resolution_order
+    from sqlalchemy.orm import Session
+
+    from nivomigrate.schema.objects import ENTITY_TYPES
+
+    for entity in entities:
+        if type(entity) not in ENTITY_TYPES:
+            raise ConfigError(
+                f"the models declare {entity.identity}, a kind nivomigrate does not compare",
+                hint="declare one of: " + ", ".join(t.__name__ for t in ENTITY_TYPES)
+                + " (View instead of PGView, the grant entities instead of PGGrantTable)")
+    rank = {kind: number for number, kind in enumerate(ENTITY_TYPES)}
+    entities = sorted(entities, key=lambda e: (rank[type(e)], e.identity))
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+        ordered = solve_resolution_order(session, entities)
+        session.rollback()
+    for entity in ordered:
+        try:
+            with conn.begin_nested():
+                conn.execute(entity.to_sql_statement_create())
+        except sqlalchemy.exc.DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise ConfigError(f"the models' {entity.identity} cannot be created: {reason}",
+                              hint="fix its declaration in nivomigrate/schema/") from None
