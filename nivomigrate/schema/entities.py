@@ -75,7 +75,15 @@ def _variable(*parts: str) -> str:
     return re.sub(r"\W+", "_", "_".join(parts)).strip("_").lower()
 
 
-class View(ReplaceableEntity):
+class _Rendered:
+    """One import line per class in a written revision (alembic_utils adds sql_text too)."""
+
+    @classmethod
+    def render_import_statement(cls) -> str:
+        return f"from {cls.__module__} import {cls.__name__}"
+
+
+class View(_Rendered, ReplaceableEntity):
     """A view with its WITH options, `View("public", "open_task", "select ...",
     options={"security_invoker": True})`; replacing it keeps the options it declares."""
 
@@ -242,7 +250,7 @@ class _Privileges:
                 f"{list(self.privileges)!r}{option})")
 
 
-class TableGrant(_Privileges, ReplaceableEntity):
+class TableGrant(_Rendered, _Privileges, ReplaceableEntity):
     """A role's privileges on a table, view or materialized view."""
 
     type_ = "grant_table"
@@ -255,7 +263,7 @@ class TableGrant(_Privileges, ReplaceableEntity):
         self._setup(schema, table, role, privileges, with_grant_option)
 
 
-class SequenceGrant(_Privileges, ReplaceableEntity):
+class SequenceGrant(_Rendered, _Privileges, ReplaceableEntity):
     """A role's privileges on a sequence."""
 
     type_ = "grant_sequence"
@@ -267,7 +275,7 @@ class SequenceGrant(_Privileges, ReplaceableEntity):
         self._setup(schema, sequence, role, privileges, with_grant_option)
 
 
-class FunctionGrant(_Privileges, ReplaceableEntity):
+class FunctionGrant(_Rendered, _Privileges, ReplaceableEntity):
     """A role's EXECUTE on a function, named with its argument types: `"touch(integer)"`.
 
     PUBLIC may execute every function by default: `FunctionGrant(schema, "f(text)", "PUBLIC",
@@ -287,7 +295,7 @@ class FunctionGrant(_Privileges, ReplaceableEntity):
         return f"FUNCTION {self.literal_schema}.{coerce_to_quoted(name)}({arguments}"
 
 
-class SchemaGrant(_Privileges, ReplaceableEntity):
+class SchemaGrant(_Rendered, _Privileges, ReplaceableEntity):
     """A role's privileges on a schema (`SchemaGrant("public", "anon", ["USAGE"])`)."""
 
     type_ = "grant_schema"
@@ -312,7 +320,7 @@ class SchemaGrant(_Privileges, ReplaceableEntity):
         return f"SchemaGrant({self.schema!r}, {self.role!r}, {list(self.privileges)!r}{option})"
 
 
-class ColumnGrant(_Privileges, ReplaceableEntity):
+class ColumnGrant(_Rendered, _Privileges, ReplaceableEntity):
     """A role's privileges on one column (`ColumnGrant("public", "Log", "level", "anon",
     ["SELECT"])`); `column_grants()` makes one per column."""
 
@@ -355,7 +363,7 @@ _DEFAULT_PRIVILEGES = {"tables": TableGrant.allowed, "sequences": SequenceGrant.
                        "schemas": frozenset({"USAGE", "CREATE"})}
 
 
-class DefaultPrivileges(_Privileges, ReplaceableEntity):
+class DefaultPrivileges(_Rendered, _Privileges, ReplaceableEntity):
     """ALTER DEFAULT PRIVILEGES: what objects created later get.
 
     `DefaultPrivileges("tables", "anon", ["SELECT"], in_schema="public")`. `for_role` None
@@ -409,7 +417,7 @@ class DefaultPrivileges(_Privileges, ReplaceableEntity):
         return f"DefaultPrivileges({self.on!r}, {self.role!r}, {list(self.privileges)!r}{extra})"
 
 
-class RowLevelSecurity(ReplaceableEntity):
+class RowLevelSecurity(_Rendered, ReplaceableEntity):
     """Row level security of one table: enabled, and forced on its owner too.
 
     `RowLevelSecurity("public", "Log", forced=True)`. Policies are alembic_utils' PGPolicy."""
@@ -505,7 +513,7 @@ class _OnTable:
                 f"{self.table!r}, {self.name!r},\n    {self.definition!r},\n)\n")
 
 
-class Trigger(_OnTable, ReplaceableEntity):
+class Trigger(_Rendered, _OnTable, ReplaceableEntity):
     """A trigger, declared with its whole CREATE TRIGGER statement:
     `Trigger("public", "Plan", "plan_touch", 'CREATE TRIGGER plan_touch BEFORE UPDATE ON
     public."Plan" FOR EACH ROW EXECUTE FUNCTION public.plan_touch()')`."""
@@ -528,7 +536,7 @@ class Trigger(_OnTable, ReplaceableEntity):
         return [cls(*row) for row in rows]
 
 
-class Policy(_OnTable, ReplaceableEntity):
+class Policy(_Rendered, _OnTable, ReplaceableEntity):
     """A row level security policy, declared with its whole CREATE POLICY statement:
     `Policy("public", "Plan", "plan_read", 'CREATE POLICY plan_read ON public."Plan" FOR
     SELECT USING ("isPublic")')`."""

@@ -1,7 +1,8 @@
 -- Privileges that differ from PostgreSQL's default, one row per object and grantee, read by
 -- the grant entities of nivomigrate/schema/entities.py (the snapshot's privilege_object reads
 -- the same way). Parameter: :schema, a LIKE pattern of schema names.
--- Left out: the owner's own privileges, schemas named pg_*, extension members.
+-- Left out: the owner's own privileges, schemas named pg_*, extension members, and PUBLIC's
+-- USAGE on schema public (PostgreSQL 15's initdb grants it in every database).
 -- `granted` is empty when a default privilege was revoked (PUBLIC's EXECUTE on a function).
 with acl_object (on_kind, schema_name, object_name, column_name, owner, acl, default_kind) as (
     select case c.relkind when 'S' then 'sequence' else 'table' end, n.nspname, c.relname,
@@ -40,7 +41,12 @@ cross join lateral (
                      where e.grantee = r.grantee), false) as grantable,
            array(select distinct e.privilege_type
                  from aclexplode(acldefault(o.default_kind::"char", o.owner)) e
-                 where e.grantee = r.grantee order by 1) as by_default
+                 where e.grantee = r.grantee
+                 union
+                 -- initdb's own grant: every database has it
+                 select 'USAGE' where o.on_kind = 'schema' and o.schema_name = 'public'
+                                  and r.grantee = 0
+                 order by 1) as by_default
     from (select e.grantee from aclexplode(o.acl) e
           union
           select e.grantee from aclexplode(acldefault(o.default_kind::"char", o.owner)) e) r
