@@ -26,8 +26,10 @@ def model_findings(settings: Settings) -> list[Finding]:
     as drift and verification, so server defaults, check constraints, index details, views
     and their options, functions, triggers, policies, RLS and privileges count.
 
+    A declared object that cannot be created (it needs one not declared) is a finding too.
+
     Raises:
-        ConfigError: a declared object cannot be created on the shadow server.
+        ConfigError: the models declare an entity of a kind nivomigrate does not compare.
     """
     from nivomigrate.engine.build import shadow_server, snapshot_at
     from nivomigrate.engine.gate import difference_lines
@@ -41,9 +43,14 @@ def model_findings(settings: Settings) -> list[Finding]:
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
     with shadow.scratch_database(server.admin_url, prefix="nivo_models") as url:
-        models_snapshot = _models_snapshot(url)
+        models_snapshot, failures = _models_snapshot(url)
     difference = compare(revisions_snapshot, models_snapshot)
     return [
+        Finding("models-match-revisions", Severity.ERROR,
+                f"the models' {identity} cannot be created: {reason}",
+                Location(object=identity), "declare what it needs, or fix its declaration")
+        for identity, reason in failures
+    ] + [
         Finding("models-match-revisions", Severity.ERROR,
                 f"the models and revision {head} disagree: {line}",
                 Location(object=line.split(" only in ")[0].split(" differs")[0]),
@@ -69,19 +76,22 @@ def _models_snapshot(url: str):
     try:
         with engine.begin() as conn:
             metadata.create_all(conn)
-            create_declared(conn, declared_entities())
+            failures = create_declared(conn, declared_entities())
     finally:
         engine.dispose()
     from nivomigrate.engine.diff import snapshot_of
 
-    return snapshot_of(target)
+    return snapshot_of(target), failures
 
 
-def create_declared(conn, entities: list) -> None:
+def create_declared(conn, entities: list) -> list[tuple[str, str]]:
     """Create the declared entities on `conn` (a shadow database), in an order that works.
 
+    Returns:
+        (identity, error) of each entity that could not be created; the others are created.
+
     Raises:
-        ConfigError: an entity of a kind nivomigrate does not compare, or one that fails.
+        ConfigError: an entity of a kind nivomigrate does not compare.
     """
     import sqlalchemy
     from alembic_utils.depends import solve_resolution_order
@@ -100,11 +110,11 @@ def create_declared(conn, entities: list) -> None:
     with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
         ordered = solve_resolution_order(session, entities)
         session.rollback()
+    failures = []
     for entity in ordered:
         try:
             with conn.begin_nested():
                 conn.execute(entity.to_sql_statement_create())
         except sqlalchemy.exc.DBAPIError as exc:
-            reason = str(exc.orig).strip().splitlines()[0]
-            raise ConfigError(f"the models' {entity.identity} cannot be created: {reason}",
-                              hint="fix its declaration in nivomigrate/schema/") from None
+            failures.append((entity.identity, str(exc.orig).strip().splitlines()[0]))
+    return failures
