@@ -28,7 +28,8 @@ CREATE POLICY device_owner ON public."Device" FOR SELECT TO PUBLIC USING ("platf
 
 
 @pytest.fixture
-def prisma_project(tmp_path, make_database, prisma_template, canary_admin_url) -> Project:
+def prisma_project(tmp_path, make_database, prisma_template,  # noqa: F811
+                   canary_admin_url) -> Project:
     """Staging and prod made by Prisma (revision 0001's schema), not yet adopted."""
     urls = {env: make_database(f"nivo_{env}", template=prisma_template)
             for env in ("staging", "prod")}
