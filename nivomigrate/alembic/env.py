@@ -46,6 +46,8 @@ else:
         transaction_per_migration=True,
         include_object=include_object,
         compare_server_default=True,
+        # alembic_utils' comparison of the declared objects runs only on a shadow database
+        nivomigrate_shadow=bool(config.attributes.get("shadow")),
     )
     with context.begin_transaction():
         context.run_migrations()

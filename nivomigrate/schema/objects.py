@@ -57,6 +57,32 @@ ADOPTED_PREFIX = "adopted_"
 register_entities([], entity_types=ENTITY_TYPES)
 
 
+def _compare_on_shadow_only() -> None:
+    """Let alembic_utils' autogenerate comparison run only where nivomigrate's env.py says the
+    database is a shadow one (option `nivomigrate_shadow`): importing alembic_utils registers
+    it for every autogenerate, and it creates and drops objects in savepoints of the database."""
+    from alembic.autogenerate import comparators
+    from alembic_utils.replaceable_entity import compare_registered_entities
+
+    def on_shadow_only(autogen_context, upgrade_ops, schemas) -> None:
+        if autogen_context.opts.get("nivomigrate_shadow"):
+            compare_registered_entities(autogen_context, upgrade_ops, schemas)
+
+    def guarded(item):
+        if isinstance(item, tuple) and item and item[0] is compare_registered_entities:
+            return (on_shadow_only, *item[1:])
+        return on_shadow_only if item is compare_registered_entities else item
+
+    for key, registered in comparators._registry.items():
+        if isinstance(registered, list):
+            registered[:] = [guarded(item) for item in registered]
+        else:
+            comparators._registry[key] = guarded(registered)
+
+
+_compare_on_shadow_only()
+
+
 def models_directory() -> Path:
     """Return the folder of the models package (where adoption writes declarations)."""
     return Path(__file__).resolve().parent
