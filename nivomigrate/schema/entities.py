@@ -45,6 +45,7 @@ __all__ = [
     "Trigger",
     "View",
     "column_grants",
+    "table_grants",
 ]
 
 _PRIVILEGES_SQL = resources.files(__package__).joinpath("privileges.sql").read_text()
@@ -354,6 +355,14 @@ def column_grants(schema: str, table: str, columns: Iterable[str], role: str,
     """Return one ColumnGrant per column, each with the same privileges."""
     privileges = list(privileges)
     return [ColumnGrant(schema, table, column, role, privileges) for column in columns]
+
+
+def table_grants(role: str, privileges_by_table: Mapping[str, Iterable[str]], *,
+                 schema: str = "public") -> list[TableGrant]:
+    """Return a role's TableGrants from data: `table_grants("ingest_api", {"Log": ["INSERT"],
+    "Device": ["SELECT", "UPDATE"]})`."""
+    return [TableGrant(schema, table, role, privileges)
+            for table, privileges in sorted(privileges_by_table.items())]
 
 
 _OBJECT_TYPES = {"tables": "r", "sequences": "S", "functions": "f", "types": "T",

@@ -24,6 +24,7 @@ from nivomigrate.schema.entities import (
     Trigger,
     View,
     column_grants,
+    table_grants,
 )
 
 SCHEMA = """
@@ -146,3 +147,11 @@ def test_column_grants_make_one_per_column():
 
     assert [g.identity for g in grants] == ["ColumnGrant: public.Plan.id to anon",
                                            "ColumnGrant: public.Plan.name to anon"]
+
+
+def test_table_grants_come_from_data():
+    grants = table_grants("ingest_api", {"Log": ["INSERT"], "Device": ["UPDATE", "SELECT"]})
+
+    assert [repr(g) for g in grants] == [
+        "TableGrant('public', 'Device', 'ingest_api', ['SELECT', 'UPDATE'])",
+        "TableGrant('public', 'Log', 'ingest_api', ['INSERT'])"]
