@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 _ONLY_IN_REVISIONS_HELP = (
     "declare it beside the models (register_entities in nivomigrate/schema/, see "
     "nivomigrate.schema.objects), or drop it in a revision")
-_REVISION_HELP = "write a revision for the models' change: nivomigrate revision -m \"...\""
+_REVISION_HELP = ("write a revision for the models' change: nivomigrate revision -m \"...\"; "
+                  "or, if the revisions are right, declare it so beside the models")
 
 
 def model_findings(settings: Settings) -> list[Finding]:
