@@ -3,10 +3,20 @@
 A `Snapshot` maps every managed object to its attributes under a qualified key
 (`table public.Log`, `column public.Log.level`, `index public.Log_projectId_idx`). What does
 not change behaviour is left out, so that it is never a difference: column order (columns
-are keyed by name), creation order, OIDs, owners, the session's search_path (names are
+are keyed by name), creation order, OIDs, owners (but those of views and SECURITY DEFINER
+functions, whose rights they run with), the session's search_path (names are
 printed with `search_path = pg_catalog`, so every user object is schema-qualified), and the
 formatting details that PostgreSQL 15, 16 and 17 print differently (whitespace in view and
 function bodies, the NOT NULL rows PostgreSQL 18 adds to pg_constraint).
+
+What security depends on is in: privileges (`grant on table public.Log to anon`, one object
+per grantee whose privileges differ from PostgreSQL's default, so a REVOKE of a default shows
+too), column, sequence, function and schema privileges alike, default privileges
+(`default_privileges for current_user in public on tables to anon`), RLS enabled/forced and
+policies, view options (`security_invoker`, `security_barrier`), function settings
+(`security_definer`, `settings` such as search_path). A role that owns or grants is printed
+`owner` when it is the object's owner and `current_user` when it is the role reading, so the
+same schema read by different migration roles is the same.
 """
 
 from __future__ import annotations
@@ -134,7 +144,20 @@ def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:
             attributes[name] = re.sub(r"\s+", " ", attributes[name]).strip()
     if kind in {"view", "materialized view"} and attributes.get("definition"):
         attributes["definition"] = _unqualified_columns(attributes["definition"], schemas)
+    if isinstance(attributes.get("options"), dict):
+        attributes["options"] = {name: _option_value(value)
+                                 for name, value in attributes["options"].items()}
     return attributes
+
+
+def _option_value(value: str) -> str:
+    """Return a storage option's value with booleans spelt one way (`on`, `1` -> `true`)."""
+    lowered = value.lower()
+    if lowered in {"on", "true", "yes", "1", "t", "y"}:
+        return "true"
+    if lowered in {"off", "false", "no", "0", "f", "n"}:
+        return "false"
+    return value
 
 
 def _unqualified_columns(definition: str, schemas: set[str]) -> str:

@@ -156,8 +156,16 @@ union all
 select case c.relkind when 'v' then 'view' else 'materialized view' end,
        c.nspname || '.' || c.relname, jsonb_build_object(
            'definition', pg_get_viewdef(c.oid),
-           'comment', obj_description(c.oid, 'pg_class'))
+           'comment', obj_description(c.oid, 'pg_class'),
+           -- security_invoker, security_barrier, check_option (booleans normalised in Python)
+           'options', (select jsonb_object_agg(split_part(o, '=', 1), substr(o, strpos(o, '=') + 1))
+                       from unnest(pc.reloptions) o),
+           -- without security_invoker a view reads with its owner's rights
+           'owner', (select case when pc.relowner = r.oid then 'current_user'
+                                 else pc.relowner::regrole::text end
+                     from pg_roles r where r.rolname = current_user))
 from managed_class c
+join pg_class pc on pc.oid = c.oid
 where c.relkind in ('v', 'm')
 
 union all
@@ -165,7 +173,14 @@ select case p.prokind when 'p' then 'procedure' else 'function' end,
        n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        jsonb_build_object(
            'definition', case when p.prokind = 'a' then null else pg_get_functiondef(p.oid) end,
-           'comment', obj_description(p.oid, 'pg_proc'))
+           'comment', obj_description(p.oid, 'pg_proc'),
+           'security_definer', p.prosecdef,
+           'settings', to_jsonb(p.proconfig),
+           -- a SECURITY DEFINER function runs with its owner's rights
+           'owner', case when p.prosecdef then
+                        (select case when p.proowner = r.oid then 'current_user'
+                                     else p.proowner::regrole::text end
+                         from pg_roles r where r.rolname = current_user) end)
 from pg_proc p
 join managed_namespace n on n.oid = p.pronamespace
 where not exists (select 1 from pg_depend d
@@ -215,6 +230,99 @@ select 'collation', n.nspname || '.' || c.collname, jsonb_build_object(
            'ctype', c.collctype)
 from pg_collation c
 join managed_namespace n on n.oid = c.collnamespace
+),
+-- Privileges. Every object whose ACL is set, with the code of its kind for acldefault().
+acl_object (on_kind, name, owner, acl, default_kind) as (
+select case c.relkind when 'S' then 'sequence' when 'v' then 'view'
+                      when 'm' then 'materialized view' when 'f' then 'foreign table'
+                      else 'table' end,
+       c.nspname || '.' || c.relname, pc.relowner, pc.relacl,
+       case c.relkind when 'S' then 's' else 'r' end
+from managed_class c
+join pg_class pc on pc.oid = c.oid
+where pc.relacl is not null and c.relkind in ('r', 'p', 'f', 'v', 'm', 'S')
+
+union all
+select 'column', c.nspname || '.' || c.relname || '.' || a.attname, pc.relowner, a.attacl, 'c'
+from managed_class c
+join pg_class pc on pc.oid = c.oid
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where a.attacl is not null and c.relkind in ('r', 'p', 'f', 'v', 'm')
+
+union all
+select case p.prokind when 'p' then 'procedure' else 'function' end,
+       n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       p.proowner, p.proacl, 'f'
+from pg_proc p
+join managed_namespace n on n.oid = p.pronamespace
+where p.proacl is not null
+  and not exists (select 1 from pg_depend d
+                  where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+
+union all
+select 'schema', n.nspname, ns.nspowner, ns.nspacl, 'n'
+from managed_namespace n
+join pg_namespace ns on ns.oid = n.oid
+where ns.nspacl is not null
+),
+-- One object per grantee whose privileges differ from PostgreSQL's default for the object
+-- (acldefault: the owner has all, PUBLIC may EXECUTE functions): a GRANT shows as a grantee's
+-- privileges, a REVOKE of a default as fewer (maybe none). `*`: WITH GRANT OPTION. The owner
+-- is printed `owner`, all roles `PUBLIC`, so that owners' names do not differ.
+privilege_object (kind, name, attributes) as (
+select 'grant', 'on ' || o.on_kind || ' ' || o.name || ' to '
+                || case g.grantee when 0 then 'PUBLIC' when o.owner then 'owner'
+                                  else g.grantee::regrole::text end,
+       jsonb_build_object('privileges', to_jsonb(g.actual))
+from acl_object o
+cross join lateral (
+    select grantee,
+           array(select distinct e.privilege_type || case when e.is_grantable then '*' else '' end
+                 from aclexplode(o.acl) e where e.grantee = r.grantee order by 1) as actual,
+           array(select distinct e.privilege_type || case when e.is_grantable then '*' else '' end
+                 from aclexplode(acldefault(o.default_kind::"char", o.owner)) e
+                 where e.grantee = r.grantee order by 1) as by_default
+    from (select e.grantee from aclexplode(o.acl) e
+          union
+          select e.grantee from aclexplode(acldefault(o.default_kind::"char", o.owner)) e) r
+) g
+where g.actual <> g.by_default
+
+union all
+-- ALTER DEFAULT PRIVILEGES: what objects a role creates later get, per grantee. The role is
+-- printed `current_user` when it is the role taking the snapshot (the one migrations run as).
+select 'default_privileges',
+       'for ' || case when d.defaclrole = cu.oid then 'current_user'
+                      else d.defaclrole::regrole::text end
+       || coalesce(' in ' || n.nspname, '') || ' on '
+       || case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                               when 'f' then 'functions' when 'T' then 'types'
+                               when 'n' then 'schemas' end
+       || ' to ' || case g.grantee when 0 then 'PUBLIC' when d.defaclrole then 'owner'
+                                   else g.grantee::regrole::text end,
+       jsonb_build_object('privileges', to_jsonb(g.actual))
+from pg_default_acl d
+join pg_roles cu on cu.rolname = current_user
+left join managed_namespace n on n.oid = d.defaclnamespace
+cross join lateral (
+    -- global entries replace the built-in default (acldefault); per-schema ones add to it
+    select case when d.defaclnamespace = 0
+                then acldefault(case d.defaclobjtype when 'S' then 's' else d.defaclobjtype end,
+                                d.defaclrole)
+                end as acl
+) base
+cross join lateral (
+    select grantee,
+           array(select distinct e.privilege_type || case when e.is_grantable then '*' else '' end
+                 from aclexplode(d.defaclacl) e where e.grantee = r.grantee order by 1) as actual,
+           array(select distinct e.privilege_type || case when e.is_grantable then '*' else '' end
+                 from aclexplode(base.acl) e where e.grantee = r.grantee order by 1) as by_default
+    from (select e.grantee from aclexplode(d.defaclacl) e
+          union
+          select e.grantee from aclexplode(base.acl) e) r
+) g
+where (d.defaclnamespace = 0 or n.oid is not null)
+  and g.actual <> g.by_default
 )
 select coalesce(json_object_agg(kind || ' ' || name, attributes), '{}')::text
-from managed_object
+from (select * from managed_object union all select * from privilege_object) o

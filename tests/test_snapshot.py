@@ -184,3 +184,63 @@ def test_same_ddl_has_same_fingerprint_on_another_major_version(make_database,
 
     assert compare(here, other).keys() == {"added": [], "removed": [], "changed": []}
     assert here.fingerprint == other.fingerprint
+
+
+SECURED = FORWARD + """;
+alter table public.task enable row level security;
+create policy task_open on public.task for select to public using (not done);
+grant select on public.task to pg_monitor;
+grant select (mood) on public.project to public;
+alter view public.open_task set (security_invoker = on);
+"""
+
+
+@pytest.mark.parametrize(("change", "kind", "key"), [
+    ("grant delete on public.task to public", "added", "grant on table public.task to PUBLIC"),
+    ("revoke select on public.task from pg_monitor", "removed",
+     "grant on table public.task to pg_monitor"),
+    ("grant insert on public.task to pg_monitor with grant option", "changed",
+     "grant on table public.task to pg_monitor"),
+    ("grant update (mood) on public.project to public", "changed",
+     "grant on column public.project.mood to PUBLIC"),
+    ("revoke select (mood) on public.project from public", "removed",
+     "grant on column public.project.mood to PUBLIC"),
+    ("revoke execute on function public.bump() from public", "added",
+     "grant on function public.bump() to PUBLIC"),
+    ("grant usage on sequence public.task_id_seq to pg_monitor", "added",
+     "grant on sequence public.task_id_seq to pg_monitor"),
+    ("grant usage on schema public to pg_monitor", "added", "grant on schema public to pg_monitor"),
+    ("alter default privileges in schema public grant select on tables to pg_monitor", "added",
+     "default_privileges for current_user in public on tables to pg_monitor"),
+    ("alter default privileges revoke execute on functions from public", "added",
+     "default_privileges for current_user on functions to PUBLIC"),
+    ("alter view public.open_task reset (security_invoker)", "changed", "view public.open_task"),
+    ("alter view public.open_task set (security_barrier)", "changed", "view public.open_task"),
+    ("alter table public.task force row level security", "changed", "table public.task"),
+    ("alter policy task_open on public.task using (done)", "changed",
+     "policy public.task.task_open"),
+    ("alter function public.bump() security definer", "changed", "function public.bump()"),
+    ("alter function public.bump() set search_path = public", "changed",
+     "function public.bump()"),
+])
+def test_each_security_difference_is_found(make_database, change, kind, key) -> None:
+    staging, production = _pair(make_database, SECURED, SECURED + ";" + change)
+
+    schema_diff = compare(staging, production)
+
+    assert schema_diff.keys()[kind] == [key]
+    assert sum(map(len, schema_diff.keys().values())) == 1
+
+
+def test_security_settings_read_as_written(make_database) -> None:
+    snapshot = _snapshot(make_database(), SECURED + """;
+        alter view public.open_task set (security_barrier = 1);
+        alter function public.bump() security definer;""")
+
+    view = snapshot.objects["view public.open_task"]
+    assert view["options"] == {"security_invoker": "true", "security_barrier": "true"}
+    assert view["owner"] == "current_user"
+    assert snapshot.objects["function public.bump()"]["security_definer"] is True
+    assert snapshot.objects["grant on table public.task to pg_monitor"] == {
+        "privileges": ["SELECT"]}
+    assert "grant on table public.task to owner" not in snapshot.objects  # the default

@@ -16,13 +16,22 @@ config = context.config
 def target_metadata():
     """The project's models: those nivomigrate passes (`target_metadata`, read by
     nivomigrate/models.py from the project folder), else the default models package, for a
-    harness that runs alembic itself (pytest-alembic)."""
-    given = config.attributes.get("target_metadata")
-    if given is not None:
-        return given
-    from nivomigrate.schema import metadata
+    harness that runs alembic itself (pytest-alembic).
 
-    return metadata
+    Importing the models registers the objects declared beside them (views, functions,
+    policies, grants, ...) with alembic_utils, whose comparison creates and drops each in
+    savepoints of the connected database: nivomigrate's own autogenerate therefore runs only
+    on a shadow database.
+    """
+    if config.attributes.get("autogenerate") and not config.attributes.get("shadow"):
+        raise RuntimeError("autogenerate runs only against a shadow database")
+    from nivomigrate.schema.objects import declared_entities
+
+    given = config.attributes.get("target_metadata")
+    if given is None:
+        from nivomigrate.schema import metadata as given
+    declared_entities()
+    return given
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -51,6 +60,8 @@ def run_online(connection) -> None:
         transaction_per_migration=True,
         include_object=include_object,
         compare_server_default=True,
+        # alembic_utils' comparison of the declared objects runs only on a shadow database
+        nivomigrate_shadow=bool(config.attributes.get("shadow")),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -17,11 +17,26 @@ if TYPE_CHECKING:
 NAME = "models-match-revisions"
 
 
+_ONLY_IN_REVISIONS_HELP = (
+    "declare it beside the models (register_entities in nivomigrate/schema/, see "
+    "nivomigrate.schema.objects), or drop it in a revision")
+_REVISION_HELP = ("write a revision for the models' change: nivomigrate revision -m \"...\"; "
+                  "or, if the revisions are right, declare it so beside the models")
+
+
 def findings(difference: SchemaDiff, head: str | None) -> list[Finding]:
     """One ERROR per object on which the revisions at `head` and the models differ."""
     return [
         Finding(NAME, Severity.ERROR, f"the models and revision {head} disagree: {text}",
                 Location(object=key),
-                "write a revision for the models' change: nivomigrate revision -m \"...\"")
+                _ONLY_IN_REVISIONS_HELP if text.endswith(" only in the revisions")
+                else _REVISION_HELP)
         for key, text in difference.entries("the revisions", "the models")
     ]
+
+
+def creation_findings(failures: list[tuple[str, str]]) -> list[Finding]:
+    """One ERROR per object the models declare that cannot be created: (identity, error)."""
+    return [Finding(NAME, Severity.ERROR, f"the models' {identity} cannot be created: {reason}",
+                    Location(object=identity), "declare what it needs, or fix its declaration")
+            for identity, reason in failures]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
@@ -240,18 +241,43 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
     ))
     problems = verify_adoption(settings, server, candidate, upgrade, target)
     problems += _build_written(settings, server, revision_id, path)
+    declarations, declaration_problems = (None, []) if problems else _declare_adopted(
+        settings, server, name, revision_id)
+    written = [path] + ([declarations] if declarations else [])
     return Report(
         command="baseline",
         title=f"baseline {name}: wrote adoption revision {revision_id} ({path.name}) "
         f"for {closest.size} differences from {candidate.name}; nothing was changed in {name}",
-        findings=tuple(_difference_findings(name, closest, Severity.INFO) + problems),
+        findings=tuple(_difference_findings(name, closest, Severity.INFO) + problems
+                       + declaration_problems),
         sections=(_tried_section(attempts), _upgrade_section(path.name, upgrade)),
         data={"environment": name, "revision": None, "written": str(path),
               "adoption_revision": revision_id, "adopts": candidate.revision.id,
-              "tried": _tried(attempts)},
+              "tried": _tried(attempts),
+              "declarations": str(declarations) if declarations else None},
         notes=(f"edit {path} until it builds, or delete it" if problems else
-               f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
+               f"review and commit {' and '.join(map(str, written))}, then run "
+               f"`nivomigrate baseline {name}` again",),
     )
+
+
+def _declare_adopted(settings: Settings, server, name: str,
+                     revision_id: str) -> tuple[Path | None, list[Finding]]:
+    """Write the model declarations of the adopted objects, read at the new head."""
+    from nivomigrate.engine.build import schema_at
+    from nivomigrate.engine.declarations import write_declarations
+    from nivomigrate.errors import MigrationError
+
+    try:
+        with schema_at(settings, revision_id, server) as shadow:
+            return write_declarations(shadow, environment=name, revision=revision_id), []
+    except MigrationError as exc:
+        return None, [Finding(
+            check="baseline", severity=Severity.WARNING,
+            message=f"the adopted objects' model declarations were not written: {exc.message}",
+            location=Location(object="adoption revision"),
+            help="edit the adoption revision, then declare its objects beside the models")]
+
 
 
 def _build_written(settings: Settings, server: LocalServer, revision_id: str,

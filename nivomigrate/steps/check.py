@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.models import model_findings
+from nivomigrate.engine.models import managed_kinds, model_findings
 from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
@@ -12,13 +12,19 @@ if TYPE_CHECKING:
 
 
 def check_models(settings: Settings) -> Report:
-    """Return the check's report; blocked when models and revisions differ or heads fork."""
+    """Return the check's report; blocked when models and revisions differ or heads fork.
+
+    The report names the kinds of objects compared (`data["compared"]`)."""
     findings = model_findings(settings)
     rows = tuple((f.location.object or "", f.message) for f in findings)
+    kinds = managed_kinds()
+    compared = Section("Compared", ("kinds of objects",), ((", ".join(kinds),),))
     return Report(
         command="check",
         title="models and revisions " + ("disagree" if findings else "agree"),
         findings=tuple(findings),
-        sections=(Section("Differences", ("object", "difference"), rows),) if rows else (),
-        data={"differences": [f.location.object for f in findings]},
+        sections=((Section("Differences", ("object", "difference"), rows),) if rows else ())
+        + (compared,),
+        data={"differences": [f.location.object for f in findings],
+              "compared": list(kinds)},
     )

@@ -47,8 +47,9 @@ def write_revision(settings: Settings, message: str) -> Path:
         engine = sqlalchemy_engine(target, writes=True)
         try:
             with engine.connect() as conn:
+                # shadow=True: alembic_utils' comparison may only touch the shadow database
                 config = migrations.alembic_config(settings.versions_dir, connection=conn,
-                                                autogenerate=True,
+                                                autogenerate=True, shadow=True,
                                                 target_metadata=load_metadata(settings))
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,

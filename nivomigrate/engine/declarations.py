@@ -1,0 +1,98 @@
+"""The model declarations of adopted objects: what `baseline --write-revision` writes beside
+the adoption revision, so that `nivomigrate check` passes right after the adoption.
+
+The objects besides tables (views, functions, triggers, policies, RLS, grants, default
+privileges, extensions) are read with the entity classes of `nivomigrate.schema.objects` from a
+shadow database holding the schema the revisions build with the adoption revision, never
+from the adopted database itself; those the models already declare are left out. Tables and
+columns are not written: their models are Python classes to edit by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate.db import sqlalchemy_engine
+
+if TYPE_CHECKING:
+    from nivomigrate.db import Target
+
+_HEADER = '''"""{environment}'s objects besides tables, adopted with revision {revision} (written by
+baseline, review it).
+
+Written by `nivomigrate baseline {environment} --write-revision` beside the adoption revision:
+the declarations of the objects it adopts, read from the schema the revisions build, so that
+`nivomigrate check` agrees. Keep those that belong in the models (move them to the module of
+the service that owns them if you like) and commit the file.
+"""
+# ruff: noqa: E501
+
+from alembic_utils.replaceable_entity import register_entities
+
+'''
+
+
+def adopted_entities(shadow: Target) -> list:
+    """Return the entities in the shadow database `shadow` that the models do not declare."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from nivomigrate.schema.objects import ENTITY_TYPES, declared_entities
+    from nivomigrate.snapshot import DEFAULT_EXCLUDED
+
+    declared = {entity.identity for entity in declared_entities()}
+    found: dict[str, object] = {}
+    engine = sqlalchemy_engine(shadow, writes=False)
+    try:
+        with engine.connect() as conn, Session(bind=conn) as session:
+            schemas = [name for (name,) in conn.execute(text(
+                "select nspname from pg_namespace where nspname not like 'pg\\_%' "
+                "and nspname <> all(:excluded) order by 1"),
+                {"excluded": sorted(DEFAULT_EXCLUDED)})]
+            for kind in ENTITY_TYPES:
+                for schema in schemas:
+                    for entity in kind.from_database(session, schema):
+                        if entity.schema in schemas and entity.identity not in declared:
+                            found.setdefault(entity.identity, entity)
+    finally:
+        engine.dispose()
+    return list(found.values())
+
+
+def render_declarations(entities: list, *, environment: str, revision: str) -> str:
+    """Return the text of a module declaring `entities` with register_entities."""
+    imports = sorted({type(e).render_import_statement().splitlines()[0] for e in entities})
+    names: list[str] = []
+    bodies = []
+    for entity in entities:
+        name = _unique(entity.to_variable_name(), names)
+        names.append(name)
+        rendered = entity.render_self_for_migration()
+        bodies.append(re.sub(r"^[^=]+=", f"{name} =", rendered, count=1))
+    header = _HEADER.format(environment=environment, revision=revision)
+    listing = "".join(f"    {name},\n" for name in names)
+    return (header + "\n".join(imports) + "\n\n" + "\n".join(bodies)
+            + f"\nregister_entities([\n{listing}])\n")
+
+
+def _unique(name: str, taken: list[str]) -> str:
+    name = re.sub(r"\W+", "_", name).strip("_") or "entity"
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}_{number}", number + 1
+    return candidate
+
+
+def write_declarations(shadow: Target, *, environment: str, revision: str) -> Path | None:
+    """Write `adopted_<environment>_<revision>.py` beside the models; None when none is new."""
+    from nivomigrate.schema.objects import ADOPTED_PREFIX, models_directory
+
+    entities = adopted_entities(shadow)
+    if not entities:
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "_", environment.lower()).strip("_") or "database"
+    path = models_directory() / f"{ADOPTED_PREFIX}{slug}_{revision}.py"
+    path.write_text(render_declarations(entities, environment=environment, revision=revision))
+    return path
