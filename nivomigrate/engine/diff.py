@@ -1,9 +1,18 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
-The only importer of migra in nivomigrate (unmaintained upstream, so kept replaceable): the SQL
-is what `migra --unsafe source target` prints, drops included, restricted to the managed
-schemas and without the migration ledgers. Both snapshots are taken at once; when their
-fingerprints are equal, migra is not run at all.
+The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
+replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
+enums, views, functions, triggers and policies (what `migra --unsafe` prints, drops included),
+restricted to the managed schemas and without the migration ledgers; `diff_catalog` writes what
+migra does not (privileges, default privileges, comments, options, row level security flags,
+identity options, domains), placed among migra's statements in dependency order.
+
+Both sides are read at once (snapshot + catalog items, one connection each); when both are
+equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
+differ plus every table a view reads or that takes part in inheritance (so its dependency
+graph is whole); if migra still fails on the pruned inspection, the diff falls back to a full
+one. Whenever the snapshots differ the SQL is not empty: a difference no statement covers is
+named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
+from nivomigrate.engine import diff_catalog
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
     EXCLUDED_TABLES,
@@ -34,6 +44,7 @@ _INSPECTED = ("schemas", "relations", "tables", "views", "functions", "selectabl
 _LEDGER_TABLES = tuple(name.split(".", 1)[1] for name in sorted(EXCLUDED_TABLES))
 _LEDGER_STATEMENT = re.compile(
     r'(?<![\w$])("?)(' + "|".join(map(re.escape, _LEDGER_TABLES)) + r')\1(?![\w$])', re.IGNORECASE)
+_COMPOSITE_TYPE = re.compile(r"^\s*create type \S+ as \(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,12 @@ class DiffResult:
         return not self.sql.strip() and self.snapshot_diff.is_empty
 
 
+@dataclass(frozen=True)
+class _Side:
+    snapshot: Snapshot
+    catalog: diff_catalog.Catalog
+
+
 def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
     """Compare two databases; the SQL turns `source` into `target` ("" when equal).
 
@@ -58,14 +75,19 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    source_snapshot, target_snapshot = _in_parallel(snapshot_of, source, target)
-    if source_snapshot.fingerprint == target_snapshot.fingerprint:
+    source_side, target_side = _in_parallel(_read_side, source, target)
+    if (source_side.snapshot.fingerprint == target_side.snapshot.fingerprint
+            and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
-    schema_diff = compare(target_snapshot, source_snapshot)
-    tables = _touched_tables(schema_diff, source_snapshot, target_snapshot)
-    source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables), source, target)
-    return DiffResult(schema_diff, _migra_sql(source_inspector, target_inspector))
+    schema_diff = compare(target_side.snapshot, source_side.snapshot)
+    tables = _touched_tables(schema_diff, source_side.snapshot, target_side.snapshot) | \
+        diff_catalog.needed_tables(source_side.catalog, target_side.catalog)
+    try:
+        statements = _statements(source, target, source_side, target_side, schema_diff, tables)
+    except (AttributeError, KeyError, TypeError):
+        # A pruned inspection migra cannot resolve: inspect everything (slower, never wrong).
+        statements = _statements(source, target, source_side, target_side, schema_diff, None)
+    return DiffResult(schema_diff, _script(statements, schema_diff))
 
 
 def diff_sql(source: db.Target, target: db.Target) -> str:
@@ -83,6 +105,12 @@ def snapshot_of(target: db.Target) -> Snapshot:
     """Snapshot the managed schema of `target` through a read-only connection."""
     with db.connection(target, writes=False) as conn:
         return take_snapshot(conn)
+
+
+def _read_side(target: db.Target) -> _Side:
+    with db.connection(target, writes=False) as conn:
+        return _Side(take_snapshot(conn),
+                     diff_catalog.read_catalog(conn, DEFAULT_EXCLUDED, EXCLUDED_TABLES))
 
 
 def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[str]:
@@ -112,48 +140,171 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
     return frozenset(tables)
 
 
-def _inspect(target: db.Target, tables: frozenset[str]) -> Inspector:
+def _statements(source: db.Target, target: db.Target, source_side: _Side, target_side: _Side,
+                schema_diff: SchemaDiff, tables: frozenset[str] | None) -> list[str]:
+    """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
+    source_inspector, target_inspector = _in_parallel(
+        lambda side: _inspect(side, tables), source, target)
+    changes = _migra_changes(source_inspector, target_inspector)
+    created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
+    migra_statements = [s for part in changes.values() for s in part]
+    extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
+                                migra_statements)
+    composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
+    return (extra.first + changes["early"] + extra.before_tables + changes["drops"] + composite
+            + changes["tables"] + [s for s in changes["creations"] if s not in composite]
+            + extra.after_all + extra.last + changes["late"])
+
+
+def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
+    """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in."""
+    from migra.changes import Changes
+
+    changes = Changes(source, target)
+    parts = {
+        "early": [changes.schemas(creations_only=True),
+                  changes.extensions(creations_only=True, modifications=False),
+                  changes.extensions(modifications_only=True, modifications=True),
+                  changes.collations(creations_only=True),
+                  changes.enums(creations_only=True, modifications=False),
+                  changes.sequences(creations_only=True)],
+        "drops": [changes.triggers(drops_only=True), changes.rlspolicies(drops_only=True),
+                  changes.non_pk_constraints(drops_only=True),
+                  changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
+                  changes.pk_constraints(drops_only=True),
+                  changes.non_mv_indexes(drops_only=True)],
+        "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
+                   changes.enums(drops_only=True, modifications=False),
+                   changes.extensions(drops_only=True, modifications=False),
+                   changes.non_mv_indexes(creations_only=True),
+                   changes.pk_constraints(creations_only=True),
+                   changes.non_pk_constraints(creations_only=True)],
+        "creations": [changes.non_table_selectable_creations(),
+                      changes.mv_indexes(creations_only=True),
+                      changes.rlspolicies(creations_only=True),
+                      changes.triggers(creations_only=True)],
+        "late": [changes.collations(drops_only=True), changes.schemas(drops_only=True)],
+    }
+    return {name: [statement for group in groups for statement in group
+                   if statement.strip() and not _LEDGER_STATEMENT.search(statement)]
+            for name, groups in parts.items()}
+
+
+def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
+    """Join the statements; a snapshot difference with no statement at all gets a comment."""
+    if not statements and not schema_diff.is_empty:
+        keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
+        statements = [f"-- not scripted: {key} differs" for key in keys]
+    seen, unique = set(), []
+    for statement in statements:
+        text = statement.strip()
+        if text not in seen:  # migra and early creations may both write one function
+            seen.add(text)
+            unique.append(text)
+    return "\n\n".join(unique) + "\n\n" if unique else ""
+
+
+def _inspect(target: db.Target, tables: frozenset[str] | None) -> Inspector:
     """Inspect `target` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
     inspection (90% of it on a thousand tables) and cannot differ, so they are not read.
+    `tables` None inspects every table. schemainspect runs on a plain psycopg connection
+    (its "raw" mode), so SQLAlchemy is not needed.
     """
-    engine = db.sqlalchemy_engine(target, writes=False)
-    try:
-        with engine.connect() as conn:
-            inspector = _pruned_inspector_class()(conn, tables)
-    finally:
-        engine.dispose()
+    from psycopg.rows import namedtuple_row
+
+    with db.connection(target, writes=False) as conn, conn.transaction():
+        cursor = conn.cursor(row_factory=namedtuple_row)
+        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
     _keep_managed(inspector)
     return inspector
 
 
+class _RawConnection:
+    """What schemainspect's raw mode reads of a psycopg2 cursor, over a psycopg 3 cursor."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+        self.connection = self
+        self.server_version = cursor.connection.info.server_version
+
+    def execute(self, query: str) -> None:
+        self.cursor.execute(query)
+
+    def fetchall(self) -> list:
+        return self.cursor.fetchall()
+
+
 @functools.cache
 def _pruned_inspector_class() -> type:
-    from schemainspect.pg import PostgreSQL
-    from sqlalchemy import bindparam, text
+    PostgreSQL = _import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
-        def __init__(self, conn, tables: frozenset[str]) -> None:
-            self.pruned_tables = sorted(tables)
+        def __init__(self, conn, tables: frozenset[str] | None) -> None:
+            self.pruned_tables = sorted(tables) if tables is not None else None
             super().__init__(conn)
 
         def execute(self, query, *args, **kwargs):
-            where = {
+            where = None if self.pruned_tables is None else {
                 id(self.ALL_RELATIONS_QUERY):
                     "pruned.relationtype not in ('r', 'p') "
-                    "or pruned.schema || '.' || pruned.name = any(:tables)",
-                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any(:tables)",
+                    "or pruned.schema || '.' || pruned.name = any({tables})",
+                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any({tables})",
                 id(self.CONSTRAINTS_QUERY):
-                    "pruned.schema || '.' || pruned.table_name = any(:tables)",
+                    "pruned.schema || '.' || pruned.table_name = any({tables})",
             }.get(id(query))
             if where:
-                inner = query.text.rstrip().rstrip(";")
-                query = text(f"select * from ({inner}) pruned where {where}").bindparams(
-                    bindparam("tables", self.pruned_tables))
+                tables = _array_literal(self.pruned_tables)
+                inner = query.rstrip().rstrip(";")
+                query = f"select * from ({inner}) pruned where {where.format(tables=tables)}"
             return super().execute(query, *args, **kwargs)
 
     return PrunedInspector
+
+
+def _array_literal(names: list[str]) -> str:
+    quoted = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
+    return f"array[{quoted}]::text[]"
+
+
+def _import_schemainspect():
+    """Import schemainspect.pg without pkg_resources (setuptools 81 removed it).
+
+    schemainspect's `misc` module imports `pkg_resources.resource_stream` and finds each SQL
+    file through `inspect.stack()` (0.3 s of imports and stack walks). This shim loads `misc`
+    first with a stub `pkg_resources` in `sys.modules` (only while `misc` executes) and
+    replaces its `resource_text` with a plain file read, which its one caller
+    (`schemainspect.pg.obj`, reading `sql/*.sql` beside itself) then imports.
+    """
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    if "schemainspect.pg" not in sys.modules:
+        spec = importlib.util.find_spec("schemainspect")
+        folder = spec.submodule_search_locations[0]
+        misc_spec = importlib.util.spec_from_file_location(
+            "schemainspect.misc", f"{folder}/misc.py")
+        misc = importlib.util.module_from_spec(misc_spec)
+        stub = types.ModuleType("pkg_resources")
+        stub.resource_stream = None
+        saved = sys.modules.get("pkg_resources")
+        sys.modules["pkg_resources"] = stub
+        try:
+            misc_spec.loader.exec_module(misc)
+        finally:
+            if saved is None:
+                del sys.modules["pkg_resources"]
+            else:
+                sys.modules["pkg_resources"] = saved
+        misc.resource_text = lambda subpath: Path(folder, "pg", subpath).read_text("utf-8")
+        sys.modules["schemainspect.misc"] = misc
+    import schemainspect.pg
+
+    schemainspect.misc = sys.modules["schemainspect.misc"]  # as its own import would have set
+    return schemainspect.pg
 
 
 def _keep_managed(inspector: Inspector) -> None:
@@ -170,14 +321,3 @@ def _keep_managed(inspector: Inspector) -> None:
         if isinstance(found, dict):
             setattr(inspector, name, type(found)(
                 (key, value) for key, value in found.items() if is_managed(value)))
-
-
-def _migra_sql(source: Inspector, target: Inspector) -> str:
-    from migra import Migration
-
-    migration = Migration(source, target)
-    migration.set_safety(False)
-    migration.add_all_changes()
-    statements = [statement for statement in migration.statements
-                  if not _LEDGER_STATEMENT.search(statement)]
-    return "\n\n".join(statements) + "\n\n" if statements else ""

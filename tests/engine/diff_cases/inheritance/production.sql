@@ -1,0 +1,3 @@
+create table public.animal (id int primary key, name text not null);
+create table public.dog (good boolean) inherits (public.animal);
+create table public.cat () inherits (public.animal);

@@ -1,0 +1,4 @@
+create table public.animal (id int primary key, name text not null, born date);
+create table public.dog (good boolean) inherits (public.animal);
+create table public.bird (wings int not null default 2) inherits (public.animal);
+create table public.cat () ;
