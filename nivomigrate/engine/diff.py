@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
-from nivomigrate.engine import diff_catalog
+from nivomigrate.engine import diff_catalog, migra_fixes
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
     EXCLUDED_TABLES,
@@ -146,6 +146,7 @@ def _statements(source: db.Target, target: db.Target, source_side: _Side, target
     source_inspector, target_inspector = _in_parallel(
         lambda side: _inspect(side, tables), source, target)
     changes = _migra_changes(source_inspector, target_inspector)
+    _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
     migra_statements = [s for part in changes.values() for s in part]
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
@@ -154,6 +155,18 @@ def _statements(source: db.Target, target: db.Target, source_side: _Side, target
     return (extra.first + changes["early"] + extra.before_tables + changes["drops"] + composite
             + changes["tables"] + [s for s in changes["creations"] if s not in composite]
             + extra.after_all + extra.last + changes["late"])
+
+
+def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side: _Side,
+             target_side: _Side) -> None:
+    """Apply each of `migra_fixes` to migra's statement groups, in place."""
+    migra_fixes.terminated(changes)
+    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot)
+    migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
+    migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
+                           source_side.catalog, target_side.catalog)
+    migra_fixes.late_drops(changes, target_side.snapshot)
+    migra_fixes.sequences(changes, schema_diff, target_side.snapshot)
 
 
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:

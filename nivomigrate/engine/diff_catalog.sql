@@ -210,3 +210,20 @@ where c.relkind in ('r', 'p', 'f')
                where d.classid = 'pg_rewrite'::regclass and d.refobjid = c.oid
                  and r.ev_class <> c.oid)
        or exists (select 1 from pg_inherits i where c.oid in (i.inhrelid, i.inhparent)))
+
+union all
+-- columns a child table only inherits (migra would make them its own)
+select 'inherited_column', c.nspname || '.' || c.relname || '.' || a.attname, null::text[],
+       null::text[], null::jsonb
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
+
+union all
+-- indexes of partitions attached to their partitioned table's index
+select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null::text[],
+       to_jsonb(i.inhparent::regclass::text)
+from managed_class c
+join pg_inherits i on i.inhrelid = c.oid
+where c.relkind in ('i', 'I')
