@@ -251,7 +251,7 @@ class _RawConnection:
 
 @functools.cache
 def _pruned_inspector_class() -> type:
-    PostgreSQL = _import_schemainspect().PostgreSQL
+    PostgreSQL = import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
         def __init__(self, conn, tables: frozenset[str] | None) -> None:
@@ -281,7 +281,7 @@ def _array_literal(names: list[str]) -> str:
     return f"array[{quoted}]::text[]"
 
 
-def _import_schemainspect():
+def import_schemainspect():
     """Import schemainspect.pg without pkg_resources (setuptools 81 removed it).
 
     schemainspect's `misc` module imports `pkg_resources.resource_stream` and finds each SQL
