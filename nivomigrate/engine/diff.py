@@ -258,6 +258,9 @@ def _pruned_inspector_class() -> type:
             self.pruned_tables = sorted(tables) if tables is not None else None
             super().__init__(conn)
 
+        def load_privileges(self) -> None:
+            self.privileges = {}  # migra scripts none (diff_catalog does): not read
+
         def execute(self, query, *args, **kwargs):
             where = None if self.pruned_tables is None else {
                 id(self.ALL_RELATIONS_QUERY):

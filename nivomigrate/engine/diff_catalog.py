@@ -229,13 +229,20 @@ def _creation_privileges(source: Catalog, owner: str, schema: str, objtype: str)
     return granted
 
 
+def _granted(value: dict) -> set[tuple[str, str, bool]]:
+    """The privileges of one `acl` item; no ACL (None) means the built-in default."""
+    if value["entries"] is None:
+        return set(_BUILT_IN.get(value["objtype"], set()))
+    return _entries(value["entries"])
+
+
 def _privileges(sides: _Sides) -> list[str]:
     statements = []
     for key, item in sorted(sides.target.of("acl").items()):
         value, before = item.value, sides.before("acl", item)
-        old = _entries(before["entries"]) if before is not None else _creation_privileges(
+        old = _granted(before) if before is not None else _creation_privileges(
             sides.source, value["owner"], value["schema"], value["objtype"])
-        statements += _grants_and_revokes(key, old, _entries(value["entries"]))
+        statements += _grants_and_revokes(key, old, _granted(value))
     return statements
 
 

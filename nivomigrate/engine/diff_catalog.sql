@@ -113,12 +113,13 @@ select 'acl', a.key, a.ident::text[], null::text[], jsonb_build_object(
            'owner', a.owner::regrole::text,
            'schema', a.ident[2],
            'objtype', a.objtype,
-           'entries', coalesce((
+           -- null: the built-in default (acldefault), made in Python
+           'entries', case when a.acl is not null then coalesce((
                select jsonb_agg(distinct jsonb_build_array(
                           case x.grantee when 0 then 'PUBLIC' else x.grantee::regrole::text end,
                           x.privilege_type, x.is_grantable))
-               from aclexplode(coalesce(a.acl, acldefault(a.objtype::"char", a.owner))) x
-               where x.grantee <> a.owner), '[]'))
+               from aclexplode(a.acl) x
+               where x.grantee <> a.owner), '[]') end)
 from acl_object a
 
 union all
@@ -204,12 +205,16 @@ union all
 select distinct 'needed_table', c.nspname || '.' || c.relname, null::text[], null::text[],
        null::jsonb
 from managed_class c
+join (select d.refobjid as oid
+      from pg_depend d
+      join pg_rewrite r on r.oid = d.objid
+      where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+        and r.ev_class <> d.refobjid
+      union
+      select inhrelid from pg_inherits
+      union
+      select inhparent from pg_inherits) needed on needed.oid = c.oid
 where c.relkind in ('r', 'p', 'f')
-  and (exists (select 1 from pg_depend d
-               join pg_rewrite r on r.oid = d.objid
-               where d.classid = 'pg_rewrite'::regclass and d.refobjid = c.oid
-                 and r.ev_class <> c.oid)
-       or exists (select 1 from pg_inherits i where c.oid in (i.inhrelid, i.inhparent)))
 
 union all
 -- columns a child table only inherits (migra would make them its own)
