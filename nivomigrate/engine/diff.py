@@ -35,6 +35,7 @@ from nivomigrate.snapshot import (
 )
 
 if TYPE_CHECKING:
+    import psycopg
     from schemainspect.pg import PostgreSQL as Inspector
 
 # The collections of a schemainspect inspector that migra reads (schemainspect's PROPS).
@@ -61,6 +62,7 @@ class DiffResult:
 
 @dataclass(frozen=True)
 class _Side:
+    conn: psycopg.Connection
     snapshot: Snapshot
     catalog: diff_catalog.Catalog
 
@@ -75,7 +77,18 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    source_side, target_side = _in_parallel(_read_side, source, target)
+    connections: list = []
+    try:
+        # one read-only connection per side, opened at once, for the snapshot and migra's reads
+        source_side, target_side = _in_parallel(
+            lambda side: _read_side(side, connections), source, target)
+        return _diff(source_side, target_side)
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
     if (source_side.snapshot.fingerprint == target_side.snapshot.fingerprint
             and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
@@ -83,10 +96,10 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
     tables = _touched_tables(schema_diff, source_side.snapshot, target_side.snapshot) | \
         diff_catalog.needed_tables(source_side.catalog, target_side.catalog)
     try:
-        statements = _statements(source, target, source_side, target_side, schema_diff, tables)
+        statements = _statements(source_side, target_side, schema_diff, tables)
     except (AttributeError, KeyError, TypeError):
         # A pruned inspection migra cannot resolve: inspect everything (slower, never wrong).
-        statements = _statements(source, target, source_side, target_side, schema_diff, None)
+        statements = _statements(source_side, target_side, schema_diff, None)
     return DiffResult(schema_diff, _script(statements, schema_diff))
 
 
@@ -95,7 +108,8 @@ def diff_sql(source: db.Target, target: db.Target) -> str:
     return diff_schemas(source, target).sql
 
 
-def _in_parallel(work, source: db.Target, target: db.Target) -> tuple:
+def _in_parallel(work, source, target) -> tuple:
+    """Return `(work(source), work(target))`, run in two threads."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(work, source), pool.submit(work, target)]
         return tuple(future.result() for future in futures)
@@ -107,10 +121,11 @@ def snapshot_of(target: db.Target) -> Snapshot:
         return take_snapshot(conn)
 
 
-def _read_side(target: db.Target) -> _Side:
-    with db.connection(target, writes=False) as conn:
-        return _Side(take_snapshot(conn),
-                     diff_catalog.read_catalog(conn, DEFAULT_EXCLUDED, EXCLUDED_TABLES))
+def _read_side(target: db.Target, connections: list) -> _Side:
+    conn = db.connect(target, writes=False)
+    connections.append(conn)
+    return _Side(conn, take_snapshot(conn),
+                 diff_catalog.read_catalog(conn, DEFAULT_EXCLUDED, EXCLUDED_TABLES))
 
 
 def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[str]:
@@ -140,11 +155,11 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
     return frozenset(tables)
 
 
-def _statements(source: db.Target, target: db.Target, source_side: _Side, target_side: _Side,
-                schema_diff: SchemaDiff, tables: frozenset[str] | None) -> list[str]:
+def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
+                tables: frozenset[str] | None) -> list[str]:
     """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables), source, target)
+        lambda side: _inspect(side.conn, tables), source_side, target_side)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
@@ -217,17 +232,17 @@ def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(target: db.Target, tables: frozenset[str] | None) -> Inspector:
-    """Inspect `target` with schemainspect: every object, but only `tables` among tables.
+def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None) -> Inspector:
+    """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
     inspection (90% of it on a thousand tables) and cannot differ, so they are not read.
-    `tables` None inspects every table. schemainspect runs on a plain psycopg connection
+    `tables` None inspects every table. schemainspect runs on the plain psycopg connection
     (its "raw" mode), so SQLAlchemy is not needed.
     """
     from psycopg.rows import namedtuple_row
 
-    with db.connection(target, writes=False) as conn, conn.transaction():
+    with conn.transaction():
         cursor = conn.cursor(row_factory=namedtuple_row)
         inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
     _keep_managed(inspector)
