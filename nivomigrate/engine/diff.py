@@ -218,11 +218,42 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
             for name, groups in parts.items()}
 
 
-def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
-    """Join the statements; a snapshot difference with no statement at all gets a comment."""
-    if not statements and not schema_diff.is_empty:
+# Snapshot kinds migra or diff_catalog write statements for ("grant" and "default_privileges"
+# are the snapshot's names for privileges, from diff_catalog's catalog reads).
+_SCRIPTED_KINDS = frozenset({
+    "schema", "table", "column", "index", "constraint", "enum", "domain", "type", "sequence",
+    "view", "materialized view", "function", "procedure", "trigger", "policy", "extension",
+    "collation", "grant", "default_privileges"})
+# Attributes no statement changes: owners (nivomigrate never sets owners).
+_UNSCRIPTED_ATTRIBUTES = frozenset({"owner"})
+
+
+def _not_scripted(schema_diff: SchemaDiff, statements: list[str]) -> list[str]:
+    """Comment lines naming the differences no statement covers."""
+    if not statements:
         keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
-        statements = [f"-- not scripted: {key} differs" for key in keys]
+        return [f"-- not scripted: {key} differs" for key in keys]
+    lines = [f"-- not scripted: {key} differs (a kind nivomigrate does not script)"
+             for key in [*schema_diff.added, *schema_diff.removed]
+             if _kind(key) not in _SCRIPTED_KINDS]
+    for change in schema_diff.changed:
+        attributes = {name for name, _, _ in change.differences}
+        if _kind(change.key) not in _SCRIPTED_KINDS:
+            lines.append(f"-- not scripted: {change.key} differs (a kind nivomigrate does not "
+                         "script)")
+        elif attributes & _UNSCRIPTED_ATTRIBUTES:
+            names = ", ".join(sorted(attributes & _UNSCRIPTED_ATTRIBUTES))
+            lines.append(f"-- not scripted: {change.key}: {names} differs (set it by hand)")
+    return lines
+
+
+def _kind(key: str) -> str:
+    return "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
+
+
+def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
+    """Join the statements, after comment lines naming what no statement covers."""
+    statements = _not_scripted(schema_diff, statements) + statements
     seen, unique = set(), []
     for statement in statements:
         text = statement.strip()

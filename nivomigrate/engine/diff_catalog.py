@@ -135,9 +135,11 @@ def script(source: Catalog, target: Catalog, created_keys: set[str],
     if early_functions:  # their bodies may use tables made later, as pg_dump's output does
         early_functions.insert(0, "set check_function_bodies = off;")
     domains_before, domains_last = _domains(source, target)
-    first = _options_reset(sides) + _row_security_off(sides) + _comments_removed(sides)
+    first = (_options_reset(sides) + _row_security_off(sides) + _comments_removed(sides)
+             + _column_privileges_revoked(sides))
     after = (_identities(sides) + _options_set(sides) + _row_security_on(sides)
-             + _privileges(sides) + _comments(sides) + _default_privileges(source, target))
+             + _privileges(sides) + _column_privileges(sides) + _comments(sides)
+             + _default_privileges(source, target))
     return CatalogScript(first, domains_before + early_functions, after, domains_last)
 
 
@@ -246,24 +248,52 @@ def _privileges(sides: _Sides) -> list[str]:
     return statements
 
 
-def _grants_and_revokes(on: str, before: set, after: set, prefix: str = "") -> list[str]:
-    """Return REVOKE then GRANT statements turning `before` into `after` on `on` ("TABLE x")."""
+def _grants_and_revokes(on: str, before: set, after: set, prefix: str = "",
+                        column: str = "") -> list[str]:
+    """Return REVOKE then GRANT statements turning `before` into `after` on `on` ("TABLE x").
+
+    `column`: the privileges are that column's (`GRANT SELECT (column) ON TABLE x`).
+    """
     noun, _, name = on.partition(" ")
     target = f"{noun.lower()} {name}".rstrip()
+    of = f" ({column})" if column else ""
     granted_before = {(grantee, privilege): option for grantee, privilege, option in before}
     granted_after = {(grantee, privilege): option for grantee, privilege, option in after}
     statements = []
     for (grantee, privilege), option in sorted(granted_before.items()):
         if (grantee, privilege) not in granted_after:
-            statements.append(f"{prefix}revoke {privilege.lower()} on {target} from {grantee};")
-        elif option and not granted_after[(grantee, privilege)]:
-            statements.append(f"{prefix}revoke grant option for {privilege.lower()} on {target} "
+            statements.append(f"{prefix}revoke {privilege.lower()}{of} on {target} "
                               f"from {grantee};")
+        elif option and not granted_after[(grantee, privilege)]:
+            statements.append(f"{prefix}revoke grant option for {privilege.lower()}{of} "
+                              f"on {target} from {grantee};")
     for (grantee, privilege), option in sorted(granted_after.items()):
         had = granted_before.get((grantee, privilege))
         if had is None or (option and not had):
-            statements.append(f"{prefix}grant {privilege.lower()} on {target} to {grantee}"
+            statements.append(f"{prefix}grant {privilege.lower()}{of} on {target} to {grantee}"
                               f"{' with grant option' if option else ''};")
+    return statements
+
+
+def _column_privileges_revoked(sides: _Sides) -> list[str]:
+    """Column privileges the target lacks, revoked first (the column exists then)."""
+    statements = []
+    for key, item in sorted(sides.source.of("column_acl").items()):
+        after = sides.target.of("column_acl").get(key)
+        if after is None:
+            table, _, column = key.partition("|")
+            statements += _grants_and_revokes(f"TABLE {table}", _entries(item.value), set(),
+                                              column=column)
+    return statements
+
+
+def _column_privileges(sides: _Sides) -> list[str]:
+    statements = []
+    for key, item in sorted(sides.target.of("column_acl").items()):
+        before = sides.before("column_acl", item)
+        table, _, column = key.partition("|")
+        statements += _grants_and_revokes(f"TABLE {table}", _entries(before or ()),
+                                          _entries(item.value), column=column)
     return statements
 
 

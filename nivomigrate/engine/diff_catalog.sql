@@ -232,3 +232,18 @@ select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
 from managed_class c
 join pg_inherits i on i.inhrelid = c.oid
 where c.relkind in ('i', 'I')
+
+union all
+-- column privileges (GRANT SELECT (col) ON t): a new column has none
+select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || '|'
+           || quote_ident(a.attname),
+       array['sub', c.nspname, c.relname, a.attname]::text[],
+       array['rel', c.nspname, c.relname]::text[],
+       coalesce((select jsonb_agg(distinct jsonb_build_array(
+                            case x.grantee when 0 then 'PUBLIC' else x.grantee::regrole::text end,
+                            x.privilege_type, x.is_grantable))
+                 from aclexplode(a.attacl) x
+                 where x.grantee <> c.relowner), '[]')
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where a.attacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'f')

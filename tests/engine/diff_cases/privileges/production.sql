@@ -5,3 +5,4 @@ create sequence public.ticket_seq;
 create function public.ping() returns int language sql as 'select 1';
 grant select on public.ledger to pg_monitor;
 grant select, insert on public.ledger to pg_read_all_data with grant option;
+grant select (id) on public.ledger to pg_read_all_stats;

@@ -11,3 +11,5 @@ revoke execute on function public.ping() from public;
 grant execute on function public.ping() to pg_monitor;
 grant usage on schema reporting to pg_monitor;
 revoke all on schema public from public;
+grant select (amount), update (amount) on public.ledger to pg_read_all_stats;
+grant insert (id) on public.ledger to pg_monitor with grant option;
