@@ -158,8 +158,10 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
 def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
                 tables: frozenset[str] | None) -> list[str]:
     """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
+    has_views = any(key.startswith(("view ", "materialized view "))
+                    for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side.conn, tables), source_side, target_side)
+        lambda side: _inspect(side.conn, tables, has_views), source_side, target_side)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
@@ -263,7 +265,8 @@ def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None) -> Inspector:
+def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None,
+             has_views: bool = True) -> Inspector:
     """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -275,7 +278,7 @@ def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None) -> Inspect
 
     with conn.transaction():
         cursor = conn.cursor(row_factory=namedtuple_row)
-        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
+        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
     _keep_managed(inspector)
     return inspector
 
@@ -300,14 +303,21 @@ def _pruned_inspector_class() -> type:
     PostgreSQL = import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
-        def __init__(self, conn, tables: frozenset[str] | None) -> None:
+        def __init__(self, conn, tables: frozenset[str] | None, has_views: bool) -> None:
             self.pruned_tables = sorted(tables) if tables is not None else None
+            self.has_views = has_views
             super().__init__(conn)
 
         def load_privileges(self) -> None:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
+            # migra reads neither `types` nor `domains`; dependencies are those of views
+            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY)}
+            if not self.has_views:
+                unread.add(id(self.DEPS_QUERY))
+            if id(query) in unread:
+                return []
             where = None if self.pruned_tables is None else {
                 id(self.ALL_RELATIONS_QUERY):
                     "pruned.relationtype not in ('r', 'p') "

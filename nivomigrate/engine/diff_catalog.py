@@ -15,6 +15,7 @@ an object's owner are left alone (owners are not compared anywhere).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -73,7 +74,8 @@ def read_catalog(conn: psycopg.Connection, excluded_schemas, excluded_tables) ->
         cur.execute("set local search_path to pg_catalog")
         cur.execute(_CATALOG_SQL, {"excluded_schemas": sorted(excluded_schemas),
                                    "excluded_tables": sorted(excluded_tables)})
-        for kind, key, ident, parent, value in cur.fetchall():
+        (document,) = cur.fetchone()
+        for kind, key, ident, parent, value in json.loads(document):
             items.setdefault(kind, {})[key] = CatalogItem(
                 key, tuple(ident) if ident else None, tuple(parent) if parent else None, value)
     return Catalog(items)

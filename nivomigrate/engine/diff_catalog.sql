@@ -109,6 +109,9 @@ comment_object (key, ident, parent, description) as (
       and not exists (select 1 from pg_depend e
                       where e.classid = d.classoid and e.objid = d.objoid and e.deptype = 'e')
 )
+-- one JSON text of [kind, key, ident, parent, value] rows: one parse on the client
+select coalesce(json_agg(json_build_array(kind, key, ident, parent, value)), '[]')::text
+from (
 select 'acl', a.key, a.ident::text[], null::text[], jsonb_build_object(
            'owner', a.owner::regrole::text,
            'schema', a.ident[2],
@@ -247,3 +250,4 @@ select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || 
 from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 where a.attacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'f')
+) item (kind, key, ident, parent, value)
