@@ -184,6 +184,7 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
     migra_fixes.sequences(changes, schema_diff, target_side.snapshot)
+    migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:

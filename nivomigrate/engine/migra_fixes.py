@@ -15,6 +15,9 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
   the columns that use them (an error); now after the tables. Their creation before the
   tables is `diff_catalog`'s (`default_function`).
 - sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored.
+- views over a column whose type changes: re-created without being dropped first (an error:
+  "cannot alter type of a column used by a view"); now dropped before the tables, dependents
+  first, and re-created by migra's own statements after them.
 - several triggers on one table, identity columns: migra's statements are right; identity
   sequence options are `diff_catalog`'s.
 """
@@ -177,3 +180,46 @@ def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Sna
             f"increment by {s['increment']} minvalue {s['min']} maxvalue {s['max']} "
             f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
             f"owned by {owner};")
+
+
+def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
+                               target: Catalog) -> None:
+    """Drop, before the tables, every view reading a re-typed table; re-create it after.
+
+    migra re-creates the views that read the table itself; the views over those (which it
+    leaves alone) are re-created here from the target's definition.
+    """
+    retyped = {".".join(_names(s)[:2]) for s in groups["tables"]
+               if re.match(r"alter table .* alter column .* set data type ", s, re.IGNORECASE)}
+    if not retyped:
+        return
+    reads = {key: set(item.value["reads"]) for key, item in source.of("view_reads").items()}
+    depth: dict[str, int] = {}
+
+    def reaches(view: str, seen: frozenset = frozenset()) -> int:
+        """Return how many views deep `view` reads a re-typed table (0: it does not)."""
+        if view not in depth:
+            best = 0
+            for name in reads.get(view, ()):
+                if name in retyped:
+                    best = max(best, 1)
+                elif name in reads and name not in seen:
+                    below = reaches(name, seen | {view})
+                    best = max(best, below + 1) if below else best
+            depth[view] = best
+        return depth[view]
+
+    recreated = {".".join(_names(s)[:2]) for s in groups["creations"]
+                 if re.match(r"create (or replace )?(materialized )?view ", s, re.IGNORECASE)}
+    affected = sorted((view for view in reads if reaches(view) > 0), key=lambda v: -reaches(v))
+    for view in affected:
+        kind = "materialized view" if source.of("view_reads")[view].value["materialized"] \
+            else "view"
+        if not any(f"{quoted(view)};" in s for s in groups["drops"]):
+            groups["drops"].append(f"drop {kind} if exists {quoted(view)};")
+    for view in reversed(affected):
+        later = target.of("view_reads").get(view)
+        if view not in recreated and later is not None:
+            kind = "materialized view" if later.value["materialized"] else "view"
+            definition = later.value["definition"].strip().rstrip(";")
+            groups["creations"].append(f"create {kind} {quoted(view)} as {definition};")
