@@ -91,6 +91,17 @@ def create_database(admin_url: str, name: str, statements: list[str],
     return url
 
 
+def database_url(admin_url: str, name: str) -> str:
+    parts = urlsplit(admin_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def database_exists(admin_url: str, name: str) -> bool:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("select 1 from pg_database where datname = %s",
+                            (name,)).fetchone() is not None
+
+
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
@@ -139,15 +150,20 @@ def main() -> None:
     parser.add_argument("--admin-url", default=os.environ.get(
         "NIVOMIGRATE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the databases a --keep run left (same --tables)")
     args = parser.parse_args()
 
     names = ("nivo_bench_production", "nivo_bench_staging", "nivo_bench_equal")
-    print(f"building two databases of {args.tables} tables ...", flush=True)
-    production = create_database(args.admin_url, names[0],
-                                 schema_ddl(args.tables, reordered=True))
-    staging = create_database(args.admin_url, names[1],
-                              schema_ddl(args.tables, reordered=False) + STAGING_CHANGES)
-    equal = create_database(args.admin_url, names[2], [], template=names[0])
+    if args.reuse and all(database_exists(args.admin_url, name) for name in names):
+        production, staging, equal = (database_url(args.admin_url, name) for name in names)
+    else:
+        print(f"building two databases of {args.tables} tables ...", flush=True)
+        production = create_database(args.admin_url, names[0],
+                                     schema_ddl(args.tables, reordered=True))
+        staging = create_database(args.admin_url, names[1],
+                                  schema_ddl(args.tables, reordered=False) + STAGING_CHANGES)
+        equal = create_database(args.admin_url, names[2], [], template=names[0])
     try:
         rows = run_benchmarks(args.repeat, production, staging, equal)
     finally:
@@ -195,6 +211,11 @@ def print_table(rows: dict[str, float]) -> None:
     print(f"{'':{width}}  {'seconds':>8}  {'/floor':>7}  {'migra/this':>10}")
     for label, seconds in rows.items():
         print(f"{label:{width}}  {seconds:8.3f}  {seconds / floor:7.2f}  {migra / seconds:10.2f}")
+    cli = rows.get("nivomigrate diff (CLI)")
+    if cli:
+        print(f"\ntargets: CLI {migra / cli:.2f}x faster than migra's CLI (>= 3: "
+              f"{'met' if migra / cli >= 3 else 'NOT met'}), {cli / floor:.2f}x the pg_dump floor "
+              f"(<= 1.5: {'met' if cli / floor <= 1.5 else 'NOT met'})")
 
 
 if __name__ == "__main__":

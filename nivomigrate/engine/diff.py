@@ -1,9 +1,18 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
-The only importer of migra in nivomigrate (unmaintained upstream, so kept replaceable): the SQL
-is what `migra --unsafe source target` prints, drops included, restricted to the managed
-schemas and without the migration ledgers. Both snapshots are taken at once; when their
-fingerprints are equal, migra is not run at all.
+The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
+replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
+enums, views, functions, triggers and policies (what `migra --unsafe` prints, drops included),
+restricted to the managed schemas and without the migration ledgers; `diff_catalog` writes what
+migra does not (privileges, default privileges, comments, options, row level security flags,
+identity options, domains), placed among migra's statements in dependency order.
+
+Both sides are read at once (snapshot + catalog items, one connection each); when both are
+equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
+differ plus every table a view reads or that takes part in inheritance (so its dependency
+graph is whole); if migra still fails on the pruned inspection, the diff falls back to a full
+one. Whenever the snapshots differ the SQL is not empty: a difference no statement covers is
+named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
+from nivomigrate.engine import diff_catalog, migra_fixes
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
     EXCLUDED_TABLES,
@@ -25,6 +35,7 @@ from nivomigrate.snapshot import (
 )
 
 if TYPE_CHECKING:
+    import psycopg
     from schemainspect.pg import PostgreSQL as Inspector
 
 # The collections of a schemainspect inspector that migra reads (schemainspect's PROPS).
@@ -34,6 +45,7 @@ _INSPECTED = ("schemas", "relations", "tables", "views", "functions", "selectabl
 _LEDGER_TABLES = tuple(name.split(".", 1)[1] for name in sorted(EXCLUDED_TABLES))
 _LEDGER_STATEMENT = re.compile(
     r'(?<![\w$])("?)(' + "|".join(map(re.escape, _LEDGER_TABLES)) + r')\1(?![\w$])', re.IGNORECASE)
+_COMPOSITE_TYPE = re.compile(r"^\s*create type \S+ as \(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,13 @@ class DiffResult:
         return not self.sql.strip() and self.snapshot_diff.is_empty
 
 
+@dataclass(frozen=True)
+class _Side:
+    conn: psycopg.Connection
+    snapshot: Snapshot
+    catalog: diff_catalog.Catalog
+
+
 def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
     """Compare two databases; the SQL turns `source` into `target` ("" when equal).
 
@@ -58,15 +77,30 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    source_snapshot, target_snapshot = _in_parallel(snapshot_of, source, target)
-    if source_snapshot.fingerprint == target_snapshot.fingerprint:
+    connections: list = []
+    try:
+        # one read-only connection per side, opened at once, for the snapshot and migra's reads
+        source_side, target_side = _in_parallel(
+            lambda side: _read_side(side, connections), source, target)
+        return _diff(source_side, target_side)
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
+    if (source_side.snapshot.fingerprint == target_side.snapshot.fingerprint
+            and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
-    schema_diff = compare(target_snapshot, source_snapshot)
-    tables = _touched_tables(schema_diff, source_snapshot, target_snapshot)
-    snapshots = {id(source): source_snapshot, id(target): target_snapshot}
-    source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables, snapshots[id(side)]), source, target)
-    return DiffResult(schema_diff, _migra_sql(source_inspector, target_inspector))
+    schema_diff = compare(target_side.snapshot, source_side.snapshot)
+    tables = _touched_tables(schema_diff, source_side.snapshot, target_side.snapshot) | \
+        diff_catalog.needed_tables(source_side.catalog, target_side.catalog)
+    try:
+        statements = _statements(source_side, target_side, schema_diff, tables)
+    except (AttributeError, KeyError, TypeError):
+        # A pruned inspection migra cannot resolve: inspect everything (slower, never wrong).
+        statements = _statements(source_side, target_side, schema_diff, None)
+    return DiffResult(schema_diff, _script(statements, schema_diff))
 
 
 def diff_sql(source: db.Target, target: db.Target) -> str:
@@ -74,7 +108,8 @@ def diff_sql(source: db.Target, target: db.Target) -> str:
     return diff_schemas(source, target).sql
 
 
-def _in_parallel(work, source: db.Target, target: db.Target) -> tuple:
+def _in_parallel(work, source, target) -> tuple:
+    """Return `(work(source), work(target))`, run in two threads."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(work, source), pool.submit(work, target)]
         return tuple(future.result() for future in futures)
@@ -84,6 +119,15 @@ def snapshot_of(target: db.Target) -> Snapshot:
     """Snapshot the managed schema of `target` through a read-only connection."""
     with db.connection(target, writes=False) as conn:
         return take_snapshot(conn)
+
+
+def _read_side(target: db.Target, connections: list) -> _Side:
+    conn = db.connect(target, writes=False)
+    connections.append(conn)
+    snapshot = take_snapshot(conn)
+    platform = snapshot.platform  # the platform's part is never scripted (platform.py)
+    return _Side(conn, snapshot, diff_catalog.read_catalog(
+        conn, DEFAULT_EXCLUDED | platform.schemas, EXCLUDED_TABLES | platform.relations))
 
 
 def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[str]:
@@ -113,48 +157,230 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
     return frozenset(tables)
 
 
-def _inspect(target: db.Target, tables: frozenset[str], snapshot: Snapshot) -> Inspector:
-    """Inspect `target` with schemainspect: every object, but only `tables` among tables.
+def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
+                tables: frozenset[str] | None) -> list[str]:
+    """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
+    has_views = any(key.startswith(("view ", "materialized view "))
+                    for side in (source_side, target_side) for key in side.snapshot.objects)
+    source_inspector, target_inspector = _in_parallel(
+        lambda side: _inspect(side.conn, tables, has_views, side.snapshot), source_side,
+        target_side)
+    changes = _migra_changes(source_inspector, target_inspector)
+    _correct(changes, schema_diff, source_side, target_side)
+    created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
+    migra_statements = [s for part in changes.values() for s in part]
+    extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
+                                migra_statements)
+    composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
+    return (extra.first + changes["early"] + extra.before_tables + changes["drops"] + composite
+            + changes["tables"] + [s for s in changes["creations"] if s not in composite]
+            + extra.after_all + extra.last + changes["late"])
+
+
+def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side: _Side,
+             target_side: _Side) -> None:
+    """Apply each of `migra_fixes` to migra's statement groups, in place."""
+    migra_fixes.terminated(changes)
+    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot)
+    migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
+    migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
+                           source_side.catalog, target_side.catalog)
+    migra_fixes.late_drops(changes, target_side.snapshot)
+    migra_fixes.sequences(changes, schema_diff, target_side.snapshot)
+    migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
+
+
+def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
+    """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in."""
+    from migra.changes import Changes
+
+    changes = Changes(source, target)
+    parts = {
+        "early": [changes.schemas(creations_only=True),
+                  changes.extensions(creations_only=True, modifications=False),
+                  changes.extensions(modifications_only=True, modifications=True),
+                  changes.collations(creations_only=True),
+                  changes.enums(creations_only=True, modifications=False),
+                  changes.sequences(creations_only=True)],
+        "drops": [changes.triggers(drops_only=True), changes.rlspolicies(drops_only=True),
+                  changes.non_pk_constraints(drops_only=True),
+                  changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
+                  changes.pk_constraints(drops_only=True),
+                  changes.non_mv_indexes(drops_only=True)],
+        "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
+                   changes.enums(drops_only=True, modifications=False),
+                   changes.extensions(drops_only=True, modifications=False),
+                   changes.non_mv_indexes(creations_only=True),
+                   changes.pk_constraints(creations_only=True),
+                   changes.non_pk_constraints(creations_only=True)],
+        "creations": [changes.non_table_selectable_creations(),
+                      changes.mv_indexes(creations_only=True),
+                      changes.rlspolicies(creations_only=True),
+                      changes.triggers(creations_only=True)],
+        "late": [changes.collations(drops_only=True), changes.schemas(drops_only=True)],
+    }
+    return {name: [statement for group in groups for statement in group
+                   if statement.strip() and not _LEDGER_STATEMENT.search(statement)]
+            for name, groups in parts.items()}
+
+
+# Snapshot kinds migra or diff_catalog write statements for ("grant" and "default_privileges"
+# are the snapshot's names for privileges, from diff_catalog's catalog reads).
+_SCRIPTED_KINDS = frozenset({
+    "schema", "table", "column", "index", "constraint", "enum", "domain", "type", "sequence",
+    "view", "materialized view", "function", "procedure", "trigger", "policy", "extension",
+    "collation", "grant", "default_privileges"})
+# Attributes no statement changes: owners (nivomigrate never sets owners).
+_UNSCRIPTED_ATTRIBUTES = frozenset({"owner"})
+
+
+def _not_scripted(schema_diff: SchemaDiff, statements: list[str]) -> list[str]:
+    """Comment lines naming the differences no statement covers."""
+    if not statements:
+        keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
+        return [f"-- not scripted: {key} differs" for key in keys]
+    lines = [f"-- not scripted: {key} differs (a kind nivomigrate does not script)"
+             for key in [*schema_diff.added, *schema_diff.removed]
+             if _kind(key) not in _SCRIPTED_KINDS]
+    for change in schema_diff.changed:
+        attributes = {name for name, _, _ in change.differences}
+        if _kind(change.key) not in _SCRIPTED_KINDS:
+            lines.append(f"-- not scripted: {change.key} differs (a kind nivomigrate does not "
+                         "script)")
+        elif attributes & _UNSCRIPTED_ATTRIBUTES:
+            names = ", ".join(sorted(attributes & _UNSCRIPTED_ATTRIBUTES))
+            lines.append(f"-- not scripted: {change.key}: {names} differs (set it by hand)")
+    return lines
+
+
+def _kind(key: str) -> str:
+    return "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
+
+
+def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
+    """Join the statements, after comment lines naming what no statement covers."""
+    statements = _not_scripted(schema_diff, statements) + statements
+    seen, unique = set(), []
+    for statement in statements:
+        text = statement.strip()
+        if text not in seen:  # migra and early creations may both write one function
+            seen.add(text)
+            unique.append(text)
+    return "\n\n".join(unique) + "\n\n" if unique else ""
+
+
+def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views: bool,
+             snapshot: Snapshot) -> Inspector:
+    """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
     inspection (90% of it on a thousand tables) and cannot differ, so they are not read.
+    `tables` None inspects every table. schemainspect runs on the plain psycopg connection
+    (its "raw" mode), so SQLAlchemy is not needed.
     """
-    engine = db.sqlalchemy_engine(target, writes=False)
-    try:
-        with engine.connect() as conn:
-            inspector = _pruned_inspector_class()(conn, tables)
-    finally:
-        engine.dispose()
+    from psycopg.rows import namedtuple_row
+
+    with conn.transaction():
+        cursor = conn.cursor(row_factory=namedtuple_row)
+        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
     _keep_managed(inspector, snapshot)
     return inspector
 
 
+class _RawConnection:
+    """What schemainspect's raw mode reads of a psycopg2 cursor, over a psycopg 3 cursor."""
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+        self.connection = self
+        self.server_version = cursor.connection.info.server_version
+
+    def execute(self, query: str) -> None:
+        self.cursor.execute(query)
+
+    def fetchall(self) -> list:
+        return self.cursor.fetchall()
+
+
 @functools.cache
 def _pruned_inspector_class() -> type:
-    from schemainspect.pg import PostgreSQL
-    from sqlalchemy import bindparam, text
+    PostgreSQL = import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
-        def __init__(self, conn, tables: frozenset[str]) -> None:
-            self.pruned_tables = sorted(tables)
+        def __init__(self, conn, tables: frozenset[str] | None, has_views: bool) -> None:
+            self.pruned_tables = sorted(tables) if tables is not None else None
+            self.has_views = has_views
             super().__init__(conn)
 
+        def load_privileges(self) -> None:
+            self.privileges = {}  # migra scripts none (diff_catalog does): not read
+
         def execute(self, query, *args, **kwargs):
-            where = {
+            # migra reads neither `types` nor `domains`; dependencies are those of views
+            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY)}
+            if not self.has_views:
+                unread.add(id(self.DEPS_QUERY))
+            if id(query) in unread:
+                return []
+            where = None if self.pruned_tables is None else {
                 id(self.ALL_RELATIONS_QUERY):
                     "pruned.relationtype not in ('r', 'p') "
-                    "or pruned.schema || '.' || pruned.name = any(:tables)",
-                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any(:tables)",
+                    "or pruned.schema || '.' || pruned.name = any({tables})",
+                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any({tables})",
                 id(self.CONSTRAINTS_QUERY):
-                    "pruned.schema || '.' || pruned.table_name = any(:tables)",
+                    "pruned.schema || '.' || pruned.table_name = any({tables})",
             }.get(id(query))
             if where:
-                inner = query.text.rstrip().rstrip(";")
-                query = text(f"select * from ({inner}) pruned where {where}").bindparams(
-                    bindparam("tables", self.pruned_tables))
+                tables = _array_literal(self.pruned_tables)
+                inner = query.rstrip().rstrip(";")
+                query = f"select * from ({inner}) pruned where {where.format(tables=tables)}"
             return super().execute(query, *args, **kwargs)
 
     return PrunedInspector
+
+
+def _array_literal(names: list[str]) -> str:
+    quoted = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
+    return f"array[{quoted}]::text[]"
+
+
+def import_schemainspect():
+    """Import schemainspect.pg without pkg_resources (setuptools 81 removed it).
+
+    schemainspect's `misc` module imports `pkg_resources.resource_stream` and finds each SQL
+    file through `inspect.stack()` (0.3 s of imports and stack walks). This shim loads `misc`
+    first with a stub `pkg_resources` in `sys.modules` (only while `misc` executes) and
+    replaces its `resource_text` with a plain file read, which its one caller
+    (`schemainspect.pg.obj`, reading `sql/*.sql` beside itself) then imports.
+    """
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    if "schemainspect.pg" not in sys.modules:
+        spec = importlib.util.find_spec("schemainspect")
+        folder = spec.submodule_search_locations[0]
+        misc_spec = importlib.util.spec_from_file_location(
+            "schemainspect.misc", f"{folder}/misc.py")
+        misc = importlib.util.module_from_spec(misc_spec)
+        stub = types.ModuleType("pkg_resources")
+        stub.resource_stream = None
+        saved = sys.modules.get("pkg_resources")
+        sys.modules["pkg_resources"] = stub
+        try:
+            misc_spec.loader.exec_module(misc)
+        finally:
+            if saved is None:
+                del sys.modules["pkg_resources"]
+            else:
+                sys.modules["pkg_resources"] = saved
+        misc.resource_text = lambda subpath: Path(folder, "pg", subpath).read_text("utf-8")
+        sys.modules["schemainspect.misc"] = misc
+    import schemainspect.pg
+
+    schemainspect.misc = sys.modules["schemainspect.misc"]  # as its own import would have set
+    return schemainspect.pg
 
 
 def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
@@ -179,14 +405,3 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
         if isinstance(found, dict):
             setattr(inspector, name, type(found)(
                 (key, value) for key, value in found.items() if is_managed(value)))
-
-
-def _migra_sql(source: Inspector, target: Inspector) -> str:
-    from migra import Migration
-
-    migration = Migration(source, target)
-    migration.set_safety(False)
-    migration.add_all_changes()
-    statements = [statement for statement in migration.statements
-                  if not _LEDGER_STATEMENT.search(statement)]
-    return "\n\n".join(statements) + "\n\n" if statements else ""

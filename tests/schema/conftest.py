@@ -135,6 +135,9 @@ def diff_public(url_from: str, url_to: str) -> str:
 
     An empty string means the two schemas are the same (column order aside).
     """
+    from nivomigrate.engine.diff import import_schemainspect
+
+    import_schemainspect()  # schemainspect without pkg_resources, as nivomigrate loads it
     from migra import Migration
     from sqlbag import S
 

@@ -1,0 +1,268 @@
+-- What the diff reads besides the snapshot: what migra cannot script (privileges, default
+-- privileges, comments, relation options, row level security flags, identity sequence options,
+-- domains) and what its pruned inspection must keep (tables views depend on, inheritance).
+-- One row per item: (kind, key, ident, parent, value). `key` is SQL text naming the object
+-- (quoted as PostgreSQL quotes it); `ident`/`parent` are unquoted name arrays matched against
+-- the objects migra's statements drop. Run with search_path = pg_catalog.
+-- Parameters: %(excluded_schemas)s text[], %(excluded_tables)s text[] ('schema.table').
+with managed_namespace as (
+    select n.oid, n.nspname, n.nspowner, n.nspacl
+    from pg_namespace n
+    where n.nspname <> all (%(excluded_schemas)s::text[])
+      and n.nspname not like 'pg\_%%'
+      and n.nspname <> 'information_schema'
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_namespace'::regclass and d.objid = n.oid
+                        and d.deptype = 'e')
+),
+managed_class as (
+    select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.reloptions,
+           c.relrowsecurity, c.relforcerowsecurity
+    from pg_class c
+    join managed_namespace n on n.oid = c.relnamespace
+    where n.nspname || '.' || c.relname <> all (%(excluded_tables)s::text[])
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                        and d.deptype = 'e')
+),
+managed_proc as (
+    select p.oid, p.proname, p.prokind, n.nspname, p.proowner, p.proacl
+    from pg_proc p
+    join managed_namespace n on n.oid = p.pronamespace
+    where not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+                        and d.deptype = 'e')
+),
+managed_type as (
+    select t.oid, t.typname, t.typtype, n.nspname, t.typowner, t.typacl
+    from pg_type t
+    join managed_namespace n on n.oid = t.typnamespace
+    where t.typtype in ('e', 'd')
+      and not exists (select 1 from pg_depend d
+                      where d.classid = 'pg_type'::regclass and d.objid = t.oid
+                        and d.deptype = 'e')
+),
+acl_object (key, ident, owner, objtype, acl) as (
+    select case c.relkind when 'S' then 'SEQUENCE ' else 'TABLE ' end
+               || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+           array['rel', c.nspname, c.relname], c.relowner,
+           case c.relkind when 'S' then 's' else 'r' end, c.relacl
+    from managed_class c
+    where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+    union all
+    select case p.prokind when 'p' then 'PROCEDURE ' else 'FUNCTION ' end
+               || p.oid::regprocedure::text,
+           array['func', p.nspname, p.proname, pg_get_function_identity_arguments(p.oid)],
+           p.proowner, 'f', p.proacl
+    from managed_proc p
+    where p.prokind <> 'a'
+    union all
+    select 'TYPE ' || quote_ident(t.nspname) || '.' || quote_ident(t.typname),
+           array['rel', t.nspname, t.typname], t.typowner, 'T', t.typacl
+    from managed_type t
+    union all
+    select 'SCHEMA ' || quote_ident(n.nspname), array['schema', n.nspname], n.nspowner, 'n',
+           n.nspacl
+    from managed_namespace n
+),
+comment_object (key, ident, parent, description) as (
+    select case o.type
+               when 'table column' then 'COLUMN '
+               when 'table constraint' then 'CONSTRAINT '
+               when 'domain constraint' then 'CONSTRAINT '
+               when 'composite type' then 'TYPE '
+               when 'enum' then 'TYPE '
+               else upper(o.type) || ' ' end
+           || case when o.type = 'domain constraint'
+                   then regexp_replace(o.identity, ' on ', ' ON DOMAIN ')
+                   else o.identity end,
+           case when d.classoid = 'pg_proc'::regclass
+                then array['func', p.nspname, p.proname, pg_get_function_identity_arguments(p.oid)]
+                when d.classoid = 'pg_namespace'::regclass then array['schema', o.identity]
+                when d.objsubid <> 0 then array['sub', o.schema, c.relname, a.attname]
+                when d.classoid in ('pg_trigger'::regclass, 'pg_policy'::regclass,
+                                    'pg_constraint'::regclass)
+                then array['sub', o.schema, coalesce(tc.relname, ty.typname), o.name]
+                else array['rel', o.schema, coalesce(c.relname, ty.typname)] end,
+           case when d.objsubid <> 0 then array['rel', o.schema, c.relname]
+                when tc.relname is not null then array['rel', o.schema, tc.relname] end,
+           d.description
+    from pg_description d
+    cross join lateral pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+    left join pg_class c on d.classoid = 'pg_class'::regclass and c.oid = d.objoid
+    left join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
+    left join managed_proc p on d.classoid = 'pg_proc'::regclass and p.oid = d.objoid
+    left join pg_type ty on d.classoid = 'pg_type'::regclass and ty.oid = d.objoid
+    left join pg_constraint k on d.classoid = 'pg_constraint'::regclass and k.oid = d.objoid
+    left join pg_trigger g on d.classoid = 'pg_trigger'::regclass and g.oid = d.objoid
+    left join pg_policy y on d.classoid = 'pg_policy'::regclass and y.oid = d.objoid
+    left join pg_class tc on tc.oid = coalesce(k.conrelid, g.tgrelid, y.polrelid)
+    where d.classoid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass,
+                         'pg_namespace'::regclass, 'pg_constraint'::regclass,
+                         'pg_trigger'::regclass, 'pg_policy'::regclass)
+      and (o.schema in (select nspname from managed_namespace)
+           or (d.classoid = 'pg_namespace'::regclass
+               and o.identity in (select quote_ident(nspname) from managed_namespace)))
+      and (c.oid is null or c.oid in (select oid from managed_class))
+      and (d.classoid <> 'pg_proc'::regclass or p.oid is not null)
+      and (tc.oid is null or tc.oid in (select oid from managed_class))
+      and not exists (select 1 from pg_depend e
+                      where e.classid = d.classoid and e.objid = d.objoid and e.deptype = 'e')
+)
+-- one JSON text of [kind, key, ident, parent, value] rows: one parse on the client
+select coalesce(json_agg(json_build_array(kind, key, ident, parent, value)), '[]')::text
+from (
+select 'acl', a.key, a.ident::text[], null::text[], jsonb_build_object(
+           'owner', a.owner::regrole::text,
+           'schema', a.ident[2],
+           'objtype', a.objtype,
+           -- null: the built-in default (acldefault), made in Python
+           'entries', case when a.acl is not null then coalesce((
+               select jsonb_agg(distinct jsonb_build_array(
+                          case x.grantee when 0 then 'PUBLIC' else x.grantee::regrole::text end,
+                          x.privilege_type, x.is_grantable))
+               from aclexplode(a.acl) x
+               where x.grantee <> a.owner), '[]') end)
+from acl_object a
+
+union all
+select 'default_acl',
+       'FOR ROLE ' || d.defaclrole::regrole::text
+           || coalesce(' IN SCHEMA ' || quote_ident(n.nspname), '') || '|' || d.defaclobjtype::text,
+       array[d.defaclrole::regrole::text, coalesce(n.nspname, ''), d.defaclobjtype::text]::text[],
+       null, jsonb_build_object(
+           'objtype', d.defaclobjtype::text,
+           'entries', coalesce((
+               select jsonb_agg(distinct jsonb_build_array(
+                          case x.grantee when 0 then 'PUBLIC' else x.grantee::regrole::text end,
+                          x.privilege_type, x.is_grantable))
+               from aclexplode(d.defaclacl) x
+               where x.grantee <> d.defaclrole), '[]'))
+from pg_default_acl d
+left join pg_namespace n on n.oid = d.defaclnamespace
+where d.defaclnamespace = 0 or n.nspname in (select nspname from managed_namespace)
+
+union all
+select 'comment', c.key, c.ident::text[], c.parent::text[], to_jsonb(c.description)
+from comment_object c
+
+union all
+select 'options',
+       case c.relkind when 'v' then 'VIEW ' when 'm' then 'MATERIALIZED VIEW ' else 'TABLE ' end
+           || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null,
+       (select jsonb_agg(o order by o) from unnest(c.reloptions) o)
+from managed_class c
+where c.relkind in ('r', 'p', 'v', 'm') and c.reloptions is not null
+
+union all
+select 'row_security', 'TABLE ' || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null,
+       jsonb_build_array(c.relrowsecurity, c.relforcerowsecurity)
+from managed_class c
+where c.relkind in ('r', 'p') and (c.relrowsecurity or c.relforcerowsecurity)
+
+union all
+select 'identity',
+       'TABLE ' || quote_ident(c.nspname) || '.' || quote_ident(c.relname)
+           || ' ALTER COLUMN ' || quote_ident(a.attname),
+       array['sub', c.nspname, c.relname, a.attname]::text[],
+       array['rel', c.nspname, c.relname]::text[],
+       jsonb_build_array(s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attidentity <> '' and not a.attisdropped
+join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
+                and d.refobjsubid = a.attnum and d.classid = 'pg_class'::regclass
+                and d.deptype = 'i'
+join pg_sequence s on s.seqrelid = d.objid
+
+union all
+select 'domain', quote_ident(t.nspname) || '.' || quote_ident(t.typname),
+       array['rel', t.nspname, t.typname]::text[], null, jsonb_build_object(
+           'type', format_type(ty.typbasetype, ty.typtypmod),
+           'collation', case when ty.typcollation <> b.typcollation
+                             then ty.typcollation::regcollation::text end,
+           'default', ty.typdefault,
+           'not_null', ty.typnotnull,
+           'checks', coalesce((select jsonb_object_agg(k.conname, pg_get_constraintdef(k.oid))
+                               from pg_constraint k
+                               where k.contypid = t.oid and k.contype = 'c'), '{}'))
+from managed_type t
+join pg_type ty on ty.oid = t.oid
+join pg_type b on b.oid = ty.typbasetype
+where t.typtype = 'd'
+
+union all
+-- functions a column default, generated column or constraint calls: created before tables
+select distinct 'default_function',
+       case p.prokind when 'p' then 'procedure ' else 'function ' end || p.nspname || '.'
+           || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       null::text[], null::text[], to_jsonb(pg_get_functiondef(p.oid))
+from pg_depend d
+join managed_proc p on p.oid = d.refobjid
+where d.refclassid = 'pg_proc'::regclass
+  and d.classid in ('pg_attrdef'::regclass, 'pg_constraint'::regclass)
+
+union all
+-- tables migra must inspect whatever differs: those a view reads, and inheritance families
+select distinct 'needed_table', c.nspname || '.' || c.relname, null::text[], null::text[],
+       null::jsonb
+from managed_class c
+join (select d.refobjid as oid
+      from pg_depend d
+      join pg_rewrite r on r.oid = d.objid
+      where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
+        and r.ev_class <> d.refobjid
+      union
+      select inhrelid from pg_inherits
+      union
+      select inhparent from pg_inherits) needed on needed.oid = c.oid
+where c.relkind in ('r', 'p', 'f')
+
+union all
+-- columns a child table only inherits (migra would make them its own)
+select 'inherited_column', c.nspname || '.' || c.relname || '.' || a.attname, null::text[],
+       null::text[], null::jsonb
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
+
+union all
+-- indexes of partitions attached to their partitioned table's index
+select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null::text[],
+       to_jsonb(i.inhparent::regclass::text)
+from managed_class c
+join pg_inherits i on i.inhrelid = c.oid
+where c.relkind in ('i', 'I')
+
+union all
+-- column privileges (GRANT SELECT (col) ON t): a new column has none
+select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || '|'
+           || quote_ident(a.attname),
+       array['sub', c.nspname, c.relname, a.attname]::text[],
+       array['rel', c.nspname, c.relname]::text[],
+       coalesce((select jsonb_agg(distinct jsonb_build_array(
+                            case x.grantee when 0 then 'PUBLIC' else x.grantee::regrole::text end,
+                            x.privilege_type, x.is_grantable))
+                 from aclexplode(a.attacl) x
+                 where x.grantee <> c.relowner), '[]')
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where a.attacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'f')
+
+union all
+-- the relations each view or materialized view reads (to drop it before a column type change)
+select 'view_reads', v.nspname || '.' || v.relname, null::text[], null::text[],
+       jsonb_build_object('reads', jsonb_agg(distinct n.nspname || '.' || t.relname),
+                          'definition', pg_get_viewdef(v.oid),
+                          'materialized', v.relkind = 'm')
+from managed_class v
+join pg_rewrite r on r.ev_class = v.oid
+join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                and d.refclassid = 'pg_class'::regclass and d.refobjid <> v.oid
+join pg_class t on t.oid = d.refobjid
+join pg_namespace n on n.oid = t.relnamespace
+where v.relkind in ('v', 'm')
+group by v.oid, v.nspname, v.relname, v.relkind
+) item (kind, key, ident, parent, value)

@@ -1,0 +1,225 @@
+"""Corrections to migra's statements where migra is wrong, each named after what it fixes.
+
+migra 3.0 (unmaintained) gets these wrong; `engine/diff.py` applies every fix to migra's
+statement groups before joining them. Each works on migra's text (always-quoted names, one
+statement per string) and on the snapshot/catalog data of both sides, so none needs migra:
+
+- generated columns: a changed expression became `SET DEFAULT` (an error); now drop + add.
+- table inheritance: a child's create listed the parent's columns as its own, a column added
+  to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
+  came before the columns it needs, and `NO INHERIT` lacked its semicolon.
+- partitions: a changed partition bound was ignored (now detach + attach), indexes of
+  partitions were never attached to their partitioned index, and dropping them one by one
+  failed (now the partitioned index's drop takes them along).
+- functions used by column defaults (and composite types used by columns): dropped before
+  the columns that use them (an error); now after the tables. Their creation before the
+  tables is `diff_catalog`'s (`default_function`).
+- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored.
+- views over a column whose type changes: re-created without being dropped first (an error:
+  "cannot alter type of a column used by a view"); now dropped before the tables, dependents
+  first, and re-created by migra's own statements after them.
+- several triggers on one table, identity columns: migra's statements are right; identity
+  sequence options are `diff_catalog`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nivomigrate.engine.diff_catalog import Catalog
+    from nivomigrate.snapshot import SchemaDiff, Snapshot
+
+_QUOTED = r'"((?:[^"]|"")*)"'
+
+
+def quoted(dotted: str) -> str:
+    """Quote every part of "schema.name[.column]" the way migra does."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in dotted.split("."))
+
+
+def _names(statement: str) -> list[str]:
+    return [name.replace('""', '"') for name in re.findall(_QUOTED, statement)]
+
+
+def terminated(groups: dict[str, list[str]]) -> None:
+    """Give every statement its semicolon (migra's `NO INHERIT` has none)."""
+    for statements in groups.values():
+        statements[:] = [s.rstrip() if s.rstrip().endswith(";") else s.rstrip() + ";"
+                         for s in statements]
+
+
+def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,
+                      target: Snapshot) -> None:
+    """Replace migra's SET DEFAULT on a column whose generation changed by drop + add."""
+    for change in schema_diff.changed:
+        kind, _, name = change.key.partition(" ")
+        if kind != "column" or "generated" not in {d[0] for d in change.differences}:
+            continue
+        table, _, column = name.rpartition(".")
+        column_sql = quoted(column)
+        pattern = re.compile(rf'^alter table {re.escape(quoted(table))} alter column '
+                             rf'{re.escape(column_sql)} (set|drop) default\b', re.IGNORECASE)
+        attributes = target.objects[change.key]
+        definition = f"{column_sql} {attributes['type']}"
+        if attributes.get("generated"):
+            definition += f" generated always as ({attributes['generated']}) stored"
+        elif attributes.get("default") is not None:
+            definition += f" default {attributes['default']}"
+        if attributes.get("not_null"):
+            definition += " not null"
+        groups["tables"][:] = [s for s in groups["tables"] if not pattern.match(s)]
+        groups["tables"] += [f"alter table {quoted(table)} drop column {column_sql};",
+                             f"alter table {quoted(table)} add column {definition};"]
+
+
+def inheritance(groups: dict[str, list[str]], source: Catalog, target: Catalog) -> None:
+    """Keep inherited columns inherited, and INHERIT after the columns it needs."""
+    inherited_before = set(source.of("inherited_column"))
+    inherited_after = set(target.of("inherited_column"))
+    tables = groups["tables"]
+    added = [(_names(s), s) for s in tables if re.search(r" add column ", s, re.IGNORECASE)]
+    dropped = [(_names(s), s) for s in tables if re.search(r" drop column ", s, re.IGNORECASE)]
+
+    def by_parent(statements, inherited, names) -> bool:
+        return ".".join(names[:3]) in inherited and any(
+            other[2] == names[2] and other[:2] != names[:2] for other, _ in statements)
+
+    keep = []
+    for statement in tables:
+        names = _names(statement)
+        if re.search(r" add column ", statement, re.IGNORECASE) and len(names) >= 3 \
+                and by_parent(added, inherited_after, names):
+            continue
+        if re.search(r" drop column ", statement, re.IGNORECASE) and len(names) >= 3 \
+                and by_parent(dropped, inherited_before, names):
+            continue
+        if statement.lower().startswith("create table") and " inherits (" in statement:
+            statement = _without_inherited_columns(statement, names[:2], inherited_after)
+        keep.append(statement)
+    inherits = [s for s in keep if re.match(r"alter table .* inherit ", s, re.IGNORECASE)
+                and not re.search(r" no inherit ", s, re.IGNORECASE)]
+    tables[:] = [s for s in keep if s not in inherits] + inherits
+
+
+def _without_inherited_columns(statement: str, table: list[str], inherited: set[str]) -> str:
+    lines = statement.split("\n")
+    kept = [line for line in lines
+            if not ((match := re.match(r'^\s+' + _QUOTED + r'\s', line))
+                    and ".".join([*table, match.group(1).replace('""', '"')]) in inherited)]
+    columns = [i for i, line in enumerate(kept) if re.match(r"^\s+\S", line)]
+    if columns:
+        kept[columns[-1]] = kept[columns[-1]].rstrip().rstrip(",")
+    return "\n".join(kept)
+
+
+def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_snapshot: Snapshot,
+               target_snapshot: Snapshot, source: Catalog, target: Catalog) -> None:
+    """Re-bound changed partitions, attach partition indexes, drop them with their parent."""
+    for change in schema_diff.changed:
+        kind, _, name = change.key.partition(" ")
+        changed = {d[0] for d in change.differences}
+        if kind != "table" or not changed & {"partition_bound", "partition_of"}:
+            continue
+        old, new = source_snapshot.objects[change.key], target_snapshot.objects[change.key]
+        if old.get("partition_of"):
+            groups["tables"].append(
+                f"alter table {old['partition_of']} detach partition {quoted(name)};")
+        if new.get("partition_of"):
+            groups["tables"].append(f"alter table {new['partition_of']} attach partition "
+                                    f"{quoted(name)} {new['partition_bound']};")
+    old_parents = {key: item.value for key, item in source.of("index_parent").items()}
+    for child, item in sorted(target.of("index_parent").items()):
+        if old_parents.get(child) != item.value:
+            groups["tables"].append(f"alter index {item.value} attach partition {child};")
+    dropped = {tuple(_names(s)[:2]) for s in groups["drops"] if s.startswith("drop index")}
+    parent_of = {item.ident[1:]: item.value for item in source.of("index_parent").values()}
+    groups["drops"][:] = [
+        s for s in groups["drops"]
+        if not (s.startswith("drop index") and tuple(_names(s)[:2]) in parent_of
+                and _unquoted(parent_of[tuple(_names(s)[:2])]) in dropped)]
+
+
+def _unquoted(qualified: str) -> tuple[str, ...]:
+    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', qualified)
+    return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
+
+
+def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
+    """Drop removed functions and composite types after the tables (columns may use them)."""
+    def removed(statement: str) -> bool:
+        names = _names(statement)
+        if len(names) < 2:
+            return False
+        if re.match(r"drop type ", statement) and not re.search(r"__old_version", statement):
+            return f"type {names[0]}.{names[1]}" not in target.objects
+        if re.match(r"drop (function|procedure) ", statement):
+            arguments = statement[statement.index("(") + 1:statement.rindex(")")]
+            return not any(f"{kind} {names[0]}.{names[1]}({arguments})" in target.objects
+                           for kind in ("function", "procedure"))
+        return False
+
+    late = [s for s in groups["drops"] if removed(s)]
+    groups["drops"][:] = [s for s in groups["drops"] if s not in late]
+    groups["tables"] += late
+
+
+def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Snapshot) -> None:
+    """Set every option of each new or changed sequence (migra only creates and drops)."""
+    for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
+        if not key.startswith("sequence "):
+            continue
+        s = target.objects[key]
+        owner = "none"
+        if s.get("owned_by"):
+            table, _, column = str(s["owned_by"]).rpartition(".")
+            owner = f"{table}.{quoted(column)}"
+        groups["tables"].append(
+            f"alter sequence {quoted(key.split(' ', 1)[1])} as {s['type']} "
+            f"increment by {s['increment']} minvalue {s['min']} maxvalue {s['max']} "
+            f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
+            f"owned by {owner};")
+
+
+def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
+                               target: Catalog) -> None:
+    """Drop, before the tables, every view reading a re-typed table; re-create it after.
+
+    migra re-creates the views that read the table itself; the views over those (which it
+    leaves alone) are re-created here from the target's definition.
+    """
+    retyped = {".".join(_names(s)[:2]) for s in groups["tables"]
+               if re.match(r"alter table .* alter column .* set data type ", s, re.IGNORECASE)}
+    if not retyped:
+        return
+    reads = {key: set(item.value["reads"]) for key, item in source.of("view_reads").items()}
+    depth: dict[str, int] = {}
+
+    def reaches(view: str, seen: frozenset = frozenset()) -> int:
+        """Return how many views deep `view` reads a re-typed table (0: it does not)."""
+        if view not in depth:
+            best = 0
+            for name in reads.get(view, ()):
+                if name in retyped:
+                    best = max(best, 1)
+                elif name in reads and name not in seen:
+                    below = reaches(name, seen | {view})
+                    best = max(best, below + 1) if below else best
+            depth[view] = best
+        return depth[view]
+
+    recreated = {".".join(_names(s)[:2]) for s in groups["creations"]
+                 if re.match(r"create (or replace )?(materialized )?view ", s, re.IGNORECASE)}
+    affected = sorted((view for view in reads if reaches(view) > 0), key=lambda v: -reaches(v))
+    for view in affected:
+        kind = "materialized view" if source.of("view_reads")[view].value["materialized"] \
+            else "view"
+        if not any(f"{quoted(view)};" in s for s in groups["drops"]):
+            groups["drops"].append(f"drop {kind} if exists {quoted(view)};")
+    for view in reversed(affected):
+        later = target.of("view_reads").get(view)
+        if view not in recreated and later is not None:
+            kind = "materialized view" if later.value["materialized"] else "view"
+            definition = later.value["definition"].strip().rstrip(";")
+            groups["creations"].append(f"create {kind} {quoted(view)} as {definition};")

@@ -1,0 +1,14 @@
+create schema billing;
+create table public.plan (id int primary key, name text, constraint plan_name_check check (name <> ''));
+create index plan_name_idx on public.plan (name);
+create view public.plan_view as select id from public.plan;
+create function public.plan_count() returns bigint language sql as 'select count(*) from public.plan';
+create type public.tier as enum ('free', 'pro');
+comment on schema billing is 'Invoices';
+comment on table public.plan is 'Plans a customer can buy';
+comment on column public.plan.id is 'The plan''s id';
+comment on index public.plan_name_idx is 'lookup by name';
+comment on constraint plan_name_check on public.plan is 'no empty names';
+comment on view public.plan_view is 'ids only';
+comment on function public.plan_count() is 'how many';
+comment on type public.tier is 'billing tier';

@@ -1,0 +1,1 @@
+create table public.word (id int primary key, w text);

@@ -1,0 +1,1 @@
+create table public.invoice (id int primary key, total numeric);

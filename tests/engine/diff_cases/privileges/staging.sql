@@ -1,0 +1,15 @@
+create schema reporting;
+create table public.ledger (id int primary key, amount numeric);
+create view public.ledger_view as select id from public.ledger;
+create sequence public.ticket_seq;
+create function public.ping() returns int language sql as 'select 1';
+grant select, update on public.ledger to pg_monitor;
+grant select on public.ledger to pg_read_all_data;
+grant select on public.ledger_view to public;
+grant usage on sequence public.ticket_seq to pg_monitor;
+revoke execute on function public.ping() from public;
+grant execute on function public.ping() to pg_monitor;
+grant usage on schema reporting to pg_monitor;
+revoke all on schema public from public;
+grant select (amount), update (amount) on public.ledger to pg_read_all_stats;
+grant insert (id) on public.ledger to pg_monitor with grant option;
