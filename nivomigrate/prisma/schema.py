@@ -63,6 +63,7 @@ class PrismaSchema:
     lines: tuple[str, ...]
     models: tuple[PrismaModel, ...]
     enums: tuple[str, ...]
+    final_newline: bool = True
 
     def model_for_table(self, table: str) -> PrismaModel | None:
         return next((m for m in self.models if m.table == table), None)
@@ -99,7 +100,7 @@ def read_schema(text: str) -> PrismaSchema:
     models = tuple(_model(lines, name, start, end, block_names)
                    for kind, name, start, end in blocks if kind == "model")
     enums = tuple(name for kind, name, _, _ in blocks if kind == "enum")
-    return PrismaSchema(lines, models, enums)
+    return PrismaSchema(lines, models, enums, text.endswith("\n"))
 
 
 def _model(lines: tuple[str, ...], name: str, start: int, end: int,

@@ -110,4 +110,4 @@ def _joined(schema: PrismaSchema, deleted: set[int], edited: dict[int, str],
                 line).strip().startswith("@@") and number not in deleted:
             output.append("")  # the first block attribute: a blank line after the fields
         output += new
-    return "\n".join(output) + "\n"
+    return "\n".join(output) + ("\n" if schema.final_newline else "")

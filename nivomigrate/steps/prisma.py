@@ -11,6 +11,7 @@ from nivomigrate.errors import ConfigError
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
+    from nivomigrate.findings import Finding, Report
     from nivomigrate.prisma.compare import PrismaComparison
 
 
@@ -66,3 +67,281 @@ def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServe
             conn.execute(ddl)
         with connection(Target("prisma", url, "the shadow server"), writes=False) as conn:
             return take_snapshot(conn)
+
+
+CHECK = "prisma-schema"
+WRITE_FIX = "nivomigrate prisma write"
+REVISION_FIX = "nivomigrate revision --from-prisma"
+
+
+def check_prisma(settings: Settings, path: Path | None) -> Report:
+    """Return the report of `prisma check`: blocked (exit 1) when schema.prisma and head
+    differ in what Prisma can express, one finding per model; what it cannot is listed,
+    never blocking."""
+    path = schema_path(settings, path)
+    state = compare_prisma(settings, path)
+    items = [(change, f"schema.prisma is not at revision {state.revision}",
+              _fix(settings, path, change)) for change in state.comparison.changes]
+    return _report("check", state, _grouped(state, items))
+
+
+def _fix(settings: Settings, path: Path, change) -> str:
+    if change.writable:
+        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the index, unique " \
+            "and relation attributes)"
+    return f"edit schema.prisma by hand: {change.text()}"
+
+
+def _command(settings: Settings, path: Path, command: str) -> str:
+    """The command, with the schema's path unless it is the configured one."""
+    configured = settings.prisma_schema
+    same = configured is not None and configured.resolve() == path.resolve()
+    return command if same else f"{command} {path}"
+
+
+def _grouped(state: PrismaState, items: list[tuple]) -> list[Finding]:
+    """One finding per model, headline and fix: the changes in its message and evidence."""
+    from nivomigrate.findings import Finding, Location, Severity
+
+    groups: dict[tuple[str, str, str], list] = {}
+    for change, headline, fix in items:
+        groups.setdefault((change.model, headline, fix), []).append(change)
+    findings = []
+    for (model, headline, fix), changes in sorted(groups.items()):
+        said = sorted(f"{change.action} {change.attribute}" for change in changes)
+        findings.append(Finding(
+            check=CHECK, severity=Severity.ERROR,
+            message=f"{headline}: model {model}: " + "; ".join(said),
+            location=Location(file=str(state.path), line=_line_of(state, model),
+                              object=model),
+            help=fix))
+    return findings
+
+
+def _line_of(state: PrismaState, name: str) -> int | None:
+    from nivomigrate.prisma.schema import read_schema
+
+    model = read_schema(state.path.read_text()).model(name)
+    return model.start + 1 if model else None
+
+
+def _report(command: str, state: PrismaState, findings: list, extra_sections=(),
+            written: bool = False) -> Report:
+    from nivomigrate.findings import Report, Section
+    from nivomigrate.steps.gate import exit_code
+
+    comparison = state.comparison
+    left_out = tuple((item.key.split(" ", 1)[1], item.key.split(" ", 1)[0] + ": " + item.what)
+                     for item in comparison.unexpressible)
+    sections = list(extra_sections)
+    if left_out:
+        sections.append(Section(
+            "What schema.prisma cannot declare: `db push` would drop or ignore this",
+            ("object", "what"), left_out))
+    changes = comparison.changes
+    title = (f"{state.path} and revision {state.revision}: "
+             + ("in step" if not changes else f"{len(changes)} differences"))
+    if written:
+        title = (f"{state.path}: wrote {sum(c.writable for c in changes)} attribute changes; "
+                 + (f"now in step with revision {state.revision}" if not findings else
+                    "what is left needs a hand edit"))
+    return Report(command=f"prisma {command}", title=title, findings=tuple(findings),
+                  sections=tuple(sections), data={
+                      "schema": str(state.path), "revision": state.revision,
+                      "written": written,
+                      "changes": [{"model": c.model, "action": c.action, "target": c.target,
+                                   "attribute": c.attribute, "object": c.key,
+                                   "writable": c.writable} for c in changes],
+                      "cannot_express": [{"object": i.key, "what": i.what}
+                                         for i in comparison.unexpressible],
+                      "exit_code": exit_code(findings)})
+
+
+def write_prisma(settings: Settings, path: Path | None) -> Report:
+    """Rewrite schema.prisma's index, unique and relation attributes to head's, in place.
+
+    The result is checked with `prisma validate` before the file is replaced; the report
+    shows the change as a unified diff and lists what only a hand edit can fix (exit 1).
+
+    Raises:
+        ConfigError: the rewritten schema does not validate (the file is left as it was).
+    """
+    import difflib
+    import tempfile
+
+    from nivomigrate.findings import Section
+    from nivomigrate.prisma.render import find_cli, validate
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.write import apply_changes
+    from nivomigrate.steps.build import shadow_server
+
+    path = schema_path(settings, path)
+    server = shadow_server(settings)
+    state = compare_prisma(settings, path, server=server)
+    old = path.read_text()
+    new = apply_changes(read_schema(old), state.comparison.changes)
+    if new != old:
+        with tempfile.TemporaryDirectory(prefix="nivo-prisma-write-") as folder:
+            candidate = Path(folder) / path.name
+            candidate.write_text(new)
+            validate(find_cli(settings.root, server.admin_url, settings.command_environ),
+                     candidate)
+        path.write_text(new)
+    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
+                                        f"a/{path.name}", f"b/{path.name}"))
+    left = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
+                              _fix(settings, path, change))
+                             for change in state.comparison.changes if not change.writable])
+    sections = [Section(f"Change written to {path}", text=diff, language="diff")] if diff \
+        else []
+    return _report("write", state, left, sections, written=bool(diff))
+
+
+def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
+                    ) -> list[Finding]:
+    """Return the merge gate's findings when `prisma_schema` is configured (else none).
+
+    Each difference says which side moved, by the schema of head's parent revision: when
+    schema.prisma still declares what the parent had, a revision changed it and `prisma
+    write` follows; otherwise schema.prisma changed and `revision --from-prisma` follows.
+    """
+    from nivomigrate.prisma.compare import expressible_objects
+    from nivomigrate.steps.build import shadow_server, snapshot_at
+
+    if settings.prisma_schema is None:
+        return []
+    server = server or shadow_server(settings)
+    state = compare_prisma(settings, schema_path(settings, None), server=server)
+    if state.comparison.in_step:
+        return []
+    parent = _parent_of(settings, state.revision)
+    previous = expressible_objects(snapshot_at(settings, parent, server).objects)[0] \
+        if parent else {}
+    items = []
+    for change in state.comparison.changes:
+        declared = state.comparison.prisma_objects.get(change.key)
+        if parent is None or declared == previous.get(change.key):
+            fix = f"run `{WRITE_FIX}` and commit schema.prisma" if change.writable else \
+                f"edit schema.prisma: {change.text()}"
+            items.append((change, f"schema.prisma is behind revision {state.revision}", fix))
+        else:
+            fix = f"run `{REVISION_FIX}` and commit the new revision" if change.writable else \
+                "write the revision by hand (nivomigrate revision -m ...)"
+            items.append((_opposite_change(change), "schema.prisma changed without a revision "
+                          f"(revision {state.revision} does not have it)", fix))
+    findings = _grouped(state, items)
+    return findings
+
+
+def _parent_of(settings: Settings, revision: str | None) -> str | None:
+    chain = migrations.revisions(settings.versions_dir)
+    return next((r.down_revision for r in chain if r.id == revision), None)
+
+
+@dataclass(frozen=True)
+class PrismaRevision:
+    """The revision written from schema.prisma, and what still differs after it."""
+
+    path: Path
+    old_datamodel: str
+    remaining: tuple
+
+
+def revision_from_prisma(settings: Settings, path: Path | None, message: str | None
+                         ) -> PrismaRevision:
+    """Write the next revision from Prisma's diff of head's datamodel to schema.prisma.
+
+    Head's datamodel is schema.prisma with the index, unique and relation attributes of head
+    (what `prisma write` would make of it), so the revision holds exactly the attribute
+    changes schema.prisma made; the new revision is then checked against schema.prisma.
+
+    Raises:
+        ConfigError: schema.prisma already agrees with head, or it differs in what only a
+            hand-written revision can hold (models, fields); nothing is written then.
+    """
+    import tempfile
+
+    from nivomigrate.prisma.render import diff_datamodels, find_cli
+    from nivomigrate.prisma.revision import revision_text
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.write import apply_changes
+    from nivomigrate.steps.build import shadow_server
+    from nivomigrate.steps.revision import next_revision_id
+
+    path = schema_path(settings, path)
+    server = shadow_server(settings)
+    state = compare_prisma(settings, path, server=server)
+    _refuse_unwritable(state)
+    cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
+        head_schema = Path(folder) / "head.prisma"
+        head_schema.write_text(apply_changes(read_schema(path.read_text()),
+                                             state.comparison.changes))
+        upgrade_sql = diff_datamodels(cli, head_schema, path)
+        downgrade_sql = diff_datamodels(cli, path, head_schema)
+    revision_id = next_revision_id(settings.versions_dir)
+    message = message or "Follow schema.prisma: " + "; ".join(
+        _opposite(change) for change in state.comparison.changes[:3])
+    provenance = (f"  old datamodel: {path.name} with the index, unique and relation "
+                  f"attributes of revision {state.revision}\n  (what `nivomigrate prisma "
+                  f"write` renders of head); new datamodel: {path.name} as it was.")
+    target = settings.versions_dir / f"{revision_id}_{_slug(message)}.py"
+    target.write_text(revision_text(revision_id, state.revision, message, provenance,
+                                    upgrade_sql, downgrade_sql))
+    after = compare_prisma(settings, path, revision_id, server)
+    return PrismaRevision(target, "prisma write's rendering of head",
+                          after.comparison.changes)
+
+
+def _refuse_unwritable(state: PrismaState) -> None:
+    changes = state.comparison.changes
+    if not changes:
+        raise ConfigError(f"schema.prisma and revision {state.revision} already agree",
+                          hint="change schema.prisma first, or write a revision with "
+                          "nivomigrate revision -m ...")
+    manual = [change for change in changes if not change.writable]
+    if manual:
+        raise ConfigError(
+            "schema.prisma differs from revision " f"{state.revision} in more than index, unique "
+            "and relation attributes: " + "; ".join(_opposite(c) for c in manual[:5]),
+            hint="write that revision by hand (alembic op.execute), then run nivomigrate "
+            "prisma check")
+
+
+def _opposite_change(change):
+    """The change as schema.prisma made it (`change` says how to undo it)."""
+    from dataclasses import replace
+
+    return replace(change, action={"add": "dropped", "remove": "added",
+                                   "change": "changed"}[change.action])
+
+
+def _opposite(change) -> str:
+    """Say what schema.prisma did, where `change.text()` says how to undo it."""
+    verb = {"add": "drop", "remove": "add", "change": "change"}[change.action]
+    return f"{verb} {change.attribute} on model {change.model}"
+
+
+def _slug(message: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40].rstrip("_") or "prisma"
+
+
+def prisma_revision_report(settings: Settings, path: Path | None,
+                           message: str | None) -> Report:
+    """Write the revision from schema.prisma; the report is blocked (exit 1) when
+    schema.prisma and the new head still differ."""
+    from nivomigrate.findings import Report
+    from nivomigrate.steps.gate import exit_code
+
+    result = revision_from_prisma(settings, path, message)
+    state = PrismaState(schema_path(settings, path), result.path.name.split("_")[0],
+                        None)
+    findings = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
+                                 "edit the new revision by hand")
+                                for change in result.remaining])
+    return Report(command="revision", title=f"wrote {result.path}",
+                  findings=tuple(findings),
+                  notes=(f"old datamodel: {result.old_datamodel}",),
+                  data={"path": str(result.path), "exit_code": exit_code(findings)})
