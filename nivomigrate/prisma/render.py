@@ -10,6 +10,7 @@ keep the CLI from looking for the native ones.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -31,19 +32,21 @@ class PrismaCli:
     environ: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
-    def executable(self) -> Path:
-        return self.folder / "node_modules" / ".bin" / "prisma"
+    def entry_point(self) -> Path:
+        return self.folder / "node_modules" / "prisma" / "build" / "index.js"
 
 
-def find_cli(root: Path, adapter_url: str, environ: dict[str, str]) -> PrismaCli:
-    """Return the Prisma CLI installed under `root`/tools/prisma (else nivomigrate's own).
+def find_cli(root: Path, adapter_url: str, environ: dict[str, str],
+             folders: tuple[Path, ...] | None = None) -> PrismaCli:
+    """Return the Prisma CLI installed in the first of `folders` that has it: by default
+    `root`/tools/prisma, then the one beside nivomigrate's own source.
 
     Raises:
         ConfigError: it is not installed (exit 2), with the command that installs it.
     """
     own = Path(__file__).resolve().parents[2] / TOOL_DIR
-    for folder in (root / TOOL_DIR, own):
-        if (folder / "node_modules" / ".bin" / "prisma").exists() and \
+    for folder in folders or (root / TOOL_DIR, own):
+        if (folder / "node_modules" / "prisma" / "build" / "index.js").is_file() and \
                 (folder / "prisma.config.ts").is_file():
             return PrismaCli(folder, adapter_url, environ)
     raise ConfigError(
@@ -74,7 +77,8 @@ def _run(cli: PrismaCli, arguments: list[str], schema: Path, extra: dict[str, st
                    "NIVOMIGRATE_PRISMA_ADAPTER_URL": cli.adapter_url}
         try:
             result = subprocess.run(
-                [str(cli.executable), *arguments, "--config", str(cli.folder / "prisma.config.ts")],
+                [_node(cli), str(cli.entry_point), *arguments,
+                 "--config", str(cli.folder / "prisma.config.ts")],
                 capture_output=True, text=True, env=environ, cwd=engines, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ConfigError(f"could not run the Prisma CLI: {exc}",
@@ -87,6 +91,19 @@ def _run(cli: PrismaCli, arguments: list[str], schema: Path, extra: dict[str, st
                           + redact(" | ".join(lines[:8])),
                           hint="fix the schema (`prisma validate` names the line)")
     return result.stdout
+
+
+def _node(cli: PrismaCli) -> str:
+    """Return the node executable on the commands' PATH (else this process's).
+
+    Raises:
+        ConfigError: Node.js is not installed.
+    """
+    node = shutil.which("node", path=cli.environ.get("PATH")) or shutil.which("node")
+    if node is None:
+        raise ConfigError("node is not installed: the Prisma CLI runs on Node.js",
+                          hint=f"install Node.js 20, then: {INSTALL_COMMAND}")
+    return node
 
 
 def render_ddl(cli: PrismaCli, schema: Path) -> str:
