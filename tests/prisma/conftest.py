@@ -27,16 +27,25 @@ def require_prisma() -> None:
                         f"the pinned Prisma CLI is not installed: {INSTALL_COMMAND}")
 
 
+def cli_for(server_url: str) -> PrismaCli:
+    """The pinned CLI, its driver adapter pointed at `server_url`."""
+    require_prisma()
+    return find_cli(REPO, server_url, {"PATH": os.environ.get("PATH", os.defpath)})
+
+
+def settings_for(root: Path, shadow_url: str):
+    """The configuration of the project at `root`, its shadow server `shadow_url`."""
+    require_prisma()
+    return load_settings(project_root=root, environ={
+        "NIVOMIGRATE_SHADOW_URL": shadow_url, "PATH": os.environ.get("PATH", os.defpath)})
+
+
 @pytest.fixture
 def prisma_cli(pg_admin_url: str) -> PrismaCli:
-    require_prisma()
-    return find_cli(REPO, pg_admin_url, {"PATH": os.environ.get("PATH", os.defpath)})
+    return cli_for(pg_admin_url)
 
 
 @pytest.fixture
 def head_settings(canary_admin_url: str):
     """The repo's own configuration, its shadow server the tests' server."""
-    require_prisma()
-    return load_settings(project_root=REPO, environ={
-        "NIVOMIGRATE_SHADOW_URL": canary_admin_url,
-        "PATH": os.environ.get("PATH", os.defpath)})
+    return settings_for(REPO, canary_admin_url)

@@ -22,8 +22,8 @@ CREATE INDEX "Log_projectId_createdAt_idx" ON "Log"("projectId", "createdAt" DES
 CREATE UNIQUE INDEX "Device_deviceCode_key" ON "Device" USING HASH ("deviceCode");
 
 -- AddForeignKey
-ALTER TABLE "Log" ADD CONSTRAINT "Log_deviceId_fkey" FOREIGN KEY ("deviceId") REFERENCES "Device"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-'''
+''' + ('ALTER TABLE "Log" ADD CONSTRAINT "Log_deviceId_fkey" FOREIGN KEY ("deviceId") '
+       'REFERENCES "Device"("id") ON DELETE CASCADE ON UPDATE CASCADE;\n')
 
 
 def test_statements_are_split_without_comments():
