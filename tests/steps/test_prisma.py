@@ -21,7 +21,7 @@ from nivomigrate.prisma.schema import read_schema
 from nivomigrate.prisma.write import apply_changes
 from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.build import snapshot_at
-from nivomigrate.steps.prisma import check_prisma, write_prisma
+from nivomigrate.steps.prisma import check_prisma, revision_from_prisma, write_prisma
 from tests.prisma.conftest import NIVOSTACK_SCHEMA, REPO, cli_for, settings_for
 from tests.steps.conftest import copy_project
 
@@ -183,3 +183,52 @@ def test_an_invalid_schema_is_exit_2_naming_prismas_complaint(head_settings, tmp
 def test_unchanged_lines_outside_models_are_kept():
     text = NIVOSTACK_SCHEMA.read_text()
     assert apply_changes(read_schema(text), ()) == text
+
+
+RELATION_REVISION = '''"""Delete a device's logs with it."""
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute('ALTER TABLE "Log" DROP CONSTRAINT "Log_deviceId_fkey"')
+    op.execute('ALTER TABLE "Log" ADD CONSTRAINT "Log_device_fkey" FOREIGN KEY ("deviceId") '
+               'REFERENCES "Device"(id) ON UPDATE CASCADE ON DELETE CASCADE')
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_write_rewrites_a_relations_actions_and_name(tmp_path, canary_admin_url, fixture_copy):
+    root = copy_project(tmp_path)
+    (root / "versions" / "0003_log_device_cascade.py").write_text(RELATION_REVISION)
+    settings = settings_for(root, canary_admin_url)
+    report = write_prisma(settings, fixture_copy)
+    assert report.data["exit_code"] == 0
+    assert ('device       Device?  @relation(fields: [deviceId], references: [id], '
+            'onDelete: Cascade, map: "Log_device_fkey")') in fixture_copy.read_text()
+    assert check_prisma(settings, fixture_copy).data["exit_code"] == 0
+
+
+def test_a_missing_field_is_left_to_a_hand_edit(tmp_path, canary_admin_url, fixture_copy):
+    # A project copy: a revision written by mistake must not land in the repo's versions/.
+    settings = settings_for(copy_project(tmp_path), canary_admin_url)
+    fixture_copy.write_text(fixture_copy.read_text().replace(
+        "  fileName     String? // Source file name\n", ""))
+    report = write_prisma(settings, fixture_copy)
+    assert report.data["exit_code"] == 1 and report.data["written"]
+    (left,) = report.findings
+    assert left.message == ("schema.prisma is not at revision 0002: model Log: "
+                            "add field fileName (text)")
+    assert left.help.startswith("edit schema.prisma by hand")
+    with pytest.raises(ConfigError) as refused:
+        revision_from_prisma(settings, fixture_copy, None)
+    assert refused.value.exit_code == 2
+    assert "more than index, unique and relation attributes" in refused.value.message
+    assert list(settings.versions_dir.glob("0003_*")) == []
