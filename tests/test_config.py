@@ -78,6 +78,7 @@ def test_unknown_environment_names_the_known_ones(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('[timeouts]\nlock_timeout_ms = "2s"\n', "lock_timeout_ms must be a whole number"),
     ("versions = 5\n", "versions must be a string"),
+    ("prisma_schema = true\n", "prisma_schema must be a string"),
     ('[environments.prod]\nallow_session_pooler = "yes"\n',
      "allow_session_pooler must be true or false"),
 ])
@@ -85,3 +86,12 @@ def test_values_of_the_wrong_type_are_errors(tmp_path, text, message):
     (tmp_path / "nivomigrate.toml").write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_prisma_schema_is_relative_to_the_configuration(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text('prisma_schema = "app/prisma/schema.prisma"\n')
+    (tmp_path / "sub").mkdir()
+    settings = load_settings(cwd=tmp_path / "sub", environ={})
+    assert settings.prisma_schema == tmp_path / "app" / "prisma" / "schema.prisma"
+    (tmp_path / "nivomigrate.toml").write_text("")
+    assert load_settings(cwd=tmp_path, environ={}).prisma_schema is None
