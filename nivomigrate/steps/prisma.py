@@ -201,12 +201,11 @@ def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
                     ) -> list[Finding]:
     """Return the merge gate's findings when `prisma_schema` is configured (else none).
 
-    Each difference says which side moved, by the schema of head's parent revision: when
-    schema.prisma still declares what the parent had, a revision changed it and `prisma
-    write` follows; otherwise schema.prisma changed and `revision --from-prisma` follows.
+    Each difference says which side moved: when schema.prisma declares what one of head's
+    last ancestors had (`ANCESTORS_CHECKED`), the revisions moved on and `prisma write`
+    follows; otherwise schema.prisma changed and `revision --from-prisma` follows.
     """
-    from nivomigrate.prisma.compare import expressible_objects
-    from nivomigrate.steps.build import shadow_server, snapshot_at
+    from nivomigrate.steps.build import shadow_server
 
     if settings.prisma_schema is None:
         return []
@@ -214,28 +213,44 @@ def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
     state = compare_prisma(settings, schema_path(settings, None), server=server)
     if state.comparison.in_step:
         return []
-    parent = _parent_of(settings, state.revision)
-    previous = expressible_objects(snapshot_at(settings, parent, server).objects)[0] \
-        if parent else {}
+    behind = _behind(settings, state, server)
     items = []
     for change in state.comparison.changes:
-        declared = state.comparison.prisma_objects.get(change.key)
-        if parent is None or declared == previous.get(change.key):
+        if change.key in behind:
             fix = f"run `{WRITE_FIX}` and commit schema.prisma" if change.writable else \
                 f"edit schema.prisma: {change.text()}"
-            items.append((change, f"schema.prisma is behind revision {state.revision}", fix))
+            items.append((change, f"schema.prisma is behind revision {state.revision}",
+                          fix + f" (or, if schema.prisma is right: `{REVISION_FIX}`)"))
         else:
             fix = f"run `{REVISION_FIX}` and commit the new revision" if change.writable else \
                 "write the revision by hand (nivomigrate revision -m ...)"
             items.append((_opposite_change(change), "schema.prisma changed without a revision "
                           f"(revision {state.revision} does not have it)", fix))
-    findings = _grouped(state, items)
-    return findings
+    return _grouped(state, items)
 
 
-def _parent_of(settings: Settings, revision: str | None) -> str | None:
+ANCESTORS_CHECKED = 5
+
+
+def _behind(settings: Settings, state: PrismaState, server: shadow.LocalServer) -> set[str]:
+    """Return the keys where schema.prisma declares what an ancestor of head had."""
+    from nivomigrate.prisma.compare import expressible_objects
+    from nivomigrate.steps.build import snapshot_at
+
     chain = migrations.revisions(settings.versions_dir)
-    return next((r.down_revision for r in chain if r.id == revision), None)
+    ids = [revision.id for revision in chain]
+    position = ids.index(state.revision) if state.revision in ids else 0
+    ancestors = list(reversed(ids[max(0, position - ANCESTORS_CHECKED):position]))
+    open_keys = {change.key for change in state.comparison.changes}
+    behind = set() if ancestors else set(open_keys)
+    for ancestor in ancestors:
+        objects = expressible_objects(snapshot_at(settings, ancestor, server).objects)[0]
+        behind |= {key for key in open_keys
+                   if state.comparison.prisma_objects.get(key) == objects.get(key)}
+        open_keys -= behind
+        if not open_keys:
+            break
+    return behind
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,21 @@ def downgrade() -> None:
     drop_index_concurrently("Log_level_timestamp_idx")
 '''
 
+NOOP_REVISION = '''"""Touch no schema."""
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
+'''
+
 
 @pytest.fixture(scope="module")
 def schema_at_head(tmp_path_factory, canary_admin_url) -> str:
@@ -62,15 +77,19 @@ def _prisma_findings(project):
     return [f for f in report.findings if f.check == "prisma-schema"], report
 
 
-def test_revision_without_schema_prisma_is_blocked_until_prisma_write(prisma_project):
-    (prisma_project.root / "versions" / "0003_log_level.py").write_text(INDEX_REVISION)
+def test_revisions_without_schema_prisma_are_blocked_until_prisma_write(prisma_project):
+    # Two revisions in one pull request: the index is in the first, the second does nothing.
+    versions = prisma_project.root / "versions"
+    (versions / "0003_log_level.py").write_text(INDEX_REVISION)
+    (versions / "0004_noop.py").write_text(NOOP_REVISION)
     findings, report = _prisma_findings(prisma_project)
     assert report.data["exit_code"] == 1
     (finding,) = findings
     assert finding.is_blocking
-    assert finding.message == ("schema.prisma is behind revision 0003: model Log: "
+    assert finding.message == ("schema.prisma is behind revision 0004: model Log: "
                                "add @@index([level, timestamp])")
-    assert finding.help == "run `nivomigrate prisma write` and commit schema.prisma"
+    assert finding.help == ("run `nivomigrate prisma write` and commit schema.prisma (or, if "
+                            "schema.prisma is right: `nivomigrate revision --from-prisma`)")
     report = write_prisma(prisma_project.settings(), None)
     assert report.data["exit_code"] == 0
     assert "@@index([level, timestamp])" in (prisma_project.root / "schema.prisma").read_text()
