@@ -22,6 +22,7 @@ from nivomigrate.prisma.write import apply_changes
 from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.build import snapshot_at
 from nivomigrate.steps.prisma import check_prisma, revision_from_prisma, write_prisma
+from tests.conftest import CANARY_PASSWORD
 from tests.prisma.conftest import NIVOSTACK_SCHEMA, REPO, cli_for, settings_for
 from tests.steps.conftest import copy_project
 
@@ -178,6 +179,7 @@ def test_an_invalid_schema_is_exit_2_naming_prismas_complaint(head_settings, tmp
         check_prisma(head_settings, path)
     assert refused.value.exit_code == 2
     assert "Nope" in refused.value.message
+    assert CANARY_PASSWORD not in refused.value.message + (refused.value.hint or "")
 
 
 def test_unchanged_lines_outside_models_are_kept():
