@@ -55,8 +55,14 @@ def compare_prisma(settings: Settings, path: Path, revision: str | None = None,
 
 
 def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServer):
-    """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database."""
-    from nivomigrate.db import Target, connection
+    """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database.
+
+    Raises:
+        ConfigError: the DDL fails in PostgreSQL (an extension or type the server lacks).
+    """
+    import psycopg
+
+    from nivomigrate.db import Target, connection, redact
     from nivomigrate.prisma.render import find_cli, render_ddl
     from nivomigrate.snapshot import take_snapshot
 
@@ -64,7 +70,13 @@ def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServe
     ddl = render_ddl(cli, path)
     with shadow.scratch_database(server.admin_url, prefix="nivo_prisma") as url:
         with shadow.admin_connection(url) as conn:
-            conn.execute(ddl)
+            try:
+                conn.execute(ddl)
+            except psycopg.Error as exc:
+                reason = redact(str(exc).strip().splitlines()[0])
+                raise ConfigError(f"Prisma's DDL of {path} fails in the shadow database: "
+                                  f"{reason}", hint="make schema.prisma valid for the "
+                                  "database (an extension it needs?)") from None
         with connection(Target("prisma", url, "the shadow server"), writes=False) as conn:
             return take_snapshot(conn)
 
@@ -100,7 +112,7 @@ def _command(settings: Settings, path: Path, command: str) -> str:
 
 
 def _grouped(state: PrismaState, items: list[tuple]) -> list[Finding]:
-    """One finding per model, headline and fix: the changes in its message and evidence."""
+    """One finding per model, headline and fix, its changes listed in the message."""
     from nivomigrate.findings import Finding, Location, Severity
 
     groups: dict[tuple[str, str, str], list] = {}
