@@ -160,7 +160,7 @@ def _unexpressible(key: str, kind: str, attributes: dict, backing: set[str]) -> 
         return None if key == "schema public" else "a schema Prisma does not create"
     if kind in {"table", "column", "enum"}:
         return None
-    return f"a {kind}"
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def _trimmed(kind: str, attributes: dict) -> dict | None:
