@@ -185,10 +185,12 @@ def revision(
             report = prisma_revision_report(_settings(), path, message)
             _render(report, "terminal")
             _exit_for(report)
+        from nivomigrate.errors import ConfigError
         from nivomigrate.steps.revision import write_revision
 
         if message is None or path is not None:
-            raise typer.BadParameter("-m is required (PATH only goes with --from-prisma)")
+            raise ConfigError("revision needs -m (and takes PATH only with --from-prisma)",
+                              hint='nivomigrate revision -m "what it does"')
         typer.echo(f"wrote {write_revision(_settings(), message)}")
 
 

@@ -234,3 +234,12 @@ def test_a_missing_field_is_left_to_a_hand_edit(tmp_path, canary_admin_url, fixt
     assert refused.value.exit_code == 2
     assert "more than index, unique and relation attributes" in refused.value.message
     assert list(settings.versions_dir.glob("0003_*")) == []
+
+
+def test_revision_without_message_or_from_prisma_is_exit_2(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "revision"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: revision needs -m")
+    assert "Traceback" not in result.stderr
