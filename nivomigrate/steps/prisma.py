@@ -178,7 +178,6 @@ def write_prisma(settings: Settings, path: Path | None) -> Report:
     Raises:
         ConfigError: the rewritten schema does not validate (the file is left as it was).
     """
-    import difflib
     import tempfile
 
     from nivomigrate.findings import Section
@@ -199,14 +198,40 @@ def write_prisma(settings: Settings, path: Path | None) -> Report:
             validate(find_cli(settings.root, server.admin_url, settings.command_environ),
                      candidate)
         path.write_text(new)
-    diff = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                        f"a/{path.name}", f"b/{path.name}"))
+    diff = unified_diff(old, new, path.name)
     left = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
                               _fix(settings, path, change))
                              for change in state.comparison.changes if not change.writable])
     sections = [Section(f"Change written to {path}", text=diff, language="diff")] if diff \
         else []
     return _report("write", state, left, sections, written=bool(diff))
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """Return the unified diff of two texts, 3 lines of context.
+
+    difflib.unified_diff's matcher treats lines as common as `}` as junk and then shows a
+    model's closing brace as removed and added; this one matches every line."""
+    from difflib import SequenceMatcher
+
+    before, after = old.splitlines(True), new.splitlines(True)
+    if before == after:
+        return ""
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            out += [" " + line for line in before[i1:i2]] if tag == "equal" else []
+            out += ["-" + line for line in before[i1:i2]] if tag in {"replace", "delete"} else []
+            out += ["+" + line for line in after[j1:j2]] if tag in {"replace", "insert"} else []
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    return f"{start + 1},{length}" if length else f"{start},0"
 
 
 def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None

@@ -243,3 +243,20 @@ def test_revision_without_message_or_from_prisma_is_exit_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: revision needs -m")
     assert "Traceback" not in result.stderr
+
+
+def test_the_diff_shown_keeps_closing_braces_as_context():
+    import difflib
+
+    from nivomigrate.steps.prisma import unified_diff
+
+    # The last model loses its only index: difflib's matcher shows its brace as -} +}.
+    old = "".join(f"model M{i} {{\n  id String @id{i}\n\n  @@index([id])\n}}\n\n"
+                  for i in range(60)).rstrip("\n") + "\n"
+    new = old[:old.rindex("\n\n  @@index")] + "\n}\n"
+    diff = unified_diff(old, new, "schema.prisma")
+    changed = [line for line in diff.splitlines()[2:] if line[:1] in "+-"]
+    assert changed == ["-", "-  @@index([id])"]
+    small_old, small_new = "a\nb\nc\n", "a\nB\nc\nd\n"
+    assert unified_diff(small_old, small_new, "x") == "".join(difflib.unified_diff(
+        small_old.splitlines(True), small_new.splitlines(True), "a/x", "b/x"))
