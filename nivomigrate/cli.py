@@ -200,14 +200,28 @@ def baseline(
 
 @app.command()
 def revision(
-    message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")],
+    message: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "-m", "--message", help="What the revision does.")] = None,
+    from_prisma: Annotated[bool, typer.Option(
+        "--from-prisma", help="Write it from Prisma's diff of head's datamodel to PATH.")] = False,
+    path: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
+        help="schema.prisma, with --from-prisma (default: prisma_schema).")] = None,
 ) -> None:
     """Write the next revision by autogenerate against the shadow database at head."""
     with _errors():
+        if from_prisma:
+            from nivomigrate.steps.prisma import prisma_revision_report
+
+            report = prisma_revision_report(_settings(), path, message)
+            _render(report, "terminal")
+            _exit_for(report)
+        from nivomigrate.errors import ConfigError
         from nivomigrate.steps.revision import write_revision
 
-        path = write_revision(_settings(), message)
-        typer.echo(f"wrote {path}")
+        if message is None or path is not None:
+            raise ConfigError("revision needs -m (and takes PATH only with --from-prisma)",
+                              hint='nivomigrate revision -m "what it does"')
+        typer.echo(f"wrote {write_revision(_settings(), message)}")
 
 
 @app.command()
@@ -409,6 +423,37 @@ def demo(
         from nivomigrate.steps.demo import run_demo
 
         raise typer.Exit(run_demo(sys.stdout, keep=keep))
+
+
+prisma_app = typer.Typer(help="Keep the app's schema.prisma in step with head (docs/prisma.md).",
+                         no_args_is_help=True)
+app.add_typer(prisma_app, name="prisma")
+PrismaPath = Annotated[Optional[Path], typer.Argument(  # noqa: UP045
+    help="schema.prisma (default: prisma_schema in nivomigrate.toml).")]
+
+
+@prisma_app.command("check")
+def prisma_check(path: PrismaPath = None, fmt: Format = "terminal") -> None:
+    """Compare Prisma's DDL of schema.prisma with head; exit 1 listing each attribute to change."""
+    with _errors():
+        from nivomigrate.steps.prisma import check_prisma
+
+        settings = _settings()
+        report = check_prisma(settings, path)
+        _render(report, fmt, settings)
+        _exit_for(report)
+
+
+@prisma_app.command("write")
+def prisma_write(path: PrismaPath = None, fmt: Format = "terminal") -> None:
+    """Rewrite schema.prisma's index, unique and relation attributes to head's; show the diff."""
+    with _errors():
+        from nivomigrate.steps.prisma import write_prisma
+
+        settings = _settings()
+        report = write_prisma(settings, path)
+        _render(report, fmt, settings)
+        _exit_for(report)
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ DEFAULT_URL_VARIABLES = {
 # Variables that hold the apps' pooled and replica URLs: never valid for migrations.
 POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 
-_TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeouts"}
+_TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeouts",
+             "prisma_schema"}
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
@@ -72,6 +73,7 @@ class Settings:
     actor: str = "unknown"
     in_ci: bool = False
     step_summary: Path | None = None
+    prisma_schema: Path | None = None  # the app's schema.prisma, kept in step with head
     # What commands run by nivomigrate (staging checks) inherit: no database URL in it.
     command_environ: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -175,6 +177,8 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
         command_environ=_without_urls(environ, environments, shadow_variable),
+        prisma_schema=root / prisma if (prisma := _typed(raw, "prisma_schema", str, where, None))
+        else None,
     )
 
 

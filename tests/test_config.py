@@ -78,6 +78,7 @@ def test_unknown_environment_names_the_known_ones(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ('[timeouts]\nlock_timeout_ms = "2s"\n', "lock_timeout_ms must be a whole number"),
     ("versions = 5\n", "versions must be a string"),
+    ("prisma_schema = true\n", "prisma_schema must be a string"),
     ('[environments.prod]\nallow_session_pooler = "yes"\n',
      "allow_session_pooler must be true or false"),
 ])
@@ -110,3 +111,12 @@ def test_unreadable_session_pooler_variable_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="NIVOMIGRATE_ALLOW_SESSION_POOLER"):
         load_settings(project_root=tmp_path,
                       environ={"NIVOMIGRATE_ALLOW_SESSION_POOLER": "staging;rm"})
+
+
+def test_prisma_schema_is_relative_to_the_configuration(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text('prisma_schema = "app/prisma/schema.prisma"\n')
+    (tmp_path / "sub").mkdir()
+    settings = load_settings(cwd=tmp_path / "sub", environ={})
+    assert settings.prisma_schema == tmp_path / "app" / "prisma" / "schema.prisma"
+    (tmp_path / "nivomigrate.toml").write_text("")
+    assert load_settings(cwd=tmp_path, environ={}).prisma_schema is None

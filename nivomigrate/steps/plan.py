@@ -147,6 +147,11 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
 
         with progress.step("checking that models and revisions agree"):
             findings += model_findings(settings)
+        if settings.prisma_schema is not None:
+            from nivomigrate.steps.prisma import prisma_findings
+
+            with progress.step("checking that schema.prisma is at head"):
+                findings += prisma_findings(settings)
     return findings
 
 

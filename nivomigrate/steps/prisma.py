@@ -1,0 +1,396 @@
+"""prisma check / write, and the merge gate's Prisma findings: schema.prisma kept at head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate import migrations, shadow
+from nivomigrate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from nivomigrate.config import Settings
+    from nivomigrate.findings import Finding, Report
+    from nivomigrate.prisma.compare import PrismaComparison
+
+
+@dataclass(frozen=True)
+class PrismaState:
+    """schema.prisma compared with the schema at `revision`."""
+
+    path: Path
+    revision: str | None
+    comparison: PrismaComparison
+
+
+def schema_path(settings: Settings, path: Path | None) -> Path:
+    """Return the schema.prisma to use: `path`, else the configured `prisma_schema`.
+
+    Raises:
+        ConfigError: none given or configured, or the file does not exist.
+    """
+    chosen = path or settings.prisma_schema
+    if chosen is None:
+        raise ConfigError("no Prisma schema given",
+                          hint='pass its path, or set prisma_schema = "..." in nivomigrate.toml')
+    if not chosen.is_file():
+        raise ConfigError(f"{chosen} does not exist", hint="check the path of schema.prisma")
+    return chosen
+
+
+def compare_prisma(settings: Settings, path: Path, revision: str | None = None,
+                   server: shadow.LocalServer | None = None) -> PrismaState:
+    """Compare the schema Prisma makes from `path` with the one at `revision` (head)."""
+    from nivomigrate.engine.build import shadow_server, snapshot_at
+    from nivomigrate.prisma.compare import compare_with_head
+    from nivomigrate.prisma.schema import read_schema
+
+    server = server or shadow_server(settings)
+    revision = revision or migrations.head(settings.versions_dir)
+    prisma_snapshot = snapshot_of_prisma(settings, path, server)
+    head_snapshot = snapshot_at(settings, revision, server)
+    comparison = compare_with_head(head_snapshot, prisma_snapshot, read_schema(path.read_text()))
+    return PrismaState(path, revision, comparison)
+
+
+def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServer):
+    """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database.
+
+    Raises:
+        ConfigError: the DDL fails in PostgreSQL (an extension or type the server lacks).
+    """
+    import psycopg
+
+    from nivomigrate.db import Target, connection, redact
+    from nivomigrate.prisma.render import find_cli, render_ddl
+    from nivomigrate.snapshot import take_snapshot
+
+    cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    ddl = render_ddl(cli, path)
+    with shadow.scratch_database(server.admin_url, prefix="nivo_prisma") as url:
+        with shadow.admin_connection(url) as conn:
+            try:
+                conn.execute(ddl)
+            except psycopg.Error as exc:
+                reason = redact(str(exc).strip().splitlines()[0])
+                raise ConfigError(f"Prisma's DDL of {path} fails in the shadow database: "
+                                  f"{reason}", hint="make schema.prisma valid for the "
+                                  "database (an extension it needs?)") from None
+        with connection(Target("prisma", url, "the shadow server"), writes=False) as conn:
+            return take_snapshot(conn)
+
+
+CHECK = "prisma-schema"
+WRITE_FIX = "nivomigrate prisma write"
+REVISION_FIX = "nivomigrate revision --from-prisma"
+
+
+def check_prisma(settings: Settings, path: Path | None) -> Report:
+    """Return the report of `prisma check`: blocked (exit 1) when schema.prisma and head
+    differ in what Prisma can express, one finding per model; what it cannot is listed,
+    never blocking."""
+    path = schema_path(settings, path)
+    state = compare_prisma(settings, path)
+    items = [(change, f"schema.prisma is not at revision {state.revision}",
+              _fix(settings, path, change)) for change in state.comparison.changes]
+    return _report("check", state, _grouped(state, items))
+
+
+def _fix(settings: Settings, path: Path, change) -> str:
+    if change.writable:
+        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the index, unique " \
+            "and relation attributes)"
+    return f"edit schema.prisma by hand: {change.text()}"
+
+
+def _command(settings: Settings, path: Path, command: str) -> str:
+    """The command, with the schema's path unless it is the configured one."""
+    configured = settings.prisma_schema
+    same = configured is not None and configured.resolve() == path.resolve()
+    return command if same else f"{command} {path}"
+
+
+def _grouped(state: PrismaState, items: list[tuple]) -> list[Finding]:
+    """One finding per model, headline and fix, its changes listed in the message."""
+    from nivomigrate.findings import Finding, Location, Severity
+
+    groups: dict[tuple[str, str, str], list] = {}
+    for change, headline, fix in items:
+        groups.setdefault((change.model, headline, fix), []).append(change)
+    findings = []
+    for (model, headline, fix), changes in sorted(groups.items()):
+        said = sorted(f"{change.action} {change.attribute}" for change in changes)
+        findings.append(Finding(
+            check=CHECK, severity=Severity.ERROR,
+            message=f"{headline}: model {model}: " + "; ".join(said),
+            location=Location(file=str(state.path), line=_line_of(state, model),
+                              object=model),
+            help=fix))
+    return findings
+
+
+def _line_of(state: PrismaState, name: str) -> int | None:
+    from nivomigrate.prisma.schema import read_schema
+
+    model = read_schema(state.path.read_text()).model(name)
+    return model.start + 1 if model else None
+
+
+def _report(command: str, state: PrismaState, findings: list, extra_sections=(),
+            written: bool = False) -> Report:
+    from nivomigrate.findings import Report, Section
+
+    comparison = state.comparison
+    left_out = tuple((item.key.split(" ", 1)[1], item.key.split(" ", 1)[0] + ": " + item.what)
+                     for item in comparison.unexpressible)
+    sections = list(extra_sections)
+    if left_out:
+        sections.append(Section(
+            "What schema.prisma cannot declare: `db push` would drop or ignore this",
+            ("object", "what"), left_out))
+    changes = comparison.changes
+    title = (f"{state.path} and revision {state.revision}: "
+             + ("in step" if not changes else f"{len(changes)} differences"))
+    if written:
+        title = (f"{state.path}: wrote {sum(c.writable for c in changes)} attribute changes; "
+                 + (f"now in step with revision {state.revision}" if not findings else
+                    "what is left needs a hand edit"))
+    return Report(command=f"prisma {command}", title=title, findings=tuple(findings),
+                  sections=tuple(sections), data={
+                      "schema": str(state.path), "revision": state.revision,
+                      "written": written,
+                      "changes": [{"model": c.model, "action": c.action, "target": c.target,
+                                   "attribute": c.attribute, "object": c.key,
+                                   "writable": c.writable} for c in changes],
+                      "cannot_express": [{"object": i.key, "what": i.what}
+                                         for i in comparison.unexpressible]})
+
+
+def write_prisma(settings: Settings, path: Path | None) -> Report:
+    """Rewrite schema.prisma's index, unique and relation attributes to head's, in place.
+
+    The result is checked with `prisma validate` before the file is replaced; the report
+    shows the change as a unified diff and lists what only a hand edit can fix (exit 1).
+
+    Raises:
+        ConfigError: the rewritten schema does not validate (the file is left as it was).
+    """
+    import tempfile
+
+    from nivomigrate.engine.build import shadow_server
+    from nivomigrate.findings import Section
+    from nivomigrate.prisma.render import find_cli, validate
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.write import apply_changes
+
+    path = schema_path(settings, path)
+    server = shadow_server(settings)
+    state = compare_prisma(settings, path, server=server)
+    old = path.read_text()
+    new = apply_changes(read_schema(old), state.comparison.changes)
+    if new != old:
+        with tempfile.TemporaryDirectory(prefix="nivo-prisma-write-") as folder:
+            candidate = Path(folder) / path.name
+            candidate.write_text(new)
+            validate(find_cli(settings.root, server.admin_url, settings.command_environ),
+                     candidate)
+        path.write_text(new)
+    diff = unified_diff(old, new, path.name)
+    left = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
+                              _fix(settings, path, change))
+                             for change in state.comparison.changes if not change.writable])
+    sections = [Section(f"Change written to {path}", text=diff, language="diff")] if diff \
+        else []
+    return _report("write", state, left, sections, written=bool(diff))
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """Return the unified diff of two texts, 3 lines of context.
+
+    difflib.unified_diff's matcher treats lines as common as `}` as junk and then shows a
+    model's closing brace as removed and added; this one matches every line."""
+    from difflib import SequenceMatcher
+
+    before, after = old.splitlines(True), new.splitlines(True)
+    if before == after:
+        return ""
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            out += [" " + line for line in before[i1:i2]] if tag == "equal" else []
+            out += ["-" + line for line in before[i1:i2]] if tag in {"replace", "delete"} else []
+            out += ["+" + line for line in after[j1:j2]] if tag in {"replace", "insert"} else []
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    return f"{start + 1},{length}" if length else f"{start},0"
+
+
+def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
+                    ) -> list[Finding]:
+    """Return the merge gate's findings when `prisma_schema` is configured (else none).
+
+    Each difference says which side moved: when schema.prisma declares what one of head's
+    last ancestors had (`ANCESTORS_CHECKED`), the revisions moved on and `prisma write`
+    follows; otherwise schema.prisma changed and `revision --from-prisma` follows.
+    """
+    from nivomigrate.engine.build import shadow_server
+
+    if settings.prisma_schema is None:
+        return []
+    server = server or shadow_server(settings)
+    state = compare_prisma(settings, schema_path(settings, None), server=server)
+    if state.comparison.in_step:
+        return []
+    behind = _behind(settings, state, server)
+    items = []
+    for change in state.comparison.changes:
+        if change.key in behind:
+            fix = f"run `{WRITE_FIX}` and commit schema.prisma" if change.writable else \
+                f"edit schema.prisma: {change.text()}"
+            items.append((change, f"schema.prisma is behind revision {state.revision}",
+                          fix + f" (or, if schema.prisma is right: `{REVISION_FIX}`)"))
+        else:
+            fix = f"run `{REVISION_FIX}` and commit the new revision" if change.writable else \
+                "write the revision by hand (nivomigrate revision -m ...)"
+            items.append((_opposite_change(change), "schema.prisma changed without a revision "
+                          f"(revision {state.revision} does not have it)", fix))
+    return _grouped(state, items)
+
+
+ANCESTORS_CHECKED = 5
+
+
+def _behind(settings: Settings, state: PrismaState, server: shadow.LocalServer) -> set[str]:
+    """Return the keys where schema.prisma declares what an ancestor of head had."""
+    from nivomigrate.engine.build import snapshot_at
+    from nivomigrate.prisma.compare import expressible_objects
+
+    chain = migrations.revisions(settings.versions_dir)
+    ids = [revision.id for revision in chain]
+    position = ids.index(state.revision) if state.revision in ids else 0
+    ancestors = list(reversed(ids[max(0, position - ANCESTORS_CHECKED):position]))
+    open_keys = {change.key for change in state.comparison.changes}
+    behind = set() if ancestors else set(open_keys)
+    for ancestor in ancestors:
+        objects = expressible_objects(snapshot_at(settings, ancestor, server).objects)[0]
+        behind |= {key for key in open_keys
+                   if state.comparison.prisma_objects.get(key) == objects.get(key)}
+        open_keys -= behind
+        if not open_keys:
+            break
+    return behind
+
+
+@dataclass(frozen=True)
+class PrismaRevision:
+    """The revision written from schema.prisma, and what still differs after it."""
+
+    path: Path
+    old_datamodel: str
+    remaining: tuple
+
+
+def revision_from_prisma(settings: Settings, path: Path | None, message: str | None
+                         ) -> PrismaRevision:
+    """Write the next revision from Prisma's diff of head's datamodel to schema.prisma.
+
+    Head's datamodel is schema.prisma with the index, unique and relation attributes of head
+    (what `prisma write` would make of it), so the revision holds exactly the attribute
+    changes schema.prisma made; the new revision is then checked against schema.prisma.
+
+    Raises:
+        ConfigError: schema.prisma already agrees with head, or it differs in what only a
+            hand-written revision can hold (models, fields); nothing is written then.
+    """
+    import tempfile
+
+    from nivomigrate.engine.build import shadow_server
+    from nivomigrate.migrations import next_revision_id
+    from nivomigrate.prisma.render import diff_datamodels, find_cli
+    from nivomigrate.prisma.revision import revision_text
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.write import apply_changes
+
+    path = schema_path(settings, path)
+    server = shadow_server(settings)
+    state = compare_prisma(settings, path, server=server)
+    _refuse_unwritable(state)
+    cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
+        head_schema = Path(folder) / "head.prisma"
+        head_schema.write_text(apply_changes(read_schema(path.read_text()),
+                                             state.comparison.changes))
+        upgrade_sql = diff_datamodels(cli, head_schema, path)
+        downgrade_sql = diff_datamodels(cli, path, head_schema)
+    revision_id = next_revision_id(settings.versions_dir)
+    message = message or "Follow schema.prisma: " + "; ".join(
+        _opposite(change) for change in state.comparison.changes[:3])
+    provenance = (f"  old datamodel: {path.name} with the index, unique and relation "
+                  f"attributes of revision {state.revision}\n  (what `nivomigrate prisma "
+                  f"write` renders of head); new datamodel: {path.name} as it was.")
+    target = settings.versions_dir / f"{revision_id}_{_slug(message)}.py"
+    target.write_text(revision_text(revision_id, state.revision, message, provenance,
+                                    upgrade_sql, downgrade_sql))
+    after = compare_prisma(settings, path, revision_id, server)
+    return PrismaRevision(target, "prisma write's rendering of head",
+                          after.comparison.changes)
+
+
+def _refuse_unwritable(state: PrismaState) -> None:
+    changes = state.comparison.changes
+    if not changes:
+        raise ConfigError(f"schema.prisma and revision {state.revision} already agree",
+                          hint="change schema.prisma first, or write a revision with "
+                          "nivomigrate revision -m ...")
+    manual = [change for change in changes if not change.writable]
+    if manual:
+        raise ConfigError(
+            "schema.prisma differs from revision " f"{state.revision} in more than index, unique "
+            "and relation attributes: " + "; ".join(_opposite(c) for c in manual[:5]),
+            hint="write that revision by hand (alembic op.execute), then run nivomigrate "
+            "prisma check")
+
+
+def _opposite_change(change):
+    """The change as schema.prisma made it (`change` says how to undo it)."""
+    from dataclasses import replace
+
+    return replace(change, action={"add": "dropped", "remove": "added",
+                                   "change": "changed"}[change.action])
+
+
+def _opposite(change) -> str:
+    """Say what schema.prisma did, where `change.text()` says how to undo it."""
+    verb = {"add": "drop", "remove": "add", "change": "change"}[change.action]
+    return f"{verb} {change.attribute} on model {change.model}"
+
+
+def _slug(message: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40].rstrip("_") or "prisma"
+
+
+def prisma_revision_report(settings: Settings, path: Path | None,
+                           message: str | None) -> Report:
+    """Write the revision from schema.prisma; the report is blocked (exit 1) when
+    schema.prisma and the new head still differ."""
+    from nivomigrate.findings import Report
+
+    result = revision_from_prisma(settings, path, message)
+    state = PrismaState(schema_path(settings, path), result.path.name.split("_")[0],
+                        None)
+    findings = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
+                                 "edit the new revision by hand")
+                                for change in result.remaining])
+    return Report(command="revision", title=f"wrote {result.path}",
+                  findings=tuple(findings),
+                  notes=(f"old datamodel: {result.old_datamodel}",),
+                  data={"path": str(result.path)})

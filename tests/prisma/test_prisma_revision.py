@@ -1,0 +1,59 @@
+"""Prisma's SQL as a revision: index changes CONCURRENTLY, foreign keys NOT VALID first."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from nivomigrate.prisma.revision import python_calls, revision_text, statements
+from tests.prisma.conftest import REPO
+
+PRISMA_SQL = '''-- DropForeignKey
+ALTER TABLE "Log" DROP CONSTRAINT "Log_deviceId_fkey";
+
+-- DropIndex
+DROP INDEX "Log_projectId_idx";
+
+-- CreateIndex
+CREATE INDEX "Log_projectId_createdAt_idx" ON "Log"("projectId", "createdAt" DESC);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Device_deviceCode_key" ON "Device" USING HASH ("deviceCode");
+
+-- AddForeignKey
+''' + ('ALTER TABLE "Log" ADD CONSTRAINT "Log_deviceId_fkey" FOREIGN KEY ("deviceId") '
+       'REFERENCES "Device"("id") ON DELETE CASCADE ON UPDATE CASCADE;\n')
+
+
+def test_statements_are_split_without_comments():
+    found = statements(PRISMA_SQL)
+    assert len(found) == 5
+    assert found[1] == 'DROP INDEX "Log_projectId_idx"'
+
+
+def test_index_and_foreign_key_statements_become_online_helpers():
+    body = python_calls(PRISMA_SQL)
+    assert "drop_index_concurrently('Log_projectId_idx')" in body
+    assert "'Log_projectId_createdAt_idx', 'Log', ['\"projectId\"', '\"createdAt\" DESC']" in body
+    assert "unique=True, using='hash'" in body
+    assert "add_foreign_key_online(" in body and "on_delete='CASCADE'" in body
+    assert 'ALTER TABLE "Log" DROP CONSTRAINT "Log_deviceId_fkey"' in body
+
+
+def test_revision_file_is_valid_python_that_ruff_accepts(tmp_path):
+    text = revision_text("0003", "0002", "Follow schema.prisma", "  old: x\n  new: y",
+                         PRISMA_SQL, 'DROP INDEX "Log_projectId_createdAt_idx";')
+    tree = ast.parse(text)
+    assert {node.name for node in tree.body if isinstance(node, ast.FunctionDef)} == {
+        "upgrade", "downgrade"}
+    path = tmp_path / "0003_follow.py"
+    path.write_text(text)
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--config",
+                           str(REPO / "pyproject.toml"), str(path)],
+                          capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+
+
+def test_empty_diff_is_pass():
+    assert python_calls("") == "    pass"
