@@ -3,13 +3,15 @@ finish, report. It returns data and never prints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.db import SessionSettings, Target, connection, target_for
 from nivomigrate.engine import gate
-from nivomigrate.errors import DatabaseConnectionError, MigrationError
+from nivomigrate.errors import DatabaseConnectionError, Interrupted
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
 
@@ -48,7 +50,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
     environment = settings.environment(name)
     target = target_for(environment)
     session = SessionSettings.from_timeouts(settings.timeouts)
-    with connection(target, writes=True, session=session) as conn:
+    with _signals_interrupt(), connection(target, writes=True, session=session) as conn:
         ledger.take_lock(conn, environment.name)
         try:
             if records and ledger.has_ledger(conn):
@@ -69,9 +71,34 @@ def _lost_connection(name: str, exc: Exception) -> DatabaseConnectionError:
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return DatabaseConnectionError(
         f"lost the connection to {name} during the run: {redact(reason)}",
-        hint="check that the server is up, then re-run: a revision that did not commit was "
-        "rolled back, and the next run marks this one failed in the ledger",
+        hint="check that the server is up, then re-run: the steps that committed are in the "
+        "ledger and are not run again, the step that did not was rolled back, and the next run "
+        "marks this one failed and resumes at its first unrecorded step",
     )
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM (and SIGINT) into `Interrupted` for the run: psycopg cancels the statement
+    in progress, the run is recorded failed, and the exit code is 143 (130): the ledger then
+    holds what a SIGKILL would have left, and a plain re-run resumes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise Interrupted(signal.Signals(signum).name, 128 + signum)
+
+    previous = {number: signal.signal(number, interrupt)
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
@@ -90,22 +117,48 @@ def preflight_findings(ctx: RunContext, conn, allow_drift: bool,
     findings = gate.checksum_findings(ctx.chain, ledger.accepted_checksums(conn), ctx.current,
                                       ctx.environment)
     findings += gate.dirty_findings(ctx.git, blocking=dirty_blocks)
-    if not any(f.is_blocking for f in findings):
-        findings += gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
-                                        allowed=allow_drift)
-    return findings
+    if any(f.is_blocking for f in findings):
+        return findings
+    partial = _partial_finding(ctx, conn)
+    if partial is not None:
+        return findings + [partial]
+    return findings + gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
+                                          allowed=allow_drift)
+
+
+def _partial_finding(ctx: RunContext, conn) -> Finding | None:
+    """A run stopped inside a revision: its recorded steps are the difference to the revision's
+    schema, so the drift check waits for the verification after the run."""
+    from nivomigrate.engine import resume
+    from nivomigrate.findings import Location, Severity
+
+    if not resume.is_partial(conn, ctx.pending):
+        return None
+    progress = resume.partial_progress(conn, ctx.settings.versions_dir, ctx.pending)
+    return Finding(
+        check="resume", severity=Severity.WARNING,
+        message=f"{ctx.environment} is inside a revision ({progress}); this run resumes it at "
+        "its first unrecorded step",
+        location=Location(object=ctx.pending[0].id),
+        help="the drift check is left to the verification after the run, which compares the "
+        "whole schema",
+        environment=ctx.environment,
+    )
 
 
 def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
                       allow_drift: bool, measure_footprint: bool,
                       restore_point: dict | None = None,
                       staging_run_id: int | None = None) -> tuple[int, list]:
-    """Record a run, apply the pending revisions, and return (run id, applied revisions).
+    """Record a run, apply the pending revisions step by step on `conn` (the session holding
+    the run lock), and return (run id, applied revisions).
 
     Raises:
-        MigrationError: a revision failed; the run is recorded as failed with the reason.
+        MigrationError: a step failed; the run is recorded as failed with the reason.
+        DriftError: a recorded step of a partly applied revision was edited.
     """
-    from nivomigrate.engine.runner import apply_revisions
+    from nivomigrate.engine.runner import StepRun, run_steps
+    from nivomigrate.errors import NivoError
     from nivomigrate.snapshot import take_snapshot
 
     ledger.ensure_ledger(conn)
@@ -116,19 +169,20 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
         actor=ctx.settings.actor, restore_point=restore_point, staging_run_id=staging_run_id,
         allow_drift=allow_drift,
     )
+    ledger.name_session(conn, run_id)
+    run = StepRun(ctx.settings, conn, run_id, ctx.environment, is_promotion=kind == "promote",
+                  measure_footprint=measure_footprint, say=progress.say)
     try:
-        applied = apply_revisions(ctx.settings, ctx.target, ctx.pending,
-                                  measure_footprint=measure_footprint, progress=progress.say,
-                                  production=_promoted_target(ctx) if measure_footprint else None)
-    except MigrationError as exc:
-        reached = migrations.current_revision(conn) or "base"
-        ledger.finish_run(conn, run_id, status="failed",
-                          fingerprint_after=take_snapshot(conn).fingerprint,
-                          reason=f"{exc.message} (the database stays at revision {reached})")
+        applied = run_steps(run, ctx.target, ctx.pending,
+                            production=_promoted_target(ctx) if measure_footprint else None)
+    except NivoError as exc:
+        reached = migrations.current_revision(conn) if not (conn.broken or conn.closed) else None
+        _record_failure(conn, run_id, f"{exc.message} (the database stays at revision "
+                        f"{reached or ctx.current or 'base'})")
         raise
     except BaseException as exc:
-        ledger.finish_run(conn, run_id, status="failed",
-                          reason=f"interrupted: {type(exc).__name__}")
+        what = exc.signal if isinstance(exc, Interrupted) else type(exc).__name__
+        _record_failure(conn, run_id, f"interrupted: {what}")
         raise
     return run_id, applied
 
@@ -188,10 +242,12 @@ def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]
 def _record_failure(conn, run_id: int, reason: str) -> None:
     import psycopg
 
+    if conn.broken or conn.closed:
+        return  # the connection is gone: the next run marks this one failed
     try:
         ledger.finish_run(conn, run_id, status="failed", reason=reason)
     except psycopg.Error:
-        pass  # the connection is gone: the next run marks this one failed
+        pass
 
 
 def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None) -> None:

@@ -66,7 +66,7 @@ def test_giving_up_names_the_blocker_and_keeps_last_good_revision(tmp_path, make
         _blocked_apply(tmp_path, url, 3.0, FAST, [create, ADD_COLUMN])
     error = caught.value
     assert error.exit_code == 5
-    assert "r2 gave up after 2 lock timeouts" in error.message
+    assert "revision r2 step 1 of 1 (transaction) gave up after 2 lock timeouts" in error.message
     assert "application_name 'blocker'" in error.message
     assert "idle in transaction" in error.message and 'select count(*) from "T"' in error.message
     assert [applied.revision.id for applied in error.result] == ["r1"]
@@ -77,7 +77,8 @@ def test_sql_error_is_migration_error_at_last_good_revision(tmp_path, make_datab
     url = make_database("nivo_run")
     _table(url)
     settings = make_project(tmp_path, [ADD_COLUMN, 'op.execute("alter table \\"T\\" add nope")'])
-    with pytest.raises(MigrationError, match="r2 failed") as caught:
+    failed = r"revision r2 step 1 of 1 \(transaction\) failed"
+    with pytest.raises(MigrationError, match=failed) as caught:
         apply_revisions(settings, Target("staging", url),
                         migrations.revisions(settings.versions_dir))
     assert [a.revision.id for a in caught.value.result] == ["r1"]
