@@ -45,7 +45,7 @@ class Revision:
 STEP_KINDS = ("transaction", "statement", "live")
 # A revision that reads the live database (or branches on offline mode) renders offline to
 # something else than what it runs: it is one step that alembic runs online, not resumable.
-_LIVE_MARKERS = ("get_bind(", "as_sql", "is_offline_mode", ".connection", "get_context().bind")
+LIVE_MARKERS = ("get_bind(", "as_sql", "is_offline_mode", ".connection", "get_context().bind")
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ def _needs_live_connection(path: Path) -> bool:
     upgrade = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
                     and node.name == "upgrade"), None)
     text = ast.unparse(upgrade) if upgrade is not None else source
-    return any(marker in text for marker in _LIVE_MARKERS)
+    return any(marker in text for marker in LIVE_MARKERS)
 
 
 def steps_of(versions_dir: Path, revision: Revision) -> tuple[Step, ...]:

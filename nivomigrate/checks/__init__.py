@@ -10,13 +10,16 @@ from nivomigrate.checks import (
     destructive_change,
     hot_query_index,
     hot_query_plan,
+    integrity,
     lock_footprint,
+    non_resumable,
     redundant_index,
     service_still_uses,
     sql_lint,
 )
 
-LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change)
-RUN_CHECKS = (lock_footprint,)
+LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
+               non_resumable)
+RUN_CHECKS = (lock_footprint, integrity)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS

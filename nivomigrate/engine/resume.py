@@ -279,3 +279,26 @@ def is_partial(conn: psycopg.Connection, pending: list[Revision]) -> bool:
     """Tell whether the first pending revision has recorded steps (a run stopped inside it)."""
     return bool(pending) and any(row.status == "applied"
                                  for row in ledger.step_rows(conn, pending[0].id))
+
+
+def partial_finding(conn: psycopg.Connection, versions_dir, pending: list[Revision],
+                    environment: str):
+    """Return a warning when a run stopped inside the first pending revision, else None.
+
+    Its recorded steps are then the difference to the revision's schema, so the drift check
+    is left to the verification after the run, which compares the whole schema.
+    """
+    from nivomigrate.findings import Finding, Location, Severity
+
+    if not is_partial(conn, pending):
+        return None
+    return Finding(
+        check="resume", severity=Severity.WARNING,
+        message=f"{environment} is inside a revision "
+        f"({partial_progress(conn, versions_dir, pending)}); the next run resumes it at its "
+        "first unrecorded step",
+        location=Location(object=pending[0].id),
+        help="the drift check waits for the verification after that run, which compares the "
+        "whole schema",
+        environment=environment,
+    )

@@ -119,31 +119,13 @@ def preflight_findings(ctx: RunContext, conn, allow_drift: bool,
     findings += gate.dirty_findings(ctx.git, blocking=dirty_blocks)
     if any(f.is_blocking for f in findings):
         return findings
-    partial = _partial_finding(ctx, conn)
+    from nivomigrate.engine.resume import partial_finding
+
+    partial = partial_finding(conn, ctx.settings.versions_dir, ctx.pending, ctx.environment)
     if partial is not None:
         return findings + [partial]
     return findings + gate.drift_findings(ctx.settings, conn, ctx.current, ctx.environment,
                                           allowed=allow_drift)
-
-
-def _partial_finding(ctx: RunContext, conn) -> Finding | None:
-    """A run stopped inside a revision: its recorded steps are the difference to the revision's
-    schema, so the drift check waits for the verification after the run."""
-    from nivomigrate.engine import resume
-    from nivomigrate.findings import Location, Severity
-
-    if not resume.is_partial(conn, ctx.pending):
-        return None
-    progress = resume.partial_progress(conn, ctx.settings.versions_dir, ctx.pending)
-    return Finding(
-        check="resume", severity=Severity.WARNING,
-        message=f"{ctx.environment} is inside a revision ({progress}); this run resumes it at "
-        "its first unrecorded step",
-        location=Location(object=ctx.pending[0].id),
-        help="the drift check is left to the verification after the run, which compares the "
-        "whole schema",
-        environment=ctx.environment,
-    )
 
 
 def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
@@ -225,13 +207,17 @@ def _in(finding: Finding, environment: str) -> Finding:
 
 
 def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]:
-    """Run `verify()` and record the run passed or failed by its findings.
+    """Run `verify()` and the integrity sweep, and record the run passed or failed by their
+    findings.
 
     A verification that does not finish (a lost connection, the shadow server gone) is
     recorded as a failed run before the error goes on.
     """
+    from nivomigrate.checks.integrity import integrity_findings
+
     try:
         checks = verify()
+        checks += integrity_findings(conn)
     except BaseException as exc:
         _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
         raise

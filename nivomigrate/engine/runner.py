@@ -311,10 +311,11 @@ def _migration_error(run: StepRun, revision: Revision, step: Step, total: int,
                      exc: BaseException, attempts: int, watcher: _Watcher) -> MigrationError:
     from nivomigrate.db import redact
 
-    at = run.applied[-1].revision.id if run.applied else "its starting revision"
+    at = (f"revision {run.applied[-1].revision.id}" if run.applied
+          else "its starting revision")
     where = f"revision {revision.id} step {step.index} of {total} ({step.kind})"
     kept = (f"steps 1-{step.index - 1} of {revision.id} stay applied and are not run again; "
-            if step.index > 1 else "") + f"the database stays at revision {at}"
+            if step.index > 1 else "") + f"the database stays at {at}"
     if _sqlstate(exc) == LOCK_NOT_AVAILABLE:
         message = (f"{where} gave up after {attempts} lock timeouts "
                    f"({run.settings.timeouts.lock_timeout_ms} ms each): "

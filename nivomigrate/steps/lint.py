@@ -42,6 +42,7 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
     from nivomigrate.checks import (
         blocking_lock_on_large_table,
         destructive_change,
+        non_resumable,
         service_still_uses,
         sql_lint,
     )
@@ -59,6 +60,7 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
         for env, conn in here.items():
             found += blocking_lock_on_large_table.run(rendered, conn, env, policy)
         found += destructive_change.run(rendered, here)
+        found += non_resumable.run(rendered, settings.versions_dir)
         findings += apply_annotations(rendered, found)
     return findings
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from nivomigrate import ledger, migrations
 from nivomigrate.db import connection, target_for
 from nivomigrate.engine import gate as gates
+from nivomigrate.engine.resume import partial_finding
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -72,7 +73,8 @@ def _plan_environment(settings, name, targets, chain, head, gate):
         current = migrations.current_revision(conn)
         pending = migrations.pending_after(chain, current)
         findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
-        findings += gates.drift_findings(settings, conn, current, name)
+        partial = partial_finding(conn, settings.versions_dir, pending, name)
+        findings += [partial] if partial else gates.drift_findings(settings, conn, current, name)
         promoted_from = settings.environment(name).promoted_from
         staging_run = None
         if promoted_from and pending:

@@ -150,7 +150,7 @@ class Probe:
     def active_query(self, fragment: str, *, waiting: bool = False) -> int | None:
         """Return the pid of nivomigrate's session running a query containing `fragment`."""
         row = self.conn.execute(
-            "select pid from pg_stat_activity where application_name = 'nivomigrate' "
+            "select pid from pg_stat_activity where application_name like 'nivomigrate%%' "
             "and state = 'active' and position(%s in query) > 0 "
             "and (not %s or wait_event_type = 'Lock') limit 1",
             (fragment, waiting),
@@ -159,7 +159,7 @@ class Probe:
 
     def nivomigrate_pids(self) -> list[int]:
         return [row[0] for row in self.conn.execute(
-            "select pid from pg_stat_activity where application_name = 'nivomigrate' "
+            "select pid from pg_stat_activity where application_name like 'nivomigrate%' "
             "and datname = current_database()").fetchall()]
 
     def _has_ledger(self) -> bool:

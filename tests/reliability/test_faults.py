@@ -11,7 +11,6 @@ import sys
 import time
 
 import psycopg
-import pytest
 
 from nivomigrate import ledger
 from nivomigrate.db import SessionSettings, _options
@@ -19,7 +18,6 @@ from tests.reliability.helpers import (
     PAUSE_IMPORTS,
     PAUSE_IN_PYTHON,
     PAUSE_IN_SQL,
-    REPO,
     copy_project,
     current_revision,
     fingerprint,
@@ -282,16 +280,6 @@ def test_blocker_outlasting_every_retry_exits_5_naming_its_pid(project, cli):
     assert current_revision(project.urls["prod"]) == start
     assert ledger_rows(project.urls["prod"])[-1][1:3] == ("promote", "failed")
     assert cli(project, "promote", "prod").code == 0
-
-
-@pytest.fixture(scope="session")
-def own_head_template(own_server, head_template) -> str:
-    """The head schema as a template database on the private server (built once)."""
-    from nivomigrate import migrations
-    from nivomigrate.engine.build import ensure_template
-
-    versions = REPO / "versions"
-    return ensure_template(own_server.url(), versions, migrations.head(versions))
 
 
 def test_server_stopping_mid_run_exits_4_and_rerun_after_restart_passes(
