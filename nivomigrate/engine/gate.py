@@ -176,8 +176,10 @@ def staging_run_findings(staging: psycopg.Connection, target: str | None,
         entry = executed.get(revision.id)
         if entry is None or entry.get("sql_checksum") != revision.sql_checksum:
             findings.append(_staging_run_finding(
-                f"revision {revision.id} is not the SQL that ran on staging",
-                "put the change in a new revision and apply it to staging first",
+                f"revision {revision.id}{_first_differing_step(entry, revision)} is not the SQL "
+                "that ran on staging",
+                "restore it as it ran on staging (if it failed on prod, fix prod's data and "
+                "re-run), or put the change in a new revision and apply it to staging first",
                 Location(file=str(revision.path), line=1, object=revision.id),
             ))
     current = migrations.current_revision(staging)
@@ -193,6 +195,17 @@ def staging_run_findings(staging: psycopg.Connection, target: str | None,
             environment="staging",
         ))
     return findings
+
+
+def _first_differing_step(entry: dict | None, revision: Revision) -> str:
+    """Return " step N" for the first step whose checksum differs from staging's, or ""."""
+    steps = (entry or {}).get("steps")
+    if not steps:
+        return ""
+    for number, (ran, now) in enumerate(zip(steps, revision.step_checksums, strict=False), 1):
+        if ran != now:
+            return f" step {number}"
+    return f" step {min(len(steps), len(revision.step_checksums)) + 1}"
 
 
 def _staging_run_finding(message: str, help_text: str,

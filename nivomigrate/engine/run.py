@@ -58,23 +58,32 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             context = _context(settings, environment.name, target, conn)
             return body(context, conn, progress or Progress(quiet=False))
         except psycopg.OperationalError as exc:
-            if not (conn.broken or conn.closed):
+            if conn.broken or conn.closed:
+                raise _lost_connection(f"the connection to {environment.name}", exc) from exc
+            if not _is_connection_loss(exc):
                 raise
-            raise _lost_connection(environment.name, exc) from exc
+            raise _lost_connection("another connection of the run (staging's lock session)",
+                                   exc) from exc
         finally:
             ledger.release_lock(conn)
 
 
-def _lost_connection(name: str, exc: Exception) -> DatabaseConnectionError:
+def _lost_connection(what: str, exc: Exception) -> DatabaseConnectionError:
     from nivomigrate.db import redact
 
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return DatabaseConnectionError(
-        f"lost the connection to {name} during the run: {redact(reason)}",
+        f"lost {what} during the run: {redact(reason)}",
         hint="check that the server is up, then re-run: the steps that committed are in the "
         "ledger and are not run again, the step that did not was rolled back, and the next run "
         "marks this one failed and resumes at its first unrecorded step",
     )
+
+
+def _is_connection_loss(exc: Exception) -> bool:
+    """Tell whether `exc` says a session ended (terminated, server shut down, socket closed)."""
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 @contextmanager

@@ -197,8 +197,8 @@ def _run_with_retries(run: StepRun, revision: Revision, step: Step, total: int,
         except NivoError:
             raise  # refused, unreachable or edited: not the step's fault
         except Exception as exc:
-            if _connection_lost(run.conn):
-                raise
+            if _connection_lost(run.conn):  # the run's session is gone, and its lock with it
+                raise getattr(exc, "orig", None) or exc from exc
             if _sqlstate(exc) == LOCK_NOT_AVAILABLE and attempt < tries:
                 delay = min(MAX_RETRY_DELAY_S, run.retry_delay_s * 2 ** (attempt - 1))
                 delay *= 1 + random.uniform(0, 0.2)
@@ -376,8 +376,15 @@ class _Watcher:
         return run()
 
     def locks(self) -> set[tuple[int, str]]:
+        """The migration backend's relation locks; none once the monitor is gone (it was
+        terminated: the footprint then misses them, the run goes on)."""
+        import psycopg
+
         with self._lock:
-            return {(r, m) for r, m in self.monitor.execute(_LOCKS_SQL, (self.pid,)).fetchall()}
+            try:
+                return {(r, m) for r, m in self.monitor.execute(_LOCKS_SQL, (self.pid,))}
+            except psycopg.Error:
+                return set()
 
     def start_sampling(self) -> None:
         with self._lock:
@@ -389,14 +396,19 @@ class _Watcher:
             return self.sampled
 
     def _loop(self) -> None:
+        import psycopg
+
         interval = 0.002 if self.sample_locks else 0.05
         while not self._stop.wait(interval):
             with self._lock:
-                rows = self.monitor.execute(_BLOCKERS_SQL, (self.pid,)).fetchall()
+                try:
+                    rows = self.monitor.execute(_BLOCKERS_SQL, (self.pid,)).fetchall()
+                    if self.sampling:
+                        self.sampled |= set(self.monitor.execute(_LOCKS_SQL, (self.pid,)))
+                except psycopg.Error:
+                    return  # the monitor is gone: blockers go unnamed, the run goes on
                 if rows:
                     self.blockers = rows
-                if self.sampling:
-                    self.sampled |= set(self.monitor.execute(_LOCKS_SQL, (self.pid,)).fetchall())
 
 
 class _Recorder:
