@@ -111,15 +111,20 @@ class Setup:
         seconds = seed(bench.url(self.loaded), args.rows)
         print(f"loaded {args.rows:,} Log rows: {seconds:.1f} s")
         self.applied = bench.create("nivo_bench_resume_applied", self.loaded, file_copy=True)
-        self.window_s = self.calibrate()
-        print(f"apply staging (calibration): the run spends {self.window_s:.1f} s between "
-              "being recorded and reaching 0003")
+        self.windows = {"apply": self.calibrate(self.applied, self.loaded, self.applied)}
+        prod = bench.create("nivo_bench_resume_p", self.loaded, file_copy=True)
+        self.windows["promote"] = self.calibrate(self.applied, prod, prod)
+        _drop(self, prod, prod)
+        for command, window in self.windows.items():
+            print(f"{command} (calibration): {window:.1f} s from the run being recorded to "
+                  "alembic_version at 0003")
 
-    def calibrate(self) -> float:
-        """Apply staging once (the promotions' staging template); return the seconds from
-        its run being recorded to alembic_version reaching 0003: where the kills land."""
-        url = self.bench.url(self.applied)
-        process = self.start(self.applied, self.loaded, "apply", "staging")
+    def calibrate(self, staging: str, prod: str, changed: str) -> float:
+        """Run the command that changes `changed` once; return the seconds from its run being
+        recorded to alembic_version reaching 0003: where the kills land."""
+        url = self.bench.url(changed)
+        args = ("apply", "staging") if changed == staging else ("promote", "prod")
+        process = self.start(staging, prod, *args)
         assert _wait_for_run(url, process), "the calibration run ended early"
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
@@ -206,7 +211,7 @@ def _check(setup: Setup, staging: str, prod: str, command: str, rerun) -> tuple[
 def signal_trial(setup: Setup, command: str, rng: random.Random) -> Trial:
     staging, prod, changed = setup.databases(command)
     fault = rng.choice(["SIGKILL", "SIGTERM"])
-    delay = rng.uniform(0, setup.window_s)
+    delay = rng.uniform(0, setup.windows[command])
     process = setup.start(staging, prod, *_args(command))
     if _wait_for_run(setup.bench.url(changed), process):
         time.sleep(delay)
@@ -223,7 +228,7 @@ def signal_trial(setup: Setup, command: str, rng: random.Random) -> Trial:
 def terminate_trial(setup: Setup, command: str, which: str, rng: random.Random) -> Trial:
     """pg_terminate_backend of one of the tool's sessions inside the revision."""
     staging, prod, changed = setup.databases(command)
-    delay = rng.uniform(0.1, setup.window_s * 0.8)
+    delay = rng.uniform(0.1, setup.windows[command] * 0.8)
     process = setup.start(staging, prod, *_args(command))
     ended = []
     if _wait_for_run(setup.bench.url(changed), process):

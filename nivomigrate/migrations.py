@@ -45,7 +45,8 @@ class Revision:
 STEP_KINDS = ("transaction", "statement", "live")
 # A revision that reads the live database (or branches on offline mode) renders offline to
 # something else than what it runs: it is one step that alembic runs online, not resumable.
-LIVE_MARKERS = ("get_bind(", "as_sql", "is_offline_mode", ".connection", "get_context().bind")
+LIVE_MARKERS = ("get_bind(", "as_sql", "is_offline_mode", "get_context().connection",
+                "get_context().bind", "migration_context")
 
 
 @dataclass(frozen=True)
