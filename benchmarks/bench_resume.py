@@ -115,25 +115,29 @@ class Setup:
         prod = bench.create("nivo_bench_resume_p", self.loaded, file_copy=True)
         self.windows["promote"] = self.calibrate(self.applied, prod, prod)
         _drop(self, prod, prod)
-        for command, window in self.windows.items():
-            print(f"{command} (calibration): {window:.1f} s from the run being recorded to "
-                  "alembic_version at 0003")
+        for command, marks in self.windows.items():
+            print(f"{command} (calibration): steps 1-5 recorded at "
+                  + ", ".join(f"{mark:.1f}" for mark in marks) + " s after the run")
 
-    def calibrate(self, staging: str, prod: str, changed: str) -> float:
+    def calibrate(self, staging: str, prod: str, changed: str) -> list[float]:
         """Run the command that changes `changed` once; return the seconds from its run being
-        recorded to alembic_version reaching 0003: where the kills land."""
+        recorded to each of the five steps recorded (the last: alembic_version at 0003)."""
         url = self.bench.url(changed)
         args = ("apply", "staging") if changed == staging else ("promote", "prod")
         process = self.start(staging, prod, *args)
         assert _wait_for_run(url, process), "the calibration run ended early"
-        started = time.perf_counter()
+        started, marks = time.perf_counter(), []
         with psycopg.connect(url, autocommit=True) as conn:
-            while conn.execute("select version_num from alembic_version").fetchone()[0] != "0003":
-                time.sleep(0.02)
-        window = time.perf_counter() - started
+            while len(marks) < 5 and process.poll() is None:
+                count = conn.execute("select count(*) from pg_tables where schemaname = "
+                                     "'nivomigrate' and tablename = 'steps'").fetchone()[0] and \
+                    conn.execute("select count(*) from nivomigrate.steps where revision = "
+                                 "'0003' and status = 'applied'").fetchone()[0]
+                marks += [time.perf_counter() - started] * (count - len(marks))
+                time.sleep(0.01)
         _, stderr = process.communicate()
-        assert process.returncode == 0, stderr
-        return window
+        assert process.returncode == 0 and len(marks) == 5, stderr
+        return marks
 
     def environ(self, staging: str, prod: str) -> dict[str, str]:
         environ = dict(os.environ)
@@ -159,6 +163,15 @@ class Setup:
         staging = self.bench.create("nivo_bench_resume_s", self.applied, file_copy=True)
         prod = self.bench.create("nivo_bench_resume_p", self.loaded, file_copy=True)
         return staging, prod, prod
+
+
+def _delay(marks: list[float], rng: random.Random, spread: bool) -> float:
+    """A random time inside the revision: uniform over its duration, or (`spread`) inside a
+    step drawn at random, so that every step is hit, not mostly the longest."""
+    if not spread:
+        return rng.uniform(0, marks[-1])
+    step = rng.randrange(5)
+    return rng.uniform(marks[step - 1] if step else 0, marks[step])
 
 
 def _args(command: str) -> tuple[str, ...]:
@@ -211,13 +224,15 @@ def _check(setup: Setup, staging: str, prod: str, command: str, rerun) -> tuple[
 def signal_trial(setup: Setup, command: str, rng: random.Random) -> Trial:
     staging, prod, changed = setup.databases(command)
     fault = rng.choice(["SIGKILL", "SIGTERM"])
-    delay = rng.uniform(0, setup.windows[command])
+    delay = _delay(setup.windows[command], rng, setup.args.spread)
     process = setup.start(staging, prod, *_args(command))
     if _wait_for_run(setup.bench.url(changed), process):
         time.sleep(delay)
     if process.poll() is None:
         process.send_signal(9 if fault == "SIGKILL" else 15)
-    process.communicate()
+    _, stderr = process.communicate()
+    if process.returncode not in (-9, 0, 143):
+        print(f"  the interrupted run's stderr: {stderr.strip()[-600:]}")
     landed = _where(setup.bench.url(changed))
     rerun = setup.run(staging, prod, *_args(command))
     ok, detail = _check(setup, staging, prod, command, rerun)
@@ -228,7 +243,7 @@ def signal_trial(setup: Setup, command: str, rng: random.Random) -> Trial:
 def terminate_trial(setup: Setup, command: str, which: str, rng: random.Random) -> Trial:
     """pg_terminate_backend of one of the tool's sessions inside the revision."""
     staging, prod, changed = setup.databases(command)
-    delay = rng.uniform(0.1, setup.windows[command] * 0.8)
+    delay = _delay(setup.windows[command], rng, True)
     process = setup.start(staging, prod, *_args(command))
     ended = []
     if _wait_for_run(setup.bench.url(changed), process):
@@ -291,20 +306,24 @@ def lock_retry_trial(setup: Setup, command: str) -> Trial:
 
 
 def _hold_at_step_3(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as watch:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            done = watch.execute("select count(*) from pg_tables where schemaname = "
-                                 "'nivomigrate' and tablename = 'steps'").fetchone()[0] and \
-                watch.execute("select count(*) from nivomigrate.steps where revision = '0003'"
-                              " and step = 2 and status = 'applied'").fetchone()[0]
-            if done:
-                break
-            time.sleep(0.005)
-    with psycopg.connect(url) as holder:
+    """Take ACCESS SHARE on "Log" while step 2 (the concurrent build, which does not wait for
+    an idle transaction) runs, and keep it 1 s after step 2 is recorded: step 3 meets it."""
+    with psycopg.connect(url, autocommit=True) as watch, psycopg.connect(url) as holder:
+        _wait_for_step(watch, "step = 2")
         holder.execute('LOCK TABLE "Log" IN ACCESS SHARE MODE')
+        _wait_for_step(watch, "step = 2 and status = 'applied'")
         time.sleep(1.0)
         holder.rollback()
+
+
+def _wait_for_step(conn: psycopg.Connection, condition: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if conn.execute("select to_regclass('nivomigrate.steps') is not null").fetchone()[0] \
+                and conn.execute("select 1 from nivomigrate.steps where revision = '0003' and "
+                                 + condition).fetchone():
+            return
+        time.sleep(0.005)
 
 
 def _drop(setup: Setup, staging: str, prod: str) -> None:
@@ -321,6 +340,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--spread", action="store_true",
+                        help="kill inside a step drawn at random (default: uniform in time)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     rng = random.Random(args.seed)

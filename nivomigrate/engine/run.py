@@ -65,7 +65,10 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             raise _lost_connection("another connection of the run (staging's lock session)",
                                    exc) from exc
         finally:
-            ledger.release_lock(conn)
+            try:
+                ledger.release_lock(conn)
+            except psycopg.Error:
+                pass  # a cancelled or lost session: closing it releases the lock
 
 
 def _lost_connection(what: str, exc: Exception) -> DatabaseConnectionError:
