@@ -90,9 +90,12 @@ def _errors() -> Iterator[None]:
         if exc.hint:
             typer.echo(f"hint: {redact(exc.hint)}", err=True)
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted", err=True)
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        signal = getattr(exc, "signal", "SIGINT")
+        typer.echo(f"error: interrupted by {signal}", err=True)
+        typer.echo("hint: re-run the same command: a run resumes at its first unrecorded step",
+                   err=True)
+        raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception:

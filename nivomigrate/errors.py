@@ -10,6 +10,16 @@ from __future__ import annotations
 EXIT_PRIORITY = (2, 4, 6, 5, 3, 1)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM during a run (a KeyboardInterrupt, so that psycopg cancels the
+    statement in progress); exit 128 + the signal's number: 130, 143."""
+
+    def __init__(self, signal: str, exit_code: int):
+        super().__init__(signal)
+        self.signal = signal
+        self.exit_code = exit_code
+
+
 class NivoError(Exception):
     """A failure the user can act on: one line, a hint, an exit code."""
 

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 _SCHEMA_SQL = resources.files(__package__).joinpath("ledger.sql").read_text()
 LOCK_KEY = 0x6E69766F  # "nivo"
 _LOCK_TRIES = 5
+ORPHAN_WAIT_S = 6.0
+# A run's sessions are named after it, so that the next run can find a killed one's backends.
+RUN_APPLICATION_PREFIX = "nivomigrate run "
 _COLUMNS = (
     "id, kind, environment, from_revision, to_revision, revisions, fingerprint_before, "
     "fingerprint_after, git_commit, git_branch, git_dirty, actor, started_at, finished_at, "
@@ -69,7 +72,7 @@ def revision_entries(revisions: list[Revision]) -> list[dict]:
     """Return what the ledger keeps of each revision: id, file and both checksums."""
     return [
         {"id": r.id, "file": r.file_name, "file_checksum": r.file_checksum,
-         "sql_checksum": r.sql_checksum}
+         "sql_checksum": r.sql_checksum, "steps": list(r.step_checksums)}
         for r in revisions
     ]
 
@@ -106,13 +109,21 @@ def take_lock(conn: psycopg.Connection, environment: str) -> None:
     Raises:
         LockHeldError: another session holds it (named: pid, application, since when).
     """
-    for attempt in range(_LOCK_TRIES):
+    deadline = time.monotonic() + ORPHAN_WAIT_S
+    attempt = 0
+    while True:
         if conn.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
             return
         holder = conn.execute(_HOLDER_SQL, (LOCK_KEY,)).fetchone()
-        if holder is not None:
+        attempt += 1
+        # A holder that just ended may still be exiting; a killed run's backend ends within
+        # client_connection_check_interval (db.py), so it is waited for, within a bound.
+        if holder is None and attempt < _LOCK_TRIES:
+            time.sleep(0.1 * attempt)
+            continue
+        if holder is None or not _is_run_backend(holder[1]) or time.monotonic() > deadline:
             break
-        time.sleep(0.1 * (attempt + 1))  # a holder that just ended may still be exiting
+        time.sleep(0.25)
     if holder is None:
         description = "another session"
     else:
@@ -124,6 +135,10 @@ def take_lock(conn: psycopg.Connection, environment: str) -> None:
         hint="wait for it to finish; if its process is gone, the server ends the session soon "
         "(client_connection_check_interval), or end it with pg_terminate_backend(pid)",
     )
+
+
+def _is_run_backend(application: str | None) -> bool:
+    return (application or "").startswith(RUN_APPLICATION_PREFIX)
 
 
 _HOLDER_SQL = """
@@ -276,3 +291,82 @@ def footprints_of(run: Run, revision_ids: set[str]) -> list[dict]:
     """Return the lock footprints `run` measured for `revision_ids` (docs/json-report.md)."""
     return [entry["footprint"] for entry in run.checks
             if entry.get("footprint") and entry["footprint"]["revision"] in revision_ids]
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepRow:
+    """What the ledger holds of one step of a revision not yet complete."""
+
+    revision: str
+    step: int
+    kind: str
+    checksum: str
+    sql: str
+    status: str
+    how: str | None
+    run_id: int
+    attempts: int
+    reason: str | None
+
+
+_STEP_COLUMNS = "revision, step, kind, checksum, sql, status, how, run_id, attempts, reason"
+
+
+def run_application_name(run_id: int) -> str:
+    """Return the application_name of a run's sessions."""
+    return f"{RUN_APPLICATION_PREFIX}{run_id}"
+
+
+def name_session(conn: psycopg.Connection, run_id: int) -> None:
+    """Put the run id in the session's application_name (pg_stat_activity shows it)."""
+    conn.execute("select set_config('application_name', %s, false)",
+                 (run_application_name(run_id),))
+
+
+def step_rows(conn: psycopg.Connection, revision: str) -> list[StepRow]:
+    """Return the rows of `revision`'s steps not yet complete, by step; none without a ledger."""
+    if not conn.execute("select to_regclass('nivomigrate.steps') is not null").fetchone()[0]:
+        return []
+    rows = conn.execute(
+        f"select {_STEP_COLUMNS} from nivomigrate.steps where revision = %s and not complete"
+        " order by step", (revision,)).fetchall()
+    return [StepRow(*row) for row in rows]
+
+
+def record_step(conn: psycopg.Connection, run_id: int, revision: str, step, status: str, *,
+                how: str | None = None, reason: str | None = None) -> None:
+    """Record `step` (a migrations.Step) of `revision` as started, applied or failed."""
+    conn.execute(
+        "insert into nivomigrate.steps (revision, step, kind, checksum, sql, status, how, run_id,"
+        " reason) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " on conflict (revision, step) do update set kind = excluded.kind,"
+        " checksum = excluded.checksum, sql = excluded.sql, status = excluded.status,"
+        " how = excluded.how, reason = excluded.reason, complete = false,"
+        " attempts = nivomigrate.steps.attempts"
+        " + (nivomigrate.steps.run_id <> excluded.run_id"
+        " or excluded.status = 'started')::int,"
+        " run_id = excluded.run_id, recorded_at = clock_timestamp()",
+        (revision, step.index, step.kind, step.checksum, step.sql, status, how, run_id,
+         reason[:2000] if reason else None),
+    )
+
+
+def forget_steps_after(conn: psycopg.Connection, revision: str, last: int) -> None:
+    """Forget the rows of `revision`'s steps past `last` (an edited revision has fewer)."""
+    conn.execute("delete from nivomigrate.steps where revision = %s and step > %s"
+                 " and not complete and status <> 'applied'", (revision, last))
+
+
+def complete_revision(conn: psycopg.Connection, revision: str) -> None:
+    """Mark `revision`'s step rows complete (in the transaction that records its version)."""
+    conn.execute("update nivomigrate.steps set complete = true where revision = %s",
+                 (revision,))
+
+
+def holds_lock(conn: psycopg.Connection) -> bool:
+    """Tell whether this session still holds the run lock."""
+    return bool(conn.execute(
+        "select exists (select 1 from pg_locks where locktype = 'advisory' and objid = %s"
+        " and pid = pg_backend_pid() and granted)", (LOCK_KEY,)).fetchone()[0])

@@ -25,3 +25,23 @@ create table if not exists nivomigrate.runs (
     allow_drift        boolean not null default false,
     backend_pid        integer not null default pg_backend_pid()
 );
+
+-- One row per step of a revision not yet complete in this database: a transactional step's
+-- row commits with the step; a statement outside a transaction is 'started' before it runs
+-- and 'applied' after it succeeded. The rows of a revision are marked complete together with
+-- its alembic_version update.
+create table if not exists nivomigrate.steps (
+    revision     text not null,
+    step         integer not null,
+    kind         text not null check (kind in ('transaction', 'statement', 'live')),
+    checksum     text not null,
+    sql          text not null,
+    status       text not null check (status in ('started', 'applied', 'failed')),
+    how          text check (how in ('executed', 'recognised')),
+    run_id       bigint not null,
+    attempts     integer not null default 1,
+    reason       text,
+    complete     boolean not null default false,
+    recorded_at  timestamptz not null default clock_timestamp(),
+    primary key (revision, step)
+);

@@ -35,18 +35,59 @@ class Revision:
     path: Path
     file_checksum: str
     sql_checksum: str | None = None
+    step_checksums: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
         return self.path.name
 
 
+STEP_KINDS = ("transaction", "statement", "live")
+# A revision that reads the live database (or branches on offline mode) renders offline to
+# something else than what it runs: it is one step that alembic runs online, not resumable.
+LIVE_MARKERS = ("get_bind(", "as_sql", "is_offline_mode", "get_context().connection",
+                "get_context().bind", "migration_context")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a revision, numbered from 1.
+
+    `transaction`: a group of statements that commits as a whole (with its ledger row);
+    `statement`: one statement of an autocommit block, outside any transaction;
+    `live`: the whole upgrade() of a revision that needs the live connection.
+    """
+
+    index: int
+    kind: str
+    statements: tuple[str, ...]
+    checksum: str
+
+    @property
+    def sql(self) -> str:
+        return "".join(statement + ";\n" for statement in self.statements)
+
+    @property
+    def is_resumable(self) -> bool:
+        return self.kind != "live"
+
+
 @dataclass(frozen=True)
 class RenderedRevision:
-    """The SQL that alembic's offline mode renders for one revision."""
+    """The SQL that alembic's offline mode renders for one revision, and its steps.
+
+    `sql` keeps the COMMIT/BEGIN markers around the statements of an autocommit block, so
+    the checksum covers what runs outside a transaction; a revision without one renders as
+    its statements alone.
+    """
 
     revision: Revision
     sql: str
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def is_live(self) -> bool:
+        return any(step.kind == "live" for step in self.steps)
 
 
 def alembic_config(versions_dir: Path, **attributes: object) -> Config:
@@ -63,7 +104,7 @@ def alembic_config(versions_dir: Path, **attributes: object) -> Config:
 
 
 _scripts: dict[tuple, ScriptDirectory] = {}
-_rendered: dict[tuple, RenderedRevision] = {}
+_rendered: dict[tuple, tuple[str, RenderedRevision]] = {}
 
 
 def script_directory(versions_dir: Path) -> ScriptDirectory:
@@ -183,25 +224,38 @@ def _revision(script_revision) -> Revision:
     )
 
 
-def render_offline(versions_dir: Path, revision: Revision) -> str:
-    """Return one revision's upgrade as alembic's offline mode prints it (no database),
-    BEGIN/COMMIT and the version table's statements included; rendered once per file."""
+def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevision]:
+    """Render one revision's upgrade with alembic's offline mode (no database), once per file:
+    the text as alembic printed it, and the SQL and steps it renders to."""
     from alembic import command
 
     key = (str(revision.path), revision.file_checksum, revision.down_revision)
     if key not in _rendered:
-        buffer = io.StringIO()
+        buffer = _StatementBuffer()
         config = alembic_config(versions_dir, output_buffer=buffer)
         start = revision.down_revision
         spec = f"{start}:{revision.id}" if start else revision.id
         command.upgrade(config, spec, sql=True)
-        _rendered[key] = buffer.getvalue()
+        groups = _groups(buffer.statements)
+        sql = _rendered_text(groups)
+        if _needs_live_connection(revision.path):
+            steps = (Step(1, "live", tuple(s for _, g in groups for s in g), sql_checksum(sql)),)
+        else:
+            steps = _steps(groups)
+        _rendered[key] = ("".join(buffer.statements), RenderedRevision(revision, sql, steps))
     return _rendered[key]
 
 
+def render_offline(versions_dir: Path, revision: Revision) -> str:
+    """Return one revision's upgrade as alembic's offline mode prints it (no database),
+    BEGIN/COMMIT and the version table's statements included."""
+    return _render(versions_dir, revision)[0]
+
+
 def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
-    """Return the revision's upgrade SQL without transaction control and version bookkeeping."""
-    return RenderedRevision(revision, _without_bookkeeping(render_offline(versions_dir, revision)))
+    """Return one revision's upgrade SQL and steps, rendered once (alembic's offline mode)."""
+    cached = _render(versions_dir, revision)[1]
+    return RenderedRevision(revision, cached.sql, cached.steps)
 
 
 def up_to(chain: list[Revision], revision: str | None) -> list[Revision]:
@@ -215,13 +269,85 @@ def head_of(chain: list[Revision]) -> str | None:
     return chain[-1].id if chain else None
 
 
+class _StatementBuffer(io.StringIO):
+    """alembic's offline output, one write per statement (`DefaultImpl.static_output`): kept
+    as a list, so statements are split where alembic split them, not by parsing SQL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statements: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.statements.append(text)
+        return super().write(text)
+
+
+def _groups(written: list[str]) -> list[tuple[bool, list[str]]]:
+    """Split alembic's statements at its BEGIN/COMMIT markers into (transactional, statements),
+    without its version-table statements and comments."""
+    groups: list[tuple[bool, list[str]]] = [(False, [])]
+    for text in written:
+        statement = text.strip().removesuffix(";").strip()
+        if statement in ("BEGIN", "COMMIT"):
+            groups.append((statement == "BEGIN", []))
+        elif statement and not statement.startswith("--") and VERSION_TABLE not in statement:
+            groups[-1][1].append(statement)
+    return [(transactional, group) for transactional, group in groups if group]
+
+
+def _steps(groups: list[tuple[bool, list[str]]]) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    for transactional, statements in groups:
+        parts = [statements] if transactional else [[statement] for statement in statements]
+        for part in parts:
+            kind = "transaction" if transactional else "statement"
+            text = "".join(statement + ";\n" for statement in part)
+            steps.append(Step(len(steps) + 1, kind, tuple(part),
+                              sql_checksum(f"{kind}\n{text}")))
+    return tuple(steps)
+
+
+def _rendered_text(groups: list[tuple[bool, list[str]]]) -> str:
+    """The statements, with COMMIT/BEGIN around those outside a transaction when there are
+    any (so a revision without an autocommit block renders as before)."""
+    has_block = any(not transactional for transactional, _ in groups)
+    parts = []
+    for transactional, statements in groups:
+        body = ";\n".join(statements) + ";\n"
+        parts.append(body if transactional or not has_block else f"COMMIT;\n{body}BEGIN;\n")
+    return "".join(parts)
+
+
+def _needs_live_connection(path: Path) -> bool:
+    """Tell whether a revision reads the live database or branches on offline mode: its
+    rendering is then not what it runs (a text search, as no library answers this)."""
+    import ast
+
+    source = path.read_text()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    upgrade = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                    and node.name == "upgrade"), None)
+    text = ast.unparse(upgrade) if upgrade is not None else source
+    return any(marker in text for marker in LIVE_MARKERS)
+
+
+def steps_of(versions_dir: Path, revision: Revision) -> tuple[Step, ...]:
+    """Return a revision's steps, as rendered once from alembic's offline mode."""
+    return render_sql(versions_dir, revision).steps
+
+
 def with_sql_checksums(versions_dir: Path, ordered: list[Revision]) -> list[Revision]:
     """Return the revisions with the checksum of their normalised rendered SQL filled in."""
     from dataclasses import replace
 
+    rendered = [render_sql(versions_dir, revision) for revision in ordered]
     return [
-        replace(revision, sql_checksum=sql_checksum(render_sql(versions_dir, revision).sql))
-        for revision in ordered
+        replace(item.revision, sql_checksum=sql_checksum(item.sql),
+                step_checksums=tuple(step.checksum for step in item.steps))
+        for item in rendered
     ]
 
 
@@ -230,18 +356,6 @@ def sql_checksum(sql: str) -> str:
     text = re.sub(r"--[^\n]*", "", sql)
     text = " ".join(text.split())
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _without_bookkeeping(sql: str) -> str:
-    """Drop alembic's version-table statements, transaction control and its comments."""
-    kept = []
-    for statement in sql.split(";\n"):
-        text = "\n".join(line for line in statement.splitlines()
-                         if not line.startswith("-- Running upgrade")).strip("\n")
-        if VERSION_TABLE in text or text.strip() in {"", "BEGIN", "COMMIT"}:
-            continue
-        kept.append(text)
-    return ";\n".join(kept) + (";\n" if kept else "")
 
 
 def current_revision(conn) -> str | None:

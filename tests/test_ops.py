@@ -64,13 +64,20 @@ def test_foreign_key_left_not_valid_is_validated_on_rerun(tmp_path, make_databas
     url = make_database("nivo_ops")
     _table(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('alter table "T" add constraint "T_pId_fkey" foreign key ("pId") '
-                     'references "P" (id) not valid')
+        conn.execute('insert into "T" values (1000, \'orphan\', 999)')  # no "P" 999
     settings = make_project(tmp_path, [
         'ops.add_foreign_key_online("T_pId_fkey", "T", ["pId"], "P", ["id"])'])
-    _apply(settings, url)
+    with pytest.raises(MigrationError, match=r"step 2 of 2 \(statement\) failed"):
+        _apply(settings, url)
     validated = "select convalidated from pg_constraint where conname = %s"
+    assert _one(url, validated, "T_pId_fkey") == (False,)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('delete from "T" where id = 1000')
+    _apply(settings, url)
     assert _one(url, validated, "T_pId_fkey") == (True,)
+    # The NOT VALID step ran once; the VALIDATE step twice (failed, then passed).
+    assert _one(url, "select array_agg(attempts order by step) from nivomigrate.steps") == (
+        [1, 2],)
 
 
 def test_set_not_null_online_leaves_no_check(tmp_path, make_database):

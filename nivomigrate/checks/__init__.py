@@ -22,8 +22,10 @@ from nivomigrate.checks import (
     drift,
     hot_query_index,
     hot_query_plan,
+    integrity,
     lock_footprint,
     models_match,
+    non_resumable,
     precondition,
     redundant_index,
     service_still_uses,
@@ -37,9 +39,9 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition)
+               precondition, non_resumable)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
-RUN_CHECKS = (lock_footprint,)
+RUN_CHECKS = (lock_footprint, integrity)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
                verify, staging_check, models_match, baseline_match)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

@@ -36,13 +36,27 @@ def findings(staging: psycopg.Connection, target: str | None, pending: list[Revi
         )]
     executed = ledger.accepted_checksums(staging, kinds=("apply",))
     return [
-        _finding(f"revision {revision.id} is not the SQL that ran on staging",
-                 f"restore {revision.path.name} as it ran on staging and put the change in a "
-                 "new revision; then run `nivomigrate apply staging`",
+        _finding(f"revision {revision.id}"
+                 f"{_first_differing_step(executed.get(revision.id), revision)}"
+                 " is not the SQL that ran on staging",
+                 f"restore {revision.path.name} as it ran on staging (if it failed on prod, fix "
+                 "prod's data and re-run), or put the change in a new revision and apply it to "
+                 "staging first",
                  Location(file=str(revision.path), line=1, object=revision.id))
         for revision in pending
         if (executed.get(revision.id) or {}).get("sql_checksum") != revision.sql_checksum
     ]
+
+
+def _first_differing_step(entry: dict | None, revision: Revision) -> str:
+    """Return " step N" for the first step whose checksum differs from staging's, or ""."""
+    steps = (entry or {}).get("steps")
+    if not steps:
+        return ""
+    for number, (ran, now) in enumerate(zip(steps, revision.step_checksums, strict=False), 1):
+        if ran != now:
+            return f" step {number}"
+    return f" step {min(len(steps), len(revision.step_checksums)) + 1}"
 
 
 def _finding(message: str, help_text: str, location: Location | None = None) -> Finding:

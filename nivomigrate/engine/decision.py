@@ -127,6 +127,11 @@ def _preflight(ctx: RunContext, conn, allow_drift: bool,
     if ctx.current is None:
         return findings + unversioned_findings(ctx, conn), None
     if not any(f.is_blocking for f in findings):
+        from nivomigrate.engine.resume import partial_finding
+
+        partial = partial_finding(conn, ctx.settings.versions_dir, ctx.pending, ctx.environment)
+        if partial is not None:  # a run stopped inside a revision: the re-run resumes it
+            return findings + [partial], None
         difference = gate.drift_difference(ctx.settings, conn, ctx.current)
         findings += drift.findings_of(difference, ctx.current, ctx.environment,
                                       allowed=allow_drift)

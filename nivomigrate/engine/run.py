@@ -3,13 +3,15 @@ finish, report. It returns data and never prints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.checks import staging_check, verify
 from nivomigrate.db import SessionSettings, Target, connection, target_for
-from nivomigrate.errors import DatabaseConnectionError, MigrationError
+from nivomigrate.errors import DatabaseConnectionError, Interrupted
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
 
@@ -48,7 +50,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
     environment = settings.environment(name)
     target = target_for(environment)
     session = SessionSettings.from_timeouts(settings.timeouts)
-    with connection(target, writes=True, session=session) as conn:
+    with _signals_interrupt(), connection(target, writes=True, session=session) as conn:
         ledger.take_lock(conn, environment.name)
         try:
             if records and ledger.has_ledger(conn):
@@ -56,22 +58,59 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
             context = _context(settings, environment.name, target, conn)
             return body(context, conn, progress or Progress())
         except psycopg.OperationalError as exc:
-            if not (conn.broken or conn.closed):
+            if conn.broken or conn.closed:
+                raise _lost_connection(f"the connection to {environment.name}", exc) from exc
+            if not _is_connection_loss(exc):
                 raise
-            raise _lost_connection(environment.name, exc) from exc
+            raise _lost_connection("another connection of the run (staging's lock session)",
+                                   exc) from exc
         finally:
-            ledger.release_lock(conn)
+            try:
+                ledger.release_lock(conn)
+            except psycopg.Error:
+                pass  # a cancelled or lost session: closing it releases the lock
 
 
-def _lost_connection(name: str, exc: Exception) -> DatabaseConnectionError:
+def _lost_connection(what: str, exc: Exception) -> DatabaseConnectionError:
     from nivomigrate.redaction import redact
 
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return DatabaseConnectionError(
-        f"lost the connection to {name} during the run: {redact(reason)}",
-        hint="check that the server is up, then re-run: a revision that did not commit was "
-        "rolled back, and the next run marks this one failed in the ledger",
+        f"lost {what} during the run: {redact(reason)}",
+        hint="check that the server is up, then re-run: the steps that committed are in the "
+        "ledger and are not run again, the step that did not was rolled back, and the next run "
+        "marks this one failed and resumes at its first unrecorded step",
     )
+
+
+def _is_connection_loss(exc: Exception) -> bool:
+    """Tell whether `exc` says a session ended (terminated, server shut down, socket closed)."""
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM (and SIGINT) into `Interrupted` for the run: psycopg cancels the statement
+    in progress, the run is recorded failed, and the exit code is 143 (130): the ledger then
+    holds what a SIGKILL would have left, and a plain re-run resumes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise Interrupted(signal.Signals(signum).name, 128 + signum)
+
+    previous = {number: signal.signal(number, interrupt)
+                for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
@@ -90,12 +129,15 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
                       allow_drift: bool, measure_footprint: bool,
                       restore_point: dict | None = None,
                       staging_run_id: int | None = None) -> tuple[int, list]:
-    """Record a run, apply the pending revisions, and return (run id, applied revisions).
+    """Record a run, apply the pending revisions step by step on `conn` (the session holding
+    the run lock), and return (run id, applied revisions).
 
     Raises:
-        MigrationError: a revision failed; the run is recorded as failed with the reason.
+        MigrationError: a step failed; the run is recorded as failed with the reason.
+        DriftError: a recorded step of a partly applied revision was edited.
     """
-    from nivomigrate.engine.runner import apply_revisions
+    from nivomigrate.engine.runner import StepRun, run_steps
+    from nivomigrate.errors import NivoError
     from nivomigrate.snapshot import take_snapshot
 
     ledger.ensure_ledger(conn)
@@ -106,19 +148,20 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
         actor=ctx.settings.actor, restore_point=restore_point, staging_run_id=staging_run_id,
         allow_drift=allow_drift,
     )
+    ledger.name_session(conn, run_id)
+    run = StepRun(ctx.settings, conn, run_id, ctx.environment, is_promotion=kind == "promote",
+                  measure_footprint=measure_footprint, say=progress.say)
     try:
-        applied = apply_revisions(ctx.settings, ctx.target, ctx.pending,
-                                  measure_footprint=measure_footprint, progress=progress.say,
-                                  production=_promoted_target(ctx) if measure_footprint else None)
-    except MigrationError as exc:
-        reached = migrations.current_revision(conn) or "base"
-        ledger.finish_run(conn, run_id, status="failed",
-                          fingerprint_after=take_snapshot(conn).fingerprint,
-                          reason=f"{exc.message} (the database stays at revision {reached})")
+        applied = run_steps(run, ctx.target, ctx.pending,
+                            production=_promoted_target(ctx) if measure_footprint else None)
+    except NivoError as exc:
+        reached = migrations.current_revision(conn) if not (conn.broken or conn.closed) else None
+        _record_failure(conn, run_id, f"{exc.message} (the database stays at revision "
+                        f"{reached or ctx.current or 'base'})")
         raise
     except BaseException as exc:
-        ledger.finish_run(conn, run_id, status="failed",
-                          reason=f"interrupted: {type(exc).__name__}")
+        what = exc.signal if isinstance(exc, Interrupted) else type(exc).__name__
+        _record_failure(conn, run_id, f"interrupted: {what}")
         raise
     return run_id, applied
 
@@ -172,13 +215,17 @@ def _in(finding: Finding, environment: str) -> Finding:
 
 
 def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]:
-    """Run `verify()` and record the run passed or failed by its findings.
+    """Run `verify()` and the integrity sweep, and record the run passed or failed by their
+    findings.
 
     A verification that does not finish (a lost connection, the shadow server gone) is
     recorded as a failed run before the error goes on.
     """
+    from nivomigrate.checks.integrity import integrity_findings
+
     try:
         checks = verify()
+        checks += integrity_findings(conn)
     except BaseException as exc:
         _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
         raise
@@ -189,10 +236,12 @@ def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]
 def _record_failure(conn, run_id: int, reason: str) -> None:
     import psycopg
 
+    if conn.broken or conn.closed:
+        return  # the connection is gone: the next run marks this one failed
     try:
         ledger.finish_run(conn, run_id, status="failed", reason=reason)
     except psycopg.Error:
-        pass  # the connection is gone: the next run marks this one failed
+        pass
 
 
 def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None) -> None:

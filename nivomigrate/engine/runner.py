@@ -1,6 +1,9 @@
-"""Apply revisions safely: one transaction per revision, session timeouts, retries on lock
-timeouts, an error that names the blocking session, and (optionally) each statement's measured
-lock footprint projected onto production's table sizes.
+"""Run revisions step by step on the run's one connection: the steps rendered once from
+alembic's offline mode (so every database runs the same statements), each recorded in the step
+ledger, resumed after an interruption at the first step not recorded. Session timeouts come
+from the connection; a lock timeout retries the step, never the revision from the top; an
+error names the blocking session; optionally each statement's measured lock footprint is
+projected onto production's table sizes.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from nivomigrate.errors import MigrationError, NivoError
+from nivomigrate.errors import DatabaseConnectionError, MigrationError, NivoError
 from nivomigrate.footprint import (
     AppliedRevision,
     HeldLock,
@@ -24,11 +28,15 @@ if TYPE_CHECKING:
 
     from nivomigrate.config import Settings
     from nivomigrate.db import Target
-    from nivomigrate.migrations import Revision
+    from nivomigrate.migrations import Revision, Step
 
 LOCK_NOT_AVAILABLE = "55P03"
 RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 10.0
+# Called as hook(moment, revision id, step number, step kind) at each step boundary:
+# "before-execute", "after-execute" (before the step is recorded), "after-record". Empty in
+# normal runs; the fault-injection tests register one that kills the process there.
+BOUNDARY_HOOKS: list[Callable[[str, str, int, str], None]] = []
 
 _BLOCKERS_SQL = """
 select a.pid, a.application_name, a.state,
@@ -51,6 +59,24 @@ left join pg_stat_xact_user_tables x on x.relid = c.oid
 where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
   and n.nspname not like 'pg\\_toast%%'
 """
+_VERSION_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+
+
+@dataclass
+class StepRun:
+    """One run of steps: its connection (holding the run lock), its ledger id, its options."""
+
+    settings: Settings
+    conn: psycopg.Connection
+    run_id: int
+    environment: str = "staging"
+    is_promotion: bool = False
+    measure_footprint: bool = False
+    say: Callable[[str], None] = lambda message: None
+    retry_delay_s: float = RETRY_DELAY_S
+    applied: list[AppliedRevision] = field(default_factory=list)
 
 
 def apply_revisions(
@@ -63,81 +89,212 @@ def apply_revisions(
     production: Target | None = None,
     retry_delay_s: float = RETRY_DELAY_S,
 ) -> list[AppliedRevision]:
-    """Apply `revisions` in order, each in its own transaction, with the settings' timeouts.
+    """Apply `revisions` to `target` on a connection of their own, holding its run lock, with
+    the steps recorded in its ledger (a run outside the ledger's runs: run id 0).
 
-    A lock timeout (SQLSTATE 55P03) is retried `settings.timeouts.lock_retries` times in all,
-    with exponential backoff from `retry_delay_s`.
+    Raises:
+        MigrationError: as `run_steps`.
+        LockHeldError: another run holds the lock.
+    """
+    from nivomigrate import db, ledger
+
+    session = db.SessionSettings.from_timeouts(settings.timeouts)
+    with db.connection(target, writes=True, session=session) as conn:
+        ledger.take_lock(conn, target.name)
+        try:
+            ledger.ensure_ledger(conn)
+            run = StepRun(settings, conn, 0, target.name, measure_footprint=measure_footprint,
+                          say=progress or (lambda message: None), retry_delay_s=retry_delay_s)
+            return run_steps(run, target, revisions, production=production)
+        finally:
+            ledger.release_lock(conn)
+
+
+def run_steps(run: StepRun, target: Target, revisions: list[Revision], *,
+              production: Target | None = None) -> list[AppliedRevision]:
+    """Apply `revisions` in order, step by step, resuming a revision partly applied before.
+
+    A lock timeout (SQLSTATE 55P03) retries the step, `settings.timeouts.lock_retries` times
+    in all, with exponential backoff from `run.retry_delay_s`.
 
     Args:
-        measure_footprint: record each statement's locks, duration, rewrite and table sizes.
+        target: the database of `run.conn`, for the monitoring session.
         production: a target whose table sizes the footprint is projected onto (read-only).
 
     Raises:
-        MigrationError: a revision failed or gave up on a lock; `.result` holds the
-            `AppliedRevision`s applied before it (the database stays at the last of them).
+        MigrationError: a step failed or gave up on a lock; `.result` holds the
+            `AppliedRevision`s completed before it; the steps that passed stay recorded.
+        DriftError: a recorded step of a partly applied revision was edited.
     """
-    from nivomigrate import db
+    from nivomigrate import db, ledger
+    from nivomigrate.engine import resume
 
-    session = db.SessionSettings.from_timeouts(settings.timeouts)
-    engine = db.sqlalchemy_engine(target, writes=True, session=session)
-    say = progress or (lambda message: None)
-    applied: list[AppliedRevision] = []
-    try:
-        with db.connection(target, writes=False) as monitor:
-            for revision in revisions:
-                say(f"applying {revision.id} ({revision.message})")
-                result = _apply_with_retries(settings, engine, monitor, revision, applied,
-                                             measure_footprint, say, retry_delay_s)
-                if production is not None and result.footprint:
-                    result = _with_production_sizes(result, production, say)
-                applied.append(result)
-    finally:
-        engine.dispose()
-    return applied
+    resume.end_orphans(run.conn, run.run_id, run.say)
+    with db.connection(target, writes=False) as monitor:
+        if run.run_id:
+            ledger.name_session(monitor, run.run_id)
+        for revision in revisions:
+            run.say(f"applying {revision.id} ({revision.message})")
+            result = _apply_revision(run, monitor, revision)
+            if production is not None and result.footprint:
+                result = _with_production_sizes(result, production, run.say)
+            run.applied.append(result)
+    return list(run.applied)
 
 
-def _apply_with_retries(settings, engine, monitor, revision, applied, measure, say,
-                        retry_delay_s) -> AppliedRevision:
-    tries = max(1, settings.timeouts.lock_retries)
+def _apply_revision(run: StepRun, monitor, revision: Revision) -> AppliedRevision:
+    from nivomigrate import ledger, migrations
+    from nivomigrate.engine import resume
+
+    steps = migrations.steps_of(run.settings.versions_dir, revision)
+    rows = {row.step: row for row in ledger.step_rows(run.conn, revision.id)}
+    done = resume.recorded_prefix(revision, steps, list(rows.values()), run.environment)
+    if done:
+        run.say(f"{revision.id}: resuming at step {done + 1} of {len(steps)} "
+                f"(steps 1-{done} are recorded and are not run again)")
+    ledger.forget_steps_after(run.conn, revision.id, len(steps))
     started = time.perf_counter()
+    watcher = _Watcher(monitor, sample_locks=run.measure_footprint)
+    recorder = _Recorder(watcher) if run.measure_footprint else None
+    attempts = 1
+    with watcher.watching(run.conn.info.backend_pid):
+        for step in steps[done:]:
+            _check_lock(run, revision, step, len(steps))
+            if resume.settle(run, revision, step, rows.get(step.index), len(steps)):
+                continue
+            attempts = max(attempts, _run_with_retries(run, revision, step, len(steps),
+                                                       watcher, recorder))
+    _record_version(run, revision, steps)
+    footprint = tuple(recorder.statements) if recorder is not None else ()
+    return AppliedRevision(revision, attempts, time.perf_counter() - started, footprint)
+
+
+def _check_lock(run: StepRun, revision: Revision, step: Step, total: int) -> None:
+    """End the run at this step boundary when its session no longer holds the run lock."""
+    from nivomigrate import ledger
+
+    if not run.run_id or ledger.holds_lock(run.conn):
+        return
+    raise DatabaseConnectionError(
+        f"the run lost its lock of {run.environment} before step {step.index} of {total} of "
+        f"revision {revision.id}",
+        hint="another session released or took it; re-run: the recorded steps are not run again",
+    )
+
+
+def _run_with_retries(run: StepRun, revision: Revision, step: Step, total: int,
+                      watcher: _Watcher, recorder: _Recorder | None) -> int:
+    """Run one step, retrying it after a lock timeout; return the attempts it took."""
+    from nivomigrate.engine import resume
+
+    tries = max(1, run.settings.timeouts.lock_retries)
     for attempt in range(1, tries + 1):
-        watcher = _Watcher(monitor, sample_locks=measure)
         try:
-            footprint = _apply_one(settings, engine, revision, watcher)
-            return AppliedRevision(revision, attempt, time.perf_counter() - started,
-                                   tuple(footprint))
+            if attempt > 1:
+                resume.clean_up_before_retry(run, step)
+            _run_step(run, revision, step, recorder)
+            return attempt
         except NivoError:
-            raise  # refused or unreachable: not the revision's fault
+            raise  # refused, unreachable or edited: not the step's fault
         except Exception as exc:
+            if _connection_lost(run.conn):  # the run's session is gone, and its lock with it
+                raise getattr(exc, "orig", None) or exc from exc
             if _sqlstate(exc) == LOCK_NOT_AVAILABLE and attempt < tries:
-                delay = min(MAX_RETRY_DELAY_S, retry_delay_s * 2 ** (attempt - 1))
+                delay = min(MAX_RETRY_DELAY_S, run.retry_delay_s * 2 ** (attempt - 1))
                 delay *= 1 + random.uniform(0, 0.2)
-                say(f"{revision.id}: lock timeout (attempt {attempt}/{tries}, "
-                    f"{_describe_blockers(watcher.blockers)}); retrying in {delay:.1f} s")
+                run.say(f"{revision.id} step {step.index}/{total}: lock timeout (attempt "
+                        f"{attempt}/{tries}, {_describe_blockers(watcher.blockers)}); "
+                        f"retrying the step in {delay:.1f} s")
                 time.sleep(delay)
                 continue
-            raise _migration_error(settings, revision, exc, attempt, watcher, applied) from exc
+            error = _migration_error(run, revision, step, total, exc, attempt, watcher)
+            _record_failure(run, revision, step, error.message)
+            raise error from exc
     raise AssertionError("unreachable")
 
 
-def _apply_one(settings, engine, revision, watcher: _Watcher) -> list[StatementFootprint]:
-    from sqlalchemy import event
+def _run_step(run: StepRun, revision: Revision, step: Step, recorder: _Recorder | None) -> None:
+    """Execute one step and record it: a transactional step commits with its ledger row; a
+    statement is recorded 'started' before and 'applied' after it ran."""
+    from nivomigrate import ledger
 
-    from nivomigrate import db, migrations
+    _boundary("before-execute", revision, step)
+    if step.kind == "transaction":
+        with run.conn.transaction():
+            _execute(run.conn, step, recorder)
+            _boundary("after-execute", revision, step)
+            ledger.record_step(run.conn, run.run_id, revision.id, step, "applied",
+                               how="executed")
+    else:
+        ledger.record_step(run.conn, run.run_id, revision.id, step, "started")
+        if step.kind == "live":
+            _run_live(run, revision)
+        else:
+            _execute(run.conn, step, recorder)
+        _boundary("after-execute", revision, step)
+        ledger.record_step(run.conn, run.run_id, revision.id, step, "applied", how="executed")
+    _boundary("after-record", revision, step)
 
-    with engine.connect() as conn:
-        pid = conn.exec_driver_sql("select pg_backend_pid()").scalar()
-        conn.commit()
-        db.guard_backend(conn, pid)  # each transaction checks it runs where its settings are
-        recorder = _Recorder(pid, watcher) if watcher.sample_locks else None
+
+def _execute(conn, step: Step, recorder: _Recorder | None) -> None:
+    for statement in step.statements:
         if recorder is not None:
-            event.listen(conn, "before_cursor_execute", recorder.before)
-            event.listen(conn, "after_cursor_execute", recorder.after)
-        with watcher.watching(pid):
-            migrations.upgrade(settings.versions_dir, conn, revision.id)
-        if conn.in_transaction():
-            conn.commit()
-        return recorder.statements if recorder is not None else []
+            recorder.before(conn, statement)
+        conn.execute(statement)  # no parameters: psycopg sends the text as it is
+        if recorder is not None:
+            recorder.after(conn, statement)
+
+
+def _run_live(run: StepRun, revision: Revision) -> None:
+    """Run a revision that needs the live connection with alembic, on the run's connection
+    (SQLAlchemy borrows it: StaticPool hands out this one connection and is never disposed)."""
+    import sqlalchemy
+    from sqlalchemy.pool import StaticPool
+
+    from nivomigrate import migrations
+
+    run.conn.autocommit = False
+    try:
+        engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: run.conn,
+                                          poolclass=StaticPool)
+        with engine.connect() as connection:
+            migrations.upgrade(run.settings.versions_dir, connection, revision.id)
+            if connection.in_transaction():
+                connection.commit()
+    finally:
+        if not _connection_lost(run.conn):
+            run.conn.rollback()
+            run.conn.autocommit = True
+
+
+def _record_version(run: StepRun, revision: Revision, steps: tuple[Step, ...]) -> None:
+    """Move alembic_version to `revision` and mark its steps complete, in one transaction (a
+    live revision's alembic run has moved it already)."""
+    from nivomigrate import ledger
+
+    with run.conn.transaction():
+        if not any(step.kind == "live" for step in steps):
+            run.conn.execute(_VERSION_TABLE_SQL)
+            run.conn.execute("DELETE FROM alembic_version")
+            run.conn.execute("INSERT INTO alembic_version (version_num) VALUES (%s)",
+                             (revision.id,))
+        ledger.complete_revision(run.conn, revision.id)
+
+
+def _boundary(moment: str, revision: Revision, step: Step) -> None:
+    for hook in BOUNDARY_HOOKS:
+        hook(moment, revision.id, step.index, step.kind)
+
+
+def _record_failure(run: StepRun, revision: Revision, step: Step, reason: str) -> None:
+    from nivomigrate import ledger
+
+    if step.kind == "transaction" or not _connection_lost(run.conn):
+        ledger.record_step(run.conn, run.run_id, revision.id, step, "failed", reason=reason)
+
+
+def _connection_lost(conn) -> bool:
+    return bool(conn.broken or conn.closed)
 
 
 def _sqlstate(exc: BaseException) -> str | None:
@@ -150,22 +307,32 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
-def _migration_error(settings, revision, exc, attempts, watcher, applied) -> MigrationError:
+def _migration_error(run: StepRun, revision: Revision, step: Step, total: int,
+                     exc: BaseException, attempts: int, watcher: _Watcher) -> MigrationError:
     from nivomigrate.redaction import redact
 
-    at = applied[-1].revision.id if applied else "its starting revision"
+    at = (f"revision {run.applied[-1].revision.id}" if run.applied
+          else "its starting revision")
+    where = f"revision {revision.id} step {step.index} of {total} ({step.kind})"
+    kept = (f"steps 1-{step.index - 1} of {revision.id} stay applied and are not run again; "
+            if step.index > 1 else "") + f"the database stays at {at}"
     if _sqlstate(exc) == LOCK_NOT_AVAILABLE:
-        message = (f"revision {revision.id} gave up after {attempts} lock timeouts "
-                   f"({settings.timeouts.lock_timeout_ms} ms each): "
+        message = (f"{where} gave up after {attempts} lock timeouts "
+                   f"({run.settings.timeouts.lock_timeout_ms} ms each): "
                    f"{_describe_blockers(watcher.blockers)}")
         hint = ("end or wait out the blocking session (pg_terminate_backend(pid) if it is "
-                f"stuck), then re-run; the database stays at {at}")
+                f"stuck), then re-run; {kept}")
     else:
         original = getattr(exc, "orig", None) or exc
         text = str(original).strip().splitlines()
-        message = f"revision {revision.id} failed: {text[0] if text else type(exc).__name__}"
-        hint = f"fix the revision and re-run; the database stays at {at}"
-    return MigrationError(redact(message), hint=hint, result=list(applied))
+        message = f"{where} failed: {text[0] if text else type(exc).__name__}"
+        if run.is_promotion:
+            hint = (f"it passed on staging: fix {run.environment}'s data and re-run, or add a "
+                    f"revision that makes it pass (apply it to staging first); {kept}")
+        else:
+            hint = ("fix the revision (the failed step and those after it may be edited) or "
+                    f"the data, and re-run; {kept}")
+    return MigrationError(redact(message), hint=redact(hint), result=list(run.applied))
 
 
 def _describe_blockers(blockers: list[tuple]) -> str:
@@ -209,8 +376,15 @@ class _Watcher:
         return run()
 
     def locks(self) -> set[tuple[int, str]]:
+        """The migration backend's relation locks; none once the monitor is gone (it was
+        terminated: the footprint then misses them, the run goes on)."""
+        import psycopg
+
         with self._lock:
-            return {(r, m) for r, m in self.monitor.execute(_LOCKS_SQL, (self.pid,)).fetchall()}
+            try:
+                return {(r, m) for r, m in self.monitor.execute(_LOCKS_SQL, (self.pid,))}
+            except psycopg.Error:
+                return set()
 
     def start_sampling(self) -> None:
         with self._lock:
@@ -222,35 +396,36 @@ class _Watcher:
             return self.sampled
 
     def _loop(self) -> None:
+        import psycopg
+
         interval = 0.002 if self.sample_locks else 0.05
         while not self._stop.wait(interval):
             with self._lock:
-                rows = self.monitor.execute(_BLOCKERS_SQL, (self.pid,)).fetchall()
+                try:
+                    rows = self.monitor.execute(_BLOCKERS_SQL, (self.pid,)).fetchall()
+                    if self.sampling:
+                        self.sampled |= set(self.monitor.execute(_LOCKS_SQL, (self.pid,)))
+                except psycopg.Error:
+                    return  # the monitor is gone: blockers go unnamed, the run goes on
                 if rows:
                     self.blockers = rows
-                if self.sampling:
-                    self.sampled |= set(self.monitor.execute(_LOCKS_SQL, (self.pid,)).fetchall())
 
 
 class _Recorder:
-    """SQLAlchemy cursor hooks that measure each statement of the migration connection."""
+    """Measures each statement of the migration connection: locks, duration, rewrites."""
 
-    def __init__(self, pid: int, watcher: _Watcher):
-        self.pid = pid
+    def __init__(self, watcher: _Watcher):
         self.watcher = watcher
         self.statements: list[StatementFootprint] = []
         self._before: tuple | None = None
 
-    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if "alembic_version" in statement:
-            self._before = None
-            return
-        tables = _tables(cursor.connection)
+    def before(self, conn, statement: str) -> None:
+        tables = _tables(conn)
         locks = self.watcher.locks()
         self.watcher.start_sampling()
         self._before = (tables, locks, time.perf_counter())
 
-    def after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+    def after(self, conn, statement: str) -> None:
         if self._before is None:
             return
         duration = time.perf_counter() - self._before[2]
@@ -258,7 +433,7 @@ class _Recorder:
         tables_before, locks_before, _ = self._before
         # Locks taken earlier in the transaction belong to the statement that took them.
         held = (sampled | self.watcher.locks()) - locks_before
-        tables_after = _tables(cursor.connection)
+        tables_after = _tables(conn)
         locks, touched = [], {}
         for oid, mode in sorted(held, key=lambda item: (item[0], item[1])):
             if oid in tables_before and tables_before[oid][0] != "alembic_version":

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.db import connection, target_for
+from nivomigrate.engine.resume import partial_progress
 from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
@@ -23,11 +24,14 @@ def show_status(settings: Settings, selection: str = "all") -> Report:
         with connection(target, writes=False) as conn:
             current = migrations.current_revision(conn)
             last = ledger.last_run(conn, ("apply", "promote", "baseline", "repair"))
-        pending = [r.id for r in migrations.pending_after(chain, current)]
-        rows.append((name, current or "base", head or "-", ", ".join(pending) or "none",
+            waiting = migrations.pending_after(chain, current)
+            partial = partial_progress(conn, settings.versions_dir, waiting)
+        pending = [r.id for r in waiting]
+        rows.append((name, current or "base", head or "-",
+                     partial or ", ".join(pending) or "none",
                      f"#{last.id} {last.kind} {last.status}" if last else "none"))
         data[name] = {"current_revision": current, "head": head, "pending": pending,
-                      "last_run": last.id if last else None}
+                      "last_run": last.id if last else None, "in_progress": partial}
     return Report(command="status", title="nivomigrate status",
                   sections=(Section("Environments", ("environment", "revision", "head",
                                                      "pending", "last run"), tuple(rows)),),

@@ -9,7 +9,7 @@ from nivomigrate import migrations
 from nivomigrate.config import Timeouts
 from nivomigrate.db import Target
 from nivomigrate.engine.runner import apply_revisions
-from nivomigrate.errors import MigrationError
+from nivomigrate.errors import DriftError, MigrationError
 
 ADD_COLUMN = 'op.add_column("T", sa.Column("b", sa.Text))'
 FAST = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=2)
@@ -18,9 +18,17 @@ FAST = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=2
 
 
 def _hold_lock(url, seconds, started):
-    with psycopg.connect(url, application_name="blocker") as conn:
+    """Hold ACCESS SHARE on "T" until the migration has waited for it, then `seconds` more
+    (so a slow start of the run cannot miss the blocker)."""
+    with psycopg.connect(url, application_name="blocker") as conn, \
+            psycopg.connect(url, autocommit=True) as watch:
         conn.execute('select count(*) from "T"')
         started.set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not watch.execute(
+                "select 1 from pg_stat_activity where wait_event_type = 'Lock' "
+                "and application_name like 'nivomigrate%'").fetchone():
+            time.sleep(0.02)
         time.sleep(seconds)
         conn.rollback()
 
@@ -47,7 +55,7 @@ def test_lock_timeout_is_retried_until_the_blocker_ends(tmp_path, make_database)
     url = make_database("nivo_run")
     make_table(url)
     timeouts = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=8)
-    [applied] = _blocked_apply(tmp_path, url, 2.0, timeouts, [ADD_COLUMN])
+    [applied] = _blocked_apply(tmp_path, url, 1.0, timeouts, [ADD_COLUMN])
     assert applied.attempts > 1
     assert _version(url) == "r1"
 
@@ -60,7 +68,7 @@ def test_giving_up_names_the_blocker_and_keeps_last_good_revision(tmp_path, make
         _blocked_apply(tmp_path, url, 3.0, FAST, [create, ADD_COLUMN])
     error = caught.value
     assert error.exit_code == 5
-    assert "r2 gave up after 2 lock timeouts" in error.message
+    assert "revision r2 step 1 of 1 (transaction) gave up after 2 lock timeouts" in error.message
     assert "application_name 'blocker'" in error.message
     assert "idle in transaction" in error.message and 'select count(*) from "T"' in error.message
     assert [applied.revision.id for applied in error.result] == ["r1"]
@@ -71,8 +79,36 @@ def test_sql_error_is_migration_error_at_last_good_revision(tmp_path, make_datab
     url = make_database("nivo_run")
     make_table(url)
     settings = make_project(tmp_path, [ADD_COLUMN, 'op.execute("alter table \\"T\\" add nope")'])
-    with pytest.raises(MigrationError, match="r2 failed") as caught:
+    failed = r"revision r2 step 1 of 1 \(transaction\) failed"
+    with pytest.raises(MigrationError, match=failed) as caught:
         apply_revisions(settings, Target("staging", url),
                         migrations.revisions(settings.versions_dir))
     assert [a.revision.id for a in caught.value.result] == ["r1"]
     assert _version(url) == "r1"
+
+
+def test_edited_applied_step_is_refused_and_the_failed_step_may_change(tmp_path, make_database):
+    url = make_database("nivo_run")
+    make_table(url)
+    body = ('with op.get_context().autocommit_block():\n'
+            '    op.execute(\'ALTER TABLE "T" ADD COLUMN "c" TEXT\')\n'
+            '    op.execute(\'ALTER TABLE "T" ADD COLUMN "nope" NOSUCHTYPE\')')
+    settings = make_project(tmp_path, [body])
+
+    def apply():
+        return apply_revisions(settings, Target("staging", url),
+                               migrations.revisions(settings.versions_dir))
+
+    with pytest.raises(MigrationError, match=r"step 2 of 2 \(statement\) failed"):
+        apply()
+    path = next(settings.versions_dir.glob("r1_*.py"))
+    applied_text = path.read_text()
+    path.write_text(applied_text.replace('"c" TEXT', '"c" VARCHAR'))
+    with pytest.raises(DriftError, match="revision r1 step 1 was edited after it was applied"):
+        apply()
+    path.write_text(applied_text.replace("NOSUCHTYPE", "TEXT"))  # the failed step may change
+    apply()
+    assert _version(url) == "r1"
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select array_agg(attempts order by step) from nivomigrate.steps"
+                            ).fetchone()[0] == [1, 2]

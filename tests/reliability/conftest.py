@@ -210,3 +210,13 @@ def own_server() -> Iterator[servers.RunningServer]:
     with servers.workspace("nivo-reliability-") as folder:
         with servers.private_server(folder / "primary", password=CANARY_PASSWORD) as server:
             yield server
+
+
+@pytest.fixture(scope="session")
+def own_head_template(own_server, head_template) -> str:
+    """The head schema as a template database on the private server (built once)."""
+    from nivomigrate import migrations
+    from nivomigrate.engine.build import ensure_template
+
+    versions = Path(__file__).resolve().parents[2] / "versions"
+    return ensure_template(own_server.url(), versions, migrations.head(versions))

@@ -159,7 +159,7 @@ class Probe:
 
     def nivomigrate_pids(self) -> list[int]:
         return [row[0] for row in self.conn.execute(
-            "select pid from pg_stat_activity where application_name like 'nivomigrate%%' "
+            "select pid from pg_stat_activity where application_name like 'nivomigrate%' "
             "and datname = current_database()").fetchall()]
 
     def _has_ledger(self) -> bool:

@@ -90,7 +90,7 @@ def test_unknown_host_exits_4(shared_project, cli):
 
 def test_port_where_nothing_listens_exits_4_within_seconds(shared_project, cli):
     _pending(shared_project)
-    url = shared_project.urls["staging"].replace(":5432/", f":{servers.free_port()}/")
+    url = re.sub(r":\d+/", f":{servers.free_port()}/", shared_project.urls["staging"], count=1)
     outcome = _refused(cli, shared_project, "apply", "staging", code=4,
                        environ=_with_url(shared_project, STAGING, url))
     assert "could not connect to staging" in outcome.stderr

@@ -11,7 +11,6 @@ import sys
 import time
 
 import psycopg
-import pytest
 
 from nivomigrate import ledger
 from nivomigrate.db import SessionSettings, _options
@@ -19,7 +18,6 @@ from tests.reliability.helpers import (
     PAUSE_IMPORTS,
     PAUSE_IN_PYTHON,
     PAUSE_IN_SQL,
-    REPO,
     copy_project,
     current_revision,
     fingerprint,
@@ -238,7 +236,9 @@ def test_orphaned_nivomigrate_session_ends_within_seconds_and_rerun_passes(proje
     assert fingerprint(project.urls["prod"]) == fingerprint(project.urls["staging"])
 
 
-def test_backend_terminated_mid_revision_exits_5_and_rerun_passes(project, cli, probe):
+def test_backend_terminated_mid_revision_exits_4_and_rerun_passes(project, cli, probe):
+    """The run's one session (holding its lock) is terminated: the run ends, truthfully
+    recorded by the next run, which resumes."""
     write_revision(project, ADD_COLUMN.format(column="terminated") + PAUSE_IN_SQL,
                    name="terminated", imports=PAUSE_IMPORTS)
     _apply_staging(project, cli)
@@ -248,15 +248,17 @@ def test_backend_terminated_mid_revision_exits_5_and_rerun_passes(project, cli, 
     pid = wait_until(lambda: prod.active_query("pg_sleep(3)"), what="the revision to run")
     prod.conn.execute("select pg_terminate_backend(%s)", (pid,))
     outcome = cli.finish(process)
-    assert outcome.code == 5, outcome
+    assert outcome.code == 4, outcome
     assert one_error(outcome)
+    assert "lost the connection to prod during the run" in outcome.stderr
     assert "terminating connection due to administrator command" in outcome.stderr
     assert current_revision(project.urls["prod"]) == start
-    failed = ledger_rows(project.urls["prod"])[-1]
-    assert failed[1:3] == ("promote", "failed")
-    assert f"stays at revision {start}" in failed[5]
+    running = ledger_rows(project.urls["prod"])[-1]
+    assert running[1:3] == ("promote", "running")  # its session is gone: the next run marks it
     rerun = cli(project, "promote", "prod")
     assert rerun.code == 0, rerun
+    rows = {row[0]: row for row in ledger_rows(project.urls["prod"])}
+    assert rows[running[0]][2] == "failed" and rows[running[0]][5].startswith("interrupted")
     assert fingerprint(project.urls["prod"]) == fingerprint(project.urls["staging"])
 
 
@@ -282,16 +284,6 @@ def test_blocker_outlasting_every_retry_exits_5_naming_its_pid(project, cli):
     assert current_revision(project.urls["prod"]) == start
     assert ledger_rows(project.urls["prod"])[-1][1:3] == ("promote", "failed")
     assert cli(project, "promote", "prod").code == 0
-
-
-@pytest.fixture(scope="session")
-def own_head_template(own_server, head_template) -> str:
-    """The head schema as a template database on the private server (built once)."""
-    from nivomigrate import migrations
-    from nivomigrate.engine.build import ensure_template
-
-    versions = REPO / "versions"
-    return ensure_template(own_server.url(), versions, migrations.head(versions))
 
 
 def test_server_stopping_mid_run_exits_4_and_rerun_after_restart_passes(

@@ -1,0 +1,233 @@
+"""Resumable runs: a five-step revision (a transactional group, CREATE INDEX CONCURRENTLY, a
+constraint added NOT VALID and then validated, a new table) with a fault at every step boundary
+of `promote prod` and `apply staging`, and a server restart inside a step. Each ends with a plain
+re-run exiting 0, prod equal to staging, no INVALID index, no NOT VALID constraint, and every
+step in the ledger once.
+
+The fault comes from `faulty_run.py`, which registers a hook on the runner's step boundaries
+and sends the process SIGKILL (or SIGTERM) there. Staging (after its apply) and prod (at head)
+are made once per module and copied from templates for each case.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from nivomigrate import shadow
+from tests.reliability.conftest import Collector, Outcome, Runner, run_environment
+from tests.reliability.helpers import (
+    copy_project,
+    current_revision,
+    fingerprint,
+    one_error,
+    wait_until,
+    write_revision,
+)
+from tests.steps.conftest import Project
+
+FAULTY_RUN = Path(__file__).with_name("faulty_run.py")
+REVISION_ID = "0003"
+FIVE_STEPS = '''
+op.add_column("Log", sa.Column("resumeTag", sa.Text))
+op.execute('UPDATE "Log" SET "resumeTag" = level')
+create_index_concurrently("Log_resumeTag_idx", "Log", ['"resumeTag"'])
+with op.get_context().autocommit_block():
+    op.execute('ALTER TABLE "Log" ADD CONSTRAINT "Log_resumeTag_check" '
+               'CHECK (length("resumeTag") < 100) NOT VALID')
+    op.execute('ALTER TABLE "Log" VALIDATE CONSTRAINT "Log_resumeTag_check"')
+op.create_table("ResumeMarker", sa.Column("id", sa.BigInteger, primary_key=True))
+'''
+IMPORTS = "import sqlalchemy as sa\nfrom nivomigrate.ops import create_index_concurrently"
+KINDS = {1: "transaction", 2: "statement", 3: "statement", 4: "statement", 5: "transaction"}
+MOMENTS = ("before-execute", "after-execute", "after-record")
+
+
+def _write_five_steps(project: Project) -> str:
+    return write_revision(project, FIVE_STEPS, name="five_steps", imports=IMPORTS,
+                          revision_id=REVISION_ID)
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory, canary_admin_url: str, head_template: str,
+              collector: Collector) -> Iterator[dict[str, str]]:
+    """Template names: staging with the five-step revision applied and passed, prod at head
+    before it; and `start`, head before anything (for the faults of `apply staging`)."""
+    names = {env: shadow.scratch_name(f"nivo_resume_{env}") for env in ("staging", "prod")}
+    urls = {env: shadow.create_database(canary_admin_url, name, head_template)
+            for env, name in names.items()}
+    project = copy_project(tmp_path_factory.mktemp("resume"), urls, canary_admin_url)
+    _write_five_steps(project)
+    outcome = Runner(collector)(project, "apply", "staging")
+    assert outcome.code == 0, outcome
+    yield {**names, "start": head_template}
+    for name in names.values():
+        shadow.drop_database(canary_admin_url, name)
+
+
+@pytest.fixture
+def resume_project(tmp_path, make_database, templates, canary_admin_url) -> Project:
+    urls = {env: make_database(f"nivo_{env}", template=templates[env])
+            for env in ("staging", "prod")}
+    project = copy_project(tmp_path, urls, canary_admin_url)
+    _write_five_steps(project)
+    return project
+
+
+def _faulty(cli: Runner, project: Project, fault: str, *args: str) -> Outcome:
+    """Run nivomigrate through faulty_run.py with NIVO_TEST_FAULT=`fault`."""
+    cli.urls += list(project.urls.values())
+    process = subprocess.Popen(
+        [sys.executable, str(FAULTY_RUN), *args], cwd=project.root,
+        env=run_environment({**project.environ, "NIVO_TEST_FAULT": fault}),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.nivo_args = ("faulty", *args)  # type: ignore[attr-defined]
+    process.nivo_started = time.monotonic()  # type: ignore[attr-defined]
+    return cli.finish(process, timeout=120)
+
+
+def _one(url: str, sql: str) -> tuple:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchone()
+
+
+def _assert_recovered(project: Project, env: str = "prod") -> None:
+    url = project.urls[env]
+    assert current_revision(url) == REVISION_ID
+    if env == "prod":
+        assert fingerprint(url) == fingerprint(project.urls["staging"])
+    assert _one(url, "select count(*) from pg_index where not indisvalid or not indisready") \
+        == (0,), "no INVALID index is left"
+    assert _one(url, "select count(*) from pg_constraint where not convalidated") == (0,), \
+        "no NOT VALID constraint is left"
+    assert _one(url, "select array_agg(step order by step), bool_and(status = 'applied'), "
+                     "bool_and(complete) from nivomigrate.steps "
+                     f"where revision = '{REVISION_ID}'") == ([1, 2, 3, 4, 5], True, True)
+    assert _one(url, 'select count(*) = count("resumeTag") from "Log"') == (True,)
+
+
+CASES = [(moment, step) for step in KINDS for moment in MOMENTS]
+
+
+@pytest.mark.parametrize(("moment", "step"), CASES,
+                         ids=[f"{m}-step{s}-{KINDS[s]}" for m, s in CASES])
+def test_promote_killed_at_a_step_boundary_is_finished_by_a_plain_rerun(
+        resume_project, cli, moment, step):
+    killed = _faulty(cli, resume_project, f"{moment}:{REVISION_ID}:{step}", "promote", "prod")
+    assert killed.code == -9, killed
+    done = step if moment == "after-record" else step - 1
+    rows = _one(resume_project.urls["prod"], "select count(*) from nivomigrate.steps "
+                                              "where status = 'applied'")
+    assert rows == (done,), "the ledger holds exactly the steps that committed and recorded"
+    rerun = cli(resume_project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    if done:
+        assert f"resuming at step {done + 1} of 5" in rerun.stderr
+    _assert_recovered(resume_project)
+
+
+@pytest.mark.parametrize(("moment", "step"), [("after-execute", 2), ("after-execute", 3),
+                                              ("after-record", 4), ("before-execute", 5)])
+def test_apply_killed_at_a_step_boundary_is_finished_by_a_plain_rerun(
+        tmp_path, make_database, templates, canary_admin_url, cli, moment, step):
+    urls = {env: make_database(f"nivo_{env}", template=templates["start"])
+            for env in ("staging", "prod")}
+    project = copy_project(tmp_path, urls, canary_admin_url)
+    _write_five_steps(project)
+    killed = _faulty(cli, project, f"{moment}:{REVISION_ID}:{step}", "apply", "staging")
+    assert killed.code == -9, killed
+    rerun = cli(project, "apply", "staging")
+    assert rerun.code == 0, rerun
+    _assert_recovered(project, "staging")
+
+
+def test_sigterm_at_a_step_exits_143_and_leaves_the_state_a_sigkill_leaves(resume_project, cli):
+    stopped = _faulty(cli, resume_project, f"after-execute:{REVISION_ID}:2:SIGTERM",
+                      "promote", "prod")
+    assert stopped.code == 143, stopped
+    assert one_error(stopped) and "error: interrupted by SIGTERM" in stopped.stderr
+    # Like SIGKILL after the build: step 2 is started, not recorded applied.
+    assert _one(resume_project.urls["prod"], "select status from nivomigrate.steps "
+                                              "where step = 2") == ("started",)
+    rerun = cli(resume_project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    assert "step 2/5 had taken effect" in rerun.stderr
+    _assert_recovered(resume_project)
+
+
+def test_step_failing_on_prod_data_is_shown_by_status_and_resumed_after_the_fix(
+        resume_project, cli):
+    prod = resume_project.urls["prod"]
+    with psycopg.connect(prod, autocommit=True) as conn:  # a row VALIDATE (step 4) refuses
+        conn.execute("set session_replication_role = replica")  # no Project row needed
+        conn.execute('insert into "Log" (id, "projectId", message, level) '
+                     "values ('long', 'none', 'm', repeat('x', 200))")
+    failed = cli(resume_project, "promote", "prod")
+    assert failed.code == 5, failed
+    assert one_error(failed) and "step 4 of 5 (statement) failed" in failed.stderr
+    assert "fix prod's data and re-run" in failed.stderr
+    status = cli(resume_project, "status", "--format", "json")
+    assert "0003: 3 of 5 steps applied, failed at step 4: revision 0003 step 4 of 5" \
+        in status.stdout, status
+    with psycopg.connect(prod, autocommit=True) as conn:
+        conn.execute("delete from \"Log\" where id = 'long'")
+    rerun = cli(resume_project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    assert "resuming at step 4 of 5" in rerun.stderr
+    _assert_recovered(resume_project)
+
+
+def test_edited_recorded_step_is_refused_and_restoring_it_resumes(resume_project, cli):
+    killed = _faulty(cli, resume_project, f"after-record:{REVISION_ID}:2", "promote", "prod")
+    assert killed.code == -9, killed
+    path = next((resume_project.root / "versions").glob(f"{REVISION_ID}_*.py"))
+    original = path.read_text()
+    path.write_text(original.replace("SET \"resumeTag\" = level", "SET \"resumeTag\" = tag"))
+    refused = cli(resume_project, "promote", "prod", "--allow-dirty")
+    assert refused.code == 1, refused
+    assert "revision 0003 step 1 is not the SQL that ran on staging" in refused.stdout, refused
+    path.write_text(original)
+    rerun = cli(resume_project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    _assert_recovered(resume_project)
+
+
+def test_server_restart_inside_a_step_is_finished_by_a_plain_rerun(
+        tmp_path, cli, probe, own_server, own_head_template, canary_admin_url):
+    """The server stops (fast shutdown) while CREATE INDEX CONCURRENTLY waits inside its build
+    and starts again: the run exits 4; the re-run drops the INVALID index and builds it."""
+    from tests.reliability.test_faults import pg_ctl
+
+    urls = {env: shadow.create_database(own_server.url(), shadow.scratch_name(f"nivo_rs_{env}"),
+                                        own_head_template) for env in ("staging", "prod")}
+    project = copy_project(tmp_path, urls, canary_admin_url)
+    _write_five_steps(project)
+    assert cli(project, "apply", "staging").code == 0
+    prod = probe(urls["prod"])
+    cli.urls += list(urls.values())
+    process = subprocess.Popen(
+        [sys.executable, str(FAULTY_RUN), "promote", "prod"], cwd=project.root,
+        env=run_environment({**project.environ,
+                             "NIVO_TEST_FAULT": f"before-execute:{REVISION_ID}:2:HOLD"}),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.nivo_args, process.nivo_started = ("faulty", "promote", "prod"), time.monotonic()
+    wait_until(lambda: process.poll() is not None or prod.active_query(
+        "CREATE INDEX CONCURRENTLY", waiting=True), what="the index build to wait")
+    prod.close()
+    pg_ctl(own_server, "stop", "-m", "fast")  # a restart: stop, then start again
+    try:
+        outcome = cli.finish(process)
+    finally:
+        pg_ctl(own_server, "start")
+    assert outcome.code == 4, outcome
+    assert one_error(outcome) and "lost the connection to prod" in outcome.stderr
+    rerun = cli(project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    assert "dropping the INVALID index" in rerun.stderr
+    _assert_recovered(project)
