@@ -209,6 +209,10 @@ def _prove(location: Location, precondition: Precondition, conn: psycopg.Connect
                             ).fetchone()[0] is None:
                 return []
             count, keys = _violations(conn, precondition)
+    except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable):
+        # It reads what an earlier statement of the revision adds (a column, then its
+        # backfill, then the constraint): today's rows cannot prove it; the run will.
+        return [_needs_earlier_steps(location, precondition, environment)]
     except psycopg.errors.QueryCanceled:
         return [_unproven(location, precondition, environment,
                           f"the proof did not finish within {TIMEOUT_MS} ms")]
@@ -307,4 +311,14 @@ def _unproven(location: Location, precondition: Precondition, environment: str,
         help="run the proof when the database is less busy, or acknowledge it: "
         f'# nivomigrate: ack {NAME} "{precondition.object}" -- why it is safe',
         environment=environment,
+    )
+
+
+def _needs_earlier_steps(location: Location, precondition: Precondition,
+                         environment: str) -> Finding:
+    return Finding(
+        check=NAME, severity=Severity.INFO,
+        message=f'not provable on {environment} before the revision runs: {precondition.what} '
+        f'in "{precondition.table}" depends on what its earlier statements add',
+        location=location, environment=environment,
     )

@@ -40,8 +40,8 @@ def findings(staging: psycopg.Connection, target: str | None, pending: list[Revi
                  f"{_first_differing_step(executed.get(revision.id), revision)}"
                  " is not the SQL that ran on staging",
                  f"restore {revision.path.name} as it ran on staging (if it failed on prod, fix "
-                 "prod's data and re-run), or put the change in a new revision and apply it to "
-                 "staging first",
+                 "prod's data and re-run), or put the change in a new revision; then run "
+                 "`nivomigrate apply staging`",
                  Location(file=str(revision.path), line=1, object=revision.id))
         for revision in pending
         if (executed.get(revision.id) or {}).get("sql_checksum") != revision.sql_checksum
