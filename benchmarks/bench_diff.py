@@ -161,7 +161,7 @@ def run_benchmarks(repeat: int, production: str, staging: str, equal: str) -> di
     from nivomigrate.db import Target
 
     started = time.perf_counter()
-    from nivomigrate.steps.diff import diff_sql
+    from nivomigrate.engine.diff import diff_sql
 
     source, target = Target("production", production), Target("staging", staging)
     produced = diff_sql(source, target)  # the first call also imports migra and schemainspect

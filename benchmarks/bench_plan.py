@@ -42,8 +42,8 @@ sys.path.insert(0, str(REPO))
 
 from nivomigrate import migrations, shadow  # noqa: E402
 from nivomigrate.config import load_settings  # noqa: E402
+from nivomigrate.engine.build import ensure_template  # noqa: E402
 from nivomigrate.progress import Progress  # noqa: E402
-from nivomigrate.steps.build import ensure_template  # noqa: E402
 
 NIVOMIGRATE = str(Path(sys.executable).parent / "nivomigrate")
 

@@ -53,7 +53,7 @@ sys.path.insert(0, str(REPO))
 
 from nivomigrate import migrations, shadow  # noqa: E402
 from nivomigrate.db import with_database  # noqa: E402
-from nivomigrate.steps.build import ensure_template  # noqa: E402
+from nivomigrate.engine.build import ensure_template  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 INDEX = "Log_projectId_level_timestamp_idx"

@@ -98,8 +98,7 @@ def _render(report, fmt: str, settings=None) -> None:
 
 
 def _exit_for(report) -> None:
-    code = report.data.get("exit_code", 1 if report.is_blocked else 0)
-    raise typer.Exit(code)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -120,11 +119,9 @@ def diff(
 ) -> None:
     """Print the SQL that turns SOURCE into TARGET; exit 0 when equal, 1 when they differ."""
     with _errors():
-        from nivomigrate.steps.diff import diff_schemas
-        from nivomigrate.steps.targets import resolve_target
+        from nivomigrate.steps.diff import diff_environments
 
-        settings = _settings_or_none()
-        result = diff_schemas(resolve_target(settings, source), resolve_target(settings, target))
+        result = diff_environments(_settings_or_none(), source, target)
         sys.stdout.write(result.sql)
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
@@ -241,7 +238,7 @@ def repair(
 ) -> None:
     """Re-accept revision files edited after they were applied, recording why."""
     with _errors():
-        from nivomigrate.steps.apply import repair_checksums
+        from nivomigrate.steps.repair import repair_checksums
 
         report = repair_checksums(_settings(), env, reason)
         _render(report, fmt)
@@ -255,7 +252,7 @@ def status(
 ) -> None:
     """Show each environment's revision and pending revisions."""
     with _errors():
-        from nivomigrate.steps.history import show_status
+        from nivomigrate.steps.status import show_status
 
         report = show_status(_settings(), env)
         _render(report, fmt)
@@ -283,8 +280,8 @@ def coverage(
 ) -> None:
     """Check that an index serves every hot query; exit 1 when a required one has a gap."""
     with _errors():
+        from nivomigrate.engine.targets import resolve_target
         from nivomigrate.steps.coverage import coverage_report
-        from nivomigrate.steps.targets import resolve_target
 
         settings = _settings()
         report = coverage_report(settings, resolve_target(settings, env))

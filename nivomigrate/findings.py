@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from nivomigrate.errors import first_exit_code
+
 
 class Severity(StrEnum):
     """ERROR blocks the gate; WARNING and INFO are only reported."""
@@ -37,6 +39,7 @@ class Finding:
     help: str | None = None
     evidence: tuple[tuple[str, str], ...] = ()
     environment: str | None = None
+    exit_code: int = 1  # the command's exit code when this finding blocks (README table)
 
     @property
     def is_blocking(self) -> bool:
@@ -61,9 +64,17 @@ class Section:
     language: str = ""
 
 
+def exit_code_of(findings: tuple[Finding, ...] | list[Finding]) -> int:
+    """Return the exit code the blocking findings stand for (0 when none blocks)."""
+    return first_exit_code([f.exit_code for f in findings if f.is_blocking])
+
+
 @dataclass(frozen=True)
 class Report:
-    """What a command found: findings, sections to show, and machine-readable data for JSON."""
+    """What a command found: findings, sections to show, and machine-readable data for JSON.
+
+    `exit_code` is the blocking findings' (`exit_code_of`) unless the command sets it (diff).
+    """
 
     command: str
     title: str
@@ -71,6 +82,11 @@ class Report:
     sections: tuple[Section, ...] = ()
     data: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    exit_code: int = -1
+
+    def __post_init__(self) -> None:
+        if self.exit_code < 0:
+            object.__setattr__(self, "exit_code", exit_code_of(self.findings))
 
     @property
     def is_blocked(self) -> bool:

@@ -136,8 +136,9 @@ def _revision(script_revision) -> Revision:
     )
 
 
-def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
-    """Render one revision's upgrade SQL with alembic's offline mode (no database)."""
+def render_offline(versions_dir: Path, revision: Revision) -> str:
+    """Return one revision's upgrade as alembic's offline mode prints it (no database),
+    BEGIN/COMMIT and the version table's statements included; rendered once per file."""
     from alembic import command
 
     key = (str(revision.path), revision.file_checksum, revision.down_revision)
@@ -147,8 +148,24 @@ def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
         start = revision.down_revision
         spec = f"{start}:{revision.id}" if start else revision.id
         command.upgrade(config, spec, sql=True)
-        _rendered[key] = RenderedRevision(revision, _without_bookkeeping(buffer.getvalue()))
-    return RenderedRevision(revision, _rendered[key].sql)
+        _rendered[key] = buffer.getvalue()
+    return _rendered[key]
+
+
+def render_sql(versions_dir: Path, revision: Revision) -> RenderedRevision:
+    """Return the revision's upgrade SQL without transaction control and version bookkeeping."""
+    return RenderedRevision(revision, _without_bookkeeping(render_offline(versions_dir, revision)))
+
+
+def up_to(chain: list[Revision], revision: str | None) -> list[Revision]:
+    """Return the revisions of `chain` from the first to `revision`; [] for None or unknown."""
+    ids = [r.id for r in chain]
+    return chain[: ids.index(revision) + 1] if revision in ids else []
+
+
+def head_of(chain: list[Revision]) -> str | None:
+    """Return the last revision of an ordered chain, None when there is none."""
+    return chain[-1].id if chain else None
 
 
 def with_sql_checksums(versions_dir: Path, ordered: list[Revision]) -> list[Revision]:
@@ -210,3 +227,10 @@ def stamp(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) 
     from alembic import command
 
     command.stamp(alembic_config(versions_dir, connection=connection), revision)
+
+
+def next_revision_id(versions_dir: Path) -> str:
+    """Return the next sortable revision id: 0001, 0002, ..."""
+    numbers = [int(m.group(1)) for path in versions_dir.glob("*.py")
+               if (m := re.match(r"(\d{4})_", path.name))]
+    return f"{max(numbers, default=0) + 1:04d}"

@@ -51,7 +51,7 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class ChangedObject:
-    """An object on both sides whose attributes differ: (attribute, staging, production)."""
+    """An object on both sides whose attributes differ: (attribute, expected, actual)."""
 
     key: str
     differences: tuple[tuple[str, object, object], ...]
@@ -59,9 +59,10 @@ class ChangedObject:
 
 @dataclass(frozen=True)
 class SchemaDiff:
-    """What promoting staging would change in production, by object key.
+    """How an actual schema differs from the expected one, by object key.
 
-    `added`: only on staging; `removed`: only in production; `changed`: on both, different.
+    `added`: only in the expected schema; `removed`: only in the actual one; `changed`: on
+    both, different. (Staging against production: what promoting staging would change.)
     """
 
     added: tuple[str, ...] = ()
@@ -76,6 +77,22 @@ class SchemaDiff:
         """Return the keys of each list, as written in a diff case's expected.json."""
         return {"added": list(self.added), "removed": list(self.removed),
                 "changed": [change.key for change in self.changed]}
+
+    def entries(self, expected: str = "expected", actual: str = "actual") -> list[tuple[str, str]]:
+        """Return (key, text) per differing object; the text names the side or what differs."""
+        entries = [(key, f"{key} only in {expected}") for key in self.added]
+        entries += [(key, f"{key} only in {actual}") for key in self.removed]
+        for change in self.changed:
+            details = "; ".join(f"{attribute}: {left!r} vs {right!r}"
+                                for attribute, left, right in change.differences[:3])
+            entries.append((change.key, f"{change.key} differs ({details})"))
+        return entries
+
+    def summary(self, expected: str = "expected", actual: str = "actual", limit: int = 5) -> str:
+        """Return the first `limit` entries' texts on one line, and how many more there are."""
+        texts = [text for _, text in self.entries(expected, actual)]
+        more = f" and {len(texts) - limit} more" if len(texts) > limit else ""
+        return ", ".join(texts[:limit]) + more
 
 
 def take_snapshot(
@@ -133,21 +150,21 @@ def fingerprint(objects: Mapping[str, Mapping[str, object]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def compare(staging: Snapshot, production: Snapshot) -> SchemaDiff:
-    """Return what promoting staging would change in production; empty when equal."""
-    if staging.fingerprint == production.fingerprint:
+def compare(expected: Snapshot, actual: Snapshot) -> SchemaDiff:
+    """Return how `actual` differs from `expected`; empty when equal."""
+    if expected.fingerprint == actual.fingerprint:
         return SchemaDiff()
-    staging_keys, production_keys = set(staging.objects), set(production.objects)
+    expected_keys, actual_keys = set(expected.objects), set(actual.objects)
     changed = []
-    for key in sorted(staging_keys & production_keys):
-        new, old = staging.objects[key], production.objects[key]
-        if new != old:
-            differences = tuple((name, new.get(name), old.get(name))
-                                for name in sorted(set(new) | set(old))
-                                if new.get(name) != old.get(name))
+    for key in sorted(expected_keys & actual_keys):
+        wanted, found = expected.objects[key], actual.objects[key]
+        if wanted != found:
+            differences = tuple((name, wanted.get(name), found.get(name))
+                                for name in sorted(set(wanted) | set(found))
+                                if wanted.get(name) != found.get(name))
             changed.append(ChangedObject(key, differences))
     return SchemaDiff(
-        added=tuple(sorted(staging_keys - production_keys)),
-        removed=tuple(sorted(production_keys - staging_keys)),
+        added=tuple(sorted(expected_keys - actual_keys)),
+        removed=tuple(sorted(actual_keys - expected_keys)),
         changed=tuple(changed),
     )

@@ -21,7 +21,8 @@ from nivomigrate import shadow
 REPO = Path(__file__).resolve().parent.parent
 # A password with every character that breaks naive URL handling.
 CANARY_PASSWORD = "nivo%@/:canary"
-CANARY_ROLE = "nivo_canary"
+# One role per test session, so that sessions sharing a server never drop each other's work.
+CANARY_ROLE = f"nivo_canary_{os.getpid()}"
 
 
 def _docker_engine_answers() -> bool:

@@ -70,3 +70,14 @@ def make_project(
     environ = {key: value for key, value in
                (("T_STAGING_URL", staging_url), ("T_PROD_URL", prod_url)) if value}
     return load_settings(project_root=root, environ=environ)
+
+
+def make_table(url: str, rows: int = 100) -> None:
+    """Create table "T" (id, a) with `rows` rows, analysed, in the database at `url`."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('create table "T" (id bigint primary key, a text)')
+        conn.execute('insert into "T" select g, md5(g::text) from generate_series(1, %s) g',
+                     (rows,))
+        conn.execute('analyze "T"')

@@ -7,8 +7,8 @@ from safety_helpers import make_project
 from nivomigrate import migrations
 from nivomigrate.config import Timeouts
 from nivomigrate.db import Target
+from nivomigrate.engine.runner import apply_revisions
 from nivomigrate.errors import MigrationError
-from nivomigrate.steps.runner import apply_revisions
 
 VALID = "select indisvalid from pg_index where indexrelid = '\"T_a_idx\"'::regclass"
 FAST = Timeouts(lock_timeout_ms=200, statement_timeout_ms=30_000, lock_retries=2)

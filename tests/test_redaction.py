@@ -41,7 +41,7 @@ def test_password_in_url_is_hidden(url: str) -> None:
 def test_url_inside_a_sentence_is_hidden_and_the_rest_kept() -> None:
     shown = redact(f"cannot reach {ENCODED_URL} (timeout) and {RAW_URL}?sslmode=require")
     _assert_hidden(shown)
-    assert shown.startswith("cannot reach postgresql://nivo_canary:***@db.example.com:5432/app")
+    assert shown.startswith(f"cannot reach postgresql://{CANARY_ROLE}:***@db.example.com:5432/app")
     assert "(timeout)" in shown and "sslmode=require" in shown
 
 

@@ -1,4 +1,12 @@
-"""Alembic environment of nivomigrate: the connection comes from nivomigrate, never a URL."""
+"""Alembic environment of nivomigrate: the connection comes from whoever runs alembic, never
+from a URL in this file.
+
+It follows alembic's contract for a shared connection (`config.attributes["connection"]`,
+the cookbook's "Sharing a Connection"): an Engine is connected here; a Connection is used as
+given, and a transaction it has already begun is committed first, so that a revision's
+`autocommit_block` (CREATE INDEX CONCURRENTLY) runs outside any transaction. So the field's own
+harness (pytest-alembic) drives these revisions unchanged.
+"""
 
 from alembic import context
 
@@ -6,9 +14,7 @@ config = context.config
 
 
 def target_metadata():
-    """The models, imported only when autogenerate compares against them."""
-    if not config.attributes.get("autogenerate"):
-        return None
+    """The models (nivomigrate.schema) for autogenerate; offline rendering needs none."""
     from nivomigrate.schema import metadata
 
     return metadata
@@ -20,19 +26,22 @@ def include_object(obj, name, type_, reflected, compare_to):
     return schema in (None, "public") and name != "alembic_version"
 
 
-if context.is_offline_mode():
+def run_offline() -> None:
     context.configure(
         dialect_name="postgresql",
         literal_binds=True,
-        target_metadata=target_metadata(),
         transaction_per_migration=True,
         output_buffer=config.attributes.get("output_buffer"),
     )
     with context.begin_transaction():
         context.run_migrations()
-else:
+
+
+def run_online(connection) -> None:
+    if connection.in_transaction():
+        connection.commit()  # alembic must own the transactions it opens and closes
     context.configure(
-        connection=config.attributes["connection"],
+        connection=connection,
         target_metadata=target_metadata(),
         transaction_per_migration=True,
         include_object=include_object,
@@ -40,3 +49,22 @@ else:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def main() -> None:
+    if context.is_offline_mode():
+        run_offline()
+        return
+    connectable = config.attributes.get("connection")
+    if connectable is None:
+        raise RuntimeError("nivomigrate's alembic environment needs a connection: "
+                           "config.attributes['connection'] (an Engine or a Connection)")
+    if hasattr(connectable, "connect") and not hasattr(connectable, "in_transaction"):
+        with connectable.connect() as connection:  # an Engine
+            run_online(connection)
+            connection.commit()
+    else:
+        run_online(connectable)
+
+
+main()

@@ -1,20 +1,44 @@
-"""The checks, one module each, in the order their findings are reported.
+"""The checks, one module each, registered here in the order their findings are reported.
 
-Lint checks read a pending revision (and the databases it will run on); coverage checks read a
-database's catalog and plans. Each module's docstring says why it exists; its NAME is the one
-used in policies, waivers, output and docs.
+Each module's docstring says why it exists; its NAME is the one used in policies, waivers,
+output and docs, and its `EXIT_CODE` (default 1) is the command's exit code when it blocks.
+
+- LINT_CHECKS read a pending revision's SQL, with the policies and the databases it will run
+  on: `check(revision, LintContext)`. `lint`, `plan` and `apply` iterate them.
+- COVERAGE_CHECKS judge one database's indexes and hot-query plans: `check(CoverageContext)`.
+  `coverage`, `plan` and apply's verification iterate them.
+- RUN_CHECKS judge what a run measured (the lock footprint on staging).
+- GATE_CHECKS are the promotion gate's bookkeeping: edited revisions, uncommitted files,
+  drift, staging's passed run, verification after a run, models against revisions, adoption.
+  Each is called where its facts are gathered.
 """
 
 from nivomigrate.checks import (
+    baseline_match,
     blocking_lock_on_large_table,
+    checksum,
     destructive_change,
+    dirty_tree,
+    drift,
     hot_query_index,
     hot_query_plan,
+    lock_footprint,
+    models_match,
+    precondition,
     redundant_index,
     service_still_uses,
+    single_head,
     sql_lint,
+    staging_changed,
+    staging_check,
+    staging_run,
+    verify,
 )
 
-LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change)
+LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
+               precondition)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
-CHECKS = LINT_CHECKS + COVERAGE_CHECKS
+RUN_CHECKS = (lock_footprint,)
+GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
+               staging_check, models_match, baseline_match)
+CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

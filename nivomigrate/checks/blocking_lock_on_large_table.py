@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Severity
+from nivomigrate.sizes import format_bytes, format_rows
 
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL, Statement
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "blocking-lock-on-large-table"
 TABLE_SIZE_SQL = """
@@ -111,15 +113,9 @@ def _finding(revision, statement, change, size, environment, policy) -> Finding:
     )
 
 
-def format_rows(rows: int | float | None) -> str:
-    return "rows unknown" if rows is None else f"{int(rows):,} rows"
 
 
-def format_bytes(size: int | float | None) -> str:
-    if size is None:
-        return "size unknown"
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} B"
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: write-blocking statements, judged on each pending database."""
+    return [finding for environment, conn in ctx.databases.items()
+            for finding in run(revision, conn, environment, ctx.policy)]

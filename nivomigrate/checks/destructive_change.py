@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from nivomigrate.checks.blocking_lock_on_large_table import format_bytes, format_rows, table_size
+from nivomigrate.checks.blocking_lock_on_large_table import table_size
 from nivomigrate.findings import Finding, Severity
+from nivomigrate.sizes import format_bytes, format_rows
 
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL
 
 NAME = "destructive-change"
@@ -151,3 +153,8 @@ def _finding(revision, statement, change: Change, losses: dict) -> Finding:
               f'# nivomigrate: ack destructive-change "{obj}" -- <reason>'),
         evidence=tuple(evidence),
     )
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: destructive changes, with each pending database's losses."""
+    return run(revision, dict(ctx.databases))

@@ -20,263 +20,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nivomigrate.errors import ConfigError
+from nivomigrate.checks.hot_query_fix import fix_statement
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.indexes import IndexInfo, IndexKey, read_indexes
+from nivomigrate.policies.hot_queries import HotQuery, OrderKey, quote_name
+from nivomigrate.sql import conjuncts, strip_enclosing_parens
 
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.checks.context import CoverageContext
+
 NAME = "hot-query-index"
-HOT_QUERIES_FILE = "hot_queries.yaml"
-_INDEXES_SQL = resources.files(__package__).joinpath("hot_query_index.sql").read_text()
-
-_TOP_KEYS = {"version", "source", "queries"}
-_QUERY_KEYS = {"name", "service", "table", "equality", "range", "order", "predicate",
-               "required", "source", "sql", "note"}
-_ORDER_KEYS = {"column", "direction", "nulls"}
-_DESC, _NULLS_FIRST = 1, 2  # bits of pg_index.indoption
-_MAX_IDENTIFIER = 63
 
 
-# --- the policy file -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class OrderKey:
-    """One ORDER BY key: a column (or expression), its direction and where NULLs go."""
-
-    column: str
-    direction: str = "asc"
-    nulls: str | None = None  # "first" or "last"; None is PostgreSQL's default for direction
-
-    @property
-    def is_descending(self) -> bool:
-        return self.direction == "desc"
-
-    @property
-    def is_nulls_first(self) -> bool:
-        return self.nulls == "first" if self.nulls else self.is_descending
-
-    def __str__(self) -> str:
-        text = _quote(self.column) + (" DESC" if self.is_descending else "")
-        if self.nulls:
-            text += f" NULLS {self.nulls.upper()}"
-        return text
-
-
-@dataclass(frozen=True)
-class HotQuery:
-    """A query the services run often enough that it must never scan its table."""
-
-    name: str
-    service: str
-    table: str
-    equality: tuple[str, ...] = ()
-    order: tuple[OrderKey, ...] = ()
-    range: str | None = None
-    predicate: str | None = None
-    required: bool = True
-    source: str | None = None
-    sql: str | None = None
-    note: str | None = None
-    where: str = ""  # file:line of the entry in the policy file
-
-    @property
-    def tail(self) -> tuple[OrderKey, ...]:
-        """The keys that must follow the equality columns: ORDER BY keys, else the range."""
-        keys = tuple(key for key in self.order if key.column not in self.equality)
-        if keys:
-            return keys
-        return (OrderKey(self.range),) if self.range and self.range not in self.equality else ()
-
-
-def load_hot_queries(path: Path) -> list[HotQuery]:
-    """Read `hot_queries.yaml`; an absent file means no hot queries.
-
-    Raises:
-        ConfigError: invalid YAML, an unknown key, a missing or mistyped value (with file:line).
-    """
-    import yaml
-
-    from nivomigrate.policies import load_policy, reject_unknown_keys
-
-    document = load_policy(path, _TOP_KEYS)
-    if not document:
-        return []
-    entries = document.get("queries") or []
-    root = yaml.compose(path.read_text())
-    nodes = _sequence_items(root, "queries")
-    if not isinstance(entries, list):
-        raise ConfigError(f"{path}:{_line(root)}: queries must be a list",
-                          hint="see docs/coverage.md")
-    queries, names = [], set()
-    for position, entry in enumerate(entries):
-        where = f"{path}:{_line(nodes[position]) if position < len(nodes) else 1}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: each hot query must be a mapping",
-                              hint="see docs/coverage.md")
-        reject_unknown_keys(entry, _QUERY_KEYS, _key_where(path, nodes, position, entry))
-        query = _hot_query(entry, where)
-        if query.name in names:
-            raise ConfigError(f"{where}: duplicate hot query name {query.name!r}",
-                              hint="names must be unique: waivers refer to them")
-        names.add(query.name)
-        queries.append(query)
-    return queries
-
-
-def _hot_query(entry: dict, where: str) -> HotQuery:
-    for key in ("name", "service", "table"):
-        if not isinstance(entry.get(key), str) or not entry[key]:
-            raise ConfigError(f"{where}: {key!r} must be a non-empty string",
-                              hint="see docs/coverage.md")
-    equality = entry.get("equality") or []
-    if not isinstance(equality, list) or not all(isinstance(c, str) for c in equality):
-        raise ConfigError(f"{where}: 'equality' must be a list of column names",
-                          hint="for example: equality: [projectId, deviceId]")
-    order = tuple(_order_key(item, where) for item in entry.get("order") or [])
-    if not equality and not order and not entry.get("range"):
-        raise ConfigError(f"{where}: hot query {entry['name']!r} names no equality, range "
-                          "or order column", hint="an index can only serve those")
-    if not isinstance(entry.get("required", True), bool):
-        raise ConfigError(f"{where}: 'required' must be true or false", hint="see docs/coverage.md")
-    return HotQuery(
-        name=entry["name"], service=entry["service"], table=entry["table"],
-        equality=tuple(equality), order=order, range=entry.get("range"),
-        predicate=_text(entry.get("predicate")), required=entry.get("required", True),
-        source=_text(entry.get("source")), sql=_text(entry.get("sql")),
-        note=_text(entry.get("note")), where=where,
-    )
-
-
-def _order_key(item: object, where: str) -> OrderKey:
-    if isinstance(item, str):
-        item = {"column": item}
-    if not isinstance(item, dict) or not isinstance(item.get("column"), str):
-        raise ConfigError(f"{where}: each 'order' entry needs a column",
-                          hint="for example: order: [{column: timestamp, direction: desc}]")
-    from nivomigrate.policies import reject_unknown_keys
-
-    reject_unknown_keys(item, _ORDER_KEYS, f"{where} (order)")
-    direction = str(item.get("direction", "asc")).lower()
-    nulls = str(item["nulls"]).lower() if item.get("nulls") else None
-    if direction not in {"asc", "desc"} or nulls not in {None, "first", "last"}:
-        raise ConfigError(f"{where}: order direction must be asc or desc, nulls first or last",
-                          hint=f"got direction={item.get('direction')!r}")
-    return OrderKey(item["column"], direction, nulls)
-
-
-def _text(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None
-
-
-def _sequence_items(root, key: str) -> list:
-    if root is None or not hasattr(root, "value") or not isinstance(root.value, list):
-        return []
-    for key_node, value_node in root.value:
-        if getattr(key_node, "value", None) == key and isinstance(value_node.value, list):
-            return value_node.value
-    return []
-
-
-def _key_where(path: Path, nodes: list, position: int, entry: dict) -> str:
-    """Return file:line of the first unknown key (reject_unknown_keys names the key)."""
-    if position >= len(nodes):
-        return str(path)
-    unknown = sorted(set(entry) - _QUERY_KEYS)
-    for key_node, _ in nodes[position].value:
-        if unknown and key_node.value == unknown[0]:
-            return f"{path}:{_line(key_node)}"
-    return f"{path}:{_line(nodes[position])}"
-
-
-def _line(node) -> int:
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-# --- the catalog -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class IndexKey:
-    """One key column of an index: its name (None for an expression), SQL and options."""
-
-    column: str | None
-    definition: str
-    is_descending: bool
-    is_nulls_first: bool
-    opclass: int = 0
-    collation: int = 0
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """An index as the catalog describes it (`hot_query_index.sql`, one row)."""
-
-    schema: str
-    table: str
-    name: str
-    method: str
-    is_unique: bool
-    is_primary: bool
-    is_valid: bool
-    is_ready: bool
-    keys: tuple[IndexKey, ...]
-    include: tuple[str, ...]
-    predicate: str | None
-    constraint: str | None
-    constraint_type: str | None
-    is_referenced: bool
-    size_bytes: int
-    definition: str
-    oid: int = 0
-
-    @property
-    def is_usable(self) -> bool:
-        return self.is_valid and self.is_ready
-
-    @property
-    def kind(self) -> str:
-        if self.is_primary:
-            return "primary key"
-        if self.constraint_type == "u":
-            return "unique constraint"
-        return "unique index" if self.is_unique else "index"
-
-
-def read_indexes(conn: psycopg.Connection) -> list[IndexInfo]:
-    """Return every index of the application's tables (not pg_catalog, not the ledger)."""
-    from psycopg.rows import dict_row
-
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(_INDEXES_SQL).fetchall()
-    return [_index(row) for row in rows]
-
-
-def _index(row: dict) -> IndexInfo:
-    count = row["key_count"]
-    keys = tuple(
-        IndexKey(
-            column=row["column_names"][k],
-            definition=row["column_defs"][k],
-            is_descending=bool(row["key_options"][k] & _DESC),
-            is_nulls_first=bool(row["key_options"][k] & _NULLS_FIRST),
-            opclass=row["key_opclasses"][k],
-            collation=row["key_collations"][k],
-        )
-        for k in range(count)
-    )
-    return IndexInfo(
-        schema=row["schema_name"], table=row["table_name"], name=row["index_name"],
-        method=row["method"], is_unique=row["is_unique"], is_primary=row["is_primary"],
-        is_valid=row["is_valid"], is_ready=row["is_ready"], keys=keys,
-        include=tuple(row["column_defs"][count:]), predicate=row["predicate"],
-        constraint=row["constraint_name"], constraint_type=row["constraint_type"],
-        is_referenced=row["is_referenced"], size_bytes=row["size_bytes"],
-        definition=row["definition"], oid=row["index_oid"],
-    )
 
 
 # --- normalisation by the server -------------------------------------------------------------
@@ -304,7 +63,7 @@ class _Normaliser:
                                  " WHERE " + predicate)
             node = plan and _first_scan(plan)
             text = node.get("Filter") if node else None
-            self._cache[key] = frozenset(split_conjuncts(text)) if text else None
+            self._cache[key] = frozenset(conjuncts(text)) if text else None
         return self._cache[key]
 
     def expression(self, schema: str, table: str, expression: str) -> str:
@@ -314,7 +73,7 @@ class _Normaliser:
                                  schema, table, "")
             node = plan and _first_scan(plan)
             output = node.get("Output") if node else None
-            self._cache[key] = _strip_parens(output[0]) if output else expression
+            self._cache[key] = strip_enclosing_parens(output[0]) if output else expression
         return self._cache[key]
 
     def _explain(self, before: str, schema: str, table: str, after: str) -> dict | None:
@@ -348,52 +107,6 @@ def _first_scan(plan: dict) -> dict | None:
             return found
     return None
 
-
-def split_conjuncts(text: str) -> list[str]:
-    """Split a deparsed boolean expression at its top-level ANDs, without outer parentheses."""
-    text = _strip_parens(text.strip())
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        char = text[i]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif depth == 0 and text.startswith(" AND ", i):
-            parts.append(text[start:i])
-            start = i = i + 5
-            continue
-        i += 1
-    parts.append(text[start:])
-    return [_strip_parens(part.strip()) for part in parts if part.strip()]
-
-
-def _strip_parens(text: str) -> str:
-    """Remove parentheses that enclose the whole text, as often as they do."""
-    while text.startswith("(") and text.endswith(")") and _closing(text, 0) == len(text) - 1:
-        text = text[1:-1].strip()
-    return text
-
-
-def _closing(text: str, start: int) -> int:
-    depth, quote = 0, ""
-    for i in range(start, len(text)):
-        char = text[i]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
 
 
 # --- coverage --------------------------------------------------------------------------------
@@ -567,11 +280,11 @@ def _predicate_problem(index: IndexInfo, terms: _Terms, normaliser: _Normaliser)
 def _equality_problem(keys: list[str], matched: int, terms: _Terms) -> str:
     missing = sorted(terms.equality - set(keys[:matched]))
     if set(missing) <= set(keys):
-        return (f"wrong column order: {_quote(keys[matched])} comes before equality "
-                f"column(s) {', '.join(_quote(m) for m in missing)}")
+        return (f"wrong column order: {quote_name(keys[matched])} comes before equality "
+                f"column(s) {', '.join(quote_name(m) for m in missing)}")
     if matched == 0:
-        return f"leads with {_quote(keys[0])}, not an equality column" if keys else "no keys"
-    return f"lacks equality column(s) {', '.join(_quote(m) for m in missing)}"
+        return f"leads with {quote_name(keys[0])}, not an equality column" if keys else "no keys"
+    return f"lacks equality column(s) {', '.join(quote_name(m) for m in missing)}"
 
 
 def _judge_tail(index: IndexInfo, keys: list[str], matched: int,
@@ -583,7 +296,7 @@ def _judge_tail(index: IndexInfo, keys: list[str], matched: int,
     if following != wanted:
         what = "ORDER BY or range" if terms.is_ordered else "range"
         return IndexJudgement(index, False, "serves the equality columns, but they are not "
-                              f"followed by {', '.join(_quote(w) for w in wanted)} ({what}): "
+                              f"followed by {', '.join(quote_name(w) for w in wanted)} ({what}): "
                               "rows must be filtered or sorted", matched)
     index_keys = index.keys[matched:matched + len(wanted)]
     pairs = [(key, order) for key, (_, order) in zip(index_keys, terms.tail, strict=True)]
@@ -612,53 +325,6 @@ def _describe_key(key: IndexKey) -> str:
     return text
 
 
-# --- fixes -----------------------------------------------------------------------------------
-
-def fix_statement(query: HotQuery, columns: list[str]) -> str:
-    """Return the CREATE INDEX CONCURRENTLY that closes the gap of `query`.
-
-    Keys: the equality columns in the order the policy lists them, then the ORDER BY keys
-    (turned so the first is ascending: the index is scanned backward for the other way) or the
-    range column. The name follows Prisma: `<Table>_<columns>_idx`, cut to 63 characters.
-    """
-    tail = list(query.tail)
-    if tail and tail[0].is_descending:
-        tail = [OrderKey(k.column, "asc" if k.is_descending else "desc",
-                         None if k.nulls is None else ("last" if k.nulls == "first" else "first"))
-                for k in tail]
-    keys = [_key_sql(column, columns) for column in query.equality]
-    keys += [_key_sql(key.column, columns) + _direction_sql(key) for key in tail]
-    names = [*query.equality, *(key.column for key in tail)]
-    name = index_name(query.table, names)
-    return (f'CREATE INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} '
-            f'ON {_quote(query.table)} ({", ".join(keys)});')
-
-
-def index_name(table: str, columns: list[str]) -> str:
-    """Name an index like Prisma: `<Table>_<col>_<col>_idx`, the prefix cut to fit 63."""
-    parts = [re.sub(r"\W+", "_", column).strip("_") for column in columns]
-    prefix = "_".join([table, *parts])
-    return f"{prefix[: _MAX_IDENTIFIER - len('idx') - 1]}_idx"
-
-
-def _key_sql(column: str, columns: list[str]) -> str:
-    return _quote(column) if column in columns else f"({column})"
-
-
-def _direction_sql(key: OrderKey) -> str:
-    text = " DESC" if key.is_descending else ""
-    if key.nulls and key.is_nulls_first != key.is_descending:
-        text += f" NULLS {key.nulls.upper()}"
-    return text
-
-
-def _quote(identifier: str) -> str:
-    """Double-quote a name as Prisma writes it; an expression (`lower(email)`) stays as is."""
-    if "(" in identifier:
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 # --- findings --------------------------------------------------------------------------------
 
 def findings(coverages: list[Coverage], indexes: list[IndexInfo]) -> list[Finding]:
@@ -676,14 +342,14 @@ def run(conn: psycopg.Connection, queries: list[HotQuery]) -> list[Finding]:
 
 def _gap_finding(coverage: Coverage) -> Finding:
     query = coverage.query
-    needs = ", ".join([*(_quote(c) for c in query.equality), *(str(k) for k in query.tail)])
+    needs = ", ".join([*(quote_name(c) for c in query.equality), *(str(k) for k in query.tail)])
     if coverage.problem:
         message = f"hot query {query.name!r} ({query.service}): {coverage.problem}"
         help_text = "fix hot_queries.yaml, or restore what a revision dropped or renamed"
     else:
         closest = coverage.closest
         message = (f"no index serves hot query {query.name!r} ({query.service}) on "
-                   f"{_quote(query.table)}: it needs ({needs})")
+                   f"{quote_name(query.table)}: it needs ({needs})")
         if query.predicate:
             message += f" WHERE {query.predicate}"
         if closest:
@@ -709,11 +375,17 @@ def _invalid_finding(index: IndexInfo) -> Finding:
     return Finding(
         check=NAME,
         severity=Severity.ERROR,
-        message=f"index {index.name} on {_quote(index.table)} is invalid "
+        message=f"index {index.name} on {quote_name(index.table)} is invalid "
         "(a CREATE INDEX CONCURRENTLY failed or is still running): it is kept up to date on "
         "every write but never used",
         location=Location(object=index.name),
-        help=f'DROP INDEX CONCURRENTLY IF EXISTS {_quote(index.schema)}.{_quote(index.name)}; '
+        help=f"DROP INDEX CONCURRENTLY IF EXISTS {quote_name(index.schema)}."
+        f"{quote_name(index.name)}; "
         f"then, once the cause is fixed (duplicates for a unique index): {rebuild};",
         evidence=(("definition", index.definition),),
     )
+
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: hot queries no index serves, and invalid indexes."""
+    return findings(ctx.coverages, ctx.indexes)

@@ -25,7 +25,10 @@ from nivomigrate.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     import psycopg
 
-    from nivomigrate.checks.hot_query_index import Coverage, HotQuery, IndexInfo
+    from nivomigrate.checks.context import CoverageContext
+    from nivomigrate.checks.hot_query_index import Coverage
+    from nivomigrate.indexes import IndexInfo
+    from nivomigrate.policies.hot_queries import HotQuery
 
 NAME = "hot-query-plan"
 _PARAMETER_TYPES_SQL = (
@@ -255,7 +258,13 @@ def _finding(coverage: Coverage, verdict: PlanVerdict, severity: Severity, messa
 
 def run(conn: psycopg.Connection, queries: list[HotQuery]) -> list[Finding]:
     """Explain the hot queries on `conn` and report disagreements with the catalog."""
-    from nivomigrate.checks.hot_query_index import assess, read_indexes
+    from nivomigrate.checks.hot_query_index import assess
+    from nivomigrate.indexes import read_indexes
 
     indexes = read_indexes(conn)
     return findings(assess(conn, queries, indexes), explain_hot_queries(conn, queries, indexes))
+
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: hot queries whose plan does not use the index that serves them."""
+    return findings(ctx.coverages, ctx.verdicts)

@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nivomigrate.checks.hot_query_index import IndexInfo, read_indexes
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.indexes import IndexInfo, read_indexes
+from nivomigrate.sizes import format_bytes
 
 if TYPE_CHECKING:
     import psycopg
+
+    from nivomigrate.checks.context import CoverageContext
 
 NAME = "redundant-index"
 
@@ -132,7 +135,7 @@ def _redundant_finding(redundancy: Redundancy) -> Finding:
         check=NAME,
         severity=Severity.WARNING,
         message=f'index {index.name} on "{index.table}" {relation} {kept.kind} {kept.name}: '
-        f"dropping it saves {human_bytes(index.size_bytes)} and a write on every change",
+        f"dropping it saves {format_bytes(index.size_bytes)} and a write on every change",
         location=Location(object=index.name),
         help=f"in a new revision (nivomigrate.ops.drop_index_concurrently): "
         f"{redundancy.drop_statement} and remove it from the models and schema.prisma",
@@ -161,18 +164,13 @@ def _unused_findings(conn: psycopg.Connection, indexes: list[IndexInfo],
             location=Location(object=table),
             help="on production with real traffic, an index never scanned for weeks is a "
             "candidate to drop (staging statistics say little)",
-            evidence=tuple((i.name, human_bytes(i.size_bytes)) for i in table_indexes),
+            evidence=tuple((i.name, format_bytes(i.size_bytes)) for i in table_indexes),
         )
         for table, table_indexes in sorted(unused.items())
     ]
 
 
-def human_bytes(size: int) -> str:
-    """Return a size as `8 kB`, `1.5 MB` (powers of 1024, as pg_size_pretty)."""
-    value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" or value >= 100 \
-                else f"{value:.3g} {unit}"
-        value /= 1024
-    return f"{size} bytes"
+
+def check(ctx: CoverageContext) -> list[Finding]:
+    """The registry's entry: redundant indexes (and, with usage, never-scanned ones)."""
+    return findings(ctx.conn, ctx.indexes, ctx.with_usage)

@@ -9,20 +9,18 @@ Not a check itself: the revision checks (`sql_lint`, `blocking_lock_on_large_tab
 from __future__ import annotations
 
 import fnmatch
-import io
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.sql import exp, is_volatile, name, parse, split, without_comments, words
 
 if TYPE_CHECKING:
     from nivomigrate.migrations import Revision
 
 UNUSED_ANNOTATION = "unused-waiver"
-_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
-_QUALIFIED = rf"(?:{_IDENT}\.)?{_IDENT}"
 _ANNOTATION = re.compile(
     r'#\s*nivomigrate:\s*(ack|waive)\s+([\w-]+)\s+"([^"]+)"\s*(?:--\s*(.*))?$'
 )
@@ -92,15 +90,9 @@ class RevisionSQL:
 
 def render_revision(versions_dir: Path, revision: Revision) -> RevisionSQL:
     """Render a revision's upgrade offline and parse it (no database)."""
-    from alembic import command
+    from nivomigrate.migrations import render_offline
 
-    from nivomigrate.migrations import alembic_config
-
-    buffer = io.StringIO()
-    config = alembic_config(versions_dir, output_buffer=buffer)
-    start = revision.down_revision
-    command.upgrade(config, f"{start}:{revision.id}" if start else revision.id, sql=True)
-    text = _without_version_table(buffer.getvalue())
+    text = _without_version_table(render_offline(versions_dir, revision))
     source = tuple(revision.path.read_text().splitlines())
     statements = with_lines(source, split_statements(text))
     return RevisionSQL(revision, text, tuple(statements), tuple(parse_annotations(source)), source)
@@ -116,31 +108,23 @@ def _without_version_table(sql: str) -> str:
 
 def split_statements(text: str) -> list[Statement]:
     """Split offline SQL into statements with their line span; BEGIN/COMMIT set the state."""
-    statements, in_transaction, line = [], False, 0
-    for match in re.finditer(r"(?s)(.*?;)[ \t]*(?:\n|$)", text):
-        chunk = match.group(1)
-        start = line + len(re.match(r"\s*", chunk).group(0).split("\n")) - 1
-        line += chunk.count("\n") + 1
-        body = _strip_comments(chunk).strip().rstrip(";").strip()
-        if not body:
-            continue
+    statements, in_transaction = [], False
+    for item in split(text):
+        body = without_comments(item.sql)
         upper = body.upper()
         if upper in {"BEGIN", "START TRANSACTION"}:
             in_transaction = True
         elif upper in {"COMMIT", "ROLLBACK", "END"}:
             in_transaction = False
         else:
-            first = start + _leading_comment_lines(chunk)
-            statements.append(Statement(body, first, line - 1, in_transaction, parse_changes(body)))
+            first = item.first_line + _leading_comment_lines(item.sql)
+            statements.append(Statement(body, first, item.last_line, in_transaction,
+                                        parse_changes(body)))
     return statements
 
 
-def _strip_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
-
-
 def _leading_comment_lines(chunk: str) -> int:
-    lines = chunk.lstrip("\n").split("\n")
+    lines = chunk.split("\n")
     count = 0
     for text in lines:
         if text.strip() and not text.strip().startswith("--"):
@@ -149,91 +133,135 @@ def _leading_comment_lines(chunk: str) -> int:
     return count
 
 
-def unquote(identifier: str) -> str:
-    """Return an identifier without schema and quotes (`"public"."Log"` -> `Log`)."""
-    last = re.findall(_IDENT, identifier)[-1]
-    return last[1:-1].replace('""', '"') if last.startswith('"') else last.lower()
-
-
 def parse_changes(sql: str) -> tuple[Change, ...]:
-    """Recognise the DDL that the checks care about; anything else gives ()."""
-    flat = " ".join(sql.split())
-    m = re.match(rf"(?i)CREATE TABLE (?:IF NOT EXISTS )?({_QUALIFIED})", flat)
-    if m:
-        return (Change("create_table", unquote(m.group(1))),)
-    m = re.match(r"(?i)DROP TABLE (?:IF EXISTS )?(.+?)(?: CASCADE| RESTRICT)?$", flat)
-    if m:
-        return tuple(Change("drop_table", unquote(t)) for t in re.findall(_QUALIFIED, m.group(1)))
-    m = re.match(rf"(?i)TRUNCATE (?:TABLE )?(?:ONLY )?({_QUALIFIED})", flat)
-    if m:
-        return (Change("truncate", unquote(m.group(1))),)
-    m = re.match(rf"(?i)CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?"
-                 rf"(?:{_QUALIFIED} )?ON (?:ONLY )?({_QUALIFIED})", flat)
-    if m:
-        return (Change("create_index", unquote(m.group(2)), concurrently=bool(m.group(1))),)
-    m = re.match(rf"(?i)ALTER TABLE (?:IF EXISTS )?(?:ONLY )?({_QUALIFIED}) (.*)$", flat)
-    if m:
-        table = unquote(m.group(1))
-        return tuple(_alter_action(table, action.strip())
-                     for action in _top_level_split(m.group(2)))
+    """Recognise the DDL that the checks care about (sqlglot's tree, else its tokens);
+    anything else gives ()."""
+    tree = parse(sql)
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        return (Change("create_table", name(tree.this)),)
+    if isinstance(tree, exp.Create) and tree.kind == "INDEX":
+        return (Change("create_index", name(tree.this.args.get("table")),
+                       concurrently=bool(tree.args.get("concurrently"))),)
+    if isinstance(tree, exp.Drop) and tree.kind == "TABLE":
+        return tuple(Change("drop_table", name(table)) for table in _dropped_tables(tree))
+    if isinstance(tree, exp.TruncateTable):
+        return tuple(Change("truncate", name(table)) for table in tree.expressions)
+    if isinstance(tree, exp.Alter) and tree.kind == "TABLE":
+        table = name(tree.this)
+        return tuple(_alter_action(table, action, tree) for action in tree.args["actions"])
+    return _changes_from_words(words(sql))
+
+
+def _dropped_tables(tree: exp.Drop) -> list[exp.Expression]:
+    return tree.args.get("tables") or [tree.this]
+
+
+def _alter_action(table: str, action: exp.Expression, alter: exp.Alter) -> Change:
+    if isinstance(action, exp.AlterRename):
+        return Change("rename_table", table, detail=name(action.this))
+    if isinstance(action, exp.RenameColumn):
+        return Change("rename_column", table, name(action.this), name(action.args["to"]))
+    if isinstance(action, exp.Drop) and action.kind == "COLUMN":
+        return Change("drop_column", table, name(action.args["tables"][0]))
+    if isinstance(action, exp.AlterColumn):
+        return _alter_column(table, action)
+    if isinstance(action, exp.ColumnDef):
+        default = next((c.args["kind"].this for c in action.args.get("constraints") or ()
+                        if isinstance(c.args.get("kind"), exp.DefaultColumnConstraint)), None)
+        rest = action.sql(dialect="postgres").split(" ", 1)[1:]
+        return Change("add_column", table, name(action.this), (rest or [""])[0],
+                      volatile_default=is_volatile(default))
+    if isinstance(action, exp.AddConstraint):
+        return Change("add_constraint", table, detail=_constraint_kind(action),
+                      not_valid=bool(alter.args.get("not_valid")))
+    return Change("other_alter", table, detail=action.sql(dialect="postgres"))
+
+
+def _alter_column(table: str, action: exp.AlterColumn) -> Change:
+    column = name(action.this)
+    if action.args.get("dtype") is not None:
+        return Change("alter_type", table, column, action.args["dtype"].sql(dialect="postgres"))
+    if action.args.get("allow_null") is False and not action.args.get("drop"):
+        return Change("set_not_null", table, column)
+    return Change("other_alter", table, column, action.sql(dialect="postgres"))
+
+
+_CONSTRAINT_KINDS = ((exp.PrimaryKey, "PRIMARY KEY"), (exp.UniqueColumnConstraint, "UNIQUE"),
+                     (exp.CheckColumnConstraint, "CHECK"), (exp.ForeignKey, "FOREIGN KEY"),
+                     (exp.ExcludeColumnConstraint, "EXCLUDE"))
+
+
+def _constraint_kind(action: exp.AddConstraint) -> str:
+    for node in action.walk():
+        for kind, text in _CONSTRAINT_KINDS:
+            if isinstance(node, kind):
+                return text
+    return "CONSTRAINT"
+
+
+def _changes_from_words(tokens: list[tuple[str, bool]]) -> tuple[Change, ...]:
+    """What sqlglot has no grammar for, read from the tokens: ALTER TABLE ... VALIDATE
+    CONSTRAINT, ADD ... USING INDEX, an unnamed ADD CHECK, CREATE INDEX ON ONLY."""
+    keywords = _keywords(tokens)
+    if keywords[:2] == ["ALTER", "TABLE"]:
+        position = _skip(keywords, 2, ("IF", "EXISTS", "ONLY"))
+        table, position = _qualified(tokens, position)
+        return tuple(_word_action(table, part) for part in _actions(tokens[position:]))
+    if keywords[:1] == ["CREATE"] and "INDEX" in keywords[:3] and "ON" in keywords:
+        position = _skip(keywords, keywords.index("ON") + 1, ("ONLY",))
+        table, _ = _qualified(tokens, position)
+        return (Change("create_index", table, concurrently="CONCURRENTLY" in keywords),)
     return ()
 
 
-def _alter_action(table: str, action: str) -> Change:
-    col = rf"(?:COLUMN )?(?:IF (?:NOT )?EXISTS )?({_IDENT})"
-    patterns = [
-        ("rename_table", rf"(?i)RENAME TO ({_IDENT})"),
-        ("rename_column", rf"(?i)RENAME {col} TO ({_IDENT})"),
-        ("drop_column", rf"(?i)DROP {col}(?: CASCADE| RESTRICT)?$"),
-        ("alter_type", rf"(?i)ALTER {col} (?:SET DATA )?TYPE (.+)$"),
-        ("set_not_null", rf"(?i)ALTER {col} SET NOT NULL"),
-        ("validate_constraint", rf"(?i)VALIDATE CONSTRAINT ({_IDENT})"),
-    ]
-    for kind, pattern in patterns:
-        m = re.match(pattern, action)
-        if not m:
-            continue
-        if kind == "rename_table":
-            return Change(kind, table, detail=unquote(m.group(1)))
-        if kind == "validate_constraint":
-            return Change(kind, table, detail=unquote(m.group(1)))
-        detail = unquote(m.group(2)) if kind == "rename_column" else (
-            m.group(2) if kind == "alter_type" else "")
-        return Change(kind, table, unquote(m.group(1)), detail)
-    m = re.match(rf"(?i)ADD (?:COLUMN )?(?:IF NOT EXISTS )?({_IDENT}) (.*)$", action)
-    if m and not re.match(r"(?i)ADD (CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE)\b", action):
-        default = re.search(r"(?i)DEFAULT (.+?)(?: NOT NULL| NULL|$)", m.group(2))
-        return Change("add_column", table, unquote(m.group(1)), m.group(2),
-                      volatile_default=bool(default and _is_volatile(default.group(1))))
-    m = re.match(r"(?i)ADD (?:CONSTRAINT \S+ )?(PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY|EXCLUDE)",
-                 action)
-    if m:
-        using_index = re.search(r"(?i)USING INDEX", action)
-        return Change("add_constraint", table, detail=m.group(1).upper(),
-                      not_valid=bool(re.search(r"(?i)NOT VALID$", action) or using_index))
-    return Change("other_alter", table, detail=action)
+def _keywords(tokens: list[tuple[str, bool]]) -> list[str]:
+    return [text.upper() if not quoted else "" for text, quoted in tokens]
 
 
-def _is_volatile(default: str) -> bool:
-    return bool(re.search(r"(?i)\b(random|gen_random_uuid|uuid_generate_v\d\w*|clock_timestamp|"
-                          r"nextval|timeofday|txid_current)\s*\(", default))
+def _skip(keywords: list[str], position: int, skipped: tuple[str, ...]) -> int:
+    while position < len(keywords) and keywords[position] in skipped:
+        position += 1
+    return position
 
 
-def _top_level_split(text: str) -> list[str]:
-    parts, depth, current, quoted = [], 0, [], False
-    for char in text:
-        if char in "\"'":
-            quoted = not quoted
-        if not quoted:
-            depth += char == "("
-            depth -= char == ")"
-            if char == "," and depth == 0:
-                parts.append("".join(current))
-                current = []
-                continue
-        current.append(char)
-    parts.append("".join(current))
-    return [p for p in parts if p.strip()]
+def _qualified(tokens: list[tuple[str, bool]], position: int) -> tuple[str, int]:
+    """Read `name` or `schema.name` at `position`; return the name and the next position."""
+    if position >= len(tokens):
+        return "", position
+    text, quoted = tokens[position]
+    position += 1
+    while position + 1 < len(tokens) and tokens[position][0] == ".":
+        text, quoted = tokens[position + 1]
+        position += 2
+    return (text if quoted else text.lower()), position
+
+
+def _actions(tokens: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
+    """Split an ALTER TABLE's actions at the commas outside parentheses."""
+    parts, depth, current = [], 0, []
+    for token in tokens:
+        depth += token == ("(", False)
+        depth -= token == (")", False)
+        if token == (",", False) and depth == 0:
+            parts.append(current)
+            current = []
+        else:
+            current.append(token)
+    return [part for part in [*parts, current] if part]
+
+
+def _word_action(table: str, tokens: list[tuple[str, bool]]) -> Change:
+    keywords = _keywords(tokens)
+    if keywords[:2] == ["VALIDATE", "CONSTRAINT"]:
+        return Change("validate_constraint", table, detail=_qualified(tokens, 2)[0])
+    if keywords[:1] == ["ADD"]:
+        kinds = [k for k in ("PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE") if k in keywords]
+        if kinds:
+            detail = {"PRIMARY": "PRIMARY KEY", "FOREIGN": "FOREIGN KEY"}.get(kinds[0], kinds[0])
+            using_index = "USING" in keywords and "INDEX" in keywords
+            return Change("add_constraint", table, detail=detail,
+                          not_valid=using_index or keywords[-2:] == ["NOT", "VALID"])
+    return Change("other_alter", table, detail=" ".join(text for text, _ in tokens))
 
 
 # --- acknowledgements and waivers -----------------------------------------------------------

@@ -10,66 +10,16 @@ write both, backfill, switch the readers, then drop the old one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Severity
-from nivomigrate.policies import load_policy, reject_unknown_keys
 
 if TYPE_CHECKING:
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import Change, RevisionSQL
+    from nivomigrate.policies.services import ServiceMap
 
 NAME = "service-still-uses"
-FILE_NAME = "services.yaml"
-_SERVICE_KEYS = {"description", "routes", "handlers", "tables"}
-
-
-@dataclass(frozen=True)
-class TableUse:
-    service: str
-    table: str
-    reads: tuple[str, ...]
-    writes: tuple[str, ...]
-
-    def uses(self, column: str | None) -> tuple[str, ...]:
-        """Return how the service uses the column (or, for None, the table): reads/writes."""
-        how = []
-        for verb, columns in (("reads", self.reads), ("writes", self.writes)):
-            if columns and (column is None or column in columns or "*" in columns):
-                how.append(verb)
-        return tuple(how)
-
-
-@dataclass(frozen=True)
-class ServiceMap:
-    uses: tuple[TableUse, ...] = ()
-    owners: dict[str, str] | None = None
-
-    def of_table(self, table: str) -> list[TableUse]:
-        return [use for use in self.uses if use.table == table]
-
-
-def load_service_map(policies_dir: Path) -> ServiceMap:
-    """Read `policies/services.yaml`; an absent file gives an empty map.
-
-    Raises:
-        ConfigError: invalid YAML or an unknown key.
-    """
-    path = policies_dir / FILE_NAME
-    raw = load_policy(path, {"version", "source", "owners", "services"})
-    uses = []
-    for service, body in (raw.get("services") or {}).items():
-        reject_unknown_keys(body or {}, _SERVICE_KEYS, f"{path} services.{service}")
-        for table, columns in ((body or {}).get("tables") or {}).items():
-            columns = columns or {}
-            reject_unknown_keys(columns, {"reads", "writes"},
-                                f"{path} services.{service}.tables.{table}")
-            uses.append(TableUse(str(service), str(table),
-                                 tuple(map(str, columns.get("reads") or ())),
-                                 tuple(map(str, columns.get("writes") or ()))))
-    owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
-    return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()})
 
 
 def run(revision: RevisionSQL, services: ServiceMap) -> list[Finding]:
@@ -108,3 +58,8 @@ def _finding(revision, statement, change: Change, users, services: ServiceMap) -
         evidence=(("statement", statement.sql),
                   *((f"service {service}", ", ".join(how)) for service, how in users)),
     )
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: drops and renames of what services.yaml says is in use."""
+    return run(revision, ctx.services)

@@ -22,8 +22,9 @@ from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import RevisionSQL
-    from nivomigrate.promotion_policy import PromotionPolicy
+    from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "sql-lint"
 _SEVERITIES = {"block": Severity.ERROR, "warn": Severity.WARNING}
@@ -85,3 +86,8 @@ def _squawk(sql: str) -> list[dict]:
         output = (completed.stderr or completed.stdout).strip()[:300]
         raise ConfigError(f"squawk failed: {output}",
                           hint="run squawk on the revision's SQL by hand") from None
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: squawk's findings under the promotion policy's levels."""
+    return run(revision, ctx.policy)

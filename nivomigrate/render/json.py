@@ -19,7 +19,7 @@ def render_json(report: Report) -> str:
         "verdict": report.verdict,
         "findings": [_finding(finding) for finding in report.findings],
         "notes": list(report.notes),
-        "data": report.data,
+        "data": {**report.data, "exit_code": report.exit_code},
     }
     return redact(json.dumps(document, indent=2, default=str, sort_keys=False))
 

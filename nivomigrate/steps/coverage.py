@@ -1,74 +1,17 @@
-"""Index coverage of the hot queries in policies/hot_queries.yaml, plus redundant indexes.
-
-`coverage_findings` feeds the gate; `coverage_report` is the `nivomigrate coverage` command.
-"""
+"""The `nivomigrate coverage` command: hot queries without an index, redundant indexes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.engine.coverage import CoverageResult, examine_coverage
+from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
-    import psycopg
 
-    from nivomigrate.checks.hot_query_index import Coverage, IndexInfo
     from nivomigrate.checks.hot_query_plan import PlanVerdict
-    from nivomigrate.checks.redundant_index import Redundancy
     from nivomigrate.config import Settings
     from nivomigrate.db import Target
-
-
-@dataclass(frozen=True)
-class CoverageResult:
-    """Everything the coverage checks found on one database."""
-
-    coverages: list[Coverage]
-    verdicts: dict[str, PlanVerdict]
-    redundant: list[Redundancy]
-    invalid: list[IndexInfo]
-    findings: list[Finding]
-
-
-def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans: bool = True,
-                     with_usage: bool = True) -> CoverageResult:
-    """Run hot-query-index, hot-query-plan and redundant-index on `conn` (read-only).
-
-    Args:
-        with_plans: EXPLAIN the hot queries (false for a shadow database: with no data and
-            no statistics, its plans are guesses).
-        with_usage: report never-scanned indexes (false where no service queries).
-
-    Raises:
-        ConfigError: hot_queries.yaml is invalid.
-    """
-    from nivomigrate.checks import hot_query_index, hot_query_plan, redundant_index
-
-    queries = hot_query_index.load_hot_queries(
-        settings.policies_dir / hot_query_index.HOT_QUERIES_FILE)
-    indexes = hot_query_index.read_indexes(conn)
-    coverages = hot_query_index.assess(conn, queries, indexes)
-    verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
-    findings = [
-        *hot_query_index.findings(coverages, indexes),
-        *hot_query_plan.findings(coverages, verdicts),
-        *redundant_index.findings(conn, indexes, with_usage),
-    ]
-    return CoverageResult(
-        coverages=coverages,
-        verdicts=verdicts,
-        redundant=redundant_index.find_redundant(indexes),
-        invalid=[index for index in indexes if not index.is_usable],
-        findings=findings,
-    )
-
-
-def coverage_findings(settings: Settings, conn: psycopg.Connection, *, with_plans: bool = True,
-                      with_usage: bool = True) -> list[Finding]:
-    """Return the gate's coverage findings: a gap in a required hot query or an invalid index
-    is an ERROR, a gap in an optional one and a redundant index a WARNING."""
-    return examine_coverage(settings, conn, with_plans=with_plans, with_usage=with_usage).findings
 
 
 def coverage_report(settings: Settings, target: Target) -> Report:
@@ -86,7 +29,7 @@ def coverage_report(settings: Settings, target: Target) -> Report:
 
 
 def _report(result: CoverageResult, target: Target) -> Report:
-    from nivomigrate.checks.redundant_index import human_bytes
+    from nivomigrate.sizes import format_bytes
 
     rows = tuple(
         (c.query.name + ("" if c.query.required else " (optional)"), c.query.service,
@@ -103,10 +46,10 @@ def _report(result: CoverageResult, target: Target) -> Report:
     if result.redundant:
         sections.append(Section(
             "Redundant indexes", ("index", "table", "kept", "size"),
-            tuple((r.index.name, r.index.table, r.kept.name, human_bytes(r.index.size_bytes))
+            tuple((r.index.name, r.index.table, r.kept.name, format_bytes(r.index.size_bytes))
                   for r in result.redundant)))
     gaps = [c for c in result.coverages if not c.is_covered]
-    report = Report(
+    return Report(
         command="coverage",
         title=f"Hot-query index coverage of {target.name}",
         findings=tuple(result.findings),
@@ -116,8 +59,6 @@ def _report(result: CoverageResult, target: Target) -> Report:
                f"covered; {sum(c.query.required for c in gaps)} required gap(s), "
                f"{len(result.redundant)} redundant index(es), {len(result.invalid)} invalid",),
     )
-    report.data["exit_code"] = 1 if report.is_blocked else 0
-    return report
 
 
 def _data(result: CoverageResult) -> dict:

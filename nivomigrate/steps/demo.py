@@ -86,12 +86,12 @@ def _prepare(versions_dir: Path, url: str, revision: str) -> None:
 
 
 def _walk(settings, out: TextIO, progress: Progress) -> int:
+    from nivomigrate.engine.diff import diff_schemas
+    from nivomigrate.engine.targets import resolve_target
     from nivomigrate.steps.apply import apply_environment
-    from nivomigrate.steps.diff import diff_schemas
     from nivomigrate.steps.history import show_history
     from nivomigrate.steps.plan import make_plan
     from nivomigrate.steps.promote import promote_environment
-    from nivomigrate.steps.targets import resolve_target
 
     steps = [
         ("$ nivomigrate plan all", lambda: make_plan(settings, "all", gate="merge",
@@ -107,7 +107,7 @@ def _walk(settings, out: TextIO, progress: Progress) -> int:
         out.flush()
         report = step()
         render(report, "terminal", out)
-        code = report.data.get("exit_code", 0)
+        code = report.exit_code
         if code:
             out.write(f"demo stopped: {title[2:]} exited with {code}\n")
             return code

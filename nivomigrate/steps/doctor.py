@@ -82,7 +82,7 @@ def examine(settings: Settings) -> Report:
         sections.append(Section("Privileges", ("environment", "needs", "status",
                                                "what fails without it"), tuple(privilege_rows)))
     return Report(command="doctor", title="nivomigrate doctor", sections=tuple(sections),
-                  findings=tuple(findings), data={"exit_code": first_exit_code(codes)})
+                  findings=tuple(findings), exit_code=first_exit_code(codes))
 
 
 def _examine(environment, settings):
@@ -196,8 +196,8 @@ def _finding(name: str, exc: NivoError) -> Finding:
 
 
 def _shadow_findings(settings: Settings, majors: dict) -> list[Finding]:
+    from nivomigrate.engine.build import shadow_server
     from nivomigrate.shadow import admin_connection
-    from nivomigrate.steps.build import shadow_server
 
     known = {m for m in majors.values() if m}
     try:

@@ -39,26 +39,22 @@ def lint_findings(
 
 
 def _lint(settings, revisions, databases, pending) -> list[Finding]:
-    from nivomigrate.checks import (
-        blocking_lock_on_large_table,
-        destructive_change,
-        service_still_uses,
-        sql_lint,
-    )
+    """Run the registered lint checks, in order, on each revision; then its annotations."""
+    from nivomigrate.checks import LINT_CHECKS
+    from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import apply_annotations, render_revision
-    from nivomigrate.promotion_policy import load_promotion_policy
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.policies.services import load_service_map
 
     policy = load_promotion_policy(settings.policies_dir)
-    services = service_still_uses.load_service_map(settings.policies_dir)
+    services = load_service_map(settings.policies_dir)
     findings: list[Finding] = []
     for revision in revisions:
         rendered = render_revision(settings.versions_dir, revision)
         here = {env: conn for env, conn in databases.items()
                 if pending is None or revision.id in pending.get(env, set())}
-        found = sql_lint.run(rendered, policy) + service_still_uses.run(rendered, services)
-        for env, conn in here.items():
-            found += blocking_lock_on_large_table.run(rendered, conn, env, policy)
-        found += destructive_change.run(rendered, here)
+        context = LintContext(policy, services, here)
+        found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
         findings += apply_annotations(rendered, found)
     return findings
 
@@ -74,7 +70,6 @@ def lint_report(settings: Settings, env: str) -> Report:
         DatabaseConnectionError: a configured database cannot be reached.
     """
     from nivomigrate import db, migrations
-    from nivomigrate.steps.gate import exit_code
 
     names = settings.selected(env)
     ordered = migrations.revisions(settings.versions_dir)
@@ -102,7 +97,6 @@ def lint_report(settings: Settings, env: str) -> Report:
         sections=(Section("Environments", ("environment", "at revision", "pending"),
                           tuple(rows)),),
         data={"revisions": [r.id for r in chosen],
-              "pending": {name: sorted(ids) for name, ids in pending.items()},
-              "exit_code": exit_code(findings)},
+              "pending": {name: sorted(ids) for name, ids in pending.items()}},
         notes=tuple(notes),
     )

@@ -6,11 +6,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import checksum, dirty_tree, staging_changed, staging_run
 from nivomigrate.db import connection, target_for
+from nivomigrate.engine import gate as gates
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
-from nivomigrate.steps import gate as gates
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -33,9 +34,9 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     with progress.step("rendering the revisions' SQL"):
         chain = migrations.with_sql_checksums(settings.versions_dir,
                                               migrations.revisions(settings.versions_dir))
-    head = chain[-1].id if chain else None
+    head = migrations.head_of(chain)
     git = ledger.git_state(settings.root, settings.versions_dir)
-    findings: list[Finding] = gates.dirty_findings(git, blocking=False)
+    findings: list[Finding] = dirty_tree.findings(git, blocking=False)
     sections: list[Section] = []
     data: dict = {"gate": gate, "head": head, "environments": {}}
     for name in names:
@@ -48,7 +49,6 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     findings += _head_findings(settings, head, gate, progress)
     sections += _environment_diff(settings, targets, progress)
     findings = _deduplicated(findings)
-    data["exit_code"] = gates.exit_code(findings)
     notes = ("read-only: every session was opened read-only, so a read-only role works too",)
     return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
                   findings=tuple(findings), sections=tuple(sections), data=data, notes=notes)
@@ -71,16 +71,17 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     with connection(target, writes=False) as conn:
         current = migrations.current_revision(conn)
         pending = migrations.pending_after(chain, current)
-        findings = gates.checksum_findings(chain, ledger.accepted_checksums(conn), current, name)
+        findings = checksum.findings(chain, ledger.accepted_checksums(conn), current, name)
         findings += gates.drift_findings(settings, conn, current, name)
         promoted_from = settings.environment(name).promoted_from
-        staging_run = None
+        passed_run = None
         if promoted_from and pending:
             with connection(targets[promoted_from], writes=False) as source_conn:
-                staging_run = ledger.last_passed_run(source_conn, head)
+                passed_run = ledger.last_passed_run(source_conn, head)
                 if gate == "promote":
-                    findings += gates.staging_run_findings(source_conn, head, pending,
-                                                           staging_run)
+                    findings += staging_run.findings(source_conn, head, pending, passed_run)
+                    if passed_run is not None:
+                        findings += staging_changed.findings(source_conn, head, passed_run)
     findings += lint_findings(settings, pending, {name: target})
     findings = [replace(f, environment=f.environment or name) for f in findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
@@ -91,8 +92,8 @@ def _plan_environment(settings, name, targets, chain, head, gate):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
-    if staging_run is not None:
-        sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
+    if passed_run is not None:
+        sections.append(_footprint_section(name, passed_run, {r.id for r in pending}))
     data = {"current_revision": current, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
@@ -131,8 +132,8 @@ def _table_text(table: dict) -> str:
 def _head_findings(settings: Settings, head: str | None, gate: str,
                    progress: Progress) -> list[Finding]:
     """Coverage of the head schema; for the merge gate, models and revisions agree."""
-    from nivomigrate.steps.build import template_target
-    from nivomigrate.steps.coverage import coverage_findings
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.engine.coverage import coverage_findings
 
     with progress.step("checking index coverage of the head schema"):
         with connection(template_target(settings, head), writes=False) as conn:
@@ -140,7 +141,7 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
                         for f in coverage_findings(settings, conn, with_plans=False,
                                                    with_usage=False)]
     if gate == "merge":
-        from nivomigrate.steps.check import model_findings
+        from nivomigrate.engine.models import model_findings
 
         with progress.step("checking that models and revisions agree"):
             findings += model_findings(settings)
@@ -153,7 +154,7 @@ def _environment_diff(settings: Settings, targets: dict, progress: Progress) -> 
              if settings.environment(name).promoted_from in targets]
     sections = []
     for source, name in pairs:
-        from nivomigrate.steps.diff import diff_schemas
+        from nivomigrate.engine.diff import diff_schemas
 
         with progress.step(f"diffing {source} and {name}"):
             result = diff_schemas(targets[name], targets[source])

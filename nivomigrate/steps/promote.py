@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
+from nivomigrate.checks import staging_changed, staging_run, verify
 from nivomigrate.db import connection, target_for
-from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Report, Section
-from nivomigrate.progress import Progress
-from nivomigrate.steps import gate
-from nivomigrate.steps.apply import (
+from nivomigrate.engine.run import (
     RunContext,
-    _report,
     execute_revisions,
     locked_run,
     preflight_findings,
+    run_report,
     verify_and_finish,
 )
+from nivomigrate.errors import ConfigError
+from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -46,25 +46,27 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
         with connection(staging, writes=False) as staging_conn:
             # Staging may not change under the promotion: hold its run lock too.
             ledger.take_lock(staging_conn, environment.promoted_from)
-            staging_run = ledger.last_passed_run(staging_conn, ctx.head)
+            passed_run = ledger.last_passed_run(staging_conn, ctx.head)
             with prog.step("checking staging's run, prod's drift and the checksums"):
                 findings = preflight_findings(ctx, conn, allow_drift,
                                               dirty_blocks=not allow_dirty)
-                findings += gate.staging_run_findings(staging_conn, ctx.head, ctx.pending,
-                                                      staging_run)
+                findings += staging_run.findings(staging_conn, ctx.head, ctx.pending,
+                                                 passed_run)
+                if passed_run is not None:
+                    findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
             if any(f.is_blocking for f in findings) or dry_run:
                 return _dry_or_blocked(ctx, findings, dry_run)
             run_id, applied = execute_revisions(
                 ctx, conn, prog, kind="promote", allow_drift=allow_drift,
                 measure_footprint=False, restore_point=ledger.restore_point(conn),
-                staging_run_id=staging_run.id,
+                staging_run_id=passed_run.id,
             )
             with prog.step("verifying prod equals staging"):
                 checks = verify_and_finish(conn, run_id, applied,
                                            lambda: _equals_staging(ctx, conn, staging_conn))
-        report = _report(ctx, findings + checks, applied, run_id, gate.exit_code(checks),
+        report = run_report(ctx, findings + checks, applied, run_id,
                          command="promote")
-        report.data["staging_run_id"] = staging_run.id
+        report.data["staging_run_id"] = passed_run.id
         return report
 
     return locked_run(settings, name, body, progress, records=not dry_run)
@@ -72,9 +74,8 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
 
 def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:
     from nivomigrate.snapshot import take_snapshot
-    from nivomigrate.steps.verify import schema_findings
 
-    return schema_findings(take_snapshot(conn), take_snapshot(staging_conn), ctx.environment,
+    return verify.findings(take_snapshot(conn), take_snapshot(staging_conn), ctx.environment,
                            "staging")
 
 
@@ -89,5 +90,5 @@ def _dry_or_blocked(ctx: RunContext, findings: list[Finding], dry_run: bool) -> 
         sections=(Section("Pending revisions", ("revision", "message", "file"), rows),),
         data={"environment": ctx.environment, "from_revision": ctx.current,
               "to_revision": ctx.head, "pending": [r.id for r in ctx.pending],
-              "dry_run": dry_run, "exit_code": gate.exit_code(findings)},
+              "dry_run": dry_run},
     )

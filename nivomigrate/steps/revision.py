@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,13 +11,6 @@ from nivomigrate.errors import ConfigError
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
-
-
-def next_revision_id(versions_dir: Path) -> str:
-    """Return the next sortable revision id: 0001, 0002, ..."""
-    numbers = [int(m.group(1)) for path in versions_dir.glob("*.py")
-               if (m := re.match(r"(\d{4})_", path.name))]
-    return f"{max(numbers, default=0) + 1:04d}"
 
 
 def write_revision(settings: Settings, message: str) -> Path:
@@ -32,8 +24,8 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     from alembic import command
 
-    from nivomigrate.steps.build import schema_at
-    from nivomigrate.steps.check import model_findings
+    from nivomigrate.engine.build import schema_at
+    from nivomigrate.engine.models import model_findings
 
     if not message.strip():
         raise ConfigError("the revision message is empty", hint='pass -m "what it does"')
@@ -42,7 +34,7 @@ def write_revision(settings: Settings, message: str) -> Path:
         raise ConfigError("the models and the revisions at head already agree",
                           hint="change the models in nivomigrate/schema/ first")
     head = migrations.head(settings.versions_dir)
-    revision_id = next_revision_id(settings.versions_dir)
+    revision_id = migrations.next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
 
     def skip_empty(context, revision, directives) -> None:

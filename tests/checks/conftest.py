@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from nivomigrate.db import Target, connect
+from tests.steps.conftest import head_template, project  # noqa: F401
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import psycopg
 import pytest
 
 from nivomigrate.checks import hot_query_index
-from nivomigrate.checks.hot_query_index import HotQuery, OrderKey, load_hot_queries
 from nivomigrate.db import Target, connect
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Severity
+from nivomigrate.policies.hot_queries import HotQuery, OrderKey, load_hot_queries
 
 TABLE = """
 CREATE TABLE "Log" (

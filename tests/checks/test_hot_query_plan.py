@@ -6,8 +6,8 @@ import psycopg
 import pytest
 
 from nivomigrate.checks import hot_query_index, hot_query_plan
-from nivomigrate.checks.hot_query_index import HotQuery, OrderKey
 from nivomigrate.findings import Severity
+from nivomigrate.policies.hot_queries import HotQuery, OrderKey
 
 TABLE = """
 CREATE TABLE "Log" ("id" TEXT PRIMARY KEY, "projectId" TEXT NOT NULL, "level" TEXT,

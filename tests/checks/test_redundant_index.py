@@ -8,6 +8,7 @@ import pytest
 from nivomigrate.checks import hot_query_index, redundant_index
 from nivomigrate.db import Target, connect
 from nivomigrate.findings import Severity
+from nivomigrate.sizes import format_bytes
 
 TABLE = """
 CREATE TABLE "Device" ("id" TEXT PRIMARY KEY, "projectId" TEXT NOT NULL, "deviceId" TEXT NOT NULL,
@@ -73,7 +74,7 @@ def test_findings_give_the_drop_and_the_bytes_saved(make_database):
         findings = redundant_index.run(conn)
     [warning] = [f for f in findings if f.severity is Severity.WARNING]
     assert warning.location.object == "p" and "left prefix of index p_d" in warning.message
-    assert redundant_index.human_bytes(size) in warning.message
+    assert format_bytes(size) in warning.message
     assert 'DROP INDEX CONCURRENTLY IF EXISTS "p";' in warning.help
     assert dict(warning.evidence)["size_bytes"] == str(size)
     [info] = [f for f in findings if f.severity is Severity.INFO]

@@ -5,7 +5,8 @@ from pathlib import Path
 from nivomigrate.checks import CHECKS
 
 REPO = Path(__file__).resolve().parents[2]
-DOCS = (REPO / "docs" / "safety.md").read_text() + (REPO / "docs" / "coverage.md").read_text()
+DOCS = "".join((REPO / "docs" / name).read_text()
+               for name in ("safety.md", "coverage.md", "workflow.md"))
 
 
 def test_each_check_has_a_unique_name_a_reason_a_doc_and_a_test():

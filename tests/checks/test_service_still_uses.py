@@ -4,6 +4,7 @@ from nivomigrate import migrations
 from nivomigrate.checks import service_still_uses
 from nivomigrate.checks.revision_sql import render_revision
 from nivomigrate.findings import Severity
+from nivomigrate.policies.services import load_service_map
 
 SERVICES = """
     owners: {Log: ingest}
@@ -21,7 +22,7 @@ SERVICES = """
 def _run(tmp_path, body):
     settings = make_project(tmp_path, [body], services=SERVICES)
     revision = migrations.revisions(settings.versions_dir)[0]
-    services = service_still_uses.load_service_map(settings.policies_dir)
+    services = load_service_map(settings.policies_dir)
     return service_still_uses.run(render_revision(settings.versions_dir, revision), services)
 
 

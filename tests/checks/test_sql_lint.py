@@ -4,7 +4,7 @@ from nivomigrate import migrations
 from nivomigrate.checks import sql_lint
 from nivomigrate.checks.revision_sql import apply_annotations, render_revision
 from nivomigrate.findings import Severity
-from nivomigrate.promotion_policy import load_promotion_policy
+from nivomigrate.policies.promotion import load_promotion_policy
 
 CREATE = ('op.create_table("T", sa.Column("id", sa.BigInteger, primary_key=True), '
           'sa.Column("a", sa.Text))')

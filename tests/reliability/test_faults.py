@@ -288,7 +288,7 @@ def test_blocker_outlasting_every_retry_exits_5_naming_its_pid(project, cli):
 def own_head_template(own_server, head_template) -> str:
     """The head schema as a template database on the private server (built once)."""
     from nivomigrate import migrations
-    from nivomigrate.steps.build import ensure_template
+    from nivomigrate.engine.build import ensure_template
 
     versions = REPO / "versions"
     return ensure_template(own_server.url(), versions, migrations.head(versions))

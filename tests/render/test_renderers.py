@@ -34,7 +34,7 @@ REPORT = Report(
         Section("prod: SQL of 0002", text='CREATE INDEX "Log_x_idx" ON "Log" ("x");',
                 language="sql"),
     ),
-    data={"gate": "promote", "head": "0002", "exit_code": 1},
+    data={"gate": "promote", "head": "0002"},
     notes=("planned against postgresql://nivo:s3cr%40t@db.example:5432/postgres",),
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from nivomigrate import migrations
 from nivomigrate.config import load_settings
-from nivomigrate.steps.build import ensure_template
+from nivomigrate.engine.build import ensure_template
 
 REPO = Path(__file__).resolve().parents[2]
 

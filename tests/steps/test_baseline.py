@@ -15,11 +15,12 @@ import pytest
 
 from nivomigrate import ledger, migrations, shadow
 from nivomigrate.db import connection
+from nivomigrate.engine.adoption import idempotent, split_statements
+from nivomigrate.engine.build import schema_at
 from nivomigrate.errors import ConfigError
 from nivomigrate.progress import Progress
 from nivomigrate.snapshot import compare, take_snapshot
-from nivomigrate.steps.baseline import adopt, idempotent, split_statements
-from nivomigrate.steps.build import schema_at
+from nivomigrate.steps.baseline import adopt
 from tests.conftest import CANARY_PASSWORD
 from tests.steps.conftest import Project as BaseProject
 from tests.steps.conftest import copy_project
@@ -112,7 +113,7 @@ def _messages(report) -> list[str]:
 def test_prisma_database_is_adopted_at_0001(project):
     report = adopt(project.settings(), "prod")
 
-    assert report.data["exit_code"] == 0, _messages(report)
+    assert report.exit_code == 0, _messages(report)
     assert report.data["revision"] == "0001"
     revision, has_ledger, _ = project.state("prod")
     assert (revision, has_ledger) == ("0001", True)
@@ -130,7 +131,7 @@ def test_prisma_database_is_adopted_at_0001_after_a_later_revision(project):
 
     report = adopt(project.settings(), "prod")
 
-    assert report.data["exit_code"] == 0, _messages(report)
+    assert report.exit_code == 0, _messages(report)
     assert report.data["revision"] == "0001"
     tried = [t["revision"] for t in report.data["tried"]]
     assert tried == [r.id for r in reversed(migrations.revisions(project.versions))]
@@ -143,14 +144,14 @@ def test_explicit_revision_is_the_only_one_tried(project):
     settings = project.settings()
 
     refused = adopt(settings, "staging", revision=later)
-    assert refused.data["exit_code"] == 3
+    assert refused.exit_code == 3
     assert [t["revision"] for t in refused.data["tried"]] == [later]
     assert (f"staging differs from revision {later}: "
             f"index public.Device_platform_idx only in revision {later}") in _messages(refused)
     assert project.state("staging")[:2] == (None, False)
 
     adopted = adopt(settings, "staging", revision="0001")
-    assert adopted.data["exit_code"] == 0
+    assert adopted.exit_code == 0
     assert [t["revision"] for t in adopted.data["tried"]] == ["0001"]
     assert project.state("staging")[0] == "0001"
 
@@ -159,7 +160,7 @@ def test_explicit_revision_is_the_only_one_tried(project):
 
 
 def test_versioned_database_is_refused_with_exit_code_2(project):
-    assert adopt(project.settings(), "prod").data["exit_code"] == 0
+    assert adopt(project.settings(), "prod").exit_code == 0
 
     with pytest.raises(ConfigError, match="prod is already at revision 0001") as refusal:
         adopt(project.settings(), "prod")
@@ -176,7 +177,7 @@ def test_hand_made_changes_are_adopted_through_an_adoption_revision(project):
 
     # Refused: each difference named, nothing changed.
     refused = adopt(project.settings(), "staging")
-    assert refused.data["exit_code"] == 3
+    assert refused.exit_code == 3
     assert refused.data["closest"] == "0001"
     assert sorted(_messages(refused)) == sorted(
         "staging differs from revision 0001: " + line.format(env="staging")
@@ -185,7 +186,7 @@ def test_hand_made_changes_are_adopted_through_an_adoption_revision(project):
 
     # --write-revision writes the adoption revision, still changing nothing.
     written = adopt(project.settings(), "staging", write_revision=True)
-    assert written.data["exit_code"] == 0, _messages(written)
+    assert written.exit_code == 0, _messages(written)
     assert not [f for f in written.findings if f.severity.value == "warning"], _messages(written)
     path = Path(written.data["written"])
     adoption = f"{int(later) + 1:04d}"
@@ -199,14 +200,14 @@ def test_hand_made_changes_are_adopted_through_an_adoption_revision(project):
 
     # A plain baseline now adopts it at 0001, counting on the adoption revision.
     adopted = adopt(project.settings(), "staging")
-    assert adopted.data["exit_code"] == 0, _messages(adopted)
+    assert adopted.exit_code == 0, _messages(adopted)
     assert (adopted.data["revision"], adopted.data["adoption_revisions"]) == ("0001", [adoption])
     assert project.runs("staging")[0].checks == [
         {"adoption_revision": adoption, "adopted_at": "0001"}]
 
     # apply sees no drift, runs the later revision and the adoption revision (a no-op here).
     applied = apply_environment(project.settings(), "staging", progress=Progress(quiet=True))
-    assert applied.data["exit_code"] == 0, _messages(applied)
+    assert applied.exit_code == 0, _messages(applied)
     pending = [r.id for r in migrations.revisions(project.versions)][1:]
     assert applied.data["applied"] == pending and pending[-2:] == [later, adoption]
     assert project.state("staging")[0] == adoption

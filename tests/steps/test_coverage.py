@@ -11,10 +11,11 @@ import pytest
 
 from nivomigrate.config import Settings
 from nivomigrate.db import Target, connect
+from nivomigrate.engine.build import ensure_template
+from nivomigrate.engine.coverage import coverage_findings
 from nivomigrate.findings import Severity
 from nivomigrate.render import render
-from nivomigrate.steps.build import ensure_template
-from nivomigrate.steps.coverage import coverage_findings, coverage_report
+from nivomigrate.steps.coverage import coverage_report
 
 REPO = Path(__file__).resolve().parents[2]
 PRISMA_SQL = REPO / "tests" / "fixtures" / "prisma" / "nivostack_prisma.sql"
@@ -48,7 +49,7 @@ def test_baseline_names_the_real_gaps_and_blocks(prisma_report):
     rows = _rows(prisma_report)
     assert rows["studio_logs_list"][3] == "GAP"
     assert rows["ingest_project_by_api_key"][3] == "Project_apiKey_key"
-    assert prisma_report.data["exit_code"] == 1 and prisma_report.is_blocked
+    assert prisma_report.exit_code == 1 and prisma_report.is_blocked
     fixes = {q["name"]: q["fix"] for q in prisma_report.data["hot_queries"]}
     assert fixes["studio_logs_list"] == ('CREATE INDEX CONCURRENTLY IF NOT EXISTS '
                                          '"Log_projectId_timestamp_idx" ON "Log" '
@@ -91,7 +92,7 @@ def test_head_closes_every_required_gap(make_database, canary_admin_url):
     assert len(required) > 20
     assert [q["name"] for q in required if not q["covered"]] == []
     assert report.data["redundant_indexes"] == []
-    assert report.data["exit_code"] == 0 and not report.is_blocked
+    assert report.exit_code == 0 and not report.is_blocked
 
 
 POLICY = """\

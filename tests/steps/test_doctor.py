@@ -13,7 +13,7 @@ def _row(report, name):
 
 def test_usable_environments_exit_zero(project):
     report = examine(project.settings())
-    assert report.data["exit_code"] == 0, report.findings
+    assert report.exit_code == 0, report.findings
     staging = _row(report, "staging")
     assert staging[1].endswith("/" + project.urls["staging"].rsplit("/", 1)[1])
     assert staging[2] == "STAGING_POSTGRES_URL_NON_POOLING from the environment"
@@ -28,7 +28,7 @@ def test_read_only_session_is_said_and_usable_for_reading(project):
         conn.execute(f'alter database "{database}" set default_transaction_read_only = on')
     report = examine(project.settings())
     assert "read-only" in _row(report, "prod")[3]
-    assert report.data["exit_code"] == 0
+    assert report.exit_code == 0
 
 
 def test_unreachable_and_pooled_environments_give_their_codes(project):
@@ -40,7 +40,7 @@ def test_unreachable_and_pooled_environments_give_their_codes(project):
     report = examine(load_settings(project_root=project.root, environ=environ))
     assert _row(report, "staging")[3] == "refused"
     assert _row(report, "prod")[4] == "no"
-    assert report.data["exit_code"] == 2  # 2 wins over 4
+    assert report.exit_code == 2  # 2 wins over 4
     assert all("p%40ss" not in f.message and "p@ss" not in f.message for f in report.findings)
 
 
@@ -82,7 +82,7 @@ def test_role_that_may_not_create_the_ledger_is_named_with_the_failing_command(p
         message = " ".join(f.message for f in report.findings if f.check == "privilege")
         assert f"role {role} lacks CREATE on the database" in message
         assert "CREATE SCHEMA nivomigrate would fail" in message
-        assert report.data["exit_code"] == 1
+        assert report.exit_code == 1
         # The run doctor warned about: exit 2 naming the grant, not a traceback.
         from nivomigrate.errors import ConfigError
         from nivomigrate.progress import Progress

@@ -3,9 +3,9 @@ from safety_helpers import make_project
 
 from nivomigrate import migrations
 from nivomigrate.db import Target
+from nivomigrate.engine.runner import apply_revisions
 from nivomigrate.findings import Severity
 from nivomigrate.steps.lint import lint_report
-from nivomigrate.steps.runner import apply_revisions
 
 BODIES = [
     'op.create_table("T", sa.Column("id", sa.BigInteger, primary_key=True), '

@@ -17,9 +17,10 @@ import pytest
 
 from nivomigrate import migrations
 from nivomigrate.config import load_settings
+from nivomigrate.engine.models import model_findings
 from nivomigrate.errors import ConfigError
-from nivomigrate.steps.check import model_findings
-from nivomigrate.steps.revision import next_revision_id, write_revision
+from nivomigrate.migrations import next_revision_id
+from nivomigrate.steps.revision import write_revision
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,12 +22,12 @@ def test_failing_sql_assertion_fails_the_run(project):
     _with_checks(project, '  - name: the nickname column exists\n'
                           '    sql: select count(*) from "Device" where "nickname" is null\n'
                           '    expect: "0"\n')
-    assert _apply(project).data["exit_code"] == 0
+    assert _apply(project).exit_code == 0
     _with_checks(project, '  - name: no device at all\n'
                           '    sql: select count(*) from "Device"\n'
                           '    expect: "1"\n')
     report = _apply(project)
-    assert report.data["exit_code"] == 1
+    assert report.exit_code == 1
     assert any("'no device at all' failed: returned 0, expected '1'" in f.message
                for f in report.findings)
     with psycopg.connect(project.urls["staging"]) as conn:
@@ -40,7 +40,7 @@ def test_commands_get_staging_and_never_another_environments_url(project):
                           '    command: test -z "$PROD_POSTGRES_URL_NON_POOLING" && '
                           'psql "$DATABASE_URL" -Atc "select current_database()" > smoke.out\n')
     report = _apply(project)
-    assert report.data["exit_code"] == 0, report.findings
+    assert report.exit_code == 0, report.findings
     ran_on = (project.root / "smoke.out").read_text().strip()
     assert ran_on == project.urls["staging"].rsplit("/", 1)[1]
 
@@ -49,5 +49,5 @@ def test_failing_command_fails_the_run(project):
     project.add_revision()
     _with_checks(project, '  - name: smoke test\n    command: echo broken >&2; exit 3\n')
     report = _apply(project)
-    assert report.data["exit_code"] == 1
+    assert report.exit_code == 1
     assert any("'smoke test' failed: exit code 3: broken" in f.message for f in report.findings)

@@ -6,15 +6,18 @@ lock footprint projected onto production's table sizes.
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate.errors import MigrationError, NivoError
-from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.footprint import (
+    AppliedRevision,
+    HeldLock,
+    StatementFootprint,
+    TableFootprint,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -22,20 +25,10 @@ if TYPE_CHECKING:
     from nivomigrate.config import Settings
     from nivomigrate.db import Target
     from nivomigrate.migrations import Revision
-    from nivomigrate.promotion_policy import PromotionPolicy
 
 LOCK_NOT_AVAILABLE = "55P03"
 RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 10.0
-WRITE_BLOCKING_MODES = frozenset(
-    {"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"})
-FOOTPRINT_CHECK = "lock-footprint"
-# Statements whose work does not grow with the table (when they neither rewrite nor scan it).
-_CATALOG_ONLY = re.compile(
-    r"\bNOT\s+VALID\b|\bRENAME\b|\b(SET|DROP)\s+DEFAULT\b|\bDROP\s+CONSTRAINT\b"
-    r"|\bDROP\s+COLUMN\b|\bADD\s+COLUMN\b|\bDROP\s+NOT\s+NULL\b",
-    re.IGNORECASE,
-)
 
 _BLOCKERS_SQL = """
 select a.pid, a.application_name, a.state,
@@ -58,65 +51,6 @@ left join pg_stat_xact_user_tables x on x.relid = c.oid
 where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')
   and n.nspname not like 'pg\\_toast%%'
 """
-
-
-@dataclass(frozen=True)
-class HeldLock:
-    relation: str
-    mode: str
-
-    @property
-    def blocks_writes(self) -> bool:
-        return self.mode in WRITE_BLOCKING_MODES
-
-
-@dataclass(frozen=True)
-class TableFootprint:
-    """A table a statement locked: its size before (staging and production) and what it did."""
-
-    table: str
-    rows: int | None
-    bytes: int
-    rewritten: bool
-    scanned: bool
-    production_rows: int | None = None
-    production_bytes: int | None = None
-
-    @property
-    def scale(self) -> float:
-        """Production's size over this database's (bytes, else rows); 1 when unknown."""
-        if self.production_bytes is not None and self.bytes > 0:
-            return self.production_bytes / self.bytes
-        if self.production_rows and self.rows:
-            return self.production_rows / self.rows
-        return 1.0
-
-
-@dataclass(frozen=True)
-class StatementFootprint:
-    sql: str
-    duration_s: float
-    locks: tuple[HeldLock, ...]
-    tables: tuple[TableFootprint, ...]
-
-    def projected_s(self, table: TableFootprint) -> float:
-        """Return the statement's duration projected onto production.
-
-        Linear in size, except for statements that only change the catalog (NOT VALID,
-        renames, defaults, dropped constraints, columns added without a rewrite): those take
-        as long on any size, and scaling them would invent a long lock.
-        """
-        if not table.rewritten and not table.scanned and _CATALOG_ONLY.search(self.sql):
-            return self.duration_s
-        return self.duration_s * table.scale
-
-
-@dataclass(frozen=True)
-class AppliedRevision:
-    revision: Revision
-    attempts: int
-    duration_s: float
-    footprint: tuple[StatementFootprint, ...] = ()
 
 
 def apply_revisions(
@@ -378,51 +312,5 @@ def _with_production_sizes(applied: AppliedRevision, production: Target,
     return replace(applied, footprint=statements)
 
 
-def footprint_findings(applied: list[AppliedRevision], policy: PromotionPolicy) -> list[Finding]:
-    """Judge measured footprints: a write-blocking lock held (projected onto production) longer
-    than the table's limit, or a rewrite of a table above `max_rewrite_bytes`, is an ERROR; any
-    other write-blocking lock is a WARNING."""
-    findings = []
-    for result in applied:
-        for statement in result.footprint:
-            for table in statement.tables:
-                finding = _judge(result, statement, table, policy)
-                if finding is not None:
-                    findings.append(finding)
-    return findings
 
 
-def _judge(result, statement, table, policy) -> Finding | None:
-    from nivomigrate.checks.blocking_lock_on_large_table import format_bytes
-
-    modes = [lock.mode for lock in statement.locks if lock.relation == table.table
-             and lock.blocks_writes]
-    projected_ms = statement.projected_s(table) * 1000
-    limit_ms = policy.lock_hold_limit_ms(table.table)
-    size = table.production_bytes if table.production_bytes is not None else table.bytes
-    where = "production" if table.production_bytes is not None else "this database"
-    evidence = (("statement", statement.sql),
-                ("measured",
-                 f"{statement.duration_s * 1000:.0f} ms on {format_bytes(table.bytes)}"),
-                ("projected", f"{projected_ms:.0f} ms on {format_bytes(size)} ({where})"),
-                ("locks", ", ".join(modes) or "none that block writes"))
-    location = Location(str(result.revision.path), None, table.table)
-    if table.rewritten and size > policy.max_rewrite_bytes:
-        return Finding(FOOTPRINT_CHECK, Severity.ERROR,
-                       f'the statement rewrites "{table.table}" ({format_bytes(size)} in {where}, '
-                       f"limit {format_bytes(policy.max_rewrite_bytes)})", location,
-                       help="avoid the rewrite: add the column without a volatile default, "
-                            "or a new column + batched backfill instead of a type change",
-                       evidence=evidence)
-    if not modes:
-        return None
-    if projected_ms > limit_ms:
-        return Finding(FOOTPRINT_CHECK, Severity.ERROR,
-                       f'{modes[-1]} on "{table.table}" blocks writes for ~{projected_ms:.0f} ms '
-                       f"projected on {where} (limit {limit_ms} ms)", location,
-                       help="use the online form (CONCURRENTLY, NOT VALID + VALIDATE, "
-                            "nivomigrate.ops), or raise max_lock_hold_ms for this table",
-                       evidence=evidence)
-    return Finding(FOOTPRINT_CHECK, Severity.WARNING,
-                   f'{modes[-1]} on "{table.table}" blocks writes (~{projected_ms:.0f} ms '
-                   f"projected on {where}, limit {limit_ms} ms)", location, evidence=evidence)

@@ -28,8 +28,7 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) ->
         MigrationError: a revision fails in the shadow database (named, with the error).
     """
     chain = migrations.revisions(versions_dir)
-    ids = [r.id for r in chain]
-    upto = chain[: ids.index(revision) + 1] if revision in ids else []
+    upto = migrations.up_to(chain, revision)
     name = shadow.template_name(revision, [r.file_checksum for r in upto])
     if shadow.database_exists(admin_url, name):
         return name

@@ -1,4 +1,6 @@
-"""Policy files (YAML in `policies/`): parsed with file and line in every error."""
+"""Policy files (YAML in `policies/`), parsed with file and line in every error:
+`promotion.yaml` (`promotion`), `hot_queries.yaml` (`hot_queries`), `services.yaml`
+(`services`)."""
 
 from __future__ import annotations
 
@@ -40,3 +42,18 @@ def reject_unknown_keys(table: dict, allowed: set[str], where: str) -> None:
             f"{where}: unknown key {unknown[0]!r}",
             hint=f"allowed keys: {', '.join(sorted(allowed))}",
         )
+
+
+def validate_policies(policies_dir: Path) -> None:
+    """Read every policy file, so that a broken one stops a run before it changes anything.
+
+    Raises:
+        ConfigError: invalid YAML, an unknown key or a value of the wrong type.
+    """
+    from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.policies.services import load_service_map
+
+    load_promotion_policy(policies_dir)
+    load_hot_queries(policies_dir / HOT_QUERIES_FILE)
+    load_service_map(policies_dir)

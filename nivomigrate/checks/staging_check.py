@@ -1,4 +1,10 @@
-"""Verification after apply: the schema equals the expected one, and staging's checks pass."""
+"""staging-check: the project's own assertions on staging, after its revisions ran.
+
+Problem: a schema can be right and the data wrong (a backfill that missed rows, a smoke test
+of the services that fails on the new schema); `promotion.yaml`'s `staging_checks` say what
+must hold, as SQL that returns the expected value or a command that exits 0.
+Do instead: fix the revision or the data, then apply staging again.
+"""
 
 from __future__ import annotations
 
@@ -12,34 +18,12 @@ if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.db import Target
-    from nivomigrate.snapshot import Snapshot
 
+NAME = "staging-check"
 _COMMAND_TIMEOUT_S = 600
 
 
-def schema_findings(actual: Snapshot, expected: Snapshot, environment: str,
-                    expected_name: str) -> list[Finding]:
-    """Report where `actual` differs from `expected` (check `verify`)."""
-    from nivomigrate.snapshot import compare
-    from nivomigrate.steps.gate import describe, difference_lines
-
-    difference = compare(expected, actual)
-    if difference.is_empty:
-        return []
-    return [Finding(
-        check="verify", severity=Severity.ERROR,
-        message=f"after the run, {environment} differs from {expected_name}: "
-        + describe(difference, expected_name, environment),
-        location=Location(object=environment),
-        help="a revision does something its models/other environments do not; "
-        "compare with `nivomigrate diff`",
-        evidence=tuple(("difference", line) for line in
-                       difference_lines(difference, expected_name, environment)[:20]),
-        environment=environment,
-    )]
-
-
-def staging_check_findings(conn: psycopg.Connection, target: Target, checks, cwd: Path,
+def findings(conn: psycopg.Connection, target: Target, checks, cwd: Path,
                            environ: dict[str, str]) -> list[Finding]:
     """Run the `staging_checks` of promotion.yaml: SQL assertions, and commands run from `cwd`
     with `environ` (which holds no database URL) plus this environment's URL."""
@@ -49,7 +33,7 @@ def staging_check_findings(conn: psycopg.Connection, target: Target, checks, cwd
             target, check, cwd, environ)
         if problem:
             findings.append(Finding(
-                check="staging-check", severity=Severity.ERROR,
+                check=NAME, severity=Severity.ERROR,
                 message=f"staging check {check.name!r} failed: {problem}",
                 location=Location(object=check.name), environment=target.name,
                 help="fix the revision or the data, then apply staging again",

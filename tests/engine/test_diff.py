@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from nivomigrate.db import Target
+from nivomigrate.engine.diff import diff_schemas, diff_sql
 from nivomigrate.errors import DatabaseConnectionError
-from nivomigrate.steps.diff import diff_schemas, diff_sql
 
 CASES = Path(__file__).parent / "diff_cases"
 

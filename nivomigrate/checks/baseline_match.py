@@ -1,0 +1,35 @@
+"""baseline: a database adopted without a ledger must match a revision's schema exactly.
+
+Problem: stamping a database at a revision it does not match hides hand-made changes from
+every later drift check (Prisma's P3005 refuses likewise).
+Do instead: undo the hand-made change, or write it into an adoption revision for review:
+nivomigrate baseline <env> --write-revision.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nivomigrate.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from nivomigrate.snapshot import SchemaDiff
+
+NAME = "baseline"
+EXIT_CODE = 3
+
+
+def findings(environment: str, candidate: str, difference: SchemaDiff,
+             severity: Severity = Severity.ERROR) -> list[Finding]:
+    """One finding per object on which `environment` differs from the `candidate` schema."""
+    return [
+        Finding(
+            check=NAME, severity=severity, exit_code=EXIT_CODE,
+            message=f"{environment} differs from {candidate}: {text}",
+            location=Location(object=key),
+            help=f"nivomigrate baseline {environment} --write-revision writes the change into "
+            "an adoption revision for review; or undo it by hand",
+            environment=environment,
+        )
+        for key, text in difference.entries(candidate, environment)
+    ]

@@ -1,0 +1,50 @@
+"""staging-run: prod gets only revisions that passed on staging, as the very SQL staging ran.
+
+Problem: a promotion that staging never verified (no run, a failed run, or a file edited and
+re-accepted after it ran) brings untested SQL to production.
+Do instead: run `nivomigrate apply staging` and fix what it reports; put changes in a new
+revision and apply it to staging first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nivomigrate import ledger
+from nivomigrate.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.ledger import Run
+    from nivomigrate.migrations import Revision
+
+NAME = "staging-run"
+
+
+def findings(staging: psycopg.Connection, target: str | None, pending: list[Revision],
+             run: Run | None) -> list[Finding]:
+    """Check that staging passed `run` at `target` and that its apply runs executed the
+    pending revisions' SQL (a `repair` re-accepts a file on staging, not on prod)."""
+    if run is None:
+        last = ledger.last_run(staging)
+        failed = last is not None and last.status == "failed" and last.to_revision == target
+        return [_finding(
+            f"staging's last run to revision {target} failed: {last.reason}" if failed
+            else f"staging has no passed run at revision {target}",
+            "run `nivomigrate apply staging` and fix what it reports",
+        )]
+    executed = ledger.accepted_checksums(staging, kinds=("apply",))
+    return [
+        _finding(f"revision {revision.id} is not the SQL that ran on staging",
+                 "put the change in a new revision and apply it to staging first",
+                 Location(file=str(revision.path), line=1, object=revision.id))
+        for revision in pending
+        if (executed.get(revision.id) or {}).get("sql_checksum") != revision.sql_checksum
+    ]
+
+
+def _finding(message: str, help_text: str, location: Location | None = None) -> Finding:
+    return Finding(check=NAME, severity=Severity.ERROR, message=message,
+                   location=location or Location(object="staging"), help=help_text,
+                   environment="staging")
