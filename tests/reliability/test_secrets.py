@@ -19,6 +19,7 @@ import pytest
 
 from nivomigrate.db import with_database
 from nivomigrate.urls import with_query
+from tests.conftest import CANARY_ROLE
 from tests.reliability.helpers import canary_forms, one_error, state, write_revision
 
 WILD = "Sl4sh/Cnry#9x@Qm?Pct%Pls+Spc €Eur"
@@ -89,7 +90,7 @@ def _wild_url(project, env: str, placement: str) -> str:
     if placement == "query":
         return with_query(url, password=WILD)
     return url.replace(url.split("://", 1)[1].split("@", 1)[0],
-                       "nivo_canary:" + quote(WILD, safe=""), 1)
+                       f"{CANARY_ROLE}:" + quote(WILD, safe=""), 1)
 
 
 def _ledger_text(url: str) -> str:
@@ -119,7 +120,8 @@ def test_wild_password_never_shows(project, cli, tmp_path, placement):
             'url_env = "STAGING_POSTGRES_URL_NON_POOLING"\nenv_file = ".env.staging"\n', 1))
     summary = tmp_path / "summary.md"
     environ["GITHUB_STEP_SUMMARY"] = str(summary)
-    applied = cli(project, "apply", "staging", "--format", "json", environ=environ)
+    fmt = "json" if placement == "url" else "github"  # github also writes the step summary
+    applied = cli(project, "apply", "staging", "--format", fmt, environ=environ)
     assert applied.code == 1, applied  # the printing check fails the run
     assert "prints the password" in applied.stdout and "got ***" in applied.stdout
     commands = [("history", "staging", "--format", "github"), ("doctor", "--format", "markdown")]
@@ -134,7 +136,7 @@ def test_wild_password_never_shows(project, cli, tmp_path, placement):
 
 def test_wild_password_unencoded_is_exit_2_naming_the_encodings(project, cli):
     raw = project.urls["staging"].replace(
-        project.urls["staging"].split("://", 1)[1].split("@", 1)[0], f"nivo_canary:{WILD}", 1)
+        project.urls["staging"].split("://", 1)[1].split("@", 1)[0], f"{CANARY_ROLE}:{WILD}", 1)
     before = state(project)
     outcome = cli(project, "apply", "staging",
                   environ={**project.environ, "STAGING_POSTGRES_URL_NON_POOLING": raw})
