@@ -101,10 +101,8 @@ def parse(text: str, source: str) -> ConnectionString:
         raise malformed(source, "neither a postgresql:// URL nor key=value pairs")
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(text).items() if v is not None}
-    except psycopg.Error as exc:
-        from nivomigrate.redaction import redact
-
-        raise malformed(source, redact(str(exc).strip().splitlines()[0])) from None
+    except psycopg.Error as exc:  # the message is redacted where it is shown, like every one
+        raise malformed(source, str(exc).strip().splitlines()[0]) from None
     return ConnectionString(params, prisma, url)
 
 

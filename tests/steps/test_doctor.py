@@ -2,6 +2,7 @@
 role may do, and exits with the code of the first problem."""
 
 import psycopg
+import pytest
 
 from nivomigrate.steps.doctor import examine
 
@@ -82,6 +83,22 @@ def test_role_that_may_not_create_the_ledger_is_named_with_the_failing_command(p
         assert f"role {role} lacks CREATE on the database" in message
         assert "CREATE SCHEMA nivomigrate would fail" in message
         assert report.exit_code == 1
+
+
+
+        # The run doctor warned about: exit 2 naming the grant, not a traceback.
+        from nivomigrate.errors import ConfigError
+        from nivomigrate.progress import Progress
+        from nivomigrate.steps.apply import apply_environment
+
+        with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
+            conn.execute(f'grant select on all tables in schema public to "{role}"')
+        with pytest.raises(ConfigError,
+                           match="may not create schemas in the database .*nivomigrate's ledger"
+                           ) as caught:
+            apply_environment(load_settings(project_root=project.root, environ=environ),
+                              "staging", progress=Progress(quiet=True))
+        assert caught.value.exit_code == 2 and "GRANT CREATE ON DATABASE" in caught.value.hint
     finally:
         with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
             conn.execute(f'drop owned by "{role}"')
