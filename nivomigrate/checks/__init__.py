@@ -22,8 +22,10 @@ from nivomigrate.checks import (
     drift,
     hot_query_index,
     hot_query_plan,
+    hot_query_plan_change,
     lock_footprint,
     models_match,
+    new_index_used,
     precondition,
     redundant_index,
     service_still_uses,
@@ -36,7 +38,7 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition)
+               precondition, hot_query_plan_change, new_index_used)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
 RUN_CHECKS = (lock_footprint,)
 GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,

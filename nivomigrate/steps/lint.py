@@ -43,17 +43,21 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
     from nivomigrate.checks import LINT_CHECKS
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import apply_annotations, render_revision
+    from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
     from nivomigrate.policies.promotion import load_promotion_policy
     from nivomigrate.policies.services import load_service_map
 
     policy = load_promotion_policy(settings.policies_dir)
     services = load_service_map(settings.policies_dir)
+    queries = tuple(load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE))
+    rehearsal = frozenset(env for env in databases
+                          if settings.environment(env).promoted_from is None)
     findings: list[Finding] = []
     for revision in revisions:
         rendered = render_revision(settings.versions_dir, revision)
         here = {env: conn for env, conn in databases.items()
                 if pending is None or revision.id in pending.get(env, set())}
-        context = LintContext(policy, services, here)
+        context = LintContext(policy, services, here, queries, rehearsal)
         found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
         findings += apply_annotations(rendered, found)
     return findings
