@@ -9,7 +9,8 @@ is left as it was. Read by the hot-query-plan-change and new-index-used checks.
   uses cannot change a plan by going away); it is hidden with `hypopg_hide_index` (HypoPG
   1.4+), else, where a rehearsal is allowed (staging), dropped for real inside a transaction
   that is rolled back (DROP INDEX is transactional; lock_timeout bounds the wait), else the
-  proof is "unproven";
+  proof is "unproven"; without HypoPG, that rehearsal also builds the new indexes for real
+  (plain CREATE INDEX, rolled back) on tables under REHEARSAL_MAX_ROWS rows;
 - an index on a column the revision adds cannot be made hypothetically: "unproven".
 Plans are generic (`plan_cache_mode = force_generic_plan`, as hot-query-plan does) but, unlike
 hot-query-plan, with `enable_seqscan` left on: a change of plan is judged on the costs the
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 HIDE_VERSION = (1, 4)
 REHEARSAL_LOCK_TIMEOUT = "1s"
+REHEARSAL_MAX_ROWS = 100_000   # without HypoPG, a rehearsal builds a new index only below this
 _HYPOPG_SQL = "select extversion from pg_extension where extname = 'hypopg'"
 _SIZES_SQL = """
 select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
@@ -80,7 +82,8 @@ class Simulation:
     """The plans of the hot queries on the changed tables, before and after, on one database."""
 
     environment: str
-    method: str                          # "HypoPG 1.3.1", "rolled-back rehearsal + HypoPG ..."
+    method: str                          # "HypoPG 1.3.1", "rolled-back rehearsal ..., HypoPG ..."
+    hypopg: str | None                   # HypoPG's version there; None when not installed
     before: dict[str, PlanVerdict]
     after: dict[str, PlanVerdict]
     created: dict[str, str] = field(default_factory=dict)   # revision's name -> name in plans
@@ -145,8 +148,9 @@ def simulate(conn: psycopg.Connection, environment: str, revision: RevisionSQL,
     catalog = read_indexes(conn)
     tables = {index.name: index.table for index in catalog}
     dropped = _resolve_drops(changes, catalog)
-    changed = changes.tables | {tables[index] for index in dropped}
-    queries = [q for q in queries if q.sql and q.table in changed]
+    # Tables an earlier pending revision creates are not there yet: nothing to prove on them.
+    sizes = _sizes(conn, changes.tables | {tables[index] for index in dropped})
+    queries = [q for q in queries if q.sql and q.table in sizes]
     if not queries:
         return None
     version = _hypopg_version(conn)
@@ -155,17 +159,17 @@ def simulate(conn: psycopg.Connection, environment: str, revision: RevisionSQL,
         before = _explain_all(conn, cur, queries, tables)
     used = {i for verdict in before.values() for i in verdict.indexes if i in dropped}
     unproven: dict[str, str] = {}
+    existing = [index for index in changes.created if index.table in sizes]
     hide = bool(used) and version is not None and version >= HIDE_VERSION
-    rehearse = bool(used) and not hide and may_rehearse
+    rehearse = may_rehearse and ((bool(used) and not hide) or (version is None and existing))
     if used and not hide and not rehearse:
         unproven.update({i: _no_hide_reason(version) for i in used})
-    created, after = _after(conn, changes.created, used if (hide or rehearse) else set(),
-                            dropped, tables, queries, version=version, hide=hide,
-                            rehearse=rehearse, unproven=unproven)
-    method = _method(version, rehearse)
-    return Simulation(environment, method, before, after, created,
-                      {i: dropped[i] for i in dropped}, unproven,
-                      _sizes(conn, changed))
+    means = _Means(version, hide, rehearse, sizes)
+    created, after = _after(conn, existing, used if (hide or rehearse) else set(),
+                            dropped, tables, queries, means, unproven)
+    hypopg = None if version is None else ".".join(map(str, version))
+    return Simulation(environment, _method(hypopg, rehearse), hypopg, before, after, created,
+                      dict(dropped), unproven, sizes)
 
 
 def _resolve_drops(changes: IndexChanges, catalog) -> dict[str, str]:
@@ -195,9 +199,9 @@ def _no_hide_reason(version: tuple[int, ...] | None) -> str:
             "allowed here")
 
 
-def _method(version: tuple[int, ...] | None, rehearse: bool) -> str:
-    hypopg = "no HypoPG" if version is None else f"HypoPG {'.'.join(map(str, version))}"
-    return ("rolled-back rehearsal of the drops, " if rehearse else "") + hypopg
+def _method(hypopg: str | None, rehearse: bool) -> str:
+    return ("rolled-back rehearsal of the drops, " if rehearse else "") + (
+        f"HypoPG {hypopg}" if hypopg else "no HypoPG")
 
 
 def _explain_all(conn, cur, queries: list[HotQuery],
@@ -213,46 +217,65 @@ def _explain_all(conn, cur, queries: list[HotQuery],
     return verdicts
 
 
-def _after(conn, created, hidden, dropped, tables, queries, *, version, hide, rehearse,
+@dataclass(frozen=True)
+class _Means:
+    """How "after" is made on one database."""
+
+    version: tuple[int, ...] | None    # HypoPG's, None when absent
+    hide: bool                         # hypopg_hide_index for the used drops
+    rehearse: bool                     # a rolled-back READ WRITE transaction (staging only)
+    sizes: dict[str, tuple[int, int]]
+
+
+def _after(conn, created, hidden, dropped, tables, queries, means: _Means,
            unproven) -> tuple[dict[str, str], dict[str, PlanVerdict]]:
     """Make the new indexes (hypothetically) and hide or drop the used ones; explain; undo."""
     names: dict[str, str] = {}
     tables = dict(tables)
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
-            cur.execute("SET TRANSACTION READ WRITE" if rehearse else "SET TRANSACTION READ ONLY")
-            if rehearse:
+            cur.execute("SET TRANSACTION READ WRITE" if means.rehearse
+                        else "SET TRANSACTION READ ONLY")
+            if means.rehearse:
                 cur.execute(f"SET LOCAL lock_timeout = '{REHEARSAL_LOCK_TIMEOUT}'")
             for index in created:
-                _create(conn, cur, index, version, names, tables, unproven)
+                _create(conn, cur, index, means, names, tables, unproven)
             for index in hidden:
-                _hide_or_drop(conn, cur, index, dropped[index], tables, hide, unproven)
+                _hide_or_drop(conn, cur, index, dropped[index], tables, means.hide, unproven)
             after = _explain_all(conn, cur, queries, tables)
     finally:
-        if version is not None:
+        if means.version is not None:
             with conn.transaction(force_rollback=True):
                 conn.execute("select hypopg_reset()")
-                if version >= HIDE_VERSION:
+                if means.version >= HIDE_VERSION:
                     conn.execute("select hypopg_unhide_all_indexes()")
     return names, after
 
 
-def _create(conn, cur, index: NewIndex, version, names, tables, unproven) -> None:
+def _create(conn, cur, index: NewIndex, means: _Means, names, tables, unproven) -> None:
+    """HypoPG's hypothetical index; without HypoPG, in a rehearsal, the real one if small."""
     import psycopg
 
-    if version is None:
-        unproven[index.name] = "HypoPG is not installed here (never installed by nivomigrate)"
+    small = means.sizes.get(index.table, (0, 0))[0] < REHEARSAL_MAX_ROWS
+    if means.version is None and not (means.rehearse and small):
+        unproven[index.name] = ("HypoPG is not installed here (never installed by nivomigrate)"
+                                + ("" if small or not means.rehearse else
+                                   f" and the table has {REHEARSAL_MAX_ROWS}+ rows"))
         return
     try:
         with conn.transaction():
-            hypothetical = cur.execute("select indexname from hypopg_create_index(%s)",
-                                       (index.sql,)).fetchone()[0]
+            if means.version is None:
+                cur.execute(index.sql)
+                made = index.name
+            else:
+                made = cur.execute("select indexname from hypopg_create_index(%s)",
+                                   (index.sql,)).fetchone()[0]
     except psycopg.Error as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        unproven[index.name] = f"HypoPG cannot make it here: {reason}"
+        unproven[index.name] = f"it cannot be made here: {reason}"
         return
-    names[index.name] = hypothetical
-    tables[hypothetical] = index.table
+    names[index.name] = made
+    tables[made] = index.table
 
 
 def _hide_or_drop(conn, cur, index: str, dropped_as: str, tables, hide: bool, unproven) -> None:

@@ -66,8 +66,10 @@ def test_dropping_the_index_a_hot_query_uses_blocks_on_staging_with_both_plans(
 def test_on_prod_an_older_hypopg_leaves_the_drop_unproven_never_passed(tmp_path, make_database):
     found, urls = _findings(tmp_path, make_database, DROP_USED)
     prod = [f for f in found if f.environment == "prod"]
-    assert [f.is_blocking for f in prod] == [True]
-    assert prod[0].message.startswith("unproven on prod") and "hide" in prod[0].message
+    assert [(f.severity.value, f.is_blocking) for f in prod] == [("warning", False)]
+    assert prod[0].message.startswith("unproven on prod")
+    assert "hypopg_hide_index" in dict(prod[0].evidence)["logs_of_project"] + prod[0].help
+    assert [f.is_blocking for f in found if f.environment == "staging"] == [True]
     with psycopg.connect(urls["prod"]) as conn:
         assert conn.execute("select count(*) from hypopg_list_indexes").fetchone()[0] == 0
         assert migrations.current_revision(conn) is None
@@ -81,3 +83,16 @@ def test_dropping_an_index_no_hot_query_uses_passes(tmp_path, make_database):
 def test_a_replacement_index_created_first_passes_on_staging(tmp_path, make_database):
     found, _ = _findings(tmp_path, make_database, REPLACED, environments=("staging",))
     assert found == []
+
+
+def test_without_hypopg_staging_rehearses_the_replacement_too(tmp_path, make_database):
+    schema = SCHEMA.replace("create extension if not exists hypopg;", "")
+    url = make_database("nivo_staging")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(schema)
+    settings = make_project(tmp_path, [REPLACED], promotion=PROMOTION)
+    (tmp_path / "policies" / "hot_queries.yaml").write_text(HOT_QUERIES)
+    findings = lint_findings(settings, migrations.revisions(settings.versions_dir),
+                             {"staging": Target("staging", url)})
+    assert [f for f in findings if f.check == "hot-query-plan-change"] == []
+    assert "Log_projectId_createdAt_idx" not in _indexes(url)

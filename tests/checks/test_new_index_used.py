@@ -55,7 +55,7 @@ def test_an_index_prods_planner_would_not_use_blocks_on_prod_only(tmp_path, make
     found, urls = _findings(tmp_path, make_database, BY_LEVEL)
     assert [(f.environment, f.is_blocking) for f in found] == [("prod", True)], found
     assert "Log_level_idx" in found[0].message and "logs_by_level" in found[0].message
-    assert "Seq Scan" in dict(found[0].evidence)["plan with the index"]
+    assert "Seq Scan" in dict(found[0].evidence)["plan of logs_by_level"]
     with psycopg.connect(urls["prod"]) as conn:
         assert conn.execute("select count(*) from pg_indexes where indexname = 'Log_level_idx'"
                             ).fetchone()[0] == 0
