@@ -54,6 +54,8 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
                                                  passed_run)
                 if passed_run is not None:
                     findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
+                projections = _projections(ctx, conn, passed_run)
+                findings += _budget_findings(ctx, projections)
             if any(f.is_blocking for f in findings) or dry_run:
                 return _dry_or_blocked(ctx, findings, dry_run)
             run_id, applied = execute_revisions(
@@ -64,12 +66,39 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
             with prog.step("verifying prod equals staging"):
                 checks = verify_and_finish(conn, run_id, applied,
                                            lambda: _equals_staging(ctx, conn, staging_conn))
+            _record_projection(conn, run_id, projections, applied)
         report = run_report(ctx, findings + checks, applied, run_id,
                          command="promote")
         report.data["staging_run_id"] = passed_run.id
         return report
 
     return locked_run(settings, name, body, progress, records=not dry_run)
+
+
+def _projections(ctx: RunContext, conn, passed_run) -> list:
+    """Staging's measured statements of the pending revisions, projected onto prod's sizes."""
+    from nivomigrate.checks import duration_budget
+
+    if passed_run is None:
+        return []
+    return duration_budget.project(passed_run, {r.id for r in ctx.pending}, conn)
+
+
+def _budget_findings(ctx: RunContext, projections: list) -> list[Finding]:
+    from nivomigrate.checks import duration_budget
+    from nivomigrate.policies.promotion import load_promotion_policy
+
+    policy = load_promotion_policy(ctx.settings.policies_dir)
+    files = {r.id: str(r.path) for r in ctx.pending}
+    return duration_budget.findings(projections, policy, ctx.environment, files)
+
+
+def _record_projection(conn, run_id: int, projections: list, applied: list) -> None:
+    """Keep projected against actual seconds per revision in the promotion's ledger row."""
+    from nivomigrate.checks import duration_budget
+
+    if applied:
+        ledger.append_checks(conn, run_id, [duration_budget.ledger_entry(projections, applied)])
 
 
 def _equals_staging(ctx: RunContext, conn, staging_conn) -> list[Finding]:
