@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 HIDE_VERSION = (1, 4)
 REHEARSAL_LOCK_TIMEOUT = "1s"
 REHEARSAL_MAX_ROWS = 100_000   # without HypoPG, a rehearsal builds a new index only below this
+_NO_HYPOPG = "HypoPG is not installed here (never installed by nivomigrate)"
 _HYPOPG_SQL = "select extversion from pg_extension where extname = 'hypopg'"
 _SIZES_SQL = """
 select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
@@ -93,7 +94,19 @@ class Simulation:
 
 
 def index_changes(revision: RevisionSQL) -> IndexChanges:
-    """Return the revision's new and dropped indexes on tables it does not create."""
+    """Return the revision's new and dropped indexes on tables it does not create (parsed
+    once per revision: the plan checks ask for them often)."""
+    key = (revision.revision.id, revision.text)
+    if key not in _CHANGES:
+        _CHANGES.clear()  # one revision at a time: keep only the latest
+        _CHANGES[key] = _parse_index_changes(revision)
+    return _CHANGES[key]
+
+
+_CHANGES: dict[tuple[str, str], IndexChanges] = {}
+
+
+def _parse_index_changes(revision: RevisionSQL) -> IndexChanges:
     created_tables = revision.created_tables()
     created, dropped = [], []
     for statement in revision.statements:
@@ -164,9 +177,12 @@ def simulate(conn: psycopg.Connection, environment: str, revision: RevisionSQL,
     rehearse = may_rehearse and ((bool(used) and not hide) or (version is None and existing))
     if used and not hide and not rehearse:
         unproven.update({i: _no_hide_reason(version) for i in used})
+    if version is None and not rehearse:
+        unproven.update({i.name: _NO_HYPOPG for i in existing})
+        existing = []
     means = _Means(version, hide, rehearse, sizes)
     created, after = _after(conn, existing, used if (hide or rehearse) else set(),
-                            dropped, tables, queries, means, unproven)
+                            dropped, tables, queries, before, means, unproven)
     hypopg = None if version is None else ".".join(map(str, version))
     return Simulation(environment, _method(hypopg, rehearse), hypopg, before, after, created,
                       dict(dropped), unproven, sizes)
@@ -227,11 +243,13 @@ class _Means:
     sizes: dict[str, tuple[int, int]]
 
 
-def _after(conn, created, hidden, dropped, tables, queries, means: _Means,
+def _after(conn, created, hidden, dropped, tables, queries, before, means: _Means,
            unproven) -> tuple[dict[str, str], dict[str, PlanVerdict]]:
     """Make the new indexes (hypothetically) and hide or drop the used ones; explain; undo."""
     names: dict[str, str] = {}
     tables = dict(tables)
+    if not created and not hidden:
+        return names, before  # nothing can be changed here: the plans stay as they are
     try:
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ WRITE" if means.rehearse
@@ -256,11 +274,8 @@ def _create(conn, cur, index: NewIndex, means: _Means, names, tables, unproven) 
     """HypoPG's hypothetical index; without HypoPG, in a rehearsal, the real one if small."""
     import psycopg
 
-    small = means.sizes.get(index.table, (0, 0))[0] < REHEARSAL_MAX_ROWS
-    if means.version is None and not (means.rehearse and small):
-        unproven[index.name] = ("HypoPG is not installed here (never installed by nivomigrate)"
-                                + ("" if small or not means.rehearse else
-                                   f" and the table has {REHEARSAL_MAX_ROWS}+ rows"))
+    if means.version is None and means.sizes[index.table][0] >= REHEARSAL_MAX_ROWS:
+        unproven[index.name] = f"{_NO_HYPOPG}, and the table has {REHEARSAL_MAX_ROWS}+ rows"
         return
     try:
         with conn.transaction():

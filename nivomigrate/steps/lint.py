@@ -42,6 +42,7 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
     """Run the registered lint checks, in order, on each revision; then its annotations."""
     from nivomigrate.checks import LINT_CHECKS
     from nivomigrate.checks.context import LintContext
+    from nivomigrate.checks.hypothetical import index_changes
     from nivomigrate.checks.revision_sql import apply_annotations, render_revision
     from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
     from nivomigrate.policies.promotion import load_promotion_policy
@@ -49,7 +50,7 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
 
     policy = load_promotion_policy(settings.policies_dir)
     services = load_service_map(settings.policies_dir)
-    queries = tuple(load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE))
+    queries: tuple | None = None  # read only when a revision changes an index
     rehearsal = frozenset(env for env in databases
                           if settings.environment(env).promoted_from is None)
     findings: list[Finding] = []
@@ -57,7 +58,9 @@ def _lint(settings, revisions, databases, pending) -> list[Finding]:
         rendered = render_revision(settings.versions_dir, revision)
         here = {env: conn for env, conn in databases.items()
                 if pending is None or revision.id in pending.get(env, set())}
-        context = LintContext(policy, services, here, queries, rehearsal)
+        if queries is None and index_changes(rendered):
+            queries = tuple(load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE))
+        context = LintContext(policy, services, here, queries or (), rehearsal)
         found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
         findings += apply_annotations(rendered, found)
     return findings
