@@ -93,10 +93,12 @@ def project(run: Run, pending: set[str], conn: psycopg.Connection) -> list[Proje
         rows = conn.execute(_SIZES_SQL, ([_quoted(n) for n in names],)).fetchall() \
             if names else []
     sizes = {table: (max(count, 0), size) for table, count, size in rows}
-    return [_projection(revision, statement, sizes) for revision, statement in measured]
+    return [project_statement(revision, statement, sizes) for revision, statement in measured]
 
 
-def _projection(revision: str, statement: dict, sizes: dict) -> Projection:
+def project_statement(revision: str, statement: dict, sizes: dict) -> Projection:
+    """Project one measured statement (footprint JSON: sql, duration_s, tables[{table, rows,
+    bytes}]) onto `sizes` (table -> (rows, bytes) on the promoted database)."""
     kind, law = scaling_law(statement["sql"])
     tables = tuple(table["table"] for table in statement["tables"])
     scale, basis = 1.0, "catalog only" if law == "constant" else "size unknown"
