@@ -38,7 +38,7 @@ CONSTANT_KINDS = frozenset({"create_table", "drop_table", "rename_table", "renam
                             "drop_column", "add_column", "add_constraint_not_valid", "truncate",
                             "other_alter", "drop_index"})
 _SIZES_SQL = """
-select t.name, c.reltuples::bigint, pg_total_relation_size(c.oid)
+select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
 from unnest(%s::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
 """
 
