@@ -202,6 +202,14 @@ def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,
     )
 
 
+def append_checks(conn: psycopg.Connection, run_id: int, entries: list[dict]) -> None:
+    """Add entries to a finished run's checks (redacted like `finish_run`'s)."""
+    from nivomigrate.redaction import redact
+
+    conn.execute("update nivomigrate.runs set checks = checks || %s::jsonb where id = %s",
+                 (redact(json.dumps(entries)), run_id))
+
+
 def runs(conn: psycopg.Connection, limit: int = 50) -> list[Run]:
     """Return the newest runs first; none when the database has no ledger."""
     if not has_ledger(conn):

@@ -7,7 +7,8 @@ output and docs, and its `EXIT_CODE` (default 1) is the command's exit code when
   on: `check(revision, LintContext)`. `lint`, `plan` and `apply` iterate them.
 - COVERAGE_CHECKS judge one database's indexes and hot-query plans: `check(CoverageContext)`.
   `coverage`, `plan` and apply's verification iterate them.
-- RUN_CHECKS judge what a run measured (the lock footprint on staging).
+- RUN_CHECKS judge what a run measured (the lock footprint on staging, and the duration it
+  projects onto prod, which plan shows and promote's gate judges).
 - GATE_CHECKS are the promotion gate's bookkeeping: edited revisions, uncommitted files,
   drift, staging's passed run, verification after a run, models against revisions, adoption.
   Each is called where its facts are gathered.
@@ -20,11 +21,14 @@ from nivomigrate.checks import (
     destructive_change,
     dirty_tree,
     drift,
+    duration_budget,
     hot_query_index,
     hot_query_plan,
+    hot_query_plan_change,
     integrity,
     lock_footprint,
     models_match,
+    new_index_used,
     non_resumable,
     precondition,
     redundant_index,
@@ -39,9 +43,9 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition, non_resumable)
+               precondition, non_resumable, hot_query_plan_change, new_index_used)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
-RUN_CHECKS = (lock_footprint, integrity)
+RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
                verify, staging_check, models_match, baseline_match)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

@@ -24,11 +24,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LintContext:
-    """The policies, and a read-only session per environment where the revision is pending."""
+    """The policies, and a read-only session per environment where the revision is pending.
+
+    `rehearsal` names the environments (staging: promoted from nowhere) where an index drop
+    may be rehearsed in a transaction that is rolled back; `memo` keeps what several checks of
+    one revision share (the hot queries' simulated plans, by environment)."""
 
     policy: PromotionPolicy
     services: ServiceMap
     databases: Mapping[str, psycopg.Connection] = field(default_factory=dict)
+    hot_queries: tuple[HotQuery, ...] = ()
+    rehearsal: frozenset[str] = frozenset()
+    memo: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,8 @@ def explain_hot_queries(conn: psycopg.Connection, queries: list[HotQuery],
         cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cur.execute("SET LOCAL enable_seqscan = off")
         for number, query in enumerate(q for q in queries if q.sql):
-            plan, error = _explain(conn, cur, f"nivomigrate_hot_query_{number}", query.sql)
-            verdict = _verdict(query, plan, error, tables)
+            plan, error = explain_generic(conn, cur, f"nivomigrate_hot_query_{number}", query.sql)
+            verdict = plan_verdict(query, plan, error, tables)
             verdicts[query.name] = replace(verdict, has_statistics=query.table in analysed)
     return verdicts
 
@@ -117,7 +117,8 @@ def _analysed_tables(conn: psycopg.Connection) -> set[str]:
         return {name for (name,) in rows}
 
 
-def _explain(conn, cur, name: str, text: str) -> tuple[dict | None, str | None]:
+def explain_generic(conn, cur, name: str, text: str) -> tuple[dict | None, str | None]:
+    """Return the generic plan of `text` (JSON root node), or None and the error's first line."""
     import psycopg
     from psycopg import sql
 
@@ -142,8 +143,9 @@ def _explain(conn, cur, name: str, text: str) -> tuple[dict | None, str | None]:
     return document[0]["Plan"], None
 
 
-def _verdict(query: HotQuery, plan: dict | None, error: str | None,
+def plan_verdict(query: HotQuery, plan: dict | None, error: str | None,
              tables: dict[str, str]) -> PlanVerdict:
+    """Judge one plan; `tables` maps index names (hypothetical ones too) to their table."""
     if plan is None:
         return PlanVerdict(query.name, error=error, needs_order=bool(query.tail))
     nodes = list(_walk(plan))

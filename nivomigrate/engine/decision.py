@@ -41,6 +41,7 @@ class GateDecision:
     findings: tuple[Finding, ...]
     staging_run: ledger.Run | None = None
     allowed_drift: SchemaDiff | None = None
+    projections: tuple = ()  # staging's statements projected onto prod (duration-budget)
 
     @property
     def is_blocked(self) -> bool:
@@ -66,18 +67,25 @@ def static_findings(settings: Settings, revisions: list[Revision],
     """
     from nivomigrate.checks import LINT_CHECKS
     from nivomigrate.checks.context import LintContext
+    from nivomigrate.checks.hypothetical import index_changes
     from nivomigrate.checks.revision_sql import apply_annotations, render_revision
+    from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
     from nivomigrate.policies.promotion import load_promotion_policy
     from nivomigrate.policies.services import load_service_map
 
     policy = load_promotion_policy(settings.policies_dir)
     services = load_service_map(settings.policies_dir)
+    queries: tuple | None = None  # read only when a revision changes an index
+    rehearsal = frozenset(env for env in databases
+                          if settings.environment(env).promoted_from is None)
     findings: list[Finding] = []
     for revision in revisions:
         rendered = render_revision(settings.versions_dir, revision)
         here = {env: conn for env, conn in databases.items()
                 if pending is None or revision.id in pending.get(env, set())}
-        context = LintContext(policy, services, here)
+        if queries is None and index_changes(rendered):
+            queries = tuple(load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE))
+        context = LintContext(policy, services, here, queries or (), rehearsal)
         found = [finding for check in LINT_CHECKS for finding in check.check(rendered, context)]
         findings += apply_annotations(rendered, found)
     return findings
@@ -111,9 +119,29 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
         findings += staging_run.findings(staging_conn, ctx.head, ctx.pending, passed_run)
         if passed_run is not None:
             findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
+    projections = _projections(ctx, conn, passed_run)
+    findings += _budget_findings(ctx, projections)
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
-    return GateDecision(tuple(findings), passed_run, allowed)
+    return GateDecision(tuple(findings), passed_run, allowed, tuple(projections))
+
+
+def _projections(ctx: RunContext, conn: psycopg.Connection, passed_run) -> list:
+    """Staging's measured statements of the pending revisions, projected onto prod's sizes."""
+    from nivomigrate.checks import duration_budget
+
+    if passed_run is None:
+        return []
+    return duration_budget.project(passed_run, {r.id for r in ctx.pending}, conn)
+
+
+def _budget_findings(ctx: RunContext, projections: list) -> list[Finding]:
+    from nivomigrate.checks import duration_budget
+    from nivomigrate.policies.promotion import load_promotion_policy
+
+    policy = load_promotion_policy(ctx.settings.policies_dir)
+    files = {r.id: str(r.path) for r in ctx.pending}
+    return duration_budget.findings(projections, policy, ctx.environment, files)
 
 
 def _preflight(ctx: RunContext, conn, allow_drift: bool,

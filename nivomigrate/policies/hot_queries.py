@@ -78,7 +78,8 @@ def load_hot_queries(path: Path) -> list[HotQuery]:
     if not document:
         return []
     entries = document.get("queries") or []
-    root = yaml.compose(path.read_text())
+    # libyaml when installed: the pure-Python composer took 0.3 s on the NivoStack file.
+    root = yaml.compose(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     nodes = _sequence_items(root, "queries")
     if not isinstance(entries, list):
         raise ConfigError(f"{path}:{_line(root)}: queries must be a list",

@@ -10,7 +10,7 @@ from nivomigrate.policies import load_policy, reject_unknown_keys
 
 FILE_NAME = "promotion.yaml"
 _KEYS = {"squawk_default", "squawk", "large_table", "max_lock_hold_ms", "max_rewrite_bytes",
-         "staging_checks"}
+         "staging_checks", "duration_window_s"}
 _LEVELS = {"block", "warn", "off"}
 
 
@@ -35,6 +35,8 @@ class PromotionPolicy:
     table_max_lock_hold_ms: dict[str, int] = field(default_factory=dict)
     max_rewrite_bytes: int = 100 << 20
     staging_checks: tuple[StagingCheck, ...] = ()
+    duration_window_s: float | None = None
+    table_duration_window_s: dict[str, float] = field(default_factory=dict)
 
     def squawk_level(self, rule: str) -> str:
         """Return `block`, `warn` or `off` for a squawk rule name."""
@@ -47,6 +49,11 @@ class PromotionPolicy:
     def lock_hold_limit_ms(self, table: str) -> int:
         """Return the longest allowed hold of a write-blocking lock on `table`, in ms."""
         return self.table_max_lock_hold_ms.get(table, self.max_lock_hold_ms)
+
+    def duration_window(self, table: str) -> float | None:
+        """Return the longest the pending statements may work on `table`, in seconds
+        (projected onto production); None when no window is declared."""
+        return self.table_duration_window_s.get(table, self.duration_window_s)
 
 
 def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
@@ -71,6 +78,7 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
         raise _wrong(path, "max_lock_hold_ms", hold, "a whole number or {default, tables}")
     reject_unknown_keys(hold, {"default", "tables"}, f"{path} max_lock_hold_ms")
     tables = _mapping(hold, "tables", path, "max_lock_hold_ms.tables")
+    window = _duration_window(raw.get("duration_window_s"), path)
     defaults = PromotionPolicy()
     checks = raw.get("staging_checks") or []
     if not isinstance(checks, list):
@@ -88,6 +96,8 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
                                 for table in tables},
         max_rewrite_bytes=_number(raw, "max_rewrite_bytes", defaults.max_rewrite_bytes, path),
         staging_checks=tuple(_staging_check(item, path) for item in checks),
+        duration_window_s=window.get("default"),
+        table_duration_window_s={k: v for k, v in window.items() if k != "default"},
     )
 
 
@@ -112,6 +122,28 @@ def _number(table: dict, key: str, default: int, path: Path, prefix: str = "") -
     if not _is_whole(value) or value < 0:
         raise _wrong(path, f"{prefix}{key}", value, "a whole number, 0 or more")
     return value
+
+
+def _duration_window(raw: object, path: Path) -> dict[str, float]:
+    """`duration_window_s: 600` or `{default: 600, tables: {Log: 60}}`, seconds > 0."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raw = {"default": raw}
+    reject_unknown_keys(raw, {"default", "tables"}, f"{path} duration_window_s")
+    tables = raw.get("tables") or {}
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: duration_window_s tables must map table names to seconds",
+                          hint="duration_window_s: {default: 600, tables: {Log: 60}}")
+    found = {str(k): v for k, v in tables.items()}
+    if raw.get("default") is not None:
+        found["default"] = raw["default"]
+    for key, value in found.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{path}: duration_window_s {key}: {value!r} is not a positive "
+                              "number of seconds",
+                              hint="duration_window_s: {default: 600, tables: {Log: 60}}")
+    return {key: float(value) for key, value in found.items()}
 
 
 def _level(value: object, path: Path) -> str:

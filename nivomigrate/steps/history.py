@@ -25,9 +25,29 @@ def show_history(settings: Settings, selection: str = "all", limit: int = 50) ->
             for r in runs)
         sections.append(Section(f"{name} ledger", ("run", "kind", "status", "revisions",
                                                    "started", "actor", "commit", "reason"), rows))
+        errors = _projection_rows(runs)
+        if errors:
+            sections.append(Section(f"{name}: duration projected against actual",
+                                    ("run", "revision", "projected", "actual", "error"), errors))
         data[name] = [_run_json(r) for r in runs]
     return Report(command="history", title="nivomigrate history", sections=tuple(sections),
                   data={"environments": data})
+
+
+def _projection_rows(runs: list[ledger.Run]) -> tuple[tuple[str, ...], ...]:
+    """Each promoted revision's projected and actual seconds; error = actual / projected."""
+    from nivomigrate.checks.duration_budget import projection_errors
+
+    return tuple((str(run.id), row["revision"], f"{row['projected_s']:.2f} s",
+                  f"{row['actual_s']:.2f} s", _error_text(row))
+                 for run in runs for row in projection_errors(run.checks))
+
+
+def _error_text(row: dict) -> str:
+    projected, actual = row["projected_s"], row["actual_s"]
+    if projected <= 0:
+        return "no projection"
+    return f"×{actual / projected:.2f}"
 
 
 def _run_json(run: ledger.Run) -> dict:

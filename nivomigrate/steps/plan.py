@@ -95,11 +95,28 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
     if staging_run is not None:
         sections.append(_footprint_section(name, staging_run, {r.id for r in pending}))
         footprints = ledger.footprints_of(staging_run, {r.id for r in pending})
+        budget_findings, budget_section = _duration_budget(settings, target, name, pending,
+                                                           staging_run)
+        sections.append(budget_section)
+        findings += budget_findings if gate == "promote" else []
     data = {"current_revision": current, "footprint": footprints, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
     return findings, sections, data
+
+
+def _duration_budget(settings, target, name: str, pending, run: ledger.Run):
+    """Staging's measured statements projected onto `name`'s sizes, judged by the windows."""
+    from nivomigrate.checks import duration_budget
+    from nivomigrate.policies.promotion import load_promotion_policy
+
+    policy = load_promotion_policy(settings.policies_dir)
+    with connection(target, writes=False) as conn:
+        projections = duration_budget.project(run, {r.id for r in pending}, conn)
+    files = {r.id: str(r.path) for r in pending}
+    return (duration_budget.findings(projections, policy, name, files),
+            duration_budget.section(projections, policy, name, run.id))
 
 
 def _footprint_section(name: str, run: ledger.Run, pending_ids: set[str]) -> Section:

@@ -81,6 +81,11 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     with prog.step("verifying prod equals staging"):
         checks = verify_and_finish(conn, run_id, applied, lambda: _equals_staging(
             ctx, conn, staging_conn, decision.allowed_drift))
+    if applied:  # projected against actual, kept with the promotion (history shows it)
+        from nivomigrate.checks import duration_budget
+
+        ledger.append_checks(conn, run_id, [duration_budget.ledger_entry(
+            list(decision.projections), applied)])
     report = run_report(ctx, findings + checks, applied, run_id, command="promote")
     report.data["staging_run_id"] = staging_run_id
     report.data["staging_footprint"] = ledger.footprints_of(
