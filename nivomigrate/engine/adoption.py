@@ -66,12 +66,14 @@ class Attempt:
 
 
 def schema_objects(conn: psycopg.Connection) -> list[str]:
-    """Return the keys of the schema objects a database holds besides bare schemas and
+    """Return the keys of the schema objects a database holds besides bare schemas, their
+    grants (PostgreSQL 15 grants USAGE on public to PUBLIC), default privileges and
     extensions: empty for a database that no revision has touched yet."""
     from nivomigrate.snapshot import take_snapshot
 
     return [key for key in take_snapshot(conn).objects
-            if not key.startswith(("schema ", "extension "))]
+            if not key.startswith(("schema ", "extension ", "grant on schema ",
+                                   "default_privileges "))]
 
 
 # --- candidates ------------------------------------------------------------------------------
