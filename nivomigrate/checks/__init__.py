@@ -32,6 +32,7 @@ from nivomigrate.checks import (
     staging_changed,
     staging_check,
     staging_run,
+    unmapped_table,
     verify,
 )
 
@@ -40,5 +41,5 @@ LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destr
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
 RUN_CHECKS = (lock_footprint,)
 GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
-               staging_check, models_match, baseline_match)
+               staging_check, models_match, baseline_match, unmapped_table)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

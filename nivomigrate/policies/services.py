@@ -31,6 +31,9 @@ class TableUse:
 class ServiceMap:
     uses: tuple[TableUse, ...] = ()
     owners: dict[str, str] | None = None
+    # `roles:` of services.yaml: service -> its database group role; `<service>_read` names a
+    # read-only role with the SELECTs of that service (nivomigrate/roles.py derives both).
+    roles: dict[str, str] | None = None
 
     def of_table(self, table: str) -> list[TableUse]:
         return [use for use in self.uses if use.table == table]
@@ -43,7 +46,7 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
         ConfigError: invalid YAML or an unknown key.
     """
     path = policies_dir / SERVICES_FILE
-    raw = load_policy(path, {"version", "source", "owners", "services"})
+    raw = load_policy(path, {"version", "source", "owners", "roles", "services"})
     uses = []
     for service, body in (raw.get("services") or {}).items():
         reject_unknown_keys(body or {}, _SERVICE_KEYS, f"{path} services.{service}")
@@ -55,4 +58,6 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
                                  tuple(map(str, columns.get("reads") or ())),
                                  tuple(map(str, columns.get("writes") or ()))))
     owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
-    return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()})
+    roles = raw.get("roles") if isinstance(raw.get("roles"), dict) else {}
+    return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()},
+                      {str(k): str(v) for k, v in roles.items()})
