@@ -57,3 +57,23 @@ def roles_project(project, service_role_names):
     """The test project (tests/steps/conftest.py) with the session's role names."""
     use_role_names(project, service_role_names)
     return project
+
+
+@pytest.fixture(scope="session")
+def api_roles(canary_admin_url: str) -> Iterator[tuple[str, str]]:
+    """Supabase's Data API roles `anon` and `authenticated` on the test server (NOLOGIN).
+
+    Created unless present; dropped at the end only if this session created them.
+    """
+    created = []
+    with psycopg.connect(canary_admin_url, autocommit=True) as conn:
+        for role in ("anon", "authenticated"):
+            if not conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+                try:
+                    conn.execute(f"CREATE ROLE {role} NOLOGIN")
+                    created.append(role)
+                except psycopg.errors.DuplicateObject:
+                    pass
+    yield ("anon", "authenticated")
+    if created:
+        drop_roles(canary_admin_url, created)

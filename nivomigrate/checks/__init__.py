@@ -14,6 +14,8 @@ output and docs, and its `EXIT_CODE` (default 1) is the command's exit code when
 """
 
 from nivomigrate.checks import (
+    anon_access,
+    anon_opened,
     baseline_match,
     blocking_lock_on_large_table,
     checksum,
@@ -37,8 +39,8 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition)
-COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
+               precondition, anon_opened)
+COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access)
 RUN_CHECKS = (lock_footprint,)
 GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
                staging_check, models_match, baseline_match, unmapped_table)
