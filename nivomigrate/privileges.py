@@ -20,13 +20,16 @@ _PRIVILEGES_SQL = resources.files(__package__).joinpath("privileges.sql").read_t
 _TABLES_SQL = """
 select c.relname, array_agg(a.attname::text order by a.attnum),
        array_remove(array_agg(case when a.attidentity = '' then pg_get_serial_sequence(
-           format('%%I.%%I', n.nspname, c.relname), a.attname) end), null)
+           format('%%I.%%I', n.nspname, c.relname), a.attname) end), null),
+       array_remove(array_agg(case when a.attnum = any(k.conkey) then a.attname::text end
+                              order by array_position(k.conkey, a.attnum)), null)
 from pg_class c
+left join pg_constraint k on k.conrelid = c.oid and k.contype = 'p'
 join pg_namespace n on n.oid = c.relnamespace
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 where n.nspname = %(schema)s and c.relkind in ('r', 'p') and not c.relispartition
   and c.relname <> %(version_table)s
-group by c.relname
+group by c.relname, k.conkey
 """
 
 
@@ -35,8 +38,8 @@ def read_tables(conn: psycopg.Connection, schema: str = "public") -> dict[str, T
     rows = conn.execute(_TABLES_SQL, {"schema": schema, "version_table": VERSION_TABLE})
     return {name: TableShape(name, tuple(columns),
                              tuple(sequence.rsplit(".", 1)[-1].strip('"')
-                                   for sequence in sequences))
-            for name, columns, sequences in rows.fetchall()}
+                                   for sequence in sequences), tuple(key))
+            for name, columns, sequences, key in rows.fetchall()}
 
 
 def read_privileges(conn: psycopg.Connection, roles: list[str],

@@ -7,7 +7,8 @@ models as grant entities and compared by the snapshot like any other object.
 
 The rules, for a service's role (`roles:` in services.yaml, `nivo_<service>` by default):
 
-- reads `"*"`: SELECT on the table; reads of some columns: SELECT on those columns only;
+- reads `"*"`: SELECT on the table; reads of some columns: SELECT on those columns and the
+  primary key only (Prisma adds the key to every select);
 - writes `"*"` (deletes, data built at run time): INSERT, UPDATE, DELETE on the table;
   writes of some columns: INSERT and UPDATE on those columns only (no DELETE);
 - any write: SELECT on the table, because Prisma's create, update and upsert end in
@@ -50,6 +51,7 @@ class TableShape:
     name: str
     columns: tuple[str, ...]
     sequences: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # primary key columns (the write shapes' WHERE and ON CONFLICT)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def privilege_map(services: ServiceMap, tables: Mapping[str, TableShape],
 def _table_privileges(role: ServiceRole, reads: tuple[str, ...], writes: tuple[str, ...],
                       table: TableShape) -> set[Privilege]:
     writes = () if role.read_only else writes
+    if reads and "*" not in reads:  # Prisma adds the primary key to every select
+        reads = tuple(dict.fromkeys((*reads, *table.key)))
     found = set(_on_columns(role.role, table, "SELECT", ("*",) if writes else reads))
     for privilege in ("INSERT", "UPDATE"):
         found |= set(_on_columns(role.role, table, privilege, writes))
@@ -203,3 +207,66 @@ def _statement(verb: str, key: tuple[str, str, str], items: list[Privilege],
 def _privilege_order(privilege: str) -> int:
     order = (*TABLE_PRIVILEGES, "USAGE")
     return order.index(privilege) if privilege in order else len(order)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One statement a service runs, in the shape Prisma sends it, with `$n` parameters."""
+
+    service: str
+    table: str
+    name: str  # "read", "insert", "upsert", "update", "delete" or a hot query's name
+    sql: str
+
+
+def write_shapes(services: ServiceMap, tables: Mapping[str, TableShape],
+                 schema: str = "public") -> list[Shape]:
+    """Return every read and write shape of the map on the tables it names that exist.
+
+    Columns come from the map as written (a column the table lacks stays in, so the shape
+    fails where the service would); `"*"` means the table's columns today. Reads select the
+    columns; writes are Prisma's INSERT ... RETURNING, upsert (ON CONFLICT on the primary key),
+    UPDATE ... RETURNING by key, and DELETE by key for `"*"` writes.
+    """
+    shapes = []
+    for use in services.uses:
+        table = tables.get(use.table)
+        if table is None:
+            continue
+        target = f"{quote(schema)}.{quote(table.name)}"
+        reads = table.columns if "*" in use.reads else use.reads
+        if reads:
+            shapes.append(Shape(use.service, table.name, "read",
+                                f"SELECT {_names(reads)} FROM {target} LIMIT 1"))
+        writes = table.columns if "*" in use.writes else use.writes
+        if writes:
+            shapes += _writes(use.service, table, target, writes, "*" in use.writes)
+    return shapes
+
+
+def _writes(service: str, table: TableShape, target: str, columns: tuple[str, ...],
+            deletes: bool) -> list[Shape]:
+    values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    returning = f" RETURNING {_names(table.columns)}"
+    insert = f"INSERT INTO {target} ({_names(columns)}) VALUES ({values})"
+    shapes = [Shape(service, table.name, "insert", insert + returning)]
+    key = table.key or table.columns[:1]
+    if key:
+        sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
+        shapes.append(Shape(service, table.name, "upsert",
+                            f"{insert} ON CONFLICT ({_names(key)}) DO UPDATE SET {sets}"
+                            + returning))
+        assignments = ", ".join(f"{quote(c)} = ${n}" for n, c in enumerate(columns, start=1))
+        where = " AND ".join(f"{quote(c)} = ${len(columns) + n}"
+                             for n, c in enumerate(key, start=1))
+        shapes.append(Shape(service, table.name, "update",
+                            f"UPDATE {target} SET {assignments} WHERE {where}" + returning))
+        if deletes:
+            where = " AND ".join(f"{quote(c)} = ${n}" for n, c in enumerate(key, start=1))
+            shapes.append(Shape(service, table.name, "delete",
+                                f"DELETE FROM {target} WHERE {where}"))
+    return shapes
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(map(quote, columns))

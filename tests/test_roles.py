@@ -99,3 +99,10 @@ def test_create_role_quotes_the_name_and_grants_membership_to_the_migrator():
 
 def test_unmapped_tables_are_those_neither_owned_nor_used():
     assert unmapped_tables(SERVICES, ["Log", "Audit", "User"]) == ["Audit"]
+
+
+def test_listed_reads_include_the_primary_key_prisma_always_selects():
+    tables = {"Flags": TableShape("Flags", ("id", "projectId", "on"), key=("id",))}
+    services = ServiceMap((TableUse("ingest", "Flags", ("on",), ()),))
+    columns = {p.column for p in privilege_map(services, tables) if p.kind == "table"}
+    assert columns == {"on", "id"}

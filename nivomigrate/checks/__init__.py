@@ -28,6 +28,7 @@ from nivomigrate.checks import (
     models_match,
     precondition,
     redundant_index,
+    service_access,
     service_still_uses,
     single_head,
     sql_lint,
@@ -40,7 +41,8 @@ from nivomigrate.checks import (
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
                precondition, anon_opened)
-COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access)
+COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access,
+                   service_access)
 RUN_CHECKS = (lock_footprint,)
 GATE_CHECKS = (single_head, checksum, dirty_tree, drift, staging_run, staging_changed, verify,
                staging_check, models_match, baseline_match, unmapped_table)
