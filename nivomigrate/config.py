@@ -21,7 +21,7 @@ DEFAULT_URL_VARIABLES = {
 # Variables that hold the apps' pooled and replica URLs: never valid for migrations.
 POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 
-_TOP_KEYS = {"versions", "policies", "environments", "shadow", "timeouts"}
+_TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeouts"}
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
@@ -59,6 +59,8 @@ class Settings:
     versions_dir: Path
     policies_dir: Path
     environments: dict[str, Environment]
+    # The models' module ("package.module"), imported from `root` (nivomigrate/models.py).
+    models: str = "nivomigrate.schema"
     timeouts: Timeouts = Timeouts()
     shadow_url: str | None = field(default=None, repr=False)
     shadow_cache_dir: Path | None = None
@@ -156,6 +158,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         root=root,
         versions_dir=root / _typed(raw, "versions", str, where, "versions"),
         policies_dir=root / _typed(raw, "policies", str, where, "policies"),
+        models=_module_name(raw, where),
         environments=environments,
         timeouts=Timeouts(**{key: _typed(timeouts, key, int, f"{where} [timeouts]", None)
                              for key in timeouts}),
@@ -218,6 +221,19 @@ def _allowed_by_variable(name: str, environ: dict[str, str]) -> bool:
                           hint="set it to 1 (every environment) or to environment names, "
                           "e.g. staging,prod")
     return name in {ALIASES.get(part, part) for part in names}
+
+
+def _module_name(raw: dict, where: str) -> str:
+    """Return the `models` key: a dotted module name (default `nivomigrate.schema`).
+
+    Raises:
+        ConfigError: it is not a dotted name of Python identifiers.
+    """
+    name = _typed(raw, "models", str, where, "nivomigrate.schema")
+    if not all(part.isidentifier() for part in name.split(".")):
+        raise ConfigError(f"{where}: models must be a module name like \"app.models\", "
+                          f"not {name!r}", hint="see README, Configuration")
+    return name
 
 
 def _reject_unknown(table: dict, allowed: set[str], where: str) -> None:

@@ -62,12 +62,17 @@ class IndexInfo:
 
 
 def read_indexes(conn: psycopg.Connection) -> list[IndexInfo]:
-    """Return every index of the application's tables (not pg_catalog, not the ledger)."""
+    """Return every index of the application's tables (not pg_catalog, not the ledger, not
+    the platform's: nivomigrate/platform.py)."""
     from psycopg.rows import dict_row
 
+    from nivomigrate.platform import read_platform
+
+    platform = read_platform(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(_INDEXES_SQL).fetchall()
-    return [_index(row) for row in rows]
+    return [_index(row) for row in rows
+            if not platform.owns_relation(row["schema_name"], row["table_name"])]
 
 
 def _index(row: dict) -> IndexInfo:

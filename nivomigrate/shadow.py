@@ -33,6 +33,9 @@ class LocalServer:
     admin_url: str
     major_version: int | None = None
     origin: str = "configured"
+    # The template holding the platform's part copied from a project database
+    # (nivomigrate/shadow_platform.py); None on plain PostgreSQL.
+    platform_template: str | None = None
 
 
 def server_binaries(preferred_major: int | None = None) -> Path | None:
@@ -202,6 +205,19 @@ def drop_database(admin_url: str, name: str) -> None:
     with admin_connection(admin_url) as conn:
         statement = sql.SQL("drop database if exists {} with (force)")
         conn.execute(statement.format(sql.Identifier(name)))
+
+
+def rename_database(admin_url: str, old: str, new: str) -> None:
+    """Rename database `old` to `new`; when `new` exists (made meanwhile), drop `old`."""
+    import psycopg
+    from psycopg import sql
+
+    with admin_connection(admin_url) as conn:
+        try:
+            conn.execute(sql.SQL("alter database {} rename to {}").format(
+                sql.Identifier(old), sql.Identifier(new)))
+        except psycopg.errors.DuplicateDatabase:
+            conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(old)))
 
 
 def database_exists(admin_url: str, name: str) -> bool:

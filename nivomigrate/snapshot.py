@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from nivomigrate.platform import Platform, read_platform
+
 if TYPE_CHECKING:
     import psycopg
 
-# Our ledger, Supabase's own schemas, and the schemas PostgreSQL keeps for itself.
-# Schemas named pg_* (pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N) are always left out.
+# Our ledger and the schemas PostgreSQL keeps for itself. Schemas named pg_* (pg_catalog,
+# pg_toast, pg_temp_N, pg_toast_temp_N) are always left out. The platform's schemas (Supabase's
+# auth, storage, ...) are found in the catalog (nivomigrate/platform.py), not named here.
 DEFAULT_EXCLUDED: frozenset[str] = frozenset({
-    "nivomigrate",
-    "auth", "storage", "realtime", "extensions", "graphql", "graphql_public", "vault",
-    "pgsodium", "pgsodium_masks", "supabase_functions", "supabase_migrations", "net", "cron",
-    "pgbouncer", "pg_catalog", "information_schema", "pg_toast",
+    "nivomigrate", "pg_catalog", "information_schema", "pg_toast",
 })
 # Migration ledgers: they differ between environments by design.
 EXCLUDED_TABLES: frozenset[str] = frozenset({"public.alembic_version", "public._prisma_migrations"})
@@ -47,6 +47,8 @@ class Snapshot:
     objects: Mapping[str, Mapping[str, object]]
     fingerprint: str
     server_version: int
+    # The platform's part left out (not in the fingerprint).
+    platform: Platform = Platform()
 
 
 @dataclass(frozen=True)
@@ -101,21 +103,28 @@ def take_snapshot(
     exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
     exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
 ) -> Snapshot:
-    """Read the managed schema through `conn`; only reads (one transaction, one query).
+    """Read the managed schema through `conn`; only reads (one transaction, two queries).
+
+    The platform's part of the database (nivomigrate/platform.py) is always left out.
 
     Args:
-        exclude_schemas: schemas left out besides pg_* ones.
+        exclude_schemas: schemas left out besides pg_* ones and the platform's.
         exclude_tables: "schema.table" names left out, with their indexes and constraints.
     """
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("set local search_path to pg_catalog")
-        cur.execute(_SNAPSHOT_SQL, {"excluded_schemas": sorted(exclude_schemas),
-                                    "excluded_tables": sorted(exclude_tables)})
+        platform = read_platform(cur)
+        cur.execute(_SNAPSHOT_SQL, {
+            "excluded_schemas": sorted(set(exclude_schemas) | platform.schemas),
+            "excluded_tables": sorted(set(exclude_tables) | platform.relations),
+            "excluded_routines": sorted(platform.routines),
+            "platform_schemas": sorted(platform.schemas),
+        })
         (document,) = cur.fetchone()
     found = json.loads(document)
     schemas = {key.split(" ", 1)[1] for key in found if key.startswith("schema ")}
     objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
-    return Snapshot(objects, fingerprint(objects), conn.info.server_version)
+    return Snapshot(objects, fingerprint(objects), conn.info.server_version, platform)
 
 
 def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:

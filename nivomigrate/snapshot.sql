@@ -1,9 +1,12 @@
 -- The managed schema as one JSON object {"<kind> <qualified name>": {attributes}}, built from
 -- one union branch per kind of object.
--- Parameters: %(excluded_schemas)s text[], %(excluded_tables)s text[] ('schema.table').
+-- Parameters: %(excluded_schemas)s text[], %(excluded_tables)s text[] ('schema.table'),
+-- %(excluded_routines)s text[] ('schema.name(args)'), %(platform_schemas)s text[].
 -- Names are printed with search_path = pg_catalog, so every user object is schema-qualified.
 -- Left out: schemas named pg_*, temp schemas, the excluded ones, extension members,
 -- NOT NULL rows of pg_constraint (PostgreSQL 18; the column's not_null says it).
+-- The platform's objects (nivomigrate/platform.py) come in the excluded parameters; the
+-- app's triggers and policies on the platform's tables are kept (platform_table).
 with managed_namespace as (
     select n.oid, n.nspname
     from pg_namespace n
@@ -26,6 +29,13 @@ managed_class as (
 ),
 managed_table as (
     select * from managed_class where relkind in ('r', 'p', 'f')
+),
+-- The platform's tables, for the app's triggers and policies on them (auth.users).
+platform_table as (
+    select c.oid, c.relname, n.nspname
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = any(%(platform_schemas)s::text[]) and c.relkind in ('r', 'p')
 ),
 managed_object (kind, name, attributes) as (
 select 'schema' as kind, n.nspname as name, jsonb_build_object(
@@ -160,14 +170,21 @@ from pg_proc p
 join managed_namespace n on n.oid = p.pronamespace
 where not exists (select 1 from pg_depend d
                   where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+  and n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+      <> all (%(excluded_routines)s::text[])
 
 union all
 select 'trigger', t.nspname || '.' || t.relname || '.' || g.tgname, jsonb_build_object(
            'definition', pg_get_triggerdef(g.oid),
            'enabled', g.tgenabled)
-from managed_class t
+from (select oid, relname, nspname from managed_class
+      union all
+      select oid, relname, nspname from platform_table) t
 join pg_trigger g on g.tgrelid = t.oid
+join pg_proc f on f.oid = g.tgfoid
 where not g.tgisinternal
+  and (t.oid in (select oid from managed_class)
+       or f.pronamespace in (select oid from managed_namespace))
 
 union all
 select 'policy', t.nspname || '.' || t.relname || '.' || p.polname, jsonb_build_object(
@@ -178,7 +195,9 @@ select 'policy', t.nspname || '.' || t.relname || '.' || p.polname, jsonb_build_
                      from unnest(p.polroles) r),
            'using', pg_get_expr(p.polqual, p.polrelid),
            'with_check', pg_get_expr(p.polwithcheck, p.polrelid))
-from managed_table t
+from (select oid, relname, nspname from managed_table
+      union all
+      select oid, relname, nspname from platform_table) t
 join pg_policy p on p.polrelid = t.oid
 
 union all

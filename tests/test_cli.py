@@ -48,7 +48,8 @@ def test_missing_variable_names_it(tmp_path):
 
 
 def test_unreachable_shadow_server_is_one_line_without_its_password(tmp_path):
-    (tmp_path / "nivomigrate.toml").write_text("")
+    (tmp_path / "nivomigrate.toml").write_text('models = "models"\n')
+    (tmp_path / "models.py").write_text("from sqlalchemy import MetaData\nmetadata = MetaData()\n")
     (tmp_path / "versions").mkdir()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
            "NIVOMIGRATE_SHADOW_URL": "postgresql://postgres:pa%40ss%23word9@127.0.0.1:1/postgres"}

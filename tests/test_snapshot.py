@@ -126,11 +126,10 @@ def test_changed_object_lists_both_values(make_database) -> None:
     assert change.differences == (("default", None, "'untitled'::text"),)
 
 
-def test_excluded_schemas_and_ledgers_are_ignored(make_database) -> None:
+def test_our_schema_and_ledgers_are_ignored(make_database) -> None:
+    # The platform's part (Supabase's schemas): tests/test_platform.py.
     staging, production = _pair(make_database, FORWARD, FORWARD + """;
-        create schema auth; create table auth.users (id uuid primary key);
         create schema nivomigrate; create table nivomigrate.ledger (id int);
-        create schema storage; create function storage.f() returns int language sql as 'select 1';
         create table public.alembic_version (version_num varchar(32) primary key);
         create table public._prisma_migrations (id varchar(36) primary key);
         create temp table scratch (id int);

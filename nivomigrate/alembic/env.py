@@ -14,7 +14,12 @@ config = context.config
 
 
 def target_metadata():
-    """The models (nivomigrate.schema) for autogenerate; offline rendering needs none."""
+    """The project's models: those nivomigrate passes (`target_metadata`, read by
+    nivomigrate/models.py from the project folder), else the default models package, for a
+    harness that runs alembic itself (pytest-alembic)."""
+    given = config.attributes.get("target_metadata")
+    if given is not None:
+        return given
     from nivomigrate.schema import metadata
 
     return metadata

@@ -33,3 +33,11 @@ def findings(environment: str, candidate: str, difference: SchemaDiff,
         )
         for key, text in difference.entries(candidate, environment)
     ]
+
+
+def build_failure(message: str, hint: str | None, revision_file: str) -> Finding:
+    """The adoption revision baseline wrote does not build in the shadow server."""
+    return Finding(check=NAME, severity=Severity.ERROR, exit_code=EXIT_CODE,
+                   message=f"the written adoption revision does not build: {message}",
+                   location=Location(file=revision_file),
+                   help=hint or "edit its UPGRADE statements")

@@ -50,7 +50,9 @@ class Redundancy:
 
     @property
     def drop_statement(self) -> str:
-        return f'DROP INDEX CONCURRENTLY IF EXISTS "{self.index.name}";'
+        schema, name = (part.replace('"', '""')
+                        for part in (self.index.schema, self.index.name))
+        return f'DROP INDEX CONCURRENTLY IF EXISTS "{schema}"."{name}";'
 
 
 def find_redundant(indexes: list[IndexInfo]) -> list[Redundancy]:

@@ -106,14 +106,12 @@ def adoption_sql(versions_dir: Path, adoptions: tuple[migrations.Revision, ...])
     return "\n".join(migrations.render_sql(versions_dir, r).sql for r in adoptions)
 
 
-def compare_all(settings: Settings, conn: psycopg.Connection,
-                 candidates: list[Candidate]) -> list[Attempt]:
+def compare_all(settings: Settings, conn: psycopg.Connection, candidates: list[Candidate],
+                server: LocalServer) -> list[Attempt]:
     """Compare the database with each candidate, stopping at the first that matches."""
-    from nivomigrate.engine.build import shadow_server
     from nivomigrate.snapshot import compare, take_snapshot
 
     actual = take_snapshot(conn)
-    server = shadow_server(settings)
     attempts = []
     for candidate in candidates:
         difference = compare(_expected(settings, server, candidate), actual)
@@ -172,7 +170,7 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
 
         problems.append("it does not reproduce the database exactly: "
                         + difference.summary("the revision", "the database"))
-    return [Finding(check="baseline", severity=Severity.WARNING,
+    return [Finding(check="baseline", severity=Severity.ERROR, exit_code=3,
                     message=f"the written adoption revision needs editing: {problem}",
                     location=Location(object="adoption revision"),
                     help="edit its UPGRADE statements until they are idempotent and complete")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,26 +15,40 @@ if TYPE_CHECKING:
     from nivomigrate.config import Settings
 
 
-def shadow_server(settings: Settings, preferred_major: int | None = None) -> shadow.LocalServer:
-    """Return the configured shadow server, else nivomigrate's own."""
+def shadow_server(settings: Settings, preferred_major: int | None = None,
+                  platform_from: Target | None = None) -> shadow.LocalServer:
+    """Return the configured shadow server, else nivomigrate's own, with the platform's part
+    of `platform_from` (default: the first environment with a URL) copied into it.
+
+    Raises:
+        DatabaseConnectionError: `platform_from` (given) cannot be reached.
+        ConfigError, MigrationError: the platform's part cannot be copied.
+    """
     if settings.shadow_url:
-        return shadow.LocalServer(settings.shadow_url)
-    return shadow.local_server(settings.shadow_cache_dir, preferred_major)
+        server = shadow.LocalServer(settings.shadow_url)
+    else:
+        server = shadow.local_server(settings.shadow_cache_dir, preferred_major)
+    from nivomigrate.engine.platform_copy import platform_template
+
+    return replace(server, platform_template=platform_template(settings, server, platform_from))
 
 
-def ensure_template(admin_url: str, versions_dir: Path, revision: str | None) -> str:
-    """Return the template database holding the schema at `revision`, building it if needed.
+def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
+                    platform_template: str | None = None) -> str:
+    """Return the template database holding the schema at `revision`, building it if needed
+    (on the platform's part in `platform_template`, when given).
 
     Raises:
         MigrationError: a revision fails in the shadow database (named, with the error).
     """
     chain = migrations.revisions(versions_dir)
     upto = migrations.up_to(chain, revision)
-    name = shadow.template_name(revision, [r.file_checksum for r in upto])
+    keys = [r.file_checksum for r in upto] + ([platform_template] if platform_template else [])
+    name = shadow.template_name(revision, keys)
     if shadow.database_exists(admin_url, name):
         return name
     building = shadow.scratch_name("nivo_build")
-    url = shadow.create_database(admin_url, building)
+    url = shadow.create_database(admin_url, building, platform_template)
     try:
         _build(versions_dir, url, upto)
         _rename(admin_url, building, name)
@@ -62,7 +77,7 @@ def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -
                     raise MigrationError(
                         f"revision {revision.id} fails in the shadow database: {redact(reason)}",
                         hint=f"fix {revision.path}: the revisions must build from an empty "
-                        "database",
+                        "database (plus the platform's schemas, docs/supabase.md)",
                     ) from None
     finally:
         engine.dispose()
@@ -90,7 +105,8 @@ def schema_at(settings: Settings, revision: str | None,
     """
 
     server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision,
+                               server.platform_template)
     with shadow.scratch_database(server.admin_url, template=template) as url:
         if extra_sql:
             with shadow.admin_connection(url) as conn:
@@ -107,7 +123,8 @@ def template_target(settings: Settings, revision: str | None,
     from nivomigrate.db import with_database
 
     server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision)
+    template = ensure_template(server.admin_url, settings.versions_dir, revision,
+                               server.platform_template)
     return Target("shadow", with_database(server.admin_url, template), "the shadow server")
 
 

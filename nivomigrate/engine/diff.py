@@ -63,8 +63,9 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         return DiffResult(SchemaDiff(), "")
     schema_diff = compare(target_snapshot, source_snapshot)
     tables = _touched_tables(schema_diff, source_snapshot, target_snapshot)
+    snapshots = {id(source): source_snapshot, id(target): target_snapshot}
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables), source, target)
+        lambda side: _inspect(side, tables, snapshots[id(side)]), source, target)
     return DiffResult(schema_diff, _migra_sql(source_inspector, target_inspector))
 
 
@@ -112,7 +113,7 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
     return frozenset(tables)
 
 
-def _inspect(target: db.Target, tables: frozenset[str]) -> Inspector:
+def _inspect(target: db.Target, tables: frozenset[str], snapshot: Snapshot) -> Inspector:
     """Inspect `target` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -124,7 +125,7 @@ def _inspect(target: db.Target, tables: frozenset[str]) -> Inspector:
             inspector = _pruned_inspector_class()(conn, tables)
     finally:
         engine.dispose()
-    _keep_managed(inspector)
+    _keep_managed(inspector, snapshot)
     return inspector
 
 
@@ -156,14 +157,22 @@ def _pruned_inspector_class() -> type:
     return PrunedInspector
 
 
-def _keep_managed(inspector: Inspector) -> None:
-    """Drop the excluded schemas and the ledger tables from what the inspector found."""
+def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
+    """Drop the excluded schemas, the ledger tables and the platform's part from what the
+    inspector found, as the snapshot did (nivomigrate/platform.py): in the platform's schemas
+    only the app's triggers and policies on its tables are kept."""
+    platform = snapshot.platform
+
     def is_managed(obj: object) -> bool:
-        schema = getattr(obj, "schema", None)
-        if schema in DEFAULT_EXCLUDED or (schema or "").startswith("pg_"):
+        schema = getattr(obj, "schema", None) or ""
+        if schema in DEFAULT_EXCLUDED or schema.startswith("pg_"):
             return False
         table = getattr(obj, "table_name", None) or getattr(obj, "name", None)
-        return f"{schema}.{table}" not in EXCLUDED_TABLES
+        if schema in platform.schemas:
+            kind = {"InspectedTrigger": "trigger", "InspectedRowPolicy": "policy"}.get(
+                type(obj).__name__)
+            return f"{kind} {schema}.{table}.{obj.name}" in snapshot.objects
+        return f"{schema}.{table}" not in EXCLUDED_TABLES | platform.relations
 
     for name in _INSPECTED:
         found = getattr(inspector, name, None)

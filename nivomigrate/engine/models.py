@@ -27,16 +27,18 @@ def model_findings(settings: Settings) -> list[Finding]:
         head = migrations.head(settings.versions_dir)
     except ConfigError as exc:
         return single_head.findings(exc.message, exc.hint, str(settings.versions_dir))
+    from nivomigrate.models import load_metadata
+
+    metadata = load_metadata(settings)
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
-    with shadow.scratch_database(server.admin_url, prefix="nivo_models") as url:
-        models_snapshot = _models_snapshot(url)
+    with shadow.scratch_database(server.admin_url, template=server.platform_template,
+                                 prefix="nivo_models") as url:
+        models_snapshot = _models_snapshot(url, metadata)
     return models_match.findings(compare(revisions_snapshot, models_snapshot), head)
 
 
-def _models_snapshot(url: str):
-    from nivomigrate.schema import metadata
-
+def _models_snapshot(url: str, metadata):
     target = Target("models", url, "the shadow server")
     engine = sqlalchemy_engine(target, writes=True)
     with engine.begin() as conn:

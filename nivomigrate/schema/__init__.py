@@ -1,10 +1,11 @@
 """The NivoStack schema as SQLAlchemy models: exactly the tables Prisma created.
 
-`metadata` holds all 39 tables; importing this package imports every model module.
+`metadata` holds all 39 tables; importing this package imports every model module. Its
+imports are relative, so that a project copy of it loads under any name (`models = ...`).
 """
 
-from nivomigrate.schema import control, ingest, studio
-from nivomigrate.schema.base import Base
+from . import control, ingest, studio
+from .base import Base
 
 metadata = Base.metadata
 

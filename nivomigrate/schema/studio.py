@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nivomigrate.schema.base import NOW, Base, Json, db_default, index, references, unique_index
+from .base import NOW, Base, Json, db_default, index, references, unique_index
 
 
 class User(Base):

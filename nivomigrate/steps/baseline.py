@@ -23,13 +23,17 @@ from nivomigrate.engine.adoption import (
     split_statements,
     verify_adoption,
 )
+from nivomigrate.engine.build import ensure_template, shadow_server
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section, Severity
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
 
     from nivomigrate.config import Settings
+    from nivomigrate.shadow import LocalServer
 
 
 
@@ -43,8 +47,10 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         write_revision: when none matches, write an adoption revision for the closest one.
 
     Returns:
-        A report whose exit code is 0 (stamped, or revision written) or 3 (no
-        revision matches: the differences are the findings, and nothing was changed).
+        A report whose exit code is 0 (stamped, or a revision written that builds in the
+        shadow server and reproduces the database) or 3 (no revision matches: the differences
+        are the findings, and nothing was changed; or the written revision does not build or
+        reproduce: what failed is the findings).
 
     Raises:
         ConfigError: the database already has a revision, or `revision` is unknown.
@@ -59,13 +65,15 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
         _refuse_if_versioned(conn, environment.name)
         ledger.take_lock(conn, environment.name)
         _refuse_if_versioned(conn, environment.name)
-        attempts = compare_all(settings, conn, candidates)
+        server = shadow_server(settings, platform_from=target)
+        attempts = compare_all(settings, conn, candidates, server)
         match = next((a for a in attempts if a.size == 0), None)
         if match is not None:
             return _stamp(settings, environment.name, target, conn, match.candidate, attempts)
         closest = min(attempts, key=lambda attempt: attempt.size)
         if write_revision:
-            return _write_adoption(settings, environment.name, target, closest, attempts)
+            return _write_adoption(settings, environment.name, target, closest, attempts,
+                                   server)
         return _refusal(environment.name, closest, attempts)
 
 
@@ -159,13 +167,13 @@ def _tried_section(attempts: list[Attempt]) -> Section:
 
 
 def _write_adoption(settings: Settings, name: str, target: Target, closest: Attempt,
-                    attempts: list[Attempt]) -> Report:
-    """Write an adoption revision turning the closest candidate's schema into the database's."""
-    from nivomigrate.engine.build import schema_at, shadow_server
+                    attempts: list[Attempt], server: LocalServer) -> Report:
+    """Write an adoption revision turning the closest candidate's schema into the database's,
+    then build it in the shadow server: exit 3 naming what failed, when it fails."""
+    from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.diff import diff_sql
 
     candidate = closest.candidate
-    server = shadow_server(settings)
     extra_sql = adoption_sql(settings.versions_dir, candidate.adoptions)
     with schema_at(settings, candidate.revision.id, server, extra_sql=extra_sql) as shadow:
         upgrade = [idempotent(s) for s in split_statements(diff_sql(shadow, target))]
@@ -178,6 +186,7 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
         upgrade=upgrade, downgrade=downgrade,
     ))
     problems = verify_adoption(settings, server, candidate, upgrade, target)
+    problems += _build_written(settings, server, revision_id, path)
     return Report(
         command="baseline",
         title=f"baseline {name}: wrote adoption revision {revision_id} ({path.name}) "
@@ -189,8 +198,22 @@ def _write_adoption(settings: Settings, name: str, target: Target, closest: Atte
         data={"environment": name, "revision": None, "written": str(path),
               "adoption_revision": revision_id, "adopts": candidate.revision.id,
               "tried": _tried(attempts)},
-        notes=(f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
+        notes=(f"edit {path} until it builds, or delete it" if problems else
+               f"review and commit {path}, then run `nivomigrate baseline {name}` again",),
     )
+
+
+def _build_written(settings: Settings, server: LocalServer, revision_id: str,
+                   path: Path) -> list[Finding]:
+    """Build every revision up to the written one in the shadow server, as apply will."""
+    from nivomigrate.errors import MigrationError
+
+    try:
+        ensure_template(server.admin_url, settings.versions_dir, revision_id,
+                        server.platform_template)
+    except MigrationError as exc:
+        return [baseline_match.build_failure(exc.message, exc.hint, str(path))]
+    return []
 
 
 def _slug(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +40,11 @@ def shipped_project() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def shipped_models(project: Path) -> str:
+    """Return the models' module in the shipped project (see pyproject's force-include)."""
+    return "nivostack_schema" if (project / "nivostack_schema").is_dir() else "nivomigrate.schema"
+
+
 def run_demo(out: TextIO, keep: bool = False) -> int:
     """Run plan, apply staging and promote prod on embedded databases; return the exit code."""
     progress = Progress()
@@ -54,6 +60,7 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
             "NIVOMIGRATE_SHADOW_URL": server.admin_url,
             "USER": "demo",
         })
+        settings = replace(settings, models=shipped_models(project))
         older = _older_revision(settings.versions_dir)
         with progress.step(f"bringing staging and prod to revision {older} with sample data"):
             for url in urls.values():

@@ -26,13 +26,14 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.models import model_findings
+    from nivomigrate.models import load_metadata
 
     if not message.strip():
         raise ConfigError("the revision message is empty", hint='pass -m "what it does"')
     differences = model_findings(settings)
     if not differences:
         raise ConfigError("the models and the revisions at head already agree",
-                          hint="change the models in nivomigrate/schema/ first")
+                          hint=f"change the models ({settings.models}) first")
     head = migrations.head(settings.versions_dir)
     revision_id = migrations.next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
@@ -47,7 +48,8 @@ def write_revision(settings: Settings, message: str) -> Path:
         try:
             with engine.connect() as conn:
                 config = migrations.alembic_config(settings.versions_dir, connection=conn,
-                                                autogenerate=True)
+                                                autogenerate=True,
+                                                target_metadata=load_metadata(settings))
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=revision_id,

@@ -75,7 +75,7 @@ def test_findings_give_the_drop_and_the_bytes_saved(make_database):
     [warning] = [f for f in findings if f.severity is Severity.WARNING]
     assert warning.location.object == "p" and "left prefix of index p_d" in warning.message
     assert format_bytes(size) in warning.message
-    assert 'DROP INDEX CONCURRENTLY IF EXISTS "p";' in warning.help
+    assert 'DROP INDEX CONCURRENTLY IF EXISTS "public"."p";' in warning.help
     assert dict(warning.evidence)["size_bytes"] == str(size)
     [info] = [f for f in findings if f.severity is Severity.INFO]
     assert "never scanned" in info.message and "p_d" in info.message

@@ -68,7 +68,7 @@ def test_ledger_tables_never_reach_the_sql(make_database) -> None:
 
     assert "extra" in sql
     assert "alembic_version" not in sql and "_prisma_migrations" not in sql
-    assert "auth" not in sql and "nivomigrate" not in sql
+    assert "nivomigrate" not in sql
 
 
 def test_unreachable_database_is_connection_error_without_password(make_database) -> None:

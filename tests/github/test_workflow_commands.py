@@ -23,6 +23,8 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from tests.steps.conftest import copy_config_and_models
+
 REPO = Path(__file__).resolve().parents[2]
 GATE = REPO / ".github" / "workflows" / "schema-gate.yml"
 PROMOTE = REPO / ".github" / "workflows" / "promote.yml"
@@ -243,13 +245,13 @@ def _head(versions: Path) -> str:
 
 
 def _tree(folder: Path, revision: str | None) -> Path:
-    """Write a project checkout: the repository's configuration, revisions and policies.
+    """Write a project checkout: the repository's configuration, models, revisions, policies.
 
     With `revision`, the next revision after the repository's head is added (a pull request).
     """
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("nivomigrate.toml", ".gitignore"):
-        shutil.copy(REPO / name, folder / name)
+    shutil.copy(REPO / ".gitignore", folder / ".gitignore")
+    copy_config_and_models(folder)
     shutil.copytree(REPO / "versions", folder / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", folder / "policies")

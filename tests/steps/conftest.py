@@ -64,15 +64,28 @@ def head_template(canary_admin_url: str) -> str:
     return ensure_template(canary_admin_url, versions, migrations.head(versions))
 
 
+# Where a project copy keeps its models: not `nivomigrate/schema`, which would shadow the
+# installed nivomigrate for `python -m nivomigrate` run from the copy.
+COPIED_MODELS = "nivostack_schema"
+
+
 def copy_project(tmp_path: Path) -> Path:
-    """Copy the project's configuration, revisions and policies into a fresh folder."""
+    """Copy the project's configuration, revisions, policies and models into a fresh folder."""
     root = tmp_path / "project"
     root.mkdir()
     shutil.copytree(REPO / "versions", root / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", root / "policies")
-    shutil.copy(REPO / "nivomigrate.toml", root / "nivomigrate.toml")
+    copy_config_and_models(root)
     return root
+
+
+def copy_config_and_models(root: Path) -> None:
+    """Copy nivomigrate.toml and the models (as `COPIED_MODELS`, named in the copy's toml)."""
+    shutil.copytree(REPO / "nivomigrate" / "schema", root / COPIED_MODELS,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    config = (REPO / "nivomigrate.toml").read_text()
+    (root / "nivomigrate.toml").write_text(f'models = "{COPIED_MODELS}"\n' + config)
 
 
 @pytest.fixture

@@ -277,3 +277,40 @@ def test_migra_output_is_split_into_statements():
     sql = 'alter table "a" add column "b" text;\n\ncreate index x on a (b);\n\n'
     assert split_statements(sql) == ['alter table "a" add column "b" text',
                                       "create index x on a (b)"]
+
+
+DROP_PROJECT_REVISION = '''"""Retire projects."""
+from alembic import op
+
+revision = "{id}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute('DROP TABLE "Project" CASCADE')
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_written_revision_that_does_not_build_is_exit_3_naming_the_failure(project):
+    head = migrations.head(project.versions)
+    later = f"{int(head) + 1:04d}"
+    (project.versions / f"{later}_retire_projects.py").write_text(
+        DROP_PROJECT_REVISION.format(id=later, down=head))
+    project.run("prod", 'ALTER TABLE "Project" ADD COLUMN "region" TEXT')
+
+    written = adopt(project.settings(), "prod", write_revision=True)
+
+    assert written.exit_code == 3
+    [failure] = [f for f in written.findings if f.severity.value == "error"]
+    adoption = written.data["adoption_revision"]
+    assert failure.message.startswith(
+        f"the written adoption revision does not build: revision {adoption} fails in the "
+        'shadow database: relation "public.Project" does not exist'), failure.message
+    assert failure.location.file == written.data["written"]
+    assert project.state("prod")[:2] == (None, False)

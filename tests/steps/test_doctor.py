@@ -81,7 +81,7 @@ def test_role_that_may_not_create_the_ledger_is_named_with_the_failing_command(p
         message = " ".join(f.message for f in report.findings if f.check == "privilege")
         assert f"role {role} lacks CREATE on the database" in message
         assert "CREATE SCHEMA nivomigrate would fail" in message
-        assert report.data["exit_code"] == 1
+        assert report.exit_code == 1
     finally:
         with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
             conn.execute(f'drop owned by "{role}"')

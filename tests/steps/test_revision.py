@@ -1,8 +1,8 @@
 """nivomigrate revision -m: autogenerate against the shadow database at head, in a project copy.
 
-The models come from the installed package, so each test makes head differ from them with a
-revision of its own: one that drops an index the models keep, or adds a check constraint
-they do not have.
+The models are the copy's own (`models =`): most tests make head differ from them with a
+revision of their own (one that drops an index the models keep, or adds a check constraint
+they do not have); one edits the copied models.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from nivomigrate.engine.models import model_findings
 from nivomigrate.errors import ConfigError
 from nivomigrate.migrations import next_revision_id
 from nivomigrate.steps.revision import write_revision
+from tests.steps.conftest import copy_config_and_models
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,7 +49,7 @@ def project(tmp_path, canary_admin_url) -> Path:
     root.mkdir()
     shutil.copytree(REPO / "versions", root / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "nivomigrate.toml", root / "nivomigrate.toml")
+    copy_config_and_models(root)
     return root
 
 

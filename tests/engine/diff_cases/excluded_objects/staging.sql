@@ -6,8 +6,6 @@ create table public."Log" (
     message text
 );
 create index "Log_projectId_idx" on public."Log" ("projectId");
-create schema auth;
-create table auth.users (id uuid primary key);
 create schema nivomigrate;
 create table nivomigrate.ledger (id int);
 create table public._prisma_migrations (id varchar(36) primary key, checksum varchar(64) not null);

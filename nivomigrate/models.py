@@ -1,0 +1,87 @@
+"""The project's models: the SQLAlchemy metadata `check` and `revision` compare with.
+
+Imported from the project's folder (`models = "package.module"` in nivomigrate.toml, default
+`nivomigrate.schema`), never from site-packages: after a non-editable `pip install .`, or in
+another team's repository running the composite action, the models are the project's own
+files as they are now, not a copy installed earlier or NivoStack's. The module must define
+`metadata` (a `sqlalchemy.MetaData`).
+
+While it is imported, the module's top package is looked up in the project folder only (any
+module of that name already imported, nivomigrate itself for the default, is set aside and
+put back afterwards), so that the models' own imports (`from nivomigrate.schema.base import
+...`) read the project's files too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+    from nivomigrate.config import Settings
+
+DEFAULT_MODELS = "nivomigrate.schema"
+
+
+def load_metadata(settings: Settings) -> MetaData:
+    """Import `settings.models` from `settings.root` and return its `metadata`.
+
+    Raises:
+        ConfigError: the module is not in the project folder, fails to import, or has no
+            `metadata`.
+    """
+    from sqlalchemy import MetaData
+
+    name, root = settings.models, settings.root
+    if not _module_file(root, name):
+        raise ConfigError(f"the models module {name} is not in {root}",
+                          hint='set models = "package.module" in nivomigrate.toml to the '
+                          "module of your project that defines `metadata`")
+    with _from_project(root, name.split(".")[0]):
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:
+            raise ConfigError(f"the models module {name} fails to import: "
+                              f"{type(exc).__name__}: {exc}",
+                              hint=f"fix {_module_file(root, name)}") from None
+    metadata = getattr(module, "metadata", None)
+    if not isinstance(metadata, MetaData):
+        raise ConfigError(f"the models module {name} has no `metadata` (a sqlalchemy MetaData)",
+                          hint="define metadata = Base.metadata in it")
+    return metadata
+
+
+def _module_file(root: Path, name: str) -> Path | None:
+    base = root.joinpath(*name.split("."))
+    for path in (base / "__init__.py", base.with_suffix(".py")):
+        if path.is_file():
+            return path
+    return None
+
+
+@contextmanager
+def _from_project(root: Path, top: str) -> Iterator[None]:
+    """Import `top` and its submodules from `root` only, then restore sys.modules/sys.path."""
+    def ours(module_name: str) -> bool:
+        return module_name == top or module_name.startswith(top + ".")
+
+    saved = {key: module for key, module in sys.modules.items() if ours(key)}
+    for key in saved:
+        del sys.modules[key]
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(root))
+        for key in [key for key in sys.modules if ours(key)]:
+            del sys.modules[key]
+        sys.modules.update(saved)
