@@ -1,4 +1,5 @@
--- The app's tables and views the Data API roles (anon, authenticated) may use, with RLS.
+-- The app's tables and views the Data API roles (anon, authenticated) may use through the
+-- Data API (SELECT, INSERT, UPDATE, DELETE), with RLS.
 -- has_table_privilege counts PUBLIC and memberships, as PostgreSQL does when it checks.
 -- %(roles)s: the API roles; %(schema)s: the exposed schema; %(version_table)s left out.
 select c.relname as name, r.rolname as role, c.relkind::text as kind,
@@ -6,8 +7,7 @@ select c.relname as name, r.rolname as role, c.relkind::text as kind,
          case when has_any_column_privilege(r.oid, c.oid, 'SELECT') then 'SELECT' end,
          case when has_any_column_privilege(r.oid, c.oid, 'INSERT') then 'INSERT' end,
          case when has_any_column_privilege(r.oid, c.oid, 'UPDATE') then 'UPDATE' end,
-         case when has_table_privilege(r.oid, c.oid, 'DELETE') then 'DELETE' end,
-         case when has_table_privilege(r.oid, c.oid, 'TRUNCATE') then 'TRUNCATE' end
+         case when has_table_privilege(r.oid, c.oid, 'DELETE') then 'DELETE' end
        ], null) as privileges,
        c.relrowsecurity as has_rls,
        (select count(*) from pg_policy p where p.polrelid = c.oid) as policies
