@@ -6,7 +6,8 @@ table to both by default privileges, so with row level security off anyone holdi
 key (it ships in every web page) reads `"User".password` with one HTTP request.
 Do instead: revoke the table from both roles, or enable row level security and write policies
 (a table with RLS on and no policy gives them no row). A view runs as its owner, so RLS of its
-tables does not close it: revoke it. Only what the Data API can send counts (SELECT, INSERT,
+tables does not close it: revoke it or make it `security_invoker` (a WARNING: a view granted
+to anon is often meant to be public). Only what the Data API can send counts (SELECT, INSERT,
 UPDATE, DELETE); Supabase's default TRUNCATE, REFERENCES and TRIGGER grants are not reachable
 through it, as the roles cannot log in.
 
@@ -46,10 +47,9 @@ class ApiAccess:
 
     @property
     def open_privileges(self) -> tuple[str, ...]:
-        """The privileges RLS does not close: none of a table with RLS on, all of a view."""
-        if self.kind in ("r", "p") and self.has_rls:
-            return ()
-        return self.privileges
+        """The privileges RLS does not close: none of a table with RLS on (or of a
+        security_invoker view), all of another view."""
+        return () if self.has_rls else self.privileges
 
 
 def read_api_access(conn: psycopg.Connection, schema: str = "public") -> list[ApiAccess]:
@@ -75,12 +75,16 @@ def _finding(table: str, opened: list[ApiAccess], schema: str) -> Finding:
     what = "; ".join(f"{a.role}: {', '.join(a.open_privileges)}" for a in opened)
     roles = ", ".join(a.role for a in opened)
     qualified = f'"{schema}"."{table}"'
-    rls = "" if opened[0].kind not in ("r", "p") else (
-        f", or ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY with policies for the rows "
-        "they may see")
+    is_table = opened[0].kind in ("r", "p")
+    rls = (f", or ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY with policies for the rows "
+           "they may see") if is_table else (
+        f", or ALTER VIEW {qualified} SET (security_invoker = true) so that the RLS of its "
+        "tables applies")
     return Finding(
         check=NAME,
-        severity=Severity.ERROR,
+        # A view granted to anon is often meant to be public (a published page): reported,
+        # not blocking; a table without RLS never is.
+        severity=Severity.ERROR if is_table else Severity.WARNING,
         message=f'"{table}" is open to the Supabase Data API ({what}): anyone with the anon '
                 "key can reach it",
         location=Location(object=table),

@@ -9,7 +9,10 @@ select c.relname as name, r.rolname as role, c.relkind::text as kind,
          case when has_any_column_privilege(r.oid, c.oid, 'UPDATE') then 'UPDATE' end,
          case when has_table_privilege(r.oid, c.oid, 'DELETE') then 'DELETE' end
        ], null) as privileges,
-       c.relrowsecurity as has_rls,
+       -- a security_invoker view applies its tables' RLS to the caller (PostgreSQL 15+)
+       c.relrowsecurity or coalesce((select lower(option_value) in ('true', 'on', 'yes', '1')
+                                     from pg_options_to_table(c.reloptions)
+                                     where option_name = 'security_invoker'), false) as has_rls,
        (select count(*) from pg_policy p where p.polrelid = c.oid) as policies
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace

@@ -14,8 +14,9 @@ transaction that is rolled back, after `SET LOCAL ROLE <service role>`: every ho
 service and every read and write shape of the map (roles.write_shapes) is PREPAREd and
 EXPLAINed with NULL parameters (EXPLAIN checks privileges without running the statement, so
 INSERTs are explained in a read-only transaction); each RLS-enabled table the service reads
-that has rows for the owner must show the role at least one. A database where none of the
-map's roles exists (roles not adopted yet) is not judged.
+that has rows for the owner must show the role at least one. A database that grants the map's
+roles nothing on any table (roles not adopted yet; roles belong to the whole cluster) is not
+judged.
 """
 
 from __future__ import annotations
@@ -54,12 +55,13 @@ class Refusal:
 def run(conn: psycopg.Connection, services: ServiceMap,
         queries: list[HotQuery]) -> list[Finding]:
     """Try every shape and hot query as its service's role on `conn`; report what fails."""
-    from nivomigrate.privileges import existing_roles, read_tables
+    from nivomigrate.privileges import existing_roles, read_privileges, read_tables
     from nivomigrate.roles import service_roles
 
     roles = service_roles(services)
-    present = existing_roles(conn, [role.role for role in roles])
-    if not services.uses or not present:
+    names = [role.role for role in roles]
+    present = existing_roles(conn, names)
+    if not services.uses or not present or not _adopted(read_privileges(conn, names)):
         return []
     found = [_missing(role) for role in roles if role.role not in present]
     tables = read_tables(conn)
@@ -68,6 +70,12 @@ def run(conn: psycopg.Connection, services: ServiceMap,
                                                                       queries))]
         found += _rls_findings(conn, role, services, tables)
     return found
+
+
+def _adopted(privileges) -> bool:
+    """Whether the database grants the roles anything on a table (roles are cluster-wide:
+    another database of the server may use them while this one has not adopted them yet)."""
+    return any(privilege.kind == "table" for privilege in privileges)
 
 
 def _shapes(role: ServiceRole, services: ServiceMap, tables, queries) -> list[Shape]:

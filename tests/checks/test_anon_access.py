@@ -76,5 +76,7 @@ def test_a_view_runs_as_its_owner_so_rls_does_not_close_it(database):
     setup = ('ALTER TABLE "User" ENABLE ROW LEVEL SECURITY; '
              'CREATE VIEW "UserView" AS SELECT * FROM "User"; GRANT SELECT ON "UserView" TO anon')
     [finding] = _findings(database, setup)
-    assert finding.location.object == "UserView"
+    assert finding.location.object == "UserView" and finding.severity is Severity.WARNING
     assert _anon_reads(database, "UserView") == "1"
+    assert _findings(database, 'ALTER VIEW "UserView" SET (security_invoker = true)') == []
+    assert _anon_reads(database, "UserView") == "denied"  # as anon now: no grant on "User"

@@ -14,13 +14,22 @@ from nivomigrate.checks import anon_access, anon_opened, service_access
 from nivomigrate.checks.revision_sql import render_revision
 from nivomigrate.db import Target, connect
 from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
-from nivomigrate.policies.services import load_service_map
+from nivomigrate.policies.services import ServiceMap, load_service_map
 from nivomigrate.roles import change_statements, create_role_sql, service_roles
 from nivomigrate.steps.roles import privilege_change
 from tests.conftest import REPO
+from tests.role_fixtures import drop_roles
 
-SERVICES = load_service_map(REPO / "policies")
 QUERIES = load_hot_queries(REPO / "policies" / HOT_QUERIES_FILE)
+
+
+@pytest.fixture
+def services(service_role_names, supabase_server):
+    """services.yaml with the session's role names; the roles are dropped from the Supabase
+    server after the test (the platform copy of the shadow copies that server's roles)."""
+    loaded = load_service_map(REPO / "policies")
+    yield ServiceMap(loaded.uses, loaded.owners, dict(service_role_names))
+    drop_roles(supabase_server.admin_url, list(service_role_names.values()))
 
 
 @pytest.fixture
@@ -72,18 +81,18 @@ def test_create_table_under_supabase_defaults_is_blocked(app, tmp_path):
     assert finding.location.object == "Audit" and finding.environment == "prod"
 
 
-def test_roles_made_by_the_non_superuser_postgres_work(app):
+def test_roles_made_by_the_non_superuser_postgres_work(app, services):
     with psycopg.connect(app, autocommit=True) as conn:
-        change, unmapped = privilege_change(conn, SERVICES)
+        change, unmapped = privilege_change(conn, services)
         assert unmapped == []
         for role in sorted({p.role for p in change.grants}):
             conn.execute(create_role_sql(role))
         for statement in change_statements(change):
             conn.execute(statement)
-        assert privilege_change(conn, SERVICES)[0].is_empty
+        assert privilege_change(conn, services)[0].is_empty
     with connect(Target("staging", app), writes=False) as conn:
-        assert service_access.run(conn, SERVICES, QUERIES) == []
-    ingest = next(r.role for r in service_roles(SERVICES) if r.service == "ingest")
+        assert service_access.run(conn, services, QUERIES) == []
+    ingest = next(r.role for r in service_roles(services) if r.service == "ingest")
     with psycopg.connect(app) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(ingest)))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -59,6 +59,17 @@ def test_without_service_roles_nothing_is_judged(project):
     assert _run(project) == []
 
 
+def test_roles_of_another_database_of_the_cluster_are_not_judged_here(staged, make_database,
+                                                                      head_template):
+    """`staged` made the session's roles; another database at head never granted them."""
+    staged_settings = staged.settings()
+    other = make_database("nivo_other", template=head_template)
+    with connect(Target("prod", other), writes=False) as conn:
+        assert service_access.run(conn, load_service_map(staged_settings.policies_dir),
+                                  load_hot_queries(staged_settings.policies_dir
+                                                   / HOT_QUERIES_FILE)) == []
+
+
 def test_revoked_grant_is_error_naming_the_service(staged, service_role_names):
     ingest = sql.Identifier(service_role_names["ingest"]).as_string(None)
     found = _run(staged, f'REVOKE INSERT ON "Log" FROM {ingest}')
