@@ -228,6 +228,21 @@ def revision(
 
 
 @app.command()
+def roles(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")]
+    = "Service roles",
+    fmt: Format = "terminal",
+) -> None:
+    """Write the GRANT/REVOKE revision that gives each service's role what services.yaml says."""
+    with _errors():
+        from nivomigrate.steps.roles import write_roles_revision
+
+        result = write_roles_revision(_settings(), message)
+        _render(result.report, fmt)
+        _exit_for(result.report)
+
+
+@app.command()
 def plan(
     env: Annotated[str, typer.Argument(help="staging, prod or all.")] = "all",
     gate: Annotated[str, typer.Option(help="merge or promote.")] = "promote",

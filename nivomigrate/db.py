@@ -456,3 +456,21 @@ def _options(session: SessionSettings, writes: bool) -> str:
     """Return nivomigrate's own settings as libpq startup options (`-c name=value`), as a
     client without a pooler in between could send them (the reliability tests' orphans)."""
     return " ".join(f"-c {s.name}={s.value}" for s in plan_settings(session, {}, {}, writes))
+
+
+def connect_read_replica(target: Target, session: SessionSettings = DEFAULT_SESSION
+                         ) -> psycopg.Connection:
+    """Open the apps' read replica URL (POSTGRES_READ_REPLICA_URL), read-only, for `doctor`.
+
+    The only connection to a standby nivomigrate makes: `check_url` would refuse it, so the
+    URL is only parsed. The session keeps what the URL and the server make of it (doctor
+    proves it read-only and only reads).
+
+    Raises:
+        ConfigError: the URL is malformed.
+        DatabaseConnectionError: the server cannot be reached or refuses the login.
+    """
+    url = parse_url(target)
+    conn, _ = _open(target, url, session)
+    conn.autocommit = True
+    return conn

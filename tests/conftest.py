@@ -18,8 +18,9 @@ import pytest
 
 from nivomigrate import shadow
 
-# The Supabase-shaped server's fixtures (supabase_server, supabase_databases, ...).
-pytest_plugins = ("tests.supabase_fixtures",)
+# The Supabase-shaped server's fixtures (supabase_server, supabase_databases, ...) and the
+# session-wide service roles (cluster objects, dropped at the end): tests/role_fixtures.py.
+pytest_plugins = ("tests.supabase_fixtures", "tests.role_fixtures")
 
 REPO = Path(__file__).resolve().parent.parent
 # A password with every character that breaks naive URL handling.

@@ -15,6 +15,8 @@ output and docs, and its `EXIT_CODE` (default 1) is the command's exit code when
 """
 
 from nivomigrate.checks import (
+    anon_access,
+    anon_opened,
     baseline_match,
     blocking_lock_on_large_table,
     checksum,
@@ -32,20 +34,23 @@ from nivomigrate.checks import (
     non_resumable,
     precondition,
     redundant_index,
+    service_access,
     service_still_uses,
     single_head,
     sql_lint,
     staging_changed,
     staging_check,
     staging_run,
+    unmapped_table,
     unversioned,
     verify,
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition, non_resumable, hot_query_plan_change, new_index_used)
-COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index)
+               precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened)
+COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access,
+                   service_access)
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
-               verify, staging_check, models_match, baseline_match)
+               verify, staging_check, models_match, baseline_match, unmapped_table)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

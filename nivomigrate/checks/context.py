@@ -48,3 +48,4 @@ class CoverageContext:
     coverages: list[Coverage]
     verdicts: Mapping[str, PlanVerdict]
     with_usage: bool = True
+    services: ServiceMap | None = None  # services.yaml, for service-access

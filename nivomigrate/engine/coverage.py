@@ -48,12 +48,14 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans
     from nivomigrate.checks.context import CoverageContext
     from nivomigrate.indexes import read_indexes
     from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
+    from nivomigrate.policies.services import load_service_map
 
     queries = load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)
     indexes = read_indexes(conn)
     coverages = hot_query_index.assess(conn, queries, indexes)
     verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
-    context = CoverageContext(conn, queries, indexes, coverages, verdicts, with_usage)
+    context = CoverageContext(conn, queries, indexes, coverages, verdicts, with_usage,
+                              load_service_map(settings.policies_dir))
     findings = [finding for check in COVERAGE_CHECKS for finding in check.check(context)]
     return CoverageResult(
         coverages=coverages,

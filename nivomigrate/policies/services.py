@@ -32,6 +32,9 @@ class TableUse:
 class ServiceMap:
     uses: tuple[TableUse, ...] = ()
     owners: dict[str, str] | None = None
+    # `roles:` of services.yaml: service -> its database group role; `<service>_read` names a
+    # read-only role with the SELECTs of that service (nivomigrate/roles.py derives both).
+    roles: dict[str, str] | None = None
 
     def of_table(self, table: str) -> list[TableUse]:
         return [use for use in self.uses if use.table == table]
@@ -44,7 +47,7 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
         ConfigError: invalid YAML or an unknown key.
     """
     path = policies_dir / SERVICES_FILE
-    raw = load_policy(path, {"version", "source", "owners", "services"})
+    raw = load_policy(path, {"version", "source", "owners", "roles", "services"})
     uses = []
     for service, body in _mapping(raw.get("services"), path, "services").items():
         body = _mapping(body, path, f"services.{service}")
@@ -58,7 +61,9 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
                                  _names(columns.get("reads"), path, f"{where}.reads"),
                                  _names(columns.get("writes"), path, f"{where}.writes")))
     owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
-    return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()})
+    roles = raw.get("roles") if isinstance(raw.get("roles"), dict) else {}
+    return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()},
+                      {str(k): str(v) for k, v in roles.items()})
 
 
 def _mapping(value: object, path: Path, where: str) -> dict:

@@ -72,6 +72,9 @@ def examine(settings: Settings) -> Report:
     shadow = _shadow_findings(settings, majors)
     findings += shadow
     codes += [4 for finding in shadow if finding.is_blocking]  # the shadow cannot be used
+    replica_rows, replica_findings = _replica(settings)
+    findings += replica_findings
+    codes += [f.exit_code for f in replica_findings if f.is_blocking]
     sections = [Section("Environments", ("environment", "database", "url from", "kind",
                                          "answers", "server", "revision", "role may"),
                         tuple(rows))]
@@ -81,8 +84,19 @@ def examine(settings: Settings) -> Report:
     if privilege_rows:
         sections.append(Section("Privileges", ("environment", "needs", "status",
                                                "what fails without it"), tuple(privilege_rows)))
+    if replica_rows:
+        sections.append(Section("Read replica (studio)", ("environment", "reaches", "user",
+                                                          "member of", "may write", "replay"),
+                                tuple(replica_rows)))
     return Report(command="doctor", title="nivomigrate doctor", sections=tuple(sections),
                   findings=tuple(findings), exit_code=first_exit_code(codes))
+
+
+def _replica(settings: Settings):
+    """The read replica of each environment: read-only proven, its user, its replay lag."""
+    from nivomigrate.replica import replica_rows_and_findings
+
+    return replica_rows_and_findings(settings)
 
 
 def _examine(environment, settings):

@@ -36,6 +36,8 @@ grant select on public."PublicProjectPage" to anon"""
 NEW_REVISION = '''"""Public project pages: a table with RLS, a policy, a grant to anon, a view."""
 from alembic import op
 
+# nivomigrate: waive anon-opened "PublicProjectPage" -- the published pages are public
+
 revision = "{id}"
 down_revision = "{down}"
 branch_labels = None
@@ -51,6 +53,24 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute('drop view public."PublicProjectPage"')
     op.execute('drop table public."ProjectPage"')
+'''
+# Supabase's default privileges open every Prisma table to anon (anon-access blocks that): the
+# revision that closes them, before the first apply (grants are not part of the models yet).
+CLOSE_ANON_REVISION = '''"""Close the app's tables to the Data API roles (docs/roles.md)."""
+from alembic import op
+
+revision = "{id}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM anon, authenticated")
+
+
+def downgrade() -> None:
+    pass
 '''
 # What the team adds to its models for the same objects (the copy's `models` module): DDL
 # run after create_all, as SQLAlchemy models say what they cannot declare.
@@ -134,6 +154,9 @@ def test_supabase_adoption_and_promotion_leave_the_platform_alone(supabase_proje
     assert f"wrote adoption revision {adoption}" in written
     run("baseline", "prod")
     run("baseline", "staging")
+    close_id = f"{int(adoption) + 1:04d}"
+    (project.root / "versions" / f"{close_id}_close_anon.py").write_text(
+        CLOSE_ANON_REVISION.format(id=close_id, down=adoption))
     run("plan", "all", "--gate", "merge")
     run("apply", "staging")
     run("plan")
@@ -144,6 +167,9 @@ def test_supabase_adoption_and_promotion_leave_the_platform_alone(supabase_proje
     (project.root / "versions" / f"{new_id}_project_pages.py").write_text(
         NEW_REVISION.format(id=new_id, down=head, pages_sql=PAGES_SQL))
     _add_to_models(project, PAGES_SQL)
+    services = project.root / "policies" / "services.yaml"  # every table has an owner
+    services.write_text(services.read_text().replace("owners:\n",
+                                                     "owners:\n  ProjectPage: studio\n", 1))
     run("plan", "all", "--gate", "merge")
     run("apply", "staging")
     run("plan", "--format", "json")

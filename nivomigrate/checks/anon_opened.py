@@ -1,0 +1,182 @@
+"""anon-opened: a revision must not open a table to Supabase's `anon` or `authenticated`.
+
+Problem: what `anon-access` finds on a database got there through a revision: a GRANT to
+`anon`, `authenticated` or PUBLIC; `DISABLE ROW LEVEL SECURITY`; `ALTER DEFAULT PRIVILEGES ...
+TO anon`; or, on Supabase projects whose default privileges give every new `public` table to
+both roles, a plain CREATE TABLE. The anon key is public, so the table is readable (and
+writable) through the Data API the moment the revision runs on production.
+Do instead: in the same revision, after the statement, `REVOKE ALL ON TABLE <t> FROM anon,
+authenticated`, or `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY` and write policies.
+
+Read from the parsed SQL, per table, in statement order (a later REVOKE or ENABLE closes what
+an earlier statement opened); with a database, it also knows which tables RLS already covers
+and whether CREATE TABLE inherits default privileges there (`pg_default_acl` of the migration
+role, in the table's schema or global).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nivomigrate.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.checks.context import LintContext
+    from nivomigrate.checks.revision_sql import RevisionSQL, Statement
+
+NAME = "anon-opened"
+API_ROLES = frozenset({"anon", "authenticated", "public"})
+_DEFAULT_ACL_SQL = """
+select exists (
+  select from pg_default_acl d cross join lateral aclexplode(d.defaclacl) acl
+  where d.defaclrole = (select oid from pg_roles where rolname = current_user)
+    and d.defaclobjtype = 'r'
+    and (d.defaclnamespace = 0 or d.defaclnamespace = 'public'::regnamespace)
+    and (acl.grantee = 0 or acl.grantee in (select oid from pg_roles
+                                            where rolname in ('anon', 'authenticated'))))
+"""
+_RLS_SQL = """
+select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = 'public' and c.relrowsecurity
+"""
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What one database says before the revision: do new tables inherit API grants, which
+    tables have RLS on, which are granted to the API roles (None: no database, unknown)."""
+
+    inherits: bool = False
+    rls: frozenset[str] = frozenset()
+    granted: frozenset[str] | None = None
+
+
+def run(revision: RevisionSQL, databases: dict[str, psycopg.Connection]) -> list[Finding]:
+    """Flag each table the revision leaves open to the API roles, once per table."""
+    found: dict[str, Finding] = {}
+    for environment, facts in _facts(databases).items():
+        for table, statement in _opened(revision, facts).items():
+            found.setdefault(table, _finding(revision, statement, table, environment))
+    return list(found.values())
+
+
+def _facts(databases) -> dict[str | None, _Facts]:
+    from nivomigrate.checks.anon_access import read_api_access
+
+    if not databases:
+        return {None: _Facts()}
+    facts = {}
+    for environment, conn in databases.items():
+        granted = {a.table for a in read_api_access(conn) if a.privileges}
+        facts[environment] = _Facts(bool(conn.execute(_DEFAULT_ACL_SQL).fetchone()[0]),
+                                    frozenset(name for (name,) in conn.execute(_RLS_SQL)),
+                                    frozenset(granted))
+    return facts
+
+
+def _opened(revision: RevisionSQL, facts: _Facts) -> dict[str, Statement]:
+    """Walk the statements in order; return each table left open and what opened it."""
+    granted, rls = set(facts.granted or ()), set(facts.rls)
+    opened_by: dict[str, Statement] = {}
+    future: Statement | None = None
+    for statement in revision.statements:
+        for verb, table in _effects(statement.sql):
+            if verb == "default_grant":
+                future = statement
+            elif verb == "revoke":
+                granted.discard(table)
+            elif verb == "enable_rls":
+                rls.add(table)
+            elif verb == "disable_rls":
+                rls.discard(table)
+                if facts.granted is None:  # no database: assume the old Supabase defaults
+                    granted.add(table)
+            if verb == "grant" or (verb == "create" and (facts.inherits or future)):
+                granted.add(table)
+            if verb in ("grant", "disable_rls") or (
+                    verb == "create" and (facts.inherits or future)):
+                opened_by[table] = statement
+    opened = {t: s for t, s in opened_by.items() if t in granted and t not in rls}
+    if future is not None:
+        opened.setdefault("(tables created later)", future)
+    return opened
+
+
+def _effects(text: str) -> list[tuple[str, str]]:
+    """Return what a statement does to the API roles' access: (verb, table) pairs."""
+    from sqlglot import exp
+
+    from nivomigrate.sql import name, parse, words
+
+    tree = parse(text)
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE":
+        return [("create", name(tree.this))]
+    if isinstance(tree, (exp.Grant, exp.Revoke)):
+        return _grant_effects(tree)
+    tokens = words(text)
+    keywords = [t.upper() if not quoted else t for t, quoted in tokens]
+    if keywords[:2] == ["ALTER", "TABLE"] and "ROW" in keywords and "SECURITY" in keywords:
+        table = _table_after(tokens, 2)
+        if "DISABLE" in keywords:
+            return [("disable_rls", table)]
+        if "ENABLE" in keywords:
+            return [("enable_rls", table)]
+    if keywords[:3] == ["ALTER", "DEFAULT", "PRIVILEGES"] and "GRANT" in keywords:
+        grantees = keywords[keywords.index("TO") + 1:] if "TO" in keywords else []
+        if {g.lower() for g in grantees} & API_ROLES and "TABLES" in keywords:
+            return [("default_grant", "")]
+    return []
+
+
+def _grant_effects(tree) -> list[tuple[str, str]]:
+    from nivomigrate.sql import name
+
+    kind = str(tree.args.get("kind") or "TABLE").upper()
+    principals = {(name(p.this) or "").lower() for p in tree.args.get("principals") or []}
+    if kind != "TABLE" or not principals & API_ROLES:
+        return []
+    table = name(tree.args["securable"])
+    if type(tree).__name__ == "Grant":
+        return [("grant", table)]
+    privileges = {p.this.name.upper() for p in tree.args.get("privileges") or []}
+    closes = "ALL" in privileges and {"anon", "authenticated"} <= principals
+    return [("revoke", table)] if closes else []
+
+
+def _table_after(tokens, position: int) -> str:
+    """The table name at `position` (schema dropped; IF EXISTS and ONLY skipped)."""
+    texts = [t for t, _ in tokens]
+    while position < len(texts) and texts[position].upper() in ("IF", "EXISTS", "ONLY"):
+        position += 1
+    if position + 2 < len(texts) and texts[position + 1] == ".":
+        position += 2
+    text, quoted = tokens[position]
+    return text if quoted else text.lower()
+
+
+def _finding(revision: RevisionSQL, statement: Statement, table: str,
+             environment: str | None) -> Finding:
+    where = f" on {environment}" if environment else ""
+    if table == "(tables created later)":
+        message = ("the revision grants every table created later to the Supabase Data API "
+                   "roles by default privileges")
+        fix = ("drop the ALTER DEFAULT PRIVILEGES ... GRANT; grant each table to the service "
+               "roles with `nivomigrate roles`")
+    else:
+        message = (f'"{table}" is left open to the Supabase Data API (anon, authenticated)'
+                   f"{where}: anyone with the anon key can reach it")
+        fix = (f'add after it, in the same revision: REVOKE ALL ON TABLE "public"."{table}" '
+               f'FROM anon, authenticated; or ALTER TABLE "public"."{table}" ENABLE ROW LEVEL '
+               "SECURITY and write its policies")
+    return Finding(check=NAME, severity=Severity.ERROR, message=message,
+                   location=revision.location(statement, table), help=fix,
+                   evidence=(("statement", statement.sql),),
+                   environment=environment)
+
+
+def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
+    """The registry's entry: tables the revision opens to anon or authenticated."""
+    return run(revision, dict(ctx.databases))

@@ -1,0 +1,272 @@
+"""The privileges each service's database role needs, derived from `policies/services.yaml`.
+
+Pure: no database. The catalog side (what a database grants today, the tables' columns) is in
+`nivomigrate/privileges.py`; `nivomigrate roles` (steps/roles.py) writes the difference as a
+revision. The map is data (`Privilege` rows), so the same rows can later be declared in the
+models as grant entities and compared by the snapshot like any other object.
+
+The rules, for a service's role (`roles:` in services.yaml, `nivo_<service>` by default):
+
+- reads `"*"`: SELECT on the table; reads of some columns: SELECT on those columns and the
+  primary key only (Prisma adds the key to every select);
+- writes `"*"` (deletes, data built at run time): INSERT, UPDATE, DELETE on the table;
+  writes of some columns: INSERT and UPDATE on those columns only (no DELETE);
+- any write: SELECT on the table, because Prisma's create, update and upsert end in
+  `RETURNING` every scalar column, and an upsert's `ON CONFLICT` reads its key;
+- any write to a table whose column default calls a sequence (serial): USAGE on it
+  (identity columns need none);
+- USAGE on the schema.
+
+A `<service>_read` role (`studio_read: nivo_studio_read`) gets only the SELECTs of that
+service's reads, for the read replica. Objects stay owned by the migration role, and no
+default privileges are set: a new table is closed to the services until the map names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from nivomigrate.policies.services import ServiceMap
+
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+READ_SUFFIX = "_read"
+
+
+@dataclass(frozen=True, order=True)
+class Privilege:
+    """One privilege of one role: on a table (or one of its columns), a sequence or a schema."""
+
+    role: str
+    kind: str  # "table", "sequence" or "schema"
+    name: str  # the table, sequence or schema name (unqualified; the schema is the map's)
+    privilege: str  # SELECT, INSERT, UPDATE, DELETE, USAGE, ...
+    column: str | None = None  # a column privilege; None for the whole object
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What the map needs to know of a table: its columns and the sequences it calls."""
+
+    name: str
+    columns: tuple[str, ...]
+    sequences: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # primary key columns (the write shapes' WHERE and ON CONFLICT)
+
+
+@dataclass(frozen=True)
+class ServiceRole:
+    """A service's group role; `read_only` for the `<service>_read` role of a replica."""
+
+    service: str
+    role: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class PrivilegeChange:
+    """What to grant and what to revoke to turn a database's privileges into the map."""
+
+    grants: tuple[Privilege, ...]
+    revokes: tuple[Privilege, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.grants and not self.revokes
+
+
+def service_roles(services: ServiceMap) -> list[ServiceRole]:
+    """Return every service's role, then the read roles `roles:` declares."""
+    declared = services.roles or {}
+    names = sorted({use.service for use in services.uses})
+    found = [ServiceRole(name, declared.get(name, f"nivo_{name}")) for name in names]
+    for key, role in sorted(declared.items()):
+        if key.endswith(READ_SUFFIX) and key[: -len(READ_SUFFIX)] in names:
+            found.append(ServiceRole(key[: -len(READ_SUFFIX)], role, read_only=True))
+    return found
+
+
+def privilege_map(services: ServiceMap, tables: Mapping[str, TableShape],
+                  schema: str = "public") -> frozenset[Privilege]:
+    """Return every privilege the services' roles need on `tables` (name -> shape).
+
+    A table or column the map names but `tables` lacks gets no privilege (it cannot be
+    granted); the service-access check reports such uses.
+    """
+    found: set[Privilege] = set()
+    for role in service_roles(services):
+        found.add(Privilege(role.role, "schema", schema, "USAGE"))
+        for use in services.uses:
+            if use.service == role.service and use.table in tables:
+                found |= _table_privileges(role, use.reads, use.writes, tables[use.table])
+    return frozenset(found)
+
+
+def _table_privileges(role: ServiceRole, reads: tuple[str, ...], writes: tuple[str, ...],
+                      table: TableShape) -> set[Privilege]:
+    writes = () if role.read_only else writes
+    if reads and "*" not in reads:  # Prisma adds the primary key to every select
+        reads = tuple(dict.fromkeys((*reads, *table.key)))
+    found = set(_on_columns(role.role, table, "SELECT", ("*",) if writes else reads))
+    for privilege in ("INSERT", "UPDATE"):
+        found |= set(_on_columns(role.role, table, privilege, writes))
+    if "*" in writes:
+        found.add(Privilege(role.role, "table", table.name, "DELETE"))
+    if writes:
+        found |= {Privilege(role.role, "sequence", name, "USAGE") for name in table.sequences}
+    return found
+
+
+def _on_columns(role: str, table: TableShape, privilege: str,
+                columns: tuple[str, ...]) -> Iterable[Privilege]:
+    if "*" in columns:
+        yield Privilege(role, "table", table.name, privilege)
+        return
+    for column in columns:
+        if column in table.columns:
+            yield Privilege(role, "table", table.name, privilege, column)
+
+
+def difference(desired: Iterable[Privilege], actual: Iterable[Privilege]) -> PrivilegeChange:
+    """Return the grants and revokes that turn `actual` into `desired`, sorted."""
+    desired, actual = set(desired), set(actual)
+    return PrivilegeChange(tuple(sorted(desired - actual)), tuple(sorted(actual - desired)))
+
+
+def unmapped_tables(services: ServiceMap, table_names: Iterable[str]) -> list[str]:
+    """Return the tables services.yaml neither owns nor lets any service use, sorted."""
+    known = set(services.owners or {}) | {use.table for use in services.uses}
+    return sorted(set(table_names) - known)
+
+
+def quote(identifier: str) -> str:
+    """Double-quote an identifier as PostgreSQL's quote_ident does for any name."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """Single-quote a string literal (standard_conforming_strings)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_role_sql(role: str) -> str:
+    """Return a DO block that creates the NOLOGIN group role unless it exists.
+
+    Roles belong to the whole cluster, so staging and production may share one; a concurrent
+    creation is caught. The migration role is made a member (PostgreSQL 16 gives a role's
+    creator only ADMIN), so that the service-access check can `SET ROLE` to it.
+    """
+    return (
+        "DO $nivo$\nBEGIN\n"
+        f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal(role)}) THEN\n"
+        f"    BEGIN\n      CREATE ROLE {quote(role)} NOLOGIN;\n"
+        "    EXCEPTION WHEN duplicate_object THEN NULL;\n    END;\n  END IF;\n"
+        f"  IF NOT pg_has_role(current_user, {literal(role)}, 'USAGE') THEN\n"
+        f"    EXECUTE format('GRANT %I TO %I', {literal(role)}, current_user);\n  END IF;\n"
+        "END\n$nivo$"
+    )
+
+
+def change_statements(change: PrivilegeChange, schema: str = "public") -> list[str]:
+    """Return the REVOKE statements, then the GRANTs, one per role and object.
+
+    Revokes come first: revoking a table privilege also revokes that privilege on every
+    column, so a table-wide SELECT narrowed to some columns must be revoked before the
+    column grant.
+    """
+    return ([_statement("REVOKE", key, items, schema) for key, items in _grouped(change.revokes)]
+            + [_statement("GRANT", key, items, schema) for key, items in _grouped(change.grants)])
+
+
+def _grouped(privileges: Iterable[Privilege]) -> list[tuple[tuple[str, str, str], list]]:
+    groups: dict[tuple[str, str, str], list[Privilege]] = {}
+    for privilege in privileges:
+        groups.setdefault((privilege.role, privilege.kind, privilege.name), []).append(privilege)
+    return sorted(groups.items())
+
+
+def _statement(verb: str, key: tuple[str, str, str], items: list[Privilege],
+               schema: str) -> str:
+    role, kind, name = key
+    by_privilege: dict[str, list[str]] = {}
+    for item in items:
+        by_privilege.setdefault(item.privilege, []).append(item.column or "")
+    parts = []
+    for privilege in sorted(by_privilege, key=_privilege_order):
+        columns = sorted(c for c in by_privilege[privilege] if c)
+        if "" in by_privilege[privilege]:
+            parts.append(privilege)
+        if columns:
+            parts.append(f"{privilege} ({', '.join(map(quote, columns))})")
+    target = quote(name) if kind == "schema" else f"{quote(schema)}.{quote(name)}"
+    preposition = "TO" if verb == "GRANT" else "FROM"
+    return (f"{verb} {', '.join(parts)} ON {kind.upper()} {target} "
+            f"{preposition} {quote(role)}")
+
+
+def _privilege_order(privilege: str) -> int:
+    order = (*TABLE_PRIVILEGES, "USAGE")
+    return order.index(privilege) if privilege in order else len(order)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One statement a service runs, in the shape Prisma sends it, with `$n` parameters."""
+
+    service: str
+    table: str
+    name: str  # "read", "insert", "upsert", "update", "delete" or a hot query's name
+    sql: str
+
+
+def write_shapes(services: ServiceMap, tables: Mapping[str, TableShape],
+                 schema: str = "public") -> list[Shape]:
+    """Return every read and write shape of the map on the tables it names that exist.
+
+    Columns come from the map as written (a column the table lacks stays in, so the shape
+    fails where the service would); `"*"` means the table's columns today. Reads select the
+    columns; writes are Prisma's INSERT ... RETURNING, upsert (ON CONFLICT on the primary key),
+    UPDATE ... RETURNING by key, and DELETE by key for `"*"` writes.
+    """
+    shapes = []
+    for use in services.uses:
+        table = tables.get(use.table)
+        if table is None:
+            continue
+        target = f"{quote(schema)}.{quote(table.name)}"
+        reads = table.columns if "*" in use.reads else use.reads
+        if reads:
+            shapes.append(Shape(use.service, table.name, "read",
+                                f"SELECT {_names(reads)} FROM {target} LIMIT 1"))
+        writes = table.columns if "*" in use.writes else use.writes
+        if writes:
+            shapes += _writes(use.service, table, target, writes, "*" in use.writes)
+    return shapes
+
+
+def _writes(service: str, table: TableShape, target: str, columns: tuple[str, ...],
+            deletes: bool) -> list[Shape]:
+    values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    returning = f" RETURNING {_names(table.columns)}"
+    insert = f"INSERT INTO {target} ({_names(columns)}) VALUES ({values})"
+    shapes = [Shape(service, table.name, "insert", insert + returning)]
+    key = table.key or table.columns[:1]
+    if key:
+        sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
+        shapes.append(Shape(service, table.name, "upsert",
+                            f"{insert} ON CONFLICT ({_names(key)}) DO UPDATE SET {sets}"
+                            + returning))
+        assignments = ", ".join(f"{quote(c)} = ${n}" for n, c in enumerate(columns, start=1))
+        where = " AND ".join(f"{quote(c)} = ${len(columns) + n}"
+                             for n, c in enumerate(key, start=1))
+        shapes.append(Shape(service, table.name, "update",
+                            f"UPDATE {target} SET {assignments} WHERE {where}" + returning))
+        if deletes:
+            where = " AND ".join(f"{quote(c)} = ${n}" for n, c in enumerate(key, start=1))
+            shapes.append(Shape(service, table.name, "delete",
+                                f"DELETE FROM {target} WHERE {where}"))
+    return shapes
+
+
+def _names(columns: Iterable[str]) -> str:
+    return ", ".join(map(quote, columns))

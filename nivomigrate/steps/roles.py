@@ -1,0 +1,150 @@
+"""Write the GRANT/REVOKE revision that gives each service's role exactly what it uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nivomigrate.findings import Finding, Report, Section
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.config import Settings
+    from nivomigrate.roles import PrivilegeChange
+
+_REVISION = '''"""{message}
+
+Written by `nivomigrate roles` from policies/services.yaml (docs/roles.md): {grants} privileges
+granted and {revokes} revoked for the service roles {roles}. The roles are NOLOGIN groups
+created if absent (they belong to the whole cluster); the services' login users become members
+outside revisions, with no password here. Downgrade undoes the grants and revokes and keeps the
+roles, which another database of the cluster may use.
+
+Revision ID: {revision}
+Revises: {down_revision}
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = {revision!r}
+down_revision: str | None = {down_revision!r}
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ROLES = [
+{roles_sql}
+]
+
+UPGRADE = [
+{upgrade_sql}
+]
+
+DOWNGRADE = [
+{downgrade_sql}
+]
+
+
+def upgrade() -> None:
+    for statement in ROLES + UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in DOWNGRADE:
+        op.execute(statement)
+'''
+
+
+@dataclass(frozen=True)
+class RolesResult:
+    """The revision written (None when the database already matches) and its report."""
+
+    path: Path | None
+    report: Report
+
+
+def write_roles_revision(settings: Settings, message: str = "Service roles") -> RolesResult:
+    """Compare the map with the privileges of the schema at head; write the difference.
+
+    Raises:
+        ConfigError: services.yaml is invalid or the revisions do not have one head.
+    """
+    from nivomigrate import migrations
+    from nivomigrate.db import connection
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.policies.services import load_service_map
+
+    services = load_service_map(settings.policies_dir)
+    head = migrations.head(settings.versions_dir)
+    with connection(template_target(settings, head), writes=False) as conn:
+        change, unmapped = privilege_change(conn, services)
+    findings = [_unmapped_finding(table) for table in unmapped]
+    path = None
+    if not change.is_empty:
+        path = _write(settings.versions_dir, head, change, services, message)
+    return RolesResult(path, _report(change, findings, path))
+
+
+def privilege_change(conn: psycopg.Connection, services) -> tuple[PrivilegeChange, list[str]]:
+    """Return what to grant and revoke on `conn`'s database, and the tables the map lacks."""
+    from nivomigrate.privileges import read_privileges, read_tables
+    from nivomigrate.roles import difference, privilege_map, service_roles, unmapped_tables
+
+    tables = read_tables(conn)
+    roles = [role.role for role in service_roles(services)]
+    change = difference(privilege_map(services, tables), read_privileges(conn, roles))
+    return change, unmapped_tables(services, tables)
+
+
+def _write(versions_dir: Path, head: str | None, change: PrivilegeChange, services,
+           message: str) -> Path:
+    from nivomigrate import migrations
+    from nivomigrate.roles import PrivilegeChange, change_statements, create_role_sql
+
+    revision_id = migrations.next_revision_id(versions_dir)
+    granted_roles = sorted({p.role for p in change.grants})
+    undo = PrivilegeChange(grants=change.revokes, revokes=change.grants)
+    text = _REVISION.format(
+        message=message, grants=len(change.grants), revokes=len(change.revokes),
+        roles=", ".join(sorted({p.role for p in change.grants + change.revokes})),
+        revision=revision_id, down_revision=head,
+        roles_sql=_listed(create_role_sql(role) for role in granted_roles),
+        upgrade_sql=_listed(change_statements(change)),
+        downgrade_sql=_listed(change_statements(undo)),
+    )
+    slug = "_".join(message.lower().split())[:40] or "service_roles"
+    path = versions_dir / f"{revision_id}_{''.join(c for c in slug if c.isalnum() or c == '_')}.py"
+    path.write_text(text)
+    return path
+
+
+def _listed(statements) -> str:
+    return "\n".join(f"    {statement!r}," for statement in statements)
+
+
+def _unmapped_finding(table: str) -> Finding:
+    from nivomigrate.checks.unmapped_table import finding
+
+    return finding(table)
+
+
+def _report(change: PrivilegeChange, findings: list[Finding], path: Path | None) -> Report:
+    rows = tuple((verb, p.role, p.name + (f".{p.column}" if p.column else ""), p.privilege)
+                 for verb, privileges in (("grant", change.grants), ("revoke", change.revokes))
+                 for p in privileges)
+    title = (f"wrote {path.name}: {len(change.grants)} grants, {len(change.revokes)} revokes"
+             if path else "the privileges at head already match policies/services.yaml")
+    return Report(
+        command="roles",
+        title=title,
+        findings=tuple(findings),
+        sections=(Section("Privileges", ("change", "role", "object", "privilege"), rows),)
+        if rows else (),
+        data={"revision": str(path) if path else None, "grants": len(change.grants),
+              "revokes": len(change.revokes)},
+    )
+

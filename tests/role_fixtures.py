@@ -1,0 +1,79 @@
+"""Service roles with names unique to the test session, and a project whose services.yaml uses
+them. Roles belong to the whole cluster: at the end of the session every privilege they hold in
+any database of the test server is dropped (DROP OWNED BY), then the roles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from nivomigrate.db import with_database
+
+SERVICES = ("ingest", "control", "studio", "studio_read")
+
+
+@pytest.fixture(scope="session")
+def service_role_names(canary_admin_url: str) -> Iterator[dict[str, str]]:
+    """Service -> role name, e.g. ingest -> nivo_ingest_t1234 (created by the tests' revisions)."""
+    names = {service: f"nivo_{service}_t{os.getpid()}" for service in SERVICES}
+    yield names
+    drop_roles(canary_admin_url, list(names.values()))
+
+
+def drop_roles(admin_url: str, roles: list[str]) -> None:
+    """Drop what `roles` hold in every database of the server, then the roles."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        present = [r for (r,) in conn.execute("select rolname from pg_roles where rolname = "
+                                              "any(%s)", (roles,)).fetchall()]
+        databases = [d for (d,) in conn.execute("select datname from pg_database "
+                                                "where datallowconn").fetchall()]
+    if not present:
+        return
+    quoted = ", ".join(psycopg.sql.Identifier(r).as_string(None) for r in present)
+    for database in databases:
+        try:
+            with psycopg.connect(with_database(admin_url, database), autocommit=True) as conn:
+                conn.execute(f"DROP OWNED BY {quoted}")
+        except psycopg.OperationalError:  # dropped meanwhile
+            continue
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {quoted}")
+
+
+def use_role_names(project, names: dict[str, str]) -> None:
+    """Rewrite the project's services.yaml `roles:` to the session's names."""
+    path = project.root / "policies" / "services.yaml"
+    text = path.read_text()
+    for service, name in names.items():
+        text = text.replace(f"  {service}: nivo_{service}\n", f"  {service}: {name}\n", 1)
+    path.write_text(text)
+
+
+@pytest.fixture
+def roles_project(project, service_role_names):
+    """The test project (tests/steps/conftest.py) with the session's role names."""
+    use_role_names(project, service_role_names)
+    return project
+
+
+@pytest.fixture(scope="session")
+def api_roles(canary_admin_url: str) -> Iterator[tuple[str, str]]:
+    """Supabase's Data API roles `anon` and `authenticated` on the test server (NOLOGIN).
+
+    Created unless present; dropped at the end only if this session created them.
+    """
+    created = []
+    with psycopg.connect(canary_admin_url, autocommit=True) as conn:
+        for role in ("anon", "authenticated"):
+            if not conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
+                try:
+                    conn.execute(f"CREATE ROLE {role} NOLOGIN")
+                    created.append(role)
+                except psycopg.errors.DuplicateObject:
+                    pass
+    yield ("anon", "authenticated")
+    if created:
+        drop_roles(canary_admin_url, created)

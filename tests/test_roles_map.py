@@ -1,0 +1,108 @@
+"""The privilege map derived from services.yaml, and the SQL that changes a database to it."""
+
+from nivomigrate.policies.services import ServiceMap, TableUse
+from nivomigrate.roles import (
+    Privilege,
+    TableShape,
+    change_statements,
+    create_role_sql,
+    difference,
+    privilege_map,
+    service_roles,
+    unmapped_tables,
+)
+
+TABLES = {
+    "Log": TableShape("Log", ("id", "projectId", "message", "createdAt")),
+    "User": TableShape("User", ("id", "email", "password")),
+    "Counter": TableShape("Counter", ("id", "value"), sequences=("Counter_id_seq",)),
+}
+SERVICES = ServiceMap(
+    uses=(
+        TableUse("ingest", "Log", ("*",), ("id", "projectId", "message")),
+        TableUse("ingest", "User", ("id",), ()),
+        TableUse("studio", "User", ("*",), ("*",)),
+        TableUse("studio", "Log", ("projectId", "createdAt"), ()),
+        TableUse("studio", "Counter", (), ("*",)),
+    ),
+    owners={"Log": "ingest", "User": "studio", "Counter": "studio"},
+    roles={"ingest": "app_ingest", "studio_read": "app_studio_read"},
+)
+
+
+def _of(role: str) -> set[tuple]:
+    return {(p.kind, p.name, p.privilege, p.column)
+            for p in privilege_map(SERVICES, TABLES) if p.role == role}
+
+
+def test_roles_default_to_nivo_prefix_and_read_role_follows_its_service():
+    roles = service_roles(SERVICES)
+    assert [(r.service, r.role, r.read_only) for r in roles] == [
+        ("ingest", "app_ingest", False), ("studio", "nivo_studio", False),
+        ("studio", "app_studio_read", True)]
+
+
+def test_listed_writes_are_column_grants_and_need_select_for_returning():
+    ingest = _of("app_ingest")
+    assert ("table", "Log", "INSERT", "message") in ingest
+    assert ("table", "Log", "UPDATE", "projectId") in ingest
+    assert ("table", "Log", "INSERT", None) not in ingest
+    assert ("table", "Log", "INSERT", "createdAt") not in ingest
+    assert ("table", "Log", "DELETE", None) not in ingest
+    assert ("table", "Log", "SELECT", None) in ingest
+
+
+def test_listed_reads_are_column_grants_only():
+    ingest = _of("app_ingest")
+    assert ("table", "User", "SELECT", "id") in ingest
+    assert not {p for p in ingest if p[1] == "User" and p[3] != "id"}
+
+
+def test_star_writes_grant_delete_and_sequence_usage():
+    studio = _of("nivo_studio")
+    assert {("table", "Counter", "DELETE", None), ("sequence", "Counter_id_seq", "USAGE", None),
+            ("table", "Counter", "SELECT", None)} <= studio
+    assert ("schema", "public", "USAGE", None) in studio
+
+
+def test_read_role_gets_only_its_services_selects():
+    read = _of("app_studio_read")
+    assert {p[2] for p in read} == {"SELECT", "USAGE"}
+    assert ("table", "Log", "SELECT", "projectId") in read
+    assert ("table", "Counter", "SELECT", None) not in read  # studio only writes it
+
+
+def test_a_column_missing_from_the_table_gets_no_grant():
+    services = ServiceMap((TableUse("ingest", "Log", ("gone",), ()),))
+    assert not [p for p in privilege_map(services, TABLES) if p.kind == "table"]
+
+
+def test_difference_revokes_before_it_grants_the_narrower_column():
+    actual = {Privilege("r", "table", "User", "SELECT")}
+    desired = {Privilege("r", "table", "User", "SELECT", "id")}
+    statements = change_statements(difference(desired, actual))
+    assert statements == ['REVOKE SELECT ON TABLE "public"."User" FROM "r"',
+                          'GRANT SELECT ("id") ON TABLE "public"."User" TO "r"']
+
+
+def test_equal_privileges_make_no_change():
+    desired = privilege_map(SERVICES, TABLES)
+    assert difference(desired, set(desired)).is_empty
+
+
+def test_create_role_quotes_the_name_and_grants_membership_to_the_migrator():
+    text = create_role_sql('we"ird')
+    assert 'CREATE ROLE "we""ird" NOLOGIN' in text
+    assert "rolname = 'we\"ird'" in text
+    assert "GRANT %I TO %I" in text
+
+
+def test_unmapped_tables_are_those_neither_owned_nor_used():
+    assert unmapped_tables(SERVICES, ["Log", "Audit", "User"]) == ["Audit"]
+
+
+def test_listed_reads_include_the_primary_key_prisma_always_selects():
+    tables = {"Flags": TableShape("Flags", ("id", "projectId", "on"), key=("id",))}
+    services = ServiceMap((TableUse("ingest", "Flags", ("on",), ()),))
+    columns = {p.column for p in privilege_map(services, tables) if p.kind == "table"}
+    assert columns == {"on", "id"}
