@@ -132,9 +132,14 @@ def take_snapshot(
         })
         (document,) = cur.fetchone()
     found = json.loads(document)
+    if found.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
+        del found[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
     schemas = {key.split(" ", 1)[1] for key in found if key.startswith("schema ")}
     objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
     return Snapshot(objects, fingerprint(objects), conn.info.server_version, platform)
+
+
+_PUBLIC_SCHEMA_USAGE = "grant on schema public to PUBLIC"
 
 
 def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:

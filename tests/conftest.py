@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -101,11 +102,24 @@ class _Dropper:
         while (item := self.queue.get()) is not None:
             admin_url, name = item
             try:
-                shadow.drop_database(admin_url, name)
+                self._drop(admin_url, name)
             except Exception as exc:  # reported at the end of the session
                 self.failures.append(f"{name}: {exc}")
             finally:
                 self.queue.task_done()
+
+    @staticmethod
+    def _drop(admin_url: str, name: str) -> None:
+        """Drop, trying again after an import error: loading a project's models sets the
+        installed nivomigrate aside for a moment (nivomigrate/models.py), and this thread's
+        lazy imports may fall in that moment."""
+        for attempt in range(5):
+            try:
+                return shadow.drop_database(admin_url, name)
+            except ImportError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
 
     def drop(self, admin_url: str, name: str) -> None:
         self.queue.put((admin_url, name))

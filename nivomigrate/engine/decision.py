@@ -99,6 +99,8 @@ def apply_decision(ctx: RunContext, conn: psycopg.Connection, *,
     static checks of the pending revisions with this database's facts.
     """
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=True)
+    if ctx.current is None and any(f.is_blocking for f in findings):
+        return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
     return GateDecision(tuple(findings), allowed_drift=allowed)
@@ -113,6 +115,8 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     is pending), then the static checks again with prod's own facts (sizes, data lost).
     """
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
+    if ctx.current is None and any(f.is_blocking for f in findings):
+        return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
     passed_run = None
     if ctx.pending:
         passed_run = ledger.last_passed_run(staging_conn, ctx.head)

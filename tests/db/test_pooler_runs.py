@@ -21,6 +21,7 @@ from nivomigrate.urls import with_query
 from tests.conftest import CANARY_PASSWORD
 from tests.reliability.helpers import current_revision, state, write_revision
 from tests.steps import conftest as steps_conftest
+from tests.steps.conftest import COPIED_MODELS
 
 project = steps_conftest.project
 head_template = steps_conftest.head_template
@@ -54,6 +55,7 @@ def _configure(project, *, allow: bool) -> None:
     """Rewrite the project's nivomigrate.toml: the allowance, and a 200 ms lock timeout."""
     flag = "allow_session_pooler = true\n" if allow else ""
     (project.root / "nivomigrate.toml").write_text(
+        f'models = "{COPIED_MODELS}"\n'
         f'[environments.staging]\n{flag}\n'
         f'[environments.prod]\npromoted_from = "staging"\n{flag}\n'
         "[timeouts]\nlock_timeout_ms = 200\nlock_retries = 1\n")

@@ -36,6 +36,9 @@ RUNS = [
 ELSEWHERE = {
     "shadow stop": "stops a server: tests/steps/test_shadow_admin.py (own server)",
     "shadow prune": "drops templates: tests/steps/test_shadow_admin.py (own server)",
+    "prisma check": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
+    "prisma write": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
+    "roles": "writes a revision and cluster-wide roles: tests/steps/test_roles.py",
 }
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from report_schema import schema_errors
 
 from nivomigrate import migrations
 from nivomigrate.db import Target, connection
@@ -20,6 +21,7 @@ from nivomigrate.errors import ConfigError
 from nivomigrate.prisma.render import INSTALL_COMMAND, find_cli, formatted, render_ddl, validate
 from nivomigrate.prisma.schema import read_schema
 from nivomigrate.prisma.write import apply_changes
+from nivomigrate.render.json import render_json
 from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.prisma import check_prisma, revision_from_prisma, write_prisma
 from tests.conftest import CANARY_PASSWORD
@@ -64,12 +66,14 @@ def test_check_lists_0002s_added_and_dropped_indexes_by_model(head_settings, fix
     assert "remove @@index([projectId])" in log.message
     assert "nivomigrate prisma write" in log.help
     assert report.data["cannot_express"] == []
+    assert schema_errors(render_json(report)) == []
 
 
 def test_write_brings_the_fixture_to_head(head_settings, fixture_copy, prisma_cli):
     original = fixture_copy.read_text()
     report = write_prisma(head_settings, fixture_copy)
     assert report.exit_code == 0 and report.data["written"]
+    assert schema_errors(render_json(report)) == []
     written = fixture_copy.read_text()
     diff = next(s.text for s in report.sections if s.title.startswith("Change written"))
     changed = [line for line in diff.splitlines()[2:] if line[:1] in "+-"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 from psycopg import sql
+from report_schema import schema_errors
 
 from nivomigrate.progress import Progress
+from nivomigrate.render.json import render_json
 from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.check import check_models
 from nivomigrate.steps.promote import promote_environment
@@ -26,6 +28,7 @@ def promoted(roles_project):
     """The project after `roles`, apply staging and promote prod, with a user and a project."""
     result = write_roles_revision(roles_project.settings())
     assert result.path is not None and result.path.parent.name == "versions"
+    assert schema_errors(render_json(result.report)) == []
     applied = apply_environment(roles_project.settings(), "staging", progress=QUIET)
     assert applied.exit_code == 0, applied.findings
     promoted = promote_environment(roles_project.settings(), "prod", progress=QUIET)
