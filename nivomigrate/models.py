@@ -59,6 +59,15 @@ def load_metadata(settings: Settings) -> MetaData:
     return metadata
 
 
+def models_directory(settings: Settings) -> Path:
+    """Return the folder of the project's models package (where adopted declarations go)."""
+    found = _module_file(settings.root, settings.models)
+    if found is None:
+        raise ConfigError(f"the models module {settings.models} is not in {settings.root}",
+                          hint='set models = "package.module" in nivomigrate.toml')
+    return found.parent
+
+
 def _module_file(root: Path, name: str) -> Path | None:
     base = root.joinpath(*name.split("."))
     for path in (base / "__init__.py", base.with_suffix(".py")):

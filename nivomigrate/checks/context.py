@@ -49,3 +49,6 @@ class CoverageContext:
     verdicts: Mapping[str, PlanVerdict]
     with_usage: bool = True
     services: ServiceMap | None = None  # services.yaml, for service-access
+    # A shadow database (plan's head schema): its grants are the shadow's, not a real
+    # environment's, so the access checks do not judge it.
+    is_shadow: bool = False

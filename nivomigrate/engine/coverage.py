@@ -38,7 +38,8 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans
 
     Args:
         with_plans: EXPLAIN the hot queries (false for a shadow database: with no data and
-            no statistics, its plans are guesses).
+            no statistics, its plans are guesses; nor are its grants a real environment's,
+            so the access checks skip it).
         with_usage: report never-scanned indexes (false where no service queries).
 
     Raises:
@@ -55,7 +56,7 @@ def examine_coverage(settings: Settings, conn: psycopg.Connection, *, with_plans
     coverages = hot_query_index.assess(conn, queries, indexes)
     verdicts = hot_query_plan.explain_hot_queries(conn, queries, indexes) if with_plans else {}
     context = CoverageContext(conn, queries, indexes, coverages, verdicts, with_usage,
-                              load_service_map(settings.policies_dir))
+                              load_service_map(settings.policies_dir), is_shadow=not with_plans)
     findings = [finding for check in COVERAGE_CHECKS for finding in check.check(context)]
     return CoverageResult(
         coverages=coverages,

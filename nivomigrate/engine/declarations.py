@@ -85,14 +85,16 @@ def _unique(name: str, taken: list[str]) -> str:
     return candidate
 
 
-def write_declarations(shadow: Target, *, environment: str, revision: str) -> Path | None:
-    """Write `adopted_<environment>_<revision>.py` beside the models; None when none is new."""
-    from nivomigrate.schema.objects import ADOPTED_PREFIX, models_directory
+def write_declarations(shadow: Target, *, environment: str, revision: str,
+                       directory: Path) -> Path | None:
+    """Write `adopted_<environment>_<revision>.py` into the models' `directory`; None when
+    none is new."""
+    from nivomigrate.schema.objects import ADOPTED_PREFIX
 
     entities = adopted_entities(shadow)
     if not entities:
         return None
     slug = re.sub(r"[^a-z0-9]+", "_", environment.lower()).strip("_") or "database"
-    path = models_directory() / f"{ADOPTED_PREFIX}{slug}_{revision}.py"
+    path = directory / f"{ADOPTED_PREFIX}{slug}_{revision}.py"
     path.write_text(render_declarations(entities, environment=environment, revision=revision))
     return path

@@ -267,10 +267,12 @@ def _declare_adopted(settings: Settings, server, name: str,
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.declarations import write_declarations
     from nivomigrate.errors import MigrationError
+    from nivomigrate.models import models_directory
 
     try:
         with schema_at(settings, revision_id, server) as shadow:
-            return write_declarations(shadow, environment=name, revision=revision_id), []
+            return write_declarations(shadow, environment=name, revision=revision_id,
+                                      directory=models_directory(settings)), []
     except MigrationError as exc:
         return None, [Finding(
             check="baseline", severity=Severity.WARNING,
