@@ -5,6 +5,7 @@ any database of the test server is dropped (DROP OWNED BY), then the roles."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -23,7 +24,7 @@ def service_role_names(canary_admin_url: str) -> Iterator[dict[str, str]]:
     drop_roles(canary_admin_url, list(names.values()))
 
 
-def drop_roles(admin_url: str, roles: list[str]) -> None:
+def drop_roles(admin_url: str, roles: list[str], attempt: int = 1) -> None:
     """Drop what `roles` hold in every database of the server, then the roles."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         present = [r for (r,) in conn.execute("select rolname from pg_roles where rolname = "
@@ -40,7 +41,13 @@ def drop_roles(admin_url: str, roles: list[str]) -> None:
         except psycopg.OperationalError:  # dropped meanwhile
             continue
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP ROLE IF EXISTS {quoted}")
+        try:
+            conn.execute(f"DROP ROLE IF EXISTS {quoted}")
+        except psycopg.errors.DependentObjectsStillExist:
+            if attempt >= 5:
+                raise
+            time.sleep(1)  # a database the dropper thread was dropping: once more
+            drop_roles(admin_url, roles, attempt + 1)
 
 
 def use_role_names(project, names: dict[str, str]) -> None:
