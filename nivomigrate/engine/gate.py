@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.config import Settings
-    from nivomigrate.findings import Finding
 
 
 def drift_difference(settings: Settings, conn: psycopg.Connection,
@@ -23,10 +22,3 @@ def drift_difference(settings: Settings, conn: psycopg.Connection,
     that is the schema at `current` plus the adoption revision's SQL.
     """
     return drift.difference(expected_snapshot(settings, conn, current), take_snapshot(conn))
-
-
-def drift_findings(settings: Settings, conn: psycopg.Connection, current: str | None,
-                   environment: str, *, allowed: bool = False) -> list[Finding]:
-    """Report how a database differs from the schema its recorded revision should have."""
-    return drift.findings_of(drift_difference(settings, conn, current), current, environment,
-                             allowed=allowed)
