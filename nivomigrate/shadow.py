@@ -106,9 +106,10 @@ def _announce(major: int, port: int, data_parent: Path) -> None:
     """Say on stderr that a server was started and keeps running (it is reused)."""
     from nivomigrate.progress import Progress
 
-    Progress().say(f"started nivomigrate's own shadow server (PostgreSQL {major} on "
-                   f"127.0.0.1:{port}, data in {data_parent}); it keeps running for the next "
-                   "command: `nivomigrate shadow stop` stops it")
+    progress = Progress()
+    progress.say(f"started nivomigrate's own shadow server: PostgreSQL {major} on "
+                 f"127.0.0.1:{port}, data in {data_parent}")
+    progress.say("it keeps running for the next command; `nivomigrate shadow stop` stops it")
 
 
 @dataclass(frozen=True)
