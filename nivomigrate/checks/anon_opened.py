@@ -9,9 +9,10 @@ Do instead: in the same revision, after the statement, `REVOKE ALL ON TABLE <t> 
 authenticated`, or `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY` and write policies.
 
 Read from the parsed SQL, per table, in statement order (a later REVOKE or ENABLE closes what
-an earlier statement opened); with a database, it also knows which tables RLS already covers
-and whether CREATE TABLE inherits default privileges there (`pg_default_acl` of the migration
-role, in the table's schema or global).
+an earlier statement opened); with a database, it also knows which tables RLS already covers,
+whether CREATE TABLE inherits default privileges there (`pg_default_acl` of the migration
+role, in the table's schema or global), and whether it is a Supabase project at all: a grant
+to PUBLIC reaches `anon` only there (on plain PostgreSQL it is an ordinary grant).
 """
 
 from __future__ import annotations
@@ -47,11 +48,13 @@ where n.nspname = 'public' and c.relrowsecurity
 @dataclass(frozen=True)
 class _Facts:
     """What one database says before the revision: do new tables inherit API grants, which
-    tables have RLS on, which are granted to the API roles (None: no database, unknown)."""
+    tables have RLS on, which are granted to the API roles (None: no database, unknown), and
+    whether a grant to PUBLIC reaches them (a Supabase project; unknown without a database)."""
 
     inherits: bool = False
     rls: frozenset[str] = frozenset()
     granted: frozenset[str] | None = None
+    public_is_api: bool = True
 
 
 def run(revision: RevisionSQL, databases: dict[str, psycopg.Connection]) -> list[Finding]:
@@ -65,6 +68,7 @@ def run(revision: RevisionSQL, databases: dict[str, psycopg.Connection]) -> list
 
 def _facts(databases) -> dict[str | None, _Facts]:
     from nivomigrate.checks.anon_access import read_api_access
+    from nivomigrate.platform import read_platform
 
     if not databases:
         return {None: _Facts()}
@@ -73,7 +77,7 @@ def _facts(databases) -> dict[str | None, _Facts]:
         granted = {a.table for a in read_api_access(conn) if a.privileges}
         facts[environment] = _Facts(bool(conn.execute(_DEFAULT_ACL_SQL).fetchone()[0]),
                                     frozenset(name for (name,) in conn.execute(_RLS_SQL)),
-                                    frozenset(granted))
+                                    frozenset(granted), bool(read_platform(conn).schemas))
     return facts
 
 
@@ -94,6 +98,8 @@ def _opened(revision: RevisionSQL, facts: _Facts) -> dict[str, Statement]:
                 rls.discard(table)
                 if facts.granted is None:  # no database: assume the old Supabase defaults
                     granted.add(table)
+            if verb == "grant_public" and facts.public_is_api:
+                verb = "grant"
             if verb == "grant" or (verb == "create" and (facts.inherits or future)):
                 granted.add(table)
             if verb in ("grant", "disable_rls") or (
@@ -140,7 +146,7 @@ def _grant_effects(tree) -> list[tuple[str, str]]:
         return []
     table = name(tree.args["securable"])
     if type(tree).__name__ == "Grant":
-        return [("grant", table)]
+        return [("grant" if principals - {"public"} else "grant_public", table)]
     privileges = {p.this.name.upper() for p in tree.args.get("privileges") or []}
     closes = "ALL" in privileges and {"anon", "authenticated"} <= principals
     return [("revoke", table)] if closes else []

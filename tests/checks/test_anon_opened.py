@@ -77,3 +77,12 @@ def test_create_table_under_supabase_defaults_is_error_and_its_hint_passes(tmp_p
     assert finding.location.object == "Audit" and finding.environment == "staging"
     revoke = finding.help.split("in the same revision: ", 1)[1].split("; or ALTER")[0]
     assert _run(tmp_path / "b", body + f"\nop.execute('{revoke}')", database) == []
+
+
+def test_grant_to_public_opens_the_table_only_on_a_supabase_project(tmp_path, database):
+    body = """op.execute('GRANT SELECT ON "User" TO PUBLIC')"""
+    [unknown] = _run(tmp_path / "a", body)  # no database: it may be Supabase
+    assert unknown.location.object == "User"
+    # A plain PostgreSQL (no platform schemas), even with roles named anon and authenticated:
+    # PUBLIC is every role of the server, but no Data API answers there.
+    assert _run(tmp_path / "b", body, database) == []

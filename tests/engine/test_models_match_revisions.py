@@ -32,7 +32,6 @@ def _all_but(left_out: str | None = None) -> list:
             for entity in entities]
 
 
-@pytest.mark.xfail(strict=False, reason="merged late with issues 16/21: see the closing note")
 def test_every_object_declared_passes_check_and_the_merge_gate(project):
     add_revision(project.root / "versions")
 
