@@ -4,7 +4,10 @@ Imported from the project's folder (`models = "package.module"` in nivomigrate.t
 `nivomigrate.schema`), never from site-packages: after a non-editable `pip install .`, or in
 another team's repository running the composite action, the models are the project's own
 files as they are now, not a copy installed earlier or NivoStack's. The module must define
-`metadata` (a `sqlalchemy.MetaData`).
+`metadata` (a `sqlalchemy.MetaData`). The objects declared beside the models (alembic_utils'
+`register_entities`, `nivomigrate.schema.objects`) are the project's too: the registry is
+emptied before the import, and the adopted declarations `baseline --write-revision` wrote into
+the package (`adopted_*.py`) are imported with it.
 
 While it is imported, the module's top package is looked up in the project folder only (any
 module of that name already imported, nivomigrate itself for the default, is set aside and
@@ -38,25 +41,44 @@ def load_metadata(settings: Settings) -> MetaData:
         ConfigError: the module is not in the project folder, fails to import, or has no
             `metadata`.
     """
+    from alembic_utils.replaceable_entity import register_entities, registry
     from sqlalchemy import MetaData
 
+    from nivomigrate.schema.objects import ADOPTED_PREFIX, ENTITY_TYPES
+
     name, root = settings.models, settings.root
-    if not _module_file(root, name):
+    found = _module_file(root, name)
+    if not found:
         raise ConfigError(f"the models module {name} is not in {root}",
                           hint='set models = "package.module" in nivomigrate.toml to the '
                           "module of your project that defines `metadata`")
+    registry.clear()
+    register_entities([], entity_types=ENTITY_TYPES)
     with _from_project(root, name.split(".")[0]):
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:
-            raise ConfigError(f"the models module {name} fails to import: "
-                              f"{type(exc).__name__}: {exc}",
-                              hint=f"fix {_module_file(root, name)}") from None
+        module = _imported(name, found)
+        package = name if found.name == "__init__.py" else name.rpartition(".")[0]
+        for path in sorted(found.parent.glob(f"{ADOPTED_PREFIX}*.py")):
+            _imported(f"{package}.{path.stem}" if package else path.stem, path)
     metadata = getattr(module, "metadata", None)
     if not isinstance(metadata, MetaData):
         raise ConfigError(f"the models module {name} has no `metadata` (a sqlalchemy MetaData)",
                           hint="define metadata = Base.metadata in it")
     return metadata
+
+
+def declared_entities() -> list:
+    """Return the objects the models loaded last declare besides tables (`load_metadata`)."""
+    from alembic_utils.replaceable_entity import registry
+
+    return registry.entities()
+
+
+def _imported(name: str, path: Path):
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:
+        raise ConfigError(f"the models module {name} fails to import: "
+                          f"{type(exc).__name__}: {exc}", hint=f"fix {path}") from None
 
 
 def models_directory(settings: Settings) -> Path:

@@ -14,6 +14,11 @@ recognises. What is copied:
   them (those the shadow server has), owners kept, so the copy is the platform's there too,
   less the app's triggers and policies on the platform's tables (they are the app's and come
   from the revisions).
+- the platform's privilege setup: every role's default privileges (global, in `public` and in
+  the platform's schemas) and the grants on schema `public` to the platform's roles, the API
+  roles and `postgres`. On Supabase they give every table `postgres` creates in `public` to
+  anon, authenticated and service_role: a revision built in the shadow gets the grants it gets
+  on the real database, so adoption does not script them and the models and revisions agree.
 
 The copy becomes a template database of the shadow server, `nivo_platform_<digest>`, made once
 per distinct copy; the revisions' templates are built from it (`engine/build.py`).
@@ -40,6 +45,45 @@ _ROLES_SQL = "select rolname::text from pg_roles where rolname !~ '^pg_' order b
 _EXTENSIONS_SQL = """
 select e.extname::text from pg_extension e join pg_namespace n on n.oid = e.extnamespace
 where n.nspname = any(%s) order by 1
+"""
+# The platform's privilege setup, as statements: the default privileges of every role (global,
+# in `public` and in the platform's schemas; a global entry replaces the built-in default, so it
+# starts from nothing), and the grants on schema `public` to the platform's and API roles. The
+# migration role's own default privileges (and its grants to itself) are written for
+# `current_user`: in the shadow they are those of the role the revisions run as there.
+_PRIVILEGES_SQL = """
+with default_entry as (
+    select case when d.defaclrole = (select oid from pg_roles where rolname = current_user)
+                then 'current_user' else quote_ident(d.defaclrole::regrole::text) end as role,
+           n.nspname as schema,
+           case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
+                when 'f' then 'functions' when 'T' then 'types' else 'schemas' end as noun,
+           d.defaclacl
+    from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+    where d.defaclnamespace = 0 or n.nspname = any(%(schemas)s)
+)
+select 1, format('alter default privileges for role %%s revoke all on %%s from public, %%s;',
+                 role, noun, role)
+from default_entry where schema is null
+union all
+select 2, format('alter default privileges for role %%s%%s grant %%s on %%s to %%s%%s;',
+                 e.role, coalesce(' in schema ' || quote_ident(e.schema), ''),
+                 string_agg(x.privilege_type, ', ' order by x.privilege_type), e.noun,
+                 case x.grantee when 0 then 'public'
+                      when (select oid from pg_roles where rolname = current_user)
+                      then 'current_user' else quote_ident(x.grantee::regrole::text) end,
+                 case when x.is_grantable then ' with grant option' else '' end)
+from default_entry e cross join lateral aclexplode(e.defaclacl) x
+group by e.role, e.schema, e.noun, x.grantee, x.is_grantable
+union all
+select 3, format('grant %%s on schema public to %%I%%s;',
+                 string_agg(x.privilege_type, ', ' order by x.privilege_type),
+                 x.grantee::regrole::text,
+                 case when x.is_grantable then ' with grant option' else '' end)
+from pg_namespace n cross join lateral aclexplode(n.nspacl) x
+where n.nspname = 'public' and x.grantee <> 0 and x.grantee::regrole::text = any(%(grantees)s)
+group by x.grantee, x.is_grantable
+order by 1, 2
 """
 
 
@@ -83,13 +127,24 @@ def read_copy(target: Target, available_extensions: set[str]) -> PlatformCopy | 
         roles = tuple(row[0] for row in conn.execute(_ROLES_SQL).fetchall())
         extensions = [row[0] for row in conn.execute(
             _EXTENSIONS_SQL, (sorted(platform.schemas),)).fetchall()]
+        privileges = _privileges(conn, platform)
         major = conn.info.server_version // 10000
     attached = [key.split(" ", 1) for key in snapshot.objects
                 if key.startswith(("trigger ", "policy "))
                 and key.split(" ", 1)[1].split(".", 1)[0] in platform.schemas]
     sql = _dump(target, major, sorted(platform.schemas),
                 [name for name in extensions if name in available_extensions], attached)
-    return PlatformCopy(roles, sql, target.name)
+    return PlatformCopy(roles, sql + privileges, target.name)
+
+
+def _privileges(conn: psycopg.Connection, platform) -> str:
+    """Return the platform's privilege setup (`_PRIVILEGES_SQL`) as statements."""
+    from nivomigrate.platform import API_ROLES, PLATFORM_ROLES
+
+    rows = conn.execute(_PRIVILEGES_SQL, {
+        "schemas": sorted(platform.schemas | {"public"}),
+        "grantees": sorted(PLATFORM_ROLES | set(API_ROLES) | {"postgres"})}).fetchall()
+    return "".join(statement + "\n" for _, statement in rows)
 
 
 def _dump(target: Target, major: int, schemas: list[str], extensions: list[str],

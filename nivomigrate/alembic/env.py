@@ -15,8 +15,9 @@ config = context.config
 
 def target_metadata():
     """The project's models: those nivomigrate passes (`target_metadata`, read by
-    nivomigrate/models.py from the project folder), else the default models package, for a
-    harness that runs alembic itself (pytest-alembic).
+    nivomigrate/models.py from the project folder with their declared objects), else the
+    default models package and its adopted declarations, for a harness that runs alembic
+    itself (pytest-alembic).
 
     Importing the models registers the objects declared beside them (views, functions,
     policies, grants, ...) with alembic_utils, whose comparison creates and drops each in
@@ -25,12 +26,12 @@ def target_metadata():
     """
     if config.attributes.get("autogenerate") and not config.attributes.get("shadow"):
         raise RuntimeError("autogenerate runs only against a shadow database")
-    from nivomigrate.schema.objects import declared_entities
-
     given = config.attributes.get("target_metadata")
     if given is None:
         from nivomigrate.schema import metadata as given
-    declared_entities()
+        from nivomigrate.schema.objects import declared_entities
+
+        declared_entities()
     return given
 
 

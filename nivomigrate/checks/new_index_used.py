@@ -55,12 +55,16 @@ def _judge_database(revision, simulation: Simulation, created, queries) -> list[
     blind = [i for i in served if simulation.hypopg is None and i.name not in simulation.created]
     small = [i for i in served if i not in blind
              and simulation.sizes[i.table][0] < MIN_TELLING_ROWS]
-    findings = [_unproven_together(revision, simulation, blind, "HypoPG is not installed "
-                                   "there")] if blind else []
+    findings = [_unproven_together(
+        revision, simulation, blind, "HypoPG is not installed there",
+        fix="plan prod, with HypoPG installed there (Supabase ships it: CREATE EXTENSION "
+        "hypopg, by its owner; nivomigrate never installs it)")] if blind else []
     if small:
         findings.append(_unproven_together(
             revision, simulation, small, f"fewer than {MIN_TELLING_ROWS} rows or no statistics: "
-            "the planner's choice says nothing", severity=Severity.INFO))
+            "the planner's choice says nothing",
+            fix="nothing to do while the table is small; on a large one, ANALYZE it so that "
+            "the planner has statistics, then plan again", severity=Severity.INFO))
     for index, found in served.items():
         if index not in blind and index not in small:
             findings += _judge(revision, simulation, index, found)
@@ -77,7 +81,7 @@ def is_for(index: NewIndex, query: HotQuery) -> bool:
 
 
 def _unproven_together(revision, simulation: Simulation, indexes: list[NewIndex], why: str,
-                       severity: Severity = Severity.WARNING) -> Finding:
+                       fix: str, severity: Severity = Severity.WARNING) -> Finding:
     """One finding per database for the new indexes it cannot judge, and why."""
     environment = simulation.environment
     return Finding(
@@ -85,9 +89,7 @@ def _unproven_together(revision, simulation: Simulation, indexes: list[NewIndex]
         message=f"unproven on {environment}: whether the planner uses "
         f"{', '.join(index.name for index in indexes)} ({why})",
         location=revision.location(indexes[0].statement, indexes[0].table),
-        help="plan prod, with HypoPG installed there (Supabase ships it: CREATE EXTENSION "
-        "hypopg, by its owner; nivomigrate never installs it)",
-        environment=environment)
+        help=fix, environment=environment)
 
 
 def _judge(revision, simulation: Simulation, index: NewIndex,

@@ -246,8 +246,9 @@ this revision then runs there as a no-op (every statement is idempotent), while 
 built from the revisions it makes the same change. Keep what belongs in the schema, commit the
 file, then run `nivomigrate baseline {environment}` again. Drops in UPGRADE remove objects of
 revision {adopts} that {environment} does not have: check they are meant. The gate checks
-this revision like any other (`nivomigrate lint`): a plain CREATE INDEX, for one, needs
-`# nivomigrate: ack require-concurrent-index-creation "<table>" -- <reason>`.
+this revision like any other (`nivomigrate lint`): a plain CREATE INDEX, for one, needs an
+acknowledgement comment for require-concurrent-index-creation (docs/safety.md,
+"Acknowledgements and waivers").
 
 Differences from revision {adopts}:
 {differences}

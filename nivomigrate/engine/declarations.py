@@ -4,8 +4,10 @@ the adoption revision, so that `nivomigrate check` passes right after the adopti
 The objects besides tables (views, functions, triggers, policies, RLS, grants, default
 privileges, extensions) are read with the entity classes of `nivomigrate.schema.objects` from a
 shadow database holding the schema the revisions build with the adoption revision, never
-from the adopted database itself; those the models already declare are left out. Tables and
-columns are not written: their models are Python classes to edit by hand.
+from the adopted database itself; those a shadow database built from the models also holds
+are left out: what the models declare already, the platform's objects (both are built on its
+copy) and the grants its default privileges give. Tables and columns are not written: their
+models are Python classes to edit by hand.
 """
 
 from __future__ import annotations
@@ -34,17 +36,24 @@ from alembic_utils.replaceable_entity import register_entities
 '''
 
 
-def adopted_entities(shadow: Target) -> list:
-    """Return the entities in the shadow database `shadow` that the models do not declare."""
+def adopted_entities(shadow: Target, models: Target) -> list:
+    """Return the entities in the shadow database `shadow` that `models` (a database holding
+    what the models create) lacks: the platform's objects and the grants default privileges
+    give are in both, and so are the objects the models already declare."""
+    present = {entity.identity for entity in _entities(models)}
+    return [entity for entity in _entities(shadow) if entity.identity not in present]
+
+
+def _entities(target: Target) -> list:
+    """Return every entity of the compared kinds in `target`, once each."""
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from nivomigrate.schema.objects import ENTITY_TYPES, declared_entities
+    from nivomigrate.schema.objects import ENTITY_TYPES
     from nivomigrate.snapshot import DEFAULT_EXCLUDED
 
-    declared = {entity.identity for entity in declared_entities()}
     found: dict[str, object] = {}
-    engine = sqlalchemy_engine(shadow, writes=False)
+    engine = sqlalchemy_engine(target, writes=False)
     try:
         with engine.connect() as conn, Session(bind=conn) as session:
             schemas = [name for (name,) in conn.execute(text(
@@ -54,11 +63,18 @@ def adopted_entities(shadow: Target) -> list:
             for kind in ENTITY_TYPES:
                 for schema in schemas:
                     for entity in kind.from_database(session, schema):
-                        if entity.schema in schemas and entity.identity not in declared:
+                        if entity.schema in schemas and not _is_version_table(entity):
                             found.setdefault(entity.identity, entity)
     finally:
         engine.dispose()
     return list(found.values())
+
+
+def _is_version_table(entity) -> bool:
+    """alembic's version table is nivomigrate's, not the models' (a grant on it, say)."""
+    from nivomigrate.migrations import VERSION_TABLE
+
+    return getattr(entity, "object_name", None) == VERSION_TABLE
 
 
 def render_declarations(entities: list, *, environment: str, revision: str) -> str:
@@ -85,13 +101,13 @@ def _unique(name: str, taken: list[str]) -> str:
     return candidate
 
 
-def write_declarations(shadow: Target, *, environment: str, revision: str,
+def write_declarations(shadow: Target, models: Target, *, environment: str, revision: str,
                        directory: Path) -> Path | None:
     """Write `adopted_<environment>_<revision>.py` into the models' `directory`; None when
     none is new."""
     from nivomigrate.schema.objects import ADOPTED_PREFIX
 
-    entities = adopted_entities(shadow)
+    entities = adopted_entities(shadow, models)
     if not entities:
         return None
     slug = re.sub(r"[^a-z0-9]+", "_", environment.lower()).strip("_") or "database"

@@ -124,12 +124,14 @@ class _Sides:
 
 
 def script(source: Catalog, target: Catalog, created_keys: set[str],
-           migra_statements: list[str]) -> CatalogScript:
+           migra_statements: list[str], default_privileges: bool = True) -> CatalogScript:
     """Return what turns `source`'s catalog items into `target`'s, around migra's statements.
 
     Args:
         created_keys: snapshot keys ("function public.f()") new or changed in the target.
         migra_statements: migra's statements, to know which objects it re-creates.
+        default_privileges: script ALTER DEFAULT PRIVILEGES too (not where they are the
+            platform's configuration, as on Supabase: snapshot.py leaves them out there).
     """
     sides = _Sides(source, target, dropped_objects(migra_statements))
     early_functions = [str(item.value).rstrip() + ";" for key, item in
@@ -141,7 +143,7 @@ def script(source: Catalog, target: Catalog, created_keys: set[str],
              + _column_privileges_revoked(sides))
     after = (_identities(sides) + _options_set(sides) + _row_security_on(sides)
              + _privileges(sides) + _column_privileges(sides) + _comments(sides)
-             + _default_privileges(source, target))
+             + (_default_privileges(source, target) if default_privileges else []))
     return CatalogScript(first, domains_before + early_functions, after, domains_last)
 
 

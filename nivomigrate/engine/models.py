@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from nivomigrate import migrations, shadow
@@ -12,6 +14,7 @@ from nivomigrate.findings import Finding
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
+    from nivomigrate.shadow import LocalServer
 
 def model_findings(settings: Settings) -> list[Finding]:
     """Compare the schema the revisions build at head with the one the models create.
@@ -27,19 +30,17 @@ def model_findings(settings: Settings) -> list[Finding]:
         ConfigError: the models declare an entity of a kind nivomigrate does not compare.
     """
     from nivomigrate.engine.build import shadow_server, snapshot_at
-    from nivomigrate.models import load_metadata
+    from nivomigrate.engine.diff import snapshot_of
     from nivomigrate.snapshot import compare
 
     try:
         head = migrations.head(settings.versions_dir)
     except ConfigError as exc:
         return single_head.findings(exc.message, exc.hint, str(settings.versions_dir))
-    metadata = load_metadata(settings)
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
-    with shadow.scratch_database(server.admin_url, template=server.platform_template,
-                                 prefix="nivo_models") as url:
-        models_snapshot, failures = _models_snapshot(url, metadata)
+    with models_database(settings, server) as (models, failures):
+        models_snapshot = snapshot_of(models)
     return (models_match.creation_findings(failures)
             + models_match.findings(compare(revisions_snapshot, models_snapshot), head))
 
@@ -51,20 +52,27 @@ def managed_kinds() -> tuple[str, ...]:
     return MANAGED_KINDS
 
 
-def _models_snapshot(url: str, metadata):
-    from nivomigrate.schema.objects import declared_entities
+@contextmanager
+def models_database(settings: Settings, server: LocalServer) -> Iterator[tuple[Target, list]]:
+    """Yield a shadow database holding what the models create, and the declared objects that
+    could not be created there ((identity, error) pairs); dropped afterwards.
 
-    target = Target("models", url, "the shadow server")
-    engine = sqlalchemy_engine(target, writes=True)
-    try:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-            failures = create_declared(conn, declared_entities())
-    finally:
-        engine.dispose()
-    from nivomigrate.engine.diff import snapshot_of
+    Built on the platform's copy where there is one, as the revisions are.
+    """
+    from nivomigrate.models import declared_entities, load_metadata
 
-    return snapshot_of(target), failures
+    metadata = load_metadata(settings)
+    with shadow.scratch_database(server.admin_url, template=server.platform_template,
+                                 prefix="nivo_models") as url:
+        target = Target("models", url, "the shadow server")
+        engine = sqlalchemy_engine(target, writes=True)
+        try:
+            with engine.begin() as conn:
+                metadata.create_all(conn)
+                failures = create_declared(conn, declared_entities())
+        finally:
+            engine.dispose()
+        yield target, failures
 
 
 def create_declared(conn, entities: list) -> list[tuple[str, str]]:
@@ -82,14 +90,16 @@ def create_declared(conn, entities: list) -> list[tuple[str, str]]:
 
     from nivomigrate.schema.objects import ENTITY_TYPES
 
+    # Compared by name: the default models package is imported afresh from the project folder,
+    # so its entity classes are not the objects this module imported.
+    rank = {_kind(kind): number for number, kind in enumerate(ENTITY_TYPES)}
     for entity in entities:
-        if type(entity) not in ENTITY_TYPES:
+        if _kind(type(entity)) not in rank:
             raise ConfigError(
                 f"the models declare {entity.identity}, a kind nivomigrate does not compare",
                 hint="declare one of: " + ", ".join(t.__name__ for t in ENTITY_TYPES)
                 + " (View instead of PGView, the grant entities instead of PGGrantTable)")
-    rank = {kind: number for number, kind in enumerate(ENTITY_TYPES)}
-    entities = sorted(entities, key=lambda e: (rank[type(e)], e.identity))
+    entities = sorted(entities, key=lambda e: (rank[_kind(type(e))], e.identity))
     with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
         ordered = solve_resolution_order(session, entities)
         session.rollback()
@@ -101,3 +111,7 @@ def create_declared(conn, entities: list) -> list[tuple[str, str]]:
         except sqlalchemy.exc.DBAPIError as exc:
             failures.append((entity.identity, str(exc.orig).strip().splitlines()[0]))
     return failures
+
+
+def _kind(entity_type: type) -> str:
+    return f"{entity_type.__module__}.{entity_type.__qualname__}"

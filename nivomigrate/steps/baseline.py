@@ -266,12 +266,14 @@ def _declare_adopted(settings: Settings, server, name: str,
     """Write the model declarations of the adopted objects, read at the new head."""
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.declarations import write_declarations
+    from nivomigrate.engine.models import models_database
     from nivomigrate.errors import MigrationError
     from nivomigrate.models import models_directory
 
     try:
-        with schema_at(settings, revision_id, server) as shadow:
-            return write_declarations(shadow, environment=name, revision=revision_id,
+        with schema_at(settings, revision_id, server) as shadow, \
+                models_database(settings, server) as (models, _):
+            return write_declarations(shadow, models, environment=name, revision=revision_id,
                                       directory=models_directory(settings)), []
     except MigrationError as exc:
         return None, [Finding(

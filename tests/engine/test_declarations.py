@@ -50,7 +50,6 @@ def adopted_declarations():
     registry._entities.update(saved)
 
 
-@pytest.mark.xfail(strict=False, reason="merged late with issues 15/16: see the closing note")
 def test_check_passes_right_after_an_adoption(prisma_project, adopted_declarations):
     prisma_project.run("staging", HAND_MADE)
 

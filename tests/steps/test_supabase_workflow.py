@@ -20,7 +20,7 @@ import pytest
 
 from nivomigrate import migrations
 from tests.steps.conftest import COPIED_MODELS, Project, copy_project
-from tests.supabase_server import ADMIN, APP_EXTRAS_SQL, PLATFORM_SCHEMAS
+from tests.supabase_server import ADMIN, PLATFORM_SCHEMAS
 
 PAGES_SQL = """create table public."ProjectPage" (
     id text primary key,
@@ -55,7 +55,8 @@ def downgrade() -> None:
     op.execute('drop table public."ProjectPage"')
 '''
 # Supabase's default privileges open every Prisma table to anon (anon-access blocks that): the
-# revision that closes them, before the first apply (grants are not part of the models yet).
+# revision that closes them before the first apply, and the same statement in the models.
+CLOSE_ANON_SQL = "revoke all on all tables in schema public from anon, authenticated"
 CLOSE_ANON_REVISION = '''"""Close the app's tables to the Data API roles (docs/roles.md)."""
 from alembic import op
 
@@ -66,7 +67,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM anon, authenticated")
+    op.execute({sql!r})
 
 
 def downgrade() -> None:
@@ -130,11 +131,6 @@ def supabase_project(tmp_path, make_supabase_database, canary_admin_url) -> Proj
     return Project(copy_project(tmp_path), urls, canary_admin_url)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known gap after issues 16, 17 and 21 met issue 15's flow: the adoption revision now "
-    "scripts prod's grants to anon/service_role (Supabase's default privileges), which "
-    "anon-opened blocks and the models do not declare (models-match-revisions); see the note "
-    "on issues 15, 16 and 21"))
 def test_supabase_adoption_and_promotion_leave_the_platform_alone(supabase_project,
                                                                   supabase_server):
     project = supabase_project
@@ -154,14 +150,20 @@ def test_supabase_adoption_and_promotion_leave_the_platform_alone(supabase_proje
                        for env, url in project.urls.items()}
 
     written = run("baseline", "prod", "--write-revision")
-    _add_to_models(project, APP_EXTRAS_SQL)
     adoption = migrations.head(project.root / "versions")
     assert f"wrote adoption revision {adoption}" in written
+    # Beside it, the declarations of what it adopts (the app's extras, nothing of the
+    # platform's, no grant that Supabase's default privileges give anyway): check agrees.
+    [declared] = (project.root / COPIED_MODELS).glob("adopted_prod_*.py")
+    assert "public_handle_new_user = PGFunction(" in declared.read_text()
+    assert "TableGrant(" not in declared.read_text()
+    run("check")
     run("baseline", "prod")
     run("baseline", "staging")
     close_id = f"{int(adoption) + 1:04d}"
     (project.root / "versions" / f"{close_id}_close_anon.py").write_text(
-        CLOSE_ANON_REVISION.format(id=close_id, down=adoption))
+        CLOSE_ANON_REVISION.format(id=close_id, down=adoption, sql=CLOSE_ANON_SQL))
+    _add_to_models(project, CLOSE_ANON_SQL)
     run("plan", "all", "--gate", "merge")
     run("apply", "staging")
     run("plan")
