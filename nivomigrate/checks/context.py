@@ -49,6 +49,6 @@ class CoverageContext:
     verdicts: Mapping[str, PlanVerdict]
     with_usage: bool = True
     services: ServiceMap | None = None  # services.yaml, for service-access
-    # A shadow database (plan's head schema): its grants are the shadow's, not a real
-    # environment's, so the access checks do not judge it.
+    # A shadow database (plan's head schema): anon-access does not judge it (the state of a
+    # real environment is what the anon key meets; revisions are anon-opened's).
     is_shadow: bool = False

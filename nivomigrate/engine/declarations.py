@@ -34,6 +34,17 @@ the service that owns them if you like) and commit the file.
 from alembic_utils.replaceable_entity import register_entities
 
 '''
+_ROLES_HEADER = '''"""The service roles' privileges at revision {revision}, declared for the models.
+
+Written by `nivomigrate roles` beside the revision it wrote from policies/services.yaml, and
+rewritten whole each time it writes one, so that `nivomigrate check` agrees: change
+services.yaml and run `nivomigrate roles` rather than editing this file.
+"""
+# ruff: noqa: E501
+
+from alembic_utils.replaceable_entity import register_entities
+
+'''
 
 
 def adopted_entities(shadow: Target, models: Target) -> list:
@@ -77,7 +88,7 @@ def _is_version_table(entity) -> bool:
     return getattr(entity, "object_name", None) == VERSION_TABLE
 
 
-def render_declarations(entities: list, *, environment: str, revision: str) -> str:
+def render_declarations(entities: list, header: str) -> str:
     """Return the text of a module declaring `entities` with register_entities."""
     imports = sorted({type(e).render_import_statement().splitlines()[0] for e in entities})
     names: list[str] = []
@@ -87,7 +98,6 @@ def render_declarations(entities: list, *, environment: str, revision: str) -> s
         names.append(name)
         rendered = entity.render_self_for_migration()
         bodies.append(re.sub(r"^[^=]+=", f"{name} =", rendered, count=1))
-    header = _HEADER.format(environment=environment, revision=revision)
     listing = "".join(f"    {name},\n" for name in names)
     return (header + "\n".join(imports) + "\n\n" + "\n".join(bodies)
             + f"\nregister_entities([\n{listing}])\n")
@@ -112,5 +122,18 @@ def write_declarations(shadow: Target, models: Target, *, environment: str, revi
         return None
     slug = re.sub(r"[^a-z0-9]+", "_", environment.lower()).strip("_") or "database"
     path = directory / f"{ADOPTED_PREFIX}{slug}_{revision}.py"
-    path.write_text(render_declarations(entities, environment=environment, revision=revision))
+    path.write_text(render_declarations(
+        entities, _HEADER.format(environment=environment, revision=revision)))
+    return path
+
+
+def write_role_declarations(shadow: Target, roles: list[str], *, revision: str,
+                            directory: Path) -> Path:
+    """Write (over) `adopted_service_roles.py` in the models' `directory`: every privilege the
+    service `roles` hold in `shadow`, the schema at the revision `nivomigrate roles` wrote."""
+    from nivomigrate.schema.objects import ADOPTED_PREFIX
+
+    entities = [entity for entity in _entities(shadow) if getattr(entity, "role", None) in roles]
+    path = directory / f"{ADOPTED_PREFIX}service_roles.py"
+    path.write_text(render_declarations(entities, _ROLES_HEADER.format(revision=revision)))
     return path

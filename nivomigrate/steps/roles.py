@@ -83,10 +83,25 @@ def write_roles_revision(settings: Settings, message: str = "Service roles") -> 
     with connection(template_target(settings, head), writes=False) as conn:
         change, unmapped = privilege_change(conn, services)
     findings = [_unmapped_finding(table) for table in unmapped]
-    path = None
+    path = declarations = None
     if not change.is_empty:
         path = _write(settings.versions_dir, head, change, services, message)
-    return RolesResult(path, _report(change, findings, path))
+        declarations = _declare(settings, services)
+    return RolesResult(path, _report(change, findings, path, declarations))
+
+
+def _declare(settings: Settings, services) -> Path:
+    """Declare the roles' privileges at the new head beside the models (built in the shadow)."""
+    from nivomigrate import migrations
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.engine.declarations import write_role_declarations
+    from nivomigrate.models import models_directory
+    from nivomigrate.roles import service_roles
+
+    head = migrations.head(settings.versions_dir)
+    return write_role_declarations(
+        template_target(settings, head), [role.role for role in service_roles(services)],
+        revision=head, directory=models_directory(settings))
 
 
 def privilege_change(conn: psycopg.Connection, services) -> tuple[PrivilegeChange, list[str]]:
@@ -132,11 +147,13 @@ def _unmapped_finding(table: str) -> Finding:
     return finding(table)
 
 
-def _report(change: PrivilegeChange, findings: list[Finding], path: Path | None) -> Report:
+def _report(change: PrivilegeChange, findings: list[Finding], path: Path | None,
+            declarations: Path | None) -> Report:
     rows = tuple((verb, p.role, p.name + (f".{p.column}" if p.column else ""), p.privilege)
                  for verb, privileges in (("grant", change.grants), ("revoke", change.revokes))
                  for p in privileges)
     title = (f"wrote {path.name}: {len(change.grants)} grants, {len(change.revokes)} revokes"
+             f" (declared for the models in {declarations.name})"
              if path else "the privileges at head already match policies/services.yaml")
     return Report(
         command="roles",
@@ -145,6 +162,7 @@ def _report(change: PrivilegeChange, findings: list[Finding], path: Path | None)
         sections=(Section("Privileges", ("change", "role", "object", "privilege"), rows),)
         if rows else (),
         data={"revision": str(path) if path else None, "grants": len(change.grants),
-              "revokes": len(change.revokes)},
+              "revokes": len(change.revokes),
+              **({"declarations": str(declarations)} if declarations else {})},
     )
 

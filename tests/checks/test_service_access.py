@@ -96,7 +96,6 @@ def test_rls_table_that_shows_its_reader_no_row_is_error(staged, service_role_na
     assert _run(staged, policy.as_string(None)) == []
 
 
-@pytest.mark.xfail(strict=False, reason="merged late with issues 16/21: see the closing note")
 def test_plan_blocks_a_revision_that_drops_a_column_a_service_reads(staged):
     staged.add_revision(extra="op.execute('ALTER TABLE \"Log\" DROP COLUMN \"message\"')",
                         name="drop_message")

@@ -67,7 +67,6 @@ def _reader_url(server) -> str:
     return server.url("nivo_replica_staging", user=READER, password=CANARY_PASSWORD)
 
 
-@pytest.mark.xfail(strict=False, reason="merged late with issues 16/21: see the closing note")
 def test_studio_read_queries_run_on_the_standby_as_the_read_role(replicated, standby):
     root, _ = replicated
     queries = [q for q in load_hot_queries(root / "policies" / HOT_QUERIES_FILE)
@@ -101,7 +100,6 @@ def _replica_section(report):
     return {row[0]: row for row in section.rows}
 
 
-@pytest.mark.xfail(strict=False, reason="merged late with issues 16/21: see the closing note")
 def test_doctor_proves_the_standby_read_only_and_shows_its_lag(replicated, standby):
     root, environ = replicated
     settings = load_settings(project_root=root,
