@@ -1,5 +1,6 @@
-"""The model declarations of adopted objects: what `baseline --write-revision` writes beside
-the adoption revision, so that `nivomigrate check` passes right after the adoption.
+"""The model declarations nivomigrate writes beside a revision it wrote, so that `nivomigrate
+check` passes right after: those of the objects `baseline --write-revision` adopts, and the
+service roles' privileges `nivomigrate roles` grants (`adopted_service_roles.py`).
 
 The objects besides tables (views, functions, triggers, policies, RLS, grants, default
 privileges, extensions) are read with the entity classes of `nivomigrate.schema.objects` from a
