@@ -41,3 +41,11 @@ def build_failure(message: str, hint: str | None, revision_file: str) -> Finding
                    message=f"the written adoption revision does not build: {message}",
                    location=Location(file=revision_file),
                    help=hint or "edit its UPGRADE statements")
+
+
+def needs_editing(problem: str) -> Finding:
+    """The adoption revision baseline wrote builds, but not idempotently or not exactly."""
+    return Finding(check=NAME, severity=Severity.ERROR, exit_code=EXIT_CODE,
+                   message=f"the written adoption revision needs editing: {problem}",
+                   location=Location(object="adoption revision"),
+                   help="edit its UPGRADE statements until they are idempotent and complete")

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import baseline_match
 from nivomigrate.db import Target, connection
 from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.findings import Finding
 from nivomigrate.sql import split_texts
 
 if TYPE_CHECKING:
@@ -178,14 +179,9 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
         with connection(target, writes=False) as actual_conn:
             difference = compare(take_snapshot(shadow_conn), take_snapshot(actual_conn))
     if not difference.is_empty:
-
         problems.append("it does not reproduce the database exactly: "
                         + difference.summary("the revision", "the database"))
-    return [Finding(check="baseline", severity=Severity.ERROR, exit_code=3,
-                    message=f"the written adoption revision needs editing: {problem}",
-                    location=Location(object="adoption revision"),
-                    help="edit its UPGRADE statements until they are idempotent and complete")
-            for problem in problems]
+    return [baseline_match.needs_editing(problem) for problem in problems]
 
 
 def split_statements(sql: str) -> list[str]:

@@ -45,6 +45,21 @@ def model_findings(settings: Settings) -> list[Finding]:
             + models_match.findings(compare(revisions_snapshot, models_snapshot), head))
 
 
+def unmapped_findings(settings: Settings) -> list[Finding]:
+    """unmapped-table on the schema at head (run when the models agree with it)."""
+    from nivomigrate import migrations
+    from nivomigrate.checks import unmapped_table
+    from nivomigrate.db import connection
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.policies.services import load_service_map
+    from nivomigrate.privileges import read_tables
+
+    services = load_service_map(settings.policies_dir)
+    head = migrations.head(settings.versions_dir)
+    with connection(template_target(settings, head), writes=False) as conn:
+        return unmapped_table.findings(services, read_tables(conn))
+
+
 def managed_kinds() -> tuple[str, ...]:
     """Return the kinds of objects `model_findings` compares."""
     from nivomigrate.schema.objects import MANAGED_KINDS

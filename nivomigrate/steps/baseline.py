@@ -277,7 +277,7 @@ def _declare_adopted(settings: Settings, server, name: str,
                                       directory=models_directory(settings)), []
     except MigrationError as exc:
         return None, [Finding(
-            check="baseline", severity=Severity.WARNING,
+            check=baseline_match.NAME, severity=Severity.WARNING,
             message=f"the adopted objects' model declarations were not written: {exc.message}",
             location=Location(object="adoption revision"),
             help="edit the adoption revision, then declare its objects beside the models")]
@@ -315,7 +315,7 @@ def _drop_refusals(settings: Settings, name: str, upgrade: list[str],
     if not drops:
         return []
     findings = [
-        Finding(check="baseline", severity=Severity.ERROR,
+        Finding(check=baseline_match.NAME, severity=Severity.ERROR,
                 message=f"the adoption revision would drop a table holding {rows}: {table} "
                 f"({environment})",
                 location=Location(object=table), environment=environment,
@@ -325,7 +325,7 @@ def _drop_refusals(settings: Settings, name: str, upgrade: list[str],
     ]
     if not allow_drop:
         findings.append(Finding(
-            check="baseline", severity=Severity.ERROR,
+            check=baseline_match.NAME, severity=Severity.ERROR,
             message=f"the adoption revision would drop {len(drops)} object(s) {name} lacks, "
             f"first: {drops[0].splitlines()[0]}",
             location=Location(object=name), environment=name,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.models import managed_kinds, model_findings
-from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.engine.models import managed_kinds, model_findings, unmapped_findings
+from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
@@ -18,7 +18,7 @@ def check_models(settings: Settings) -> Report:
     findings = model_findings(settings)
     title = "models and revisions " + ("disagree" if findings else "agree")
     if not findings:
-        findings = _unmapped_findings(settings)
+        findings = unmapped_findings(settings)
         title += "; tables missing from services.yaml" if findings else ""
     rows = tuple((f.location.object or "", f.message) for f in findings)
     kinds = managed_kinds()
@@ -32,18 +32,3 @@ def check_models(settings: Settings) -> Report:
         data={"differences": [f.location.object for f in findings],
               "compared": list(kinds)},
     )
-
-
-def _unmapped_findings(settings: Settings) -> list[Finding]:
-    """unmapped-table on the schema at head (the models agree with it when this runs)."""
-    from nivomigrate import migrations
-    from nivomigrate.checks import unmapped_table
-    from nivomigrate.db import connection
-    from nivomigrate.engine.build import template_target
-    from nivomigrate.policies.services import load_service_map
-    from nivomigrate.privileges import read_tables
-
-    services = load_service_map(settings.policies_dir)
-    head = migrations.head(settings.versions_dir)
-    with connection(template_target(settings, head), writes=False) as conn:
-        return unmapped_table.findings(services, read_tables(conn))
