@@ -32,6 +32,7 @@ from nivomigrate.checks import (
     models_match,
     new_index_used,
     non_resumable,
+    platform_defaults,
     precondition,
     redundant_index,
     service_access,
@@ -52,5 +53,6 @@ COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access
                    service_access)
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
-               verify, staging_check, models_match, baseline_match, unmapped_table)
+               platform_defaults, verify, staging_check, models_match, baseline_match,
+               unmapped_table)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

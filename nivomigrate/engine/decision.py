@@ -18,6 +18,7 @@ from nivomigrate.checks import (
     checksum,
     dirty_tree,
     drift,
+    platform_defaults,
     staging_changed,
     staging_run,
     unversioned,
@@ -112,7 +113,8 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     """Decide whether the pending revisions may be promoted to `ctx.environment` (prod).
 
     Checksums, uncommitted files, drift, staging's passed run of the same SQL (when something
-    is pending), then the static checks again with prod's own facts (sizes, data lost).
+    is pending), the platform's default privileges alike on both (Supabase), then the static
+    checks again with prod's own facts (sizes, data lost).
     """
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
     if ctx.current is None and any(f.is_blocking for f in findings):
@@ -123,6 +125,8 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
         findings += staging_run.findings(staging_conn, ctx.head, ctx.pending, passed_run)
         if passed_run is not None:
             findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
+    findings += platform_defaults.findings(staging_conn, conn, ctx.environment,
+                                           pending=bool(ctx.pending))
     projections = _projections(ctx, conn, passed_run)
     findings += _budget_findings(ctx, projections)
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
