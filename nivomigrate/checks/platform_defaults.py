@@ -10,8 +10,8 @@ Do instead: make prod's default privileges staging's before promoting (the fix l
 ALTER DEFAULT PRIVILEGES statements to run on prod as the migration role), or staging's prod's.
 
 Compared where the promotion gate reads both databases, only where they have the platform's
-schemas (elsewhere default privileges are part of the snapshot, drift and verification) and
-only while revisions are pending (nothing else gets created).
+schemas (elsewhere default privileges are part of the snapshot, drift and verification); an
+ERROR while revisions are pending, a WARNING when nothing is (nothing gets created yet).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def findings(staging: psycopg.Connection, target: psycopg.Connection, environmen
     """Compare the migration role's default privileges of staging and `target` (prod)."""
     from nivomigrate.platform import read_platform
 
-    if not pending or not (read_platform(target).schemas or read_platform(staging).schemas):
+    if not (read_platform(target).schemas or read_platform(staging).schemas):
         return []
     wanted, found = _defaults(staging), _defaults(target)
     if wanted == found:
@@ -55,7 +55,8 @@ def findings(staging: psycopg.Connection, target: psycopg.Connection, environmen
                             else f" only on {environment}")
                          for objects, grantee, privilege in wanted ^ found)
     return [Finding(
-        check=NAME, severity=Severity.ERROR, exit_code=EXIT_CODE,
+        check=NAME, severity=Severity.ERROR if pending else Severity.WARNING,
+        exit_code=EXIT_CODE,
         message=f"staging and {environment} give new objects different grants (the default "
         f"privileges of the migration role in public): {'; '.join(differences[:6])}"
         + (f"; and {len(differences) - 6} more" if len(differences) > 6 else ""),
