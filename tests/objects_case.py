@@ -1,6 +1,7 @@
 """One revision adding a view (security_invoker), a function, a trigger, RLS forced, a policy,
 a grant to PUBLIC and a column grant on NivoStack's Plan table, and the same objects declared
-as entities beside the models; `declared` registers entities for one test only."""
+as entities beside the models; `declared_in` declares entities in a project's models for one
+test, `declared` registers them in alembic_utils' registry only (no models loaded)."""
 
 from __future__ import annotations
 
@@ -89,6 +90,22 @@ def add_revision(versions: Path, upgrade: list[str] = UPGRADE,
     (versions / f"{revision_id}_plan_objects.py").write_text(REVISION.format(
         id=revision_id, down=head, upgrade=upgrade, downgrade=downgrade))
     return revision_id
+
+
+@contextmanager
+def declared_in(models: Path, *entities) -> Iterator[None]:
+    """Declare `entities` in the models package `models` for the block: a module of it
+    (`adopted_*.py`, imported with the models), written as nivomigrate writes declarations."""
+    from nivomigrate.engine.declarations import render_declarations
+
+    path = models / "adopted_test_objects.py"
+    path.write_text(render_declarations(list(entities), '"""Objects of one test."""\n'
+                                        "from alembic_utils.replaceable_entity import "
+                                        "register_entities\n"))
+    try:
+        yield
+    finally:
+        path.unlink()
 
 
 @contextmanager

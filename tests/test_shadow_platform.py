@@ -38,7 +38,24 @@ def test_copy_keeps_the_platforms_owners_and_leaves_the_apps_objects_out(copied)
         owners = conn.execute("select relowner::regrole::text from pg_class "
                               "where oid = 'auth.users'::regclass").fetchall()
         assert owners == [("supabase_auth_admin",)]
-        assert sorted(take_snapshot(conn).objects) == ["schema public"]
+        # Nothing of the app's; of the platform's privilege setup, the grants on public.
+        assert sorted(take_snapshot(conn).objects) == [
+            f"grant on schema public to {role}"
+            for role in ("anon", "authenticated", "postgres", "service_role")] + ["schema public"]
+
+
+def test_a_table_made_in_the_copy_gets_the_grants_it_gets_on_supabase(copied):
+    _, url = copied
+    with psycopg.connect(url) as conn:  # as the shadow's role, like the revisions it builds
+        conn.execute("create table public.note (id int primary key)")
+        granted = conn.execute(
+            "select grantee, string_agg(privilege_type, ',' order by privilege_type) "
+            "from information_schema.role_table_grants where table_name = 'note' "
+            "and grantee in ('anon', 'authenticated', 'service_role') group by 1 order by 1"
+        ).fetchall()
+        conn.rollback()
+    every = "DELETE,INSERT,REFERENCES,SELECT,TRIGGER,TRUNCATE,UPDATE"
+    assert granted == [("anon", every), ("authenticated", every), ("service_role", every)]
 
 
 def test_revisions_granting_to_anon_and_calling_auth_uid_build_on_the_copy(copied):

@@ -12,7 +12,8 @@ from nivomigrate.schema.entities import TableGrant
 from nivomigrate.steps.check import check_models
 from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.revision import write_revision
-from tests.objects_case import DOWNGRADE, UPGRADE, add_revision, declarations, declared
+from tests.objects_case import DOWNGRADE, UPGRADE, add_revision, declarations, declared_in
+from tests.steps.conftest import COPIED_MODELS
 
 QUIET = Progress(quiet=True)
 # What `check` names when one declaration is left out of the models.
@@ -35,7 +36,7 @@ def _all_but(left_out: str | None = None) -> list:
 def test_every_object_declared_passes_check_and_the_merge_gate(project):
     add_revision(project.root / "versions")
 
-    with declared(*_all_but()):
+    with declared_in(project.root / COPIED_MODELS, *_all_but()):
         report = check_models(project.settings())
         plan = make_plan(project.settings(), "all", gate="merge", progress=QUIET)
 
@@ -48,7 +49,7 @@ def test_every_object_declared_passes_check_and_the_merge_gate(project):
 def test_each_object_left_out_of_the_models_is_named(project, left_out):
     add_revision(project.root / "versions")
 
-    with declared(*_all_but(left_out)):
+    with declared_in(project.root / COPIED_MODELS, *_all_but(left_out)):
         findings = model_findings(project.settings())
 
     messages = [f.message for f in findings]
@@ -59,7 +60,7 @@ def test_each_object_left_out_of_the_models_is_named(project, left_out):
 def test_undeclared_view_is_named_with_the_way_to_declare_it(project):
     add_revision(project.root / "versions")
 
-    with declared(*_all_but("view")):
+    with declared_in(project.root / COPIED_MODELS, *_all_but("view")):
         (view,) = [f for f in model_findings(project.settings())
                    if f.location.object == "view public.public_plan"]
 
@@ -73,7 +74,7 @@ def test_revision_writes_the_declared_object(project, left_out):
     add_revision(project.root / "versions", [s for s in UPGRADE if leave not in s],
                  [s for s in DOWNGRADE if leave not in s])
 
-    with declared(*_all_but()):
+    with declared_in(project.root / COPIED_MODELS, *_all_but()):
         assert model_findings(project.settings()) != []
         path = write_revision(project.settings(), "declared objects")
         assert model_findings(project.settings()) == []
@@ -83,7 +84,8 @@ def test_revision_writes_the_declared_object(project, left_out):
 
 
 def test_a_declaration_that_cannot_be_created_is_named(project):
-    with declared(TableGrant("public", "NoSuchTable", "PUBLIC", ["SELECT"])):
+    missing = TableGrant("public", "NoSuchTable", "PUBLIC", ["SELECT"])
+    with declared_in(project.root / COPIED_MODELS, missing):
         (finding,) = model_findings(project.settings())
 
     assert finding.message.startswith("the models' TableGrant: public.NoSuchTable to PUBLIC "
@@ -94,7 +96,7 @@ def test_a_declaration_that_cannot_be_created_is_named(project):
 def test_a_kind_nivomigrate_does_not_compare_is_refused(project):
     from alembic_utils.pg_view import PGView
 
-    with declared(PGView("public", "plain", "select 1 as one")):
+    with declared_in(project.root / COPIED_MODELS, PGView("public", "plain", "select 1 as one")):
         with pytest.raises(ConfigError, match="PGView: public.plain, a kind") as refusal:
             model_findings(project.settings())
 
