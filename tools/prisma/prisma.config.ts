@@ -10,5 +10,10 @@ export default defineConfig({
   engine: 'js',
   schema: process.env.NIVOMIGRATE_PRISMA_SCHEMA,
   adapter: async () =>
-    new PrismaPg({ connectionString: process.env.NIVOMIGRATE_PRISMA_ADAPTER_URL }),
+    // allowExitOnIdle: the CLI exits when it is done instead of waiting for the pool's idle
+    // timeout (10 s by default) to close the connection.
+    new PrismaPg({
+      connectionString: process.env.NIVOMIGRATE_PRISMA_ADAPTER_URL,
+      allowExitOnIdle: true,
+    }),
 })
