@@ -9,11 +9,13 @@ The rules, for a service's role (`roles:` in services.yaml, `nivo_<service>` by 
 
 - reads `"*"`: SELECT on the table; reads of some columns: SELECT on those columns and the
   primary key only (Prisma adds the key to every select);
-- writes `"*"` (deletes, data built at run time): INSERT, UPDATE, DELETE on the table;
-  writes of some columns: INSERT and UPDATE on those columns only (no DELETE);
-- any write: SELECT on the table, because Prisma's create, update and upsert end in
-  `RETURNING` every scalar column, and an upsert's `ON CONFLICT` reads its key;
-- any write to a table whose column default calls a sequence (serial): USAGE on it
+- the statement kinds of `operations:` (insert, update, delete): INSERT on the `writes`
+  columns for insert, UPDATE on them for update, DELETE on the table for delete; without
+  `operations`, writes of some columns mean insert and update, `"*"` also delete;
+- any insert or update: SELECT on the table, because Prisma's create, update and upsert end
+  in `RETURNING` every scalar column, and an upsert's `ON CONFLICT` reads its key; a delete
+  needs SELECT on the key (added like a read's);
+- an insert into a table whose column default calls a sequence (serial): USAGE on it
   (identity columns need none);
 - USAGE on the schema.
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from nivomigrate.policies.services import ServiceMap
+from nivomigrate.policies.services import ServiceMap, TableUse
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 READ_SUFFIX = "_read"
@@ -98,21 +100,23 @@ def privilege_map(services: ServiceMap, tables: Mapping[str, TableShape],
         found.add(Privilege(role.role, "schema", schema, "USAGE"))
         for use in services.uses:
             if use.service == role.service and use.table in tables:
-                found |= _table_privileges(role, use.reads, use.writes, tables[use.table])
+                found |= _table_privileges(role, use, tables[use.table])
     return frozenset(found)
 
 
-def _table_privileges(role: ServiceRole, reads: tuple[str, ...], writes: tuple[str, ...],
-                      table: TableShape) -> set[Privilege]:
-    writes = () if role.read_only else writes
-    if reads and "*" not in reads:  # Prisma adds the primary key to every select
+def _table_privileges(role: ServiceRole, use: TableUse, table: TableShape) -> set[Privilege]:
+    kinds = frozenset() if role.read_only else use.statement_kinds()
+    writes = () if role.read_only else use.writes
+    reads = use.reads
+    if (reads or "delete" in kinds) and "*" not in reads:  # Prisma adds the key to every select
         reads = tuple(dict.fromkeys((*reads, *table.key)))
     found = set(_on_columns(role.role, table, "SELECT", ("*",) if writes else reads))
     for privilege in ("INSERT", "UPDATE"):
-        found |= set(_on_columns(role.role, table, privilege, writes))
-    if "*" in writes:
+        if privilege.lower() in kinds:
+            found |= set(_on_columns(role.role, table, privilege, writes))
+    if "delete" in kinds:
         found.add(Privilege(role.role, "table", table.name, "DELETE"))
-    if writes:
+    if "insert" in kinds:
         found |= {Privilege(role.role, "sequence", name, "USAGE") for name in table.sequences}
     return found
 
@@ -225,8 +229,10 @@ def write_shapes(services: ServiceMap, tables: Mapping[str, TableShape],
 
     Columns come from the map as written (a column the table lacks stays in, so the shape
     fails where the service would); `"*"` means the table's columns today. Reads select the
-    columns; writes are Prisma's INSERT ... RETURNING, upsert (ON CONFLICT on the primary key),
-    UPDATE ... RETURNING by key, and DELETE by key for `"*"` writes.
+    columns; writes are Prisma's statements for the kinds the use runs
+    (`TableUse.statement_kinds`): insert, INSERT ... RETURNING; insert and update, also the
+    upsert (ON CONFLICT on the primary key); update, UPDATE ... RETURNING by key; delete,
+    DELETE by key.
     """
     shapes = []
     for use in services.uses:
@@ -239,33 +245,35 @@ def write_shapes(services: ServiceMap, tables: Mapping[str, TableShape],
             shapes.append(Shape(use.service, table.name, "read",
                                 f"SELECT {_names(reads)} FROM {target} LIMIT 1"))
         writes = table.columns if "*" in use.writes else use.writes
-        if writes:
-            shapes += _writes(use.service, table, target, writes, "*" in use.writes)
+        shapes += [Shape(use.service, table.name, name, text) for name, text
+                   in _write_statements(table, target, writes, use.statement_kinds())]
     return shapes
 
 
-def _writes(service: str, table: TableShape, target: str, columns: tuple[str, ...],
-            deletes: bool) -> list[Shape]:
+def _write_statements(table: TableShape, target: str, columns: tuple[str, ...],
+                      kinds: frozenset[str]) -> list[tuple[str, str]]:
     values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     returning = f" RETURNING {_names(table.columns)}"
     insert = f"INSERT INTO {target} ({_names(columns)}) VALUES ({values})"
-    shapes = [Shape(service, table.name, "insert", insert + returning)]
     key = table.key or table.columns[:1]
-    if key:
+    found = []
+    if "insert" in kinds and columns:
+        found.append(("insert", insert + returning))
+    if {"insert", "update"} <= kinds and columns and key:
         sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
-        shapes.append(Shape(service, table.name, "upsert",
-                            f"{insert} ON CONFLICT ({_names(key)}) DO UPDATE SET {sets}"
-                            + returning))
+        found.append(("upsert", f"{insert} ON CONFLICT ({_names(key)}) DO UPDATE SET {sets}"
+                      + returning))
+    if "update" in kinds and columns and key:
         assignments = ", ".join(f"{quote(c)} = ${n}" for n, c in enumerate(columns, start=1))
-        where = " AND ".join(f"{quote(c)} = ${len(columns) + n}"
-                             for n, c in enumerate(key, start=1))
-        shapes.append(Shape(service, table.name, "update",
-                            f"UPDATE {target} SET {assignments} WHERE {where}" + returning))
-        if deletes:
-            where = " AND ".join(f"{quote(c)} = ${n}" for n, c in enumerate(key, start=1))
-            shapes.append(Shape(service, table.name, "delete",
-                                f"DELETE FROM {target} WHERE {where}"))
-    return shapes
+        found.append(("update", f"UPDATE {target} SET {assignments} "
+                      f"WHERE {_by_key(key, len(columns))}" + returning))
+    if "delete" in kinds and key:
+        found.append(("delete", f"DELETE FROM {target} WHERE {_by_key(key)}"))
+    return found
+
+
+def _by_key(key: tuple[str, ...], after: int = 0) -> str:
+    return " AND ".join(f"{quote(c)} = ${after + n}" for n, c in enumerate(key, start=1))
 
 
 def _names(columns: Iterable[str]) -> str:

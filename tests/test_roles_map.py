@@ -10,6 +10,7 @@ from nivomigrate.roles import (
     privilege_map,
     service_roles,
     unmapped_tables,
+    write_shapes,
 )
 
 TABLES = {
@@ -106,3 +107,51 @@ def test_listed_reads_include_the_primary_key_prisma_always_selects():
     services = ServiceMap((TableUse("ingest", "Flags", ("on",), ()),))
     columns = {p.column for p in privilege_map(services, tables) if p.kind == "table"}
     assert columns == {"on", "id"}
+
+
+KEYED = {"Log": TableShape("Log", ("id", "projectId", "message"), ("Log_id_seq",), key=("id",))}
+
+
+def _granted(*uses: TableUse, role: str = "nivo_control") -> set[tuple]:
+    services = ServiceMap(uses, roles={"control_read": "nivo_control_read"})
+    return {(p.privilege, p.column) for p in privilege_map(services, KEYED)
+            if p.role == role and p.kind != "schema"}
+
+
+def test_delete_only_grants_delete_and_select_of_the_key_but_no_insert_or_update():
+    granted = _granted(TableUse("control", "Log", ("projectId",), (), ("delete",)))
+    assert granted == {("DELETE", None), ("SELECT", "projectId"), ("SELECT", "id")}
+
+
+def test_insert_only_grants_insert_columns_and_sequence_but_no_update_or_delete():
+    granted = _granted(TableUse("control", "Log", (), ("id", "message"), ("insert",)))
+    assert granted == {("INSERT", "id"), ("INSERT", "message"), ("SELECT", None),
+                       ("USAGE", None)}
+
+
+def test_update_only_grants_update_columns_without_sequence():
+    granted = _granted(TableUse("control", "Log", (), ("message",), ("update",)))
+    assert granted == {("UPDATE", "message"), ("SELECT", None)}
+
+
+def test_the_read_role_of_a_deleting_service_cannot_delete():
+    use = TableUse("control", "Log", ("*",), (), ("delete",))
+    assert _granted(use, role="nivo_control_read") == {("SELECT", None)}
+
+
+def _shape_names(use: TableUse) -> list[str]:
+    return [shape.name for shape in write_shapes(ServiceMap((use,)), KEYED)]
+
+
+def test_write_shapes_are_those_of_the_listed_operations():
+    assert _shape_names(TableUse("c", "Log", ("*",), (), ("delete",))) == ["read", "delete"]
+    assert _shape_names(TableUse("c", "Log", (), ("id",), ("insert",))) == ["insert"]
+    assert _shape_names(TableUse("c", "Log", (), ("id",), ("insert", "update"))) == [
+        "insert", "upsert", "update"]
+    assert _shape_names(TableUse("c", "Log", (), ("*",))) == [
+        "insert", "upsert", "update", "delete"]
+
+
+def test_delete_shape_is_by_key():
+    [shape] = write_shapes(ServiceMap((TableUse("c", "Log", (), (), ("delete",)),)), KEYED)
+    assert shape.sql == 'DELETE FROM "public"."Log" WHERE "id" = $1'

@@ -10,6 +10,7 @@ from nivomigrate.policies import load_policy, reject_unknown_keys
 
 SERVICES_FILE = "services.yaml"
 _SERVICE_KEYS = {"description", "routes", "handlers", "tables"}
+OPERATIONS = ("insert", "update", "delete")
 
 
 @dataclass(frozen=True)
@@ -18,13 +19,30 @@ class TableUse:
     table: str
     reads: tuple[str, ...]
     writes: tuple[str, ...]
+    # `operations:` the statement kinds it runs (insert, update, delete); None when absent
+    operations: tuple[str, ...] | None = None
+
+    def statement_kinds(self) -> frozenset[str]:
+        """Return the kinds of write it runs: `operations`, or else what `writes` implies.
+
+        Without `operations`, listed writes mean insert and update, and `"*"` also delete.
+        """
+        if self.operations is not None:
+            return frozenset(self.operations)
+        implied = {"insert", "update"} if self.writes else set()
+        return frozenset(implied | ({"delete"} if "*" in self.writes else set()))
 
     def uses(self, column: str | None) -> tuple[str, ...]:
-        """Return how the service uses the column (or, for None, the table): reads/writes."""
+        """Return how the service uses the column (or, for None, the table).
+
+        Any of "reads", "writes" and, for the table only, "deletes".
+        """
         how = []
         for verb, columns in (("reads", self.reads), ("writes", self.writes)):
             if columns and (column is None or column in columns or "*" in columns):
                 how.append(verb)
+        if column is None and "delete" in self.statement_kinds():
+            how.append("deletes")
         return tuple(how)
 
 
@@ -56,14 +74,33 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
         for table, columns in tables.items():
             where = f"services.{service}.tables.{table}"
             columns = _mapping(columns, path, where)
-            reject_unknown_keys(columns, {"reads", "writes"}, f"{path} {where}")
-            uses.append(TableUse(str(service), str(table),
-                                 _names(columns.get("reads"), path, f"{where}.reads"),
-                                 _names(columns.get("writes"), path, f"{where}.writes")))
+            reject_unknown_keys(columns, {"reads", "writes", "operations"}, f"{path} {where}")
+            uses.append(_table_use(str(service), str(table), columns, path, where))
     owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
     roles = raw.get("roles") if isinstance(raw.get("roles"), dict) else {}
     return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()},
                       {str(k): str(v) for k, v in roles.items()})
+
+
+def _table_use(service: str, table: str, columns: dict, path: Path, where: str) -> TableUse:
+    writes = _names(columns.get("writes"), path, f"{where}.writes")
+    operations = _operations(columns.get("operations"), path, f"{where}.operations")
+    if operations is not None and bool(writes) != bool({"insert", "update"} & set(operations)):
+        raise ConfigError(f"{path}: {where}: writes must name columns exactly when "
+                          "operations has insert or update",
+                          hint="a table it only deletes from: writes: [], operations: [delete]")
+    return TableUse(service, table, _names(columns.get("reads"), path, f"{where}.reads"),
+                    writes, operations)
+
+
+def _operations(value: object, path: Path, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not set(map(str, value)) <= set(OPERATIONS):
+        raise ConfigError(f"{path}: {where} must be a list of {', '.join(OPERATIONS)}, "
+                          f"not {value!r}",
+                          hint="the statement kinds the service runs, e.g. [insert, update]")
+    return tuple(kind for kind in OPERATIONS if kind in value)
 
 
 def _mapping(value: object, path: Path, where: str) -> dict:

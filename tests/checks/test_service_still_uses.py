@@ -42,3 +42,18 @@ def test_renaming_a_column_only_a_star_reader_uses_is_error(tmp_path):
 
 def test_dropping_an_unused_table_is_ok(tmp_path):
     assert _run(tmp_path, 'op.drop_table("Unused")') == []
+
+
+def test_dropping_a_table_a_service_only_deletes_from_is_error(tmp_path):
+    services = """
+    services:
+      control:
+        tables:
+          Log: {reads: [], writes: [], operations: [delete]}
+    """
+    settings = make_project(tmp_path, ['op.drop_table("Log")'], services=services)
+    revision = migrations.revisions(settings.versions_dir)[0]
+    found = service_still_uses.run(render_revision(settings.versions_dir, revision),
+                                   load_service_map(settings.policies_dir))
+    assert [f.message for f in found] == ['"Log" is dropped while services still use it: '
+                                          "control deletes it"]

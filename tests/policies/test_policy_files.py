@@ -104,7 +104,7 @@ def test_services_yaml_names_only_schema_tables_and_columns(schema, services_doc
     for name, svc in services_doc["services"].items():
         assert svc["routes"], f"{name} has no routes"
         for table, access in svc["tables"].items():
-            assert set(access) <= {"reads", "writes"}, f"{name}.{table}: {access}"
+            assert set(access) <= {"reads", "writes", "operations"}, f"{name}.{table}: {access}"
             for kind in ("reads", "writes"):
                 cols = access.get(kind, [])
                 if "*" in cols and len(cols) > 1:
