@@ -8,6 +8,10 @@ import pytest
 from psycopg import sql
 from report_schema import schema_errors
 
+from nivomigrate.checks import service_access
+from nivomigrate.db import Target, connect
+from nivomigrate.policies.hot_queries import HOT_QUERIES_FILE, load_hot_queries
+from nivomigrate.policies.services import load_service_map
 from nivomigrate.progress import Progress
 from nivomigrate.render.json import render_json
 from nivomigrate.steps.apply import apply_environment
@@ -117,3 +121,17 @@ def test_roles_revokes_what_the_map_no_longer_names(promoted, service_role_names
     assert result.path is not None and result.path != path
     text = result.path.read_text()
     assert f'REVOKE SELECT ON TABLE "public"."User" FROM "{service_role_names["ingest"]}"' in text
+
+
+def test_control_deletes_ingests_logs_but_cannot_insert_them(promoted, service_role_names):
+    """Issue 21: control only deletes and reads ingest's tables (services.yaml operations)."""
+    staging, control = promoted.urls["staging"], service_role_names["control"]
+    assert _as(staging, control, INSERT_LOG) == "InsufficientPrivilege"
+    assert _as(staging, control, 'UPDATE "Log" SET message = message') == "InsufficientPrivilege"
+    assert _as(staging, control, 'INSERT INTO "Crash" (id) VALUES (\'c1\')') \
+        == "InsufficientPrivilege"
+    assert _as(staging, control, "DELETE FROM \"Log\" WHERE \"projectId\" = 'p1'") is None
+    with connect(Target("staging", staging), writes=False) as conn:
+        settings = promoted.settings()
+        assert service_access.run(conn, load_service_map(settings.policies_dir),
+                                  load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)) == []
