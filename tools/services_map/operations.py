@@ -19,6 +19,7 @@ table the service only reads); `--write` puts them into policies/services.yaml a
 from __future__ import annotations
 
 import argparse
+import posixpath
 import re
 import subprocess
 from functools import cache
@@ -83,7 +84,7 @@ def _resolve(path: str, source: str) -> str | None:
     if source.startswith("@/"):
         return f"{APP}/{source[2:]}"
     if source.startswith("."):
-        return str(Path(path).parent.joinpath(source)).replace("/./", "/")
+        return posixpath.normpath(posixpath.join(posixpath.dirname(path), source))
     return None
 
 
