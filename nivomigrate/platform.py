@@ -63,6 +63,13 @@ class Platform:
     def is_empty(self) -> bool:
         return not (self.schemas or self.relations or self.routines)
 
+    @property
+    def owns_default_privileges(self) -> bool:
+        """Whether default privileges are the platform's configuration here (Supabase's init
+        scripts set them for `postgres`): the snapshot, drift and the diff leave them out, and
+        `platform-defaults` compares what they decide between staging and prod."""
+        return bool(self.schemas)
+
     def owns_relation(self, schema: str, name: str) -> bool:
         """Return whether the relation `schema.name` (or anything of it) is the platform's."""
         return schema in self.schemas or f"{schema}.{name}" in self.relations

@@ -134,21 +134,15 @@ def take_snapshot(
     found = json.loads(document)
     if found.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
         del found[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
-    for key in [k for k in found if _is_platform_default(k, platform)]:
-        del found[key]
+    if platform.owns_default_privileges:
+        for key in [k for k in found if k.startswith("default_privileges ")]:
+            del found[key]
     schemas = {key.split(" ", 1)[1] for key in found if key.startswith("schema ")}
     objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
     return Snapshot(objects, fingerprint(objects), conn.info.server_version, platform)
 
 
 _PUBLIC_SCHEMA_USAGE = "grant on schema public to PUBLIC"
-
-
-def _is_platform_default(key: str, platform) -> bool:
-    """On a database with a platform (Supabase), default privileges are the platform's
-    configuration: its init scripts set them for `postgres` (to anon, authenticated,
-    service_role, and the owner's own), and no revision can reproduce them in the shadow."""
-    return bool(platform.schemas) and key.startswith("default_privileges ")
 
 
 def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:

@@ -43,7 +43,7 @@ def findings(staging: psycopg.Connection, target: psycopg.Connection, environmen
     """Compare the migration role's default privileges of staging and `target` (prod)."""
     from nivomigrate.platform import read_platform
 
-    if not (read_platform(target).schemas or read_platform(staging).schemas):
+    if not any(read_platform(conn).owns_default_privileges for conn in (target, staging)):
         return []
     wanted, found = _defaults(staging), _defaults(target)
     if wanted == found:

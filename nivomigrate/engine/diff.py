@@ -169,9 +169,10 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
     migra_statements = [s for part in changes.values() for s in part]
-    platform = source_side.snapshot.platform.schemas | target_side.snapshot.platform.schemas
+    platform_owned = any(side.snapshot.platform.owns_default_privileges
+                         for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
-                                migra_statements, default_privileges=not platform)
+                                migra_statements, default_privileges=not platform_owned)
     composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
     return (extra.first + changes["early"] + extra.before_tables + changes["drops"] + composite
             + changes["tables"] + [s for s in changes["creations"] if s not in composite]

@@ -47,7 +47,6 @@ def model_findings(settings: Settings) -> list[Finding]:
 
 def unmapped_findings(settings: Settings) -> list[Finding]:
     """unmapped-table on the schema at head (run when the models agree with it)."""
-    from nivomigrate import migrations
     from nivomigrate.checks import unmapped_table
     from nivomigrate.db import connection
     from nivomigrate.engine.build import template_target
