@@ -1,6 +1,34 @@
-"""Sizes as people read them: `1.5 MB` (powers of 1024, as pg_size_pretty), `12,345 rows`."""
+"""Table sizes: read from the catalog, and written as people read them: `1.5 MB` (powers of
+1024, as pg_size_pretty), `12,345 rows`."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import psycopg
+
+_SIZES_SQL = """
+select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
+from unnest(%s::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
+"""
+
+
+def table_sizes(conn: psycopg.Connection, tables: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Return table -> (estimated rows, total bytes) for the tables that exist, read-only
+    (never analysed: 0 rows)."""
+    names = sorted(set(tables))
+    if not names:
+        return {}
+    with conn.transaction(force_rollback=True):
+        rows = conn.execute(_SIZES_SQL, ([_quoted(name) for name in names],)).fetchall()
+    return {table: (max(count, 0), size) for table, count, size in rows}
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def format_bytes(size: int | float | None) -> str:

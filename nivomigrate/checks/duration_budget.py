@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Section, Severity
+from nivomigrate.sizes import table_sizes
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,10 +38,6 @@ LEDGER_KEY = "duration_budget"
 CONSTANT_KINDS = frozenset({"create_table", "drop_table", "rename_table", "rename_column",
                             "drop_column", "add_column", "add_constraint_not_valid", "truncate",
                             "other_alter", "drop_index"})
-_SIZES_SQL = """
-select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
-from unnest(%s::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
-"""
 
 
 @dataclass(frozen=True)
@@ -88,11 +85,7 @@ def project(run: Run, pending: set[str], conn: psycopg.Connection) -> list[Proje
                 if isinstance(entry, dict) and "footprint" in entry
                 and entry["footprint"]["revision"] in pending
                 for statement in entry["footprint"]["statements"]]
-    names = sorted({table["table"] for _, s in measured for table in s["tables"]})
-    with conn.transaction(force_rollback=True):
-        rows = conn.execute(_SIZES_SQL, ([_quoted(n) for n in names],)).fetchall() \
-            if names else []
-    sizes = {table: (max(count, 0), size) for table, count, size in rows}
+    sizes = table_sizes(conn, {table["table"] for _, s in measured for table in s["tables"]})
     return [project_statement(revision, statement, sizes) for revision, statement in measured]
 
 
@@ -182,7 +175,3 @@ def projection_errors(checks: list) -> list[dict]:
     """Return the recorded {revision, projected_s, actual_s} of one run's ledger checks."""
     return [row for entry in checks if isinstance(entry, dict) and LEDGER_KEY in entry
             for row in entry[LEDGER_KEY]]
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nivomigrate.sizes import table_sizes
 from nivomigrate.sql import exp, name, parse
 
 if TYPE_CHECKING:
@@ -37,10 +38,6 @@ REHEARSAL_LOCK_TIMEOUT = "1s"
 REHEARSAL_MAX_ROWS = 100_000   # without HypoPG, a rehearsal builds a new index only below this
 _NO_HYPOPG = "HypoPG is not installed here (never installed by nivomigrate)"
 _HYPOPG_SQL = "select extversion from pg_extension where extname = 'hypopg'"
-_SIZES_SQL = """
-select c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
-from unnest(%s::text[]) as t(name) join pg_class c on c.oid = to_regclass(t.name)
-"""
 
 
 @dataclass(frozen=True)
@@ -162,7 +159,7 @@ def simulate(conn: psycopg.Connection, environment: str, revision: RevisionSQL,
     tables = {index.name: index.table for index in catalog}
     dropped = _resolve_drops(changes, catalog)
     # Tables an earlier pending revision creates are not there yet: nothing to prove on them.
-    sizes = _sizes(conn, changes.tables | {tables[index] for index in dropped})
+    sizes = table_sizes(conn, changes.tables | {tables[index] for index in dropped})
     queries = [q for q in queries if q.sql and q.table in sizes]
     if not queries:
         return None
@@ -309,12 +306,6 @@ def _hide_or_drop(conn, cur, index: str, dropped_as: str, tables, hide: bool, un
     except psycopg.Error as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         unproven[index] = f"the rehearsal could not drop it: {reason}"
-
-
-def _sizes(conn, tables: set[str]) -> dict[str, tuple[int, int]]:
-    with conn.transaction(force_rollback=True):
-        rows = conn.execute(_SIZES_SQL, ([_quoted(t) for t in sorted(tables)],)).fetchall()
-    return {table: (max(count, 0), size) for table, count, size in rows}
 
 
 def _quoted(identifier: str) -> str:
