@@ -36,6 +36,9 @@ class Revision:
     file_checksum: str
     sql_checksum: str | None = None
     step_checksums: tuple[str, ...] = ()
+    # What an earlier nivomigrate recorded for this SQL (normalised, `%` doubled): set only when
+    # that rendering was this very text, i.e. the SQL has no `%` (see `ran_as_recorded`).
+    legacy_sql_checksum: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -74,7 +77,9 @@ class Step:
 
 @dataclass(frozen=True)
 class RenderedRevision:
-    """The SQL that alembic's offline mode renders for one revision, and its steps.
+    """The SQL that alembic's offline mode renders for one revision, and its steps: the text
+    online mode would send (the offline dialect does not double `%`: env.py), which the runner
+    executes as it is.
 
     `sql` keeps the COMMIT/BEGIN markers around the statements of an autocommit block, so
     the checksum covers what runs outside a transaction; a revision without one renders as
@@ -340,22 +345,43 @@ def steps_of(versions_dir: Path, revision: Revision) -> tuple[Step, ...]:
 
 
 def with_sql_checksums(versions_dir: Path, ordered: list[Revision]) -> list[Revision]:
-    """Return the revisions with the checksum of their normalised rendered SQL filled in."""
+    """Return the revisions with the checksums of their rendered SQL filled in."""
     from dataclasses import replace
 
     rendered = [render_sql(versions_dir, revision) for revision in ordered]
     return [
         replace(item.revision, sql_checksum=sql_checksum(item.sql),
-                step_checksums=tuple(step.checksum for step in item.steps))
+                step_checksums=tuple(step.checksum for step in item.steps),
+                legacy_sql_checksum=None if "%" in item.sql else _legacy_checksum(item.sql))
         for item in rendered
     ]
 
 
 def sql_checksum(sql: str) -> str:
-    """Hash SQL with comments and whitespace differences removed."""
+    """Hash SQL exactly as it runs: every byte counts, comments and whitespace included."""
+    return hashlib.sha256(sql.encode()).hexdigest()
+
+
+def _legacy_checksum(sql: str) -> str:
+    """The checksum earlier nivomigrate versions recorded (comments and whitespace dropped,
+    even inside literals): computed only to recognise the entries they wrote."""
     text = re.sub(r"--[^\n]*", "", sql)
-    text = " ".join(text.split())
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def ran_as_recorded(revision: Revision, entry: dict | None) -> bool:
+    """Tell whether a ledger entry (`ledger.revision_entries`) recorded this revision's SQL.
+
+    The exact checksum, or one recorded by an earlier nivomigrate for the same file when its
+    SQL has no `%`: that rendering then was this very text (it differed only in `%%`).
+    """
+    if entry is None or entry.get("sql_checksum") is None:
+        return False
+    if entry["sql_checksum"] == revision.sql_checksum:
+        return True
+    return (revision.legacy_sql_checksum is not None
+            and entry.get("file_checksum") == revision.file_checksum
+            and entry["sql_checksum"] == revision.legacy_sql_checksum)
 
 
 def current_revision(conn) -> str | None:

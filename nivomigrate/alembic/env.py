@@ -42,8 +42,11 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_offline() -> None:
+    # paramstyle "named": the text is what online mode sends, without the pyformat escaping
+    # that would double every % (alembic's own template does the same; alembic issue #562)
     context.configure(
         dialect_name="postgresql",
+        dialect_opts={"paramstyle": "named"},
         literal_binds=True,
         transaction_per_migration=True,
         output_buffer=config.attributes.get("output_buffer"),

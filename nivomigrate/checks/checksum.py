@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
-from nivomigrate.migrations import up_to
+from nivomigrate.migrations import ran_as_recorded, up_to
 
 if TYPE_CHECKING:
     from nivomigrate.migrations import Revision
@@ -35,7 +35,8 @@ def findings(chain: list[Revision], accepted: dict[str, dict], current: str | No
         ran = (executed or {}).get(revision.id) or {}
         if revision.file_checksum in (entry.get("file_checksum"), ran.get("file_checksum")):
             continue
-        sql_changed = entry.get("sql_checksum") not in (None, revision.sql_checksum)
+        sql_changed = entry.get("sql_checksum") is not None and not ran_as_recorded(
+            revision, entry)
         found.append(Finding(
             check=NAME, exit_code=EXIT_CODE,
             severity=Severity.ERROR,
@@ -54,7 +55,7 @@ def _edited_help(revision: Revision, environment: str, entry: dict) -> str:
     restore = (f"restore {revision.path.name} as it was applied (`git checkout -- "
                f"{revision.path.name}` when the edit is not committed) and put the change in "
                "a new revision (nivomigrate revision -m ...)")
-    if entry.get("sql_checksum") is not None and entry["sql_checksum"] != revision.sql_checksum:
+    if entry.get("sql_checksum") is not None and not ran_as_recorded(revision, entry):
         return restore
     return (f"its SQL is unchanged: re-accept the edit with `nivomigrate repair {environment} "
             f'--reason "..."`, or ' + restore)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.migrations import ran_as_recorded
 
 if TYPE_CHECKING:
     import psycopg
@@ -25,7 +26,8 @@ NAME = "staging-run"
 def findings(staging: psycopg.Connection, target: str | None, pending: list[Revision],
              run: Run | None) -> list[Finding]:
     """Check that staging passed `run` at `target` and that its apply runs executed the
-    pending revisions' SQL (a `repair` re-accepts a file on staging, not on prod)."""
+    pending revisions' SQL byte for byte (a `repair` re-accepts a file on staging, not on
+    prod)."""
     if run is None:
         last = ledger.last_run(staging)
         failed = last is not None and last.status == "failed" and last.to_revision == target
@@ -44,7 +46,7 @@ def findings(staging: psycopg.Connection, target: str | None, pending: list[Revi
                  "`nivomigrate apply staging`",
                  Location(file=str(revision.path), line=1, object=revision.id))
         for revision in pending
-        if (executed.get(revision.id) or {}).get("sql_checksum") != revision.sql_checksum
+        if not ran_as_recorded(revision, executed.get(revision.id))
     ]
 
 

@@ -128,7 +128,7 @@ def recorded_prefix(revision: Revision, steps: tuple[Step, ...], rows: list,
     for row in sorted((r for r in rows if r.status == "applied"), key=lambda r: r.step):
         if row.step != count + 1:
             break
-        if row.step > len(steps) or steps[row.step - 1].checksum != row.checksum:
+        if row.step > len(steps) or not _ran_as_recorded(steps[row.step - 1], row):
             raise DriftError(
                 f"revision {revision.id} step {row.step} was edited after it was applied to "
                 f"{environment} ({len([r for r in rows if r.status == 'applied'])} of "
@@ -139,6 +139,12 @@ def recorded_prefix(revision: Revision, steps: tuple[Step, ...], rows: list,
             )
         count += 1
     return count
+
+
+def _ran_as_recorded(step: Step, row) -> bool:
+    """Tell whether a step is the one its ledger row recorded: the same checksum, or (a row an
+    earlier nivomigrate wrote, with another checksum) the same kind and the very same SQL."""
+    return step.checksum == row.checksum or (step.kind == row.kind and step.sql == row.sql)
 
 
 def _applied_count(rows: list) -> int:

@@ -112,3 +112,45 @@ def test_edited_applied_step_is_refused_and_the_failed_step_may_change(tmp_path,
     with psycopg.connect(url) as conn:
         assert conn.execute("select array_agg(attempts order by step) from nivomigrate.steps"
                             ).fetchone()[0] == [1, 2]
+
+
+PERCENT_BODY = '''op.execute("INSERT INTO \\"T\\" (id, a) VALUES (1000, '100%')")
+op.execute("COMMENT ON TABLE \\"T\\" IS 'filled to 50%'")
+op.bulk_insert(sa.table("T", sa.column("id", sa.BigInteger), sa.column("a", sa.Text)),
+               [{"id": 1001, "a": "a%b"}])
+op.execute("DO $$ BEGIN EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'T', 'a', '5%'); END $$")
+'''
+
+
+def test_percent_signs_run_as_written(tmp_path, make_database):
+    """No paramstyle escaping: what a revision writes is what the database stores."""
+    url = make_database("nivo_run")
+    make_table(url)
+    settings = make_project(tmp_path, [PERCENT_BODY])
+    [revision] = migrations.revisions(settings.versions_dir)
+    [step] = migrations.steps_of(settings.versions_dir, revision)
+    assert "'100%'" in step.sql and "%%" not in step.sql
+    apply_revisions(settings, Target("staging", url), [revision])
+    with psycopg.connect(url) as conn:
+        assert conn.execute('select a from "T" where id in (1000, 1001) order by id'
+                            ).fetchall() == [("100%",), ("a%b",)]
+        assert conn.execute("""select obj_description('"T"'::regclass),
+                                      col_description('"T"'::regclass, 2)""").fetchone() \
+            == ("filled to 50%", "5%")
+        assert conn.execute("select sql from nivomigrate.steps").fetchone()[0] == step.sql
+
+
+@pytest.mark.parametrize("edit", [("AND false", "OR true"), ("--placeholder", "--place  holder"),
+                                  ("--placeholder", "--placeholder -- x")])
+def test_step_checksum_covers_literals_and_comments_exactly(tmp_path, edit):
+    """An edit inside a literal that holds `--`, or of its spaces, is a different checksum."""
+    body = 'op.execute(\'DELETE FROM "T" WHERE "a" = \\\'--placeholder\\\' AND false\')'
+    before = make_project(tmp_path / "before", [body])
+    after = make_project(tmp_path / "after", [body.replace(*edit)])
+    [(old, old_step)], [(new, new_step)] = (
+        [(r, migrations.steps_of(s.versions_dir, r)[0])
+         for r in migrations.with_sql_checksums(s.versions_dir,
+                                                migrations.revisions(s.versions_dir))]
+        for s in (before, after))
+    assert old_step.sql != new_step.sql
+    assert old_step.checksum != new_step.checksum and old.sql_checksum != new.sql_checksum
