@@ -260,6 +260,26 @@ def accepted_checksums(conn: psycopg.Connection,
     return accepted
 
 
+def unfinished_entries(conn: psycopg.Connection, kinds: tuple[str, ...]) -> dict[str, dict]:
+    """Return, per revision id, the entry recorded by the newest run of `kinds` that listed
+    it and did not pass (killed, failed, or left running), with that run's id as `run_id`."""
+    found: dict[str, dict] = {}
+    if not has_ledger(conn):
+        return found
+    rows = conn.execute("select id, revisions from nivomigrate.runs where status <> 'passed'"
+                        " and kind = any(%s) order by id", (list(kinds),)).fetchall()
+    for run_id, entries in rows:
+        for entry in entries:
+            found[entry["id"]] = {**entry, "run_id": run_id}
+    return found
+
+
+def applied_checksums(conn: psycopg.Connection) -> dict[str, dict]:
+    """Return `accepted_checksums`, plus, for a revision no passed run records, what the run
+    that applied it and did not finish recorded (a run killed after its last commit)."""
+    return {**unfinished_entries(conn, ("apply", "promote")), **accepted_checksums(conn)}
+
+
 def restore_point(conn: psycopg.Connection) -> dict:
     """Return the server time and WAL position to hand to point-in-time recovery."""
     import psycopg

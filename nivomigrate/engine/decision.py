@@ -156,7 +156,7 @@ def _preflight(ctx: RunContext, conn, allow_drift: bool,
                allow_dirty: bool) -> tuple[list[Finding], SchemaDiff | None]:
     """Checksums, uncommitted files, then (unless those block) drift and what was allowed."""
     findings = checksum.findings(
-        ctx.chain, ledger.accepted_checksums(conn), ctx.current, ctx.environment,
+        ctx.chain, ledger.applied_checksums(conn), ctx.current, ctx.environment,
         executed=ledger.accepted_checksums(conn, kinds=("apply", "promote", "baseline")))
     findings += dirty_tree.findings(ctx.git, blocking=not allow_dirty)
     allowed = None

@@ -256,6 +256,25 @@ def end_orphans(conn: psycopg.Connection, run_id: int, say: Callable[[str], None
     return []
 
 
+def unfinished_revisions(conn: psycopg.Connection, chain: list[Revision], current: str | None,
+                         kind: str) -> list[tuple[Revision, int]]:
+    """Return the revisions the database has reached that a run of `kind` applied but that no
+    passed run of `kind` records, each with that run's id: it ended after their last commit
+    (killed in its verification or before a later revision, or failed there). Only those whose
+    SQL is still the SQL that ran: the next run of `kind` records them as its own.
+
+    An edited one is left out (the `checksum` gate reports the edit before this run starts;
+    `promote` then refuses it as not the SQL that ran on staging).
+    """
+    from nivomigrate.migrations import ran_as_recorded, up_to
+
+    passed = ledger.accepted_checksums(conn, kinds=(kind, "baseline"))
+    unfinished = ledger.unfinished_entries(conn, (kind,))
+    return [(revision, unfinished[revision.id]["run_id"]) for revision in up_to(chain, current)
+            if revision.id not in passed and revision.id in unfinished
+            and ran_as_recorded(revision, unfinished[revision.id])]
+
+
 def partial_progress(conn: psycopg.Connection, versions_dir, pending: list[Revision]
                      ) -> str | None:
     """Return "0003: 3 of 5 steps applied, failed at step 4: <reason>" for the first pending

@@ -125,25 +125,46 @@ def _context(settings: Settings, name: str, target: Target, conn) -> RunContext:
 
 
 
+@dataclass(frozen=True)
+class Executed:
+    """What a run did: its ledger id, the revisions it applied, and those it finished for a run
+    that ended after their last commit (each with that run's id)."""
+
+    run_id: int
+    applied: list
+    finished: list[tuple[migrations.Revision, int]]
+
+
 def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
                       allow_drift: bool, measure_footprint: bool,
                       restore_point: dict | None = None,
-                      staging_run_id: int | None = None) -> tuple[int, list]:
+                      staging_run_id: int | None = None) -> Executed:
     """Record a run, apply the pending revisions step by step on `conn` (the session holding
-    the run lock), and return (run id, applied revisions).
+    the run lock), and return what it did.
+
+    The revisions an earlier run of `kind` applied but did not record as passed (it was killed
+    or failed after their last commit: `resume.unfinished_revisions`) are recorded by this run
+    as its own, so that its verification finishes that run.
 
     Raises:
         MigrationError: a step failed; the run is recorded as failed with the reason.
         DriftError: a recorded step of a partly applied revision was edited.
     """
+    from nivomigrate.engine.resume import unfinished_revisions
     from nivomigrate.engine.runner import StepRun, run_steps
     from nivomigrate.errors import NivoError
     from nivomigrate.snapshot import take_snapshot
 
     ledger.ensure_ledger(conn)
+    finished = unfinished_revisions(conn, ctx.chain, ctx.current, kind)
+    for revision, earlier in finished:
+        progress.say(f"{revision.id} was applied by run #{earlier}, which ended before it "
+                     "passed: this run verifies and records it")
     run_id = ledger.start_run(
-        conn, kind=kind, environment=ctx.environment, from_revision=ctx.current,
-        to_revision=ctx.head, revisions=ledger.revision_entries(ctx.pending),
+        conn, kind=kind, environment=ctx.environment,
+        from_revision=finished[0][0].down_revision if finished else ctx.current,
+        to_revision=ctx.head,
+        revisions=ledger.revision_entries([r for r, _ in finished] + ctx.pending),
         fingerprint_before=take_snapshot(conn).fingerprint, git=ctx.git,
         actor=ctx.settings.actor, restore_point=restore_point, staging_run_id=staging_run_id,
         allow_drift=allow_drift,
@@ -163,7 +184,7 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
         what = exc.signal if isinstance(exc, Interrupted) else type(exc).__name__
         _record_failure(conn, run_id, f"interrupted: {what}")
         raise
-    return run_id, applied
+    return Executed(run_id, applied, finished)
 
 
 def _promoted_target(ctx: RunContext) -> Target | None:
@@ -223,13 +244,18 @@ def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]
     """
     from nivomigrate.checks.integrity import integrity_findings
 
+    from nivomigrate.engine.runner import boundary
+
     try:
+        boundary("before-verify", run_id)
         checks = verify()
         checks += integrity_findings(conn)
+        boundary("after-verify", run_id)
     except BaseException as exc:
         _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
         raise
     finish(conn, run_id, checks, applied)
+    boundary("after-finish", run_id)
     return checks
 
 
@@ -259,12 +285,20 @@ def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None
 
 
 def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int | None,
-               command: str = "apply") -> Report:
+               command: str = "apply", finished: list | None = None) -> Report:
+    """The report of a run: what it applied, what it finished of an earlier run (`finished`:
+    (revision, run id) pairs), its findings."""
+    finished = finished or []
     rows = tuple((a.revision.id, a.revision.message, str(a.attempts), f"{a.duration_s:.2f}s")
                  for a in applied)
     sections = (Section("Applied revisions", ("revision", "message", "attempts", "time"), rows),)
     if not applied and run_id is not None:
-        sections = (Section("Applied revisions", text="nothing pending; verified only"),)
+        sections = (Section("Applied revisions", text="nothing pending; verified only"
+                            if not finished else "nothing pending"),)
+    if finished:
+        sections += (Section("Finished revisions (applied by a run that ended before it passed;"
+                             " verified and recorded by this run)", ("revision", "message", "run"),
+                             tuple((r.id, r.message, f"#{run}") for r, run in finished)),)
     status = "blocked before any change" if run_id is None else f"run #{run_id}"
     return Report(
         command=command,
@@ -273,6 +307,7 @@ def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: 
         sections=sections,
         data={"environment": ctx.environment, "run_id": run_id, "from_revision": ctx.current,
               "to_revision": ctx.head, "applied": [a.revision.id for a in applied],
+              "finished": [r.id for r, _ in finished],
               "footprint": [footprint_json(a) for a in applied],
               "lock_limits": _lock_limits(ctx.settings)},
     )

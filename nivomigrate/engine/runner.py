@@ -33,9 +33,12 @@ if TYPE_CHECKING:
 LOCK_NOT_AVAILABLE = "55P03"
 RETRY_DELAY_S = 0.5
 MAX_RETRY_DELAY_S = 10.0
-# Called as hook(moment, revision id, step number, step kind) at each step boundary:
-# "before-execute", "after-execute" (before the step is recorded), "after-record". Empty in
-# normal runs; the fault-injection tests register one that kills the process there.
+# Called as hook(moment, revision id, step number, step kind) at each boundary of a run: per
+# step "before-execute", "after-execute" (before the step is recorded), "after-record"; per
+# revision "after-version" (alembic_version moved, step 0); per run (engine/run.py, with the
+# run id for the revision and step 0) "before-verify", "after-verify" (before the run is
+# recorded), "after-finish". Empty in normal runs; the fault-injection tests and
+# benchmarks/bench_resume.py register one that kills the process there.
 BOUNDARY_HOOKS: list[Callable[[str, str, int, str], None]] = []
 
 _BLOCKERS_SQL = """
@@ -165,6 +168,7 @@ def _apply_revision(run: StepRun, monitor, revision: Revision) -> AppliedRevisio
             attempts = max(attempts, _run_with_retries(run, revision, step, len(steps),
                                                        watcher, recorder))
     _record_version(run, revision, steps)
+    boundary("after-version", revision.id)
     footprint = tuple(recorder.statements) if recorder is not None else ()
     return AppliedRevision(revision, attempts, time.perf_counter() - started, footprint)
 
@@ -282,8 +286,13 @@ def _record_version(run: StepRun, revision: Revision, steps: tuple[Step, ...]) -
 
 
 def _boundary(moment: str, revision: Revision, step: Step) -> None:
+    boundary(moment, revision.id, step.index, step.kind)
+
+
+def boundary(moment: str, where: str | int, step: int = 0, kind: str = "") -> None:
+    """Call the boundary hooks (see BOUNDARY_HOOKS) at `moment` of revision or run `where`."""
     for hook in BOUNDARY_HOOKS:
-        hook(moment, revision.id, step.index, step.kind)
+        hook(moment, str(where), step, kind)
 
 
 def _record_failure(run: StepRun, revision: Revision, step: Step, reason: str) -> None:

@@ -57,9 +57,11 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
     findings = list(decision.findings)
     if decision.is_blocked:
         return run_report(ctx, findings, [], None)
-    run_id, applied = execute_revisions(ctx, conn, progress, kind="apply",
-                                        allow_drift=allow_drift, measure_footprint=True)
+    executed = execute_revisions(ctx, conn, progress, kind="apply",
+                                 allow_drift=allow_drift, measure_footprint=True)
+    applied = executed.applied
     with progress.step(f"verifying {ctx.environment} against the head schema"):
-        checks = verify_and_finish(conn, run_id, applied, lambda: verification_findings(
+        checks = verify_and_finish(conn, executed.run_id, applied, lambda: verification_findings(
             ctx, conn, applied, allowed_drift=decision.allowed_drift))
-    return run_report(ctx, findings + checks, applied, run_id)
+    return run_report(ctx, findings + checks, applied, executed.run_id,
+                      finished=executed.finished)

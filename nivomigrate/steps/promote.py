@@ -74,10 +74,11 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     if decision.is_blocked or dry_run:
         return _dry_or_blocked(ctx, findings, dry_run)
     staging_run_id = decision.staging_run.id if decision.staging_run else None
-    run_id, applied = execute_revisions(
+    executed = execute_revisions(
         ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
         restore_point=ledger.restore_point(conn), staging_run_id=staging_run_id,
     )
+    run_id, applied = executed.run_id, executed.applied
     with prog.step("verifying prod equals staging"):
         checks = verify_and_finish(conn, run_id, applied, lambda: _equals_staging(
             ctx, conn, staging_conn, decision.allowed_drift))
@@ -86,7 +87,8 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
 
         ledger.append_checks(conn, run_id, [duration_budget.ledger_entry(
             list(decision.projections), applied)])
-    report = run_report(ctx, findings + checks, applied, run_id, command="promote")
+    report = run_report(ctx, findings + checks, applied, run_id, command="promote",
+                        finished=executed.finished)
     report.data["staging_run_id"] = staging_run_id
     report.data["staging_footprint"] = ledger.footprints_of(
         decision.staging_run, {r.id for r in ctx.pending}) if decision.staging_run else []

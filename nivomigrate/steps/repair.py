@@ -21,7 +21,7 @@ def repair_checksums(settings: Settings, name: str, reason: str) -> Report:
 
     def body(ctx: RunContext, conn, progress) -> Report:
         edited = checksum.findings(
-            ctx.chain, ledger.accepted_checksums(conn), ctx.current, ctx.environment,
+            ctx.chain, ledger.applied_checksums(conn), ctx.current, ctx.environment,
             executed=ledger.accepted_checksums(conn, kinds=("apply", "promote", "baseline")))
         edited_ids = {f.location.object for f in edited}
         revisions = [r for r in ctx.chain if r.id in edited_ids]

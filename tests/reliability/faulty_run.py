@@ -2,8 +2,10 @@
 
     NIVO_TEST_FAULT=<moment>:<revision>:<step>[:<signal>] python faulty_run.py promote prod
 
-<moment> is one of the runner's boundaries (before-execute, after-execute, after-record); the
-process sends itself <signal> (SIGKILL unless named) when the run reaches it. Instead of a
+<moment> is one of the runner's boundaries (`runner.BOUNDARY_HOOKS`): per step before-execute,
+after-execute, after-record; per revision after-version (step 0); per run before-verify,
+after-verify, after-finish (revision `*`, step 0). The process sends itself <signal> (SIGKILL
+unless named) when the run reaches it. Instead of a
 signal, HOLD opens a transaction on prod that writes "Log" and keeps it open, so the step that
 comes next (CREATE INDEX CONCURRENTLY) waits inside its build. nivomigrate's code
 has no fault switch: this script registers the hook on `runner.BOUNDARY_HOOKS`, then runs the
@@ -20,7 +22,7 @@ _held = []
 
 def _hook(moment: str, revision: str, step: int, kind: str) -> None:
     wanted, wanted_revision, wanted_step, *rest = os.environ["NIVO_TEST_FAULT"].split(":")
-    if (moment, revision, step) != (wanted, wanted_revision, int(wanted_step)):
+    if (moment, step) != (wanted, int(wanted_step)) or wanted_revision not in ("*", revision):
         return
     if rest == ["HOLD"]:
         import psycopg

@@ -92,9 +92,9 @@ def _faulty(cli: Runner, project: Project, fault: str, *args: str) -> Outcome:
     return cli.finish(process, timeout=120)
 
 
-def _one(url: str, sql: str) -> tuple:
+def _one(url: str, sql: str, params: tuple | None = None) -> tuple:
     with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchone()
+        return conn.execute(sql, params).fetchone()
 
 
 def _assert_recovered(project: Project, env: str = "prod") -> None:
@@ -132,19 +132,123 @@ def test_promote_killed_at_a_step_boundary_is_finished_by_a_plain_rerun(
     _assert_recovered(resume_project)
 
 
-@pytest.mark.parametrize(("moment", "step"), [("after-execute", 2), ("after-execute", 3),
-                                              ("after-record", 4), ("before-execute", 5)])
-def test_apply_killed_at_a_step_boundary_is_finished_by_a_plain_rerun(
-        tmp_path, make_database, templates, canary_admin_url, cli, moment, step):
+def _fresh_project(tmp_path, make_database, templates, canary_admin_url) -> Project:
+    """Staging and prod at head, before the five-step revision (for faults of `apply`)."""
     urls = {env: make_database(f"nivo_{env}", template=templates["start"])
             for env in ("staging", "prod")}
     project = copy_project(tmp_path, urls, canary_admin_url)
     _write_five_steps(project)
-    killed = _faulty(cli, project, f"{moment}:{REVISION_ID}:{step}", "apply", "staging")
-    assert killed.code == -9, killed
+    return project
+
+
+def _passed_runs_listing(url: str, kind: str, revision: str = REVISION_ID) -> int:
+    """How many passed runs of `kind` record `revision` (what promote's gate reads)."""
+    return _one(url, "select count(*) from nivomigrate.runs where kind = %s and "
+                     "status = 'passed' and revisions @> jsonb_build_array("
+                     "jsonb_build_object('id', %s::text))", (kind, revision))[0]
+
+
+def _rerun_apply_then_promote(cli: Runner, project: Project) -> Outcome:
+    """The plain re-run of `apply staging`, then `promote prod`: both pass, prod = staging."""
     rerun = cli(project, "apply", "staging")
     assert rerun.code == 0, rerun
     _assert_recovered(project, "staging")
+    assert _passed_runs_listing(project.urls["staging"], "apply") >= 1
+    promoted = cli(project, "promote", "prod")
+    assert promoted.code == 0, promoted
+    _assert_recovered(project)
+    return rerun
+
+
+@pytest.mark.parametrize(("moment", "step"), [("after-execute", 2), ("after-execute", 3),
+                                              ("after-record", 4), ("before-execute", 5)])
+def test_apply_killed_at_a_step_boundary_is_finished_by_a_plain_rerun(
+        tmp_path, make_database, templates, canary_admin_url, cli, moment, step):
+    project = _fresh_project(tmp_path, make_database, templates, canary_admin_url)
+    killed = _faulty(cli, project, f"{moment}:{REVISION_ID}:{step}", "apply", "staging")
+    assert killed.code == -9, killed
+    _rerun_apply_then_promote(cli, project)
+
+
+# After the revision's last commit: alembic_version moved, the run not yet recorded passed.
+AFTER_LAST_COMMIT = [f"after-version:{REVISION_ID}:0", "before-verify:*:0", "after-verify:*:0",
+                     "after-finish:*:0"]
+
+
+@pytest.mark.parametrize("fault", AFTER_LAST_COMMIT, ids=lambda f: f.split(":")[0])
+def test_apply_killed_after_its_last_commit_is_finished_by_a_plain_rerun_and_promotes(
+        tmp_path, make_database, templates, canary_admin_url, cli, fault):
+    """The re-run finds nothing pending, yet records the revision the killed run applied (its
+    SQL unchanged) in the run it verifies and passes: promote then finds it on staging."""
+    project = _fresh_project(tmp_path, make_database, templates, canary_admin_url)
+    killed = _faulty(cli, project, fault, "apply", "staging")
+    assert killed.code == -9, killed
+    assert current_revision(project.urls["staging"]) == REVISION_ID
+    rerun = _rerun_apply_then_promote(cli, project)
+    if not fault.startswith("after-finish"):  # the killed run had not passed
+        assert "was applied by run #" in rerun.stderr, rerun
+        assert "Finished revisions" in rerun.stdout, rerun
+
+
+@pytest.mark.parametrize("fault", AFTER_LAST_COMMIT, ids=lambda f: f.split(":")[0])
+def test_promote_killed_after_its_last_commit_is_finished_by_a_plain_rerun(
+        resume_project, cli, fault):
+    killed = _faulty(cli, resume_project, fault, "promote", "prod")
+    assert killed.code == -9, killed
+    assert current_revision(resume_project.urls["prod"]) == REVISION_ID
+    rerun = cli(resume_project, "promote", "prod")
+    assert rerun.code == 0, rerun
+    _assert_recovered(resume_project)
+    assert _passed_runs_listing(resume_project.urls["prod"], "promote") == 1
+
+
+def test_apply_killed_between_two_revisions_records_both_and_promotes(
+        tmp_path, make_database, templates, canary_admin_url, cli):
+    project = _fresh_project(tmp_path, make_database, templates, canary_admin_url)
+    second = write_revision(project, 'op.execute(\'ALTER TABLE "Device" ADD COLUMN "second" '
+                                     'TEXT\')', name="second")
+    killed = _faulty(cli, project, f"after-version:{REVISION_ID}:0", "apply", "staging")
+    assert killed.code == -9, killed
+    assert current_revision(project.urls["staging"]) == REVISION_ID
+    rerun = cli(project, "apply", "staging")
+    assert rerun.code == 0, rerun
+    assert _passed_runs_listing(project.urls["staging"], "apply") == 1
+    assert _passed_runs_listing(project.urls["staging"], "apply", second) == 1
+    promoted = cli(project, "promote", "prod")
+    assert promoted.code == 0, promoted
+    assert current_revision(project.urls["prod"]) == second
+    assert fingerprint(project.urls["prod"]) == fingerprint(project.urls["staging"])
+
+
+def test_revision_edited_after_a_kill_past_its_last_commit_is_refused_until_restored(
+        tmp_path, make_database, templates, canary_admin_url, cli):
+    """The killed run's record of the revision is what the gate compares the file with."""
+    project = _fresh_project(tmp_path, make_database, templates, canary_admin_url)
+    killed = _faulty(cli, project, "before-verify:*:0", "apply", "staging")
+    assert killed.code == -9, killed
+    path = next((project.root / "versions").glob(f"{REVISION_ID}_*.py"))
+    original = path.read_text()
+    path.write_text(original.replace("SET \"resumeTag\" = level", "SET \"resumeTag\" = tag"))
+    refused = cli(project, "apply", "staging")
+    assert refused.code == 3, refused
+    assert f"revision {REVISION_ID} was edited after it was applied to staging and its SQL " \
+        "changed" in refused.stdout, refused
+    path.write_text(original)
+    _rerun_apply_then_promote(cli, project)
+
+
+def test_a_ledger_stuck_by_an_earlier_version_is_finished_by_a_plain_rerun(
+        tmp_path, make_database, templates, canary_admin_url, cli):
+    """Earlier versions recorded the re-run after such a kill as a passed run of nothing
+    ("verified only"), and promote refused 0003 for good; the next re-run now records it."""
+    project = _fresh_project(tmp_path, make_database, templates, canary_admin_url)
+    assert _faulty(cli, project, "before-verify:*:0", "apply", "staging").code == -9
+    with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
+        conn.execute("update nivomigrate.runs set status = 'failed' where status = 'running'")
+        conn.execute("insert into nivomigrate.runs (kind, environment, from_revision, "
+                     "to_revision, actor, status) values ('apply', 'staging', %s, %s, 'old', "
+                     "'passed')", (REVISION_ID, REVISION_ID))
+    _rerun_apply_then_promote(cli, project)
 
 
 def test_sigterm_at_a_step_exits_143_and_leaves_the_state_a_sigkill_leaves(resume_project, cli):
