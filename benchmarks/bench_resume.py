@@ -20,6 +20,14 @@ session inside the revision instead of a signal; and a lock-timeout retry mid-re
 session holds ACCESS SHARE on "Log" when step 3 comes, for longer than one lock timeout and
 less than all retries; the run must pass with step 3 tried more than once and step 1 once.
 Every database is dropped at the end (unless `--keep`).
+
+`--targeted` instead kills at every boundary once, SIGKILL at a named moment (through
+tests/reliability/faulty_run.py, which hooks the runner's boundaries): before executing, after
+executing and after recording each of the five steps, after alembic_version moved, before and
+after the verification, after the run is recorded. For `apply staging` the plain re-run is
+followed by `promote prod` on a fresh prod, which must pass too.
+
+    python benchmarks/bench_resume.py --targeted --rows 20000
 """
 
 from __future__ import annotations
@@ -44,6 +52,11 @@ from nivomigrate.engine.build import ensure_template  # noqa: E402
 from nivomigrate.snapshot import take_snapshot  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
+FAULTY_RUN = Path(__file__).resolve().parents[1] / "tests" / "reliability" / "faulty_run.py"
+TARGETS = ([f"{moment}:0003:{step}" for step in range(1, 6)
+            for moment in ("before-execute", "after-execute", "after-record")]
+           + ["after-version:0003:0", "before-verify:*:0", "after-verify:*:0",
+              "after-finish:*:0"])
 REVISION = '''"""Five steps on Log: column, backfill, index, NOT VALID + VALIDATE, table."""
 import sqlalchemy as sa
 from alembic import op
@@ -240,6 +253,26 @@ def signal_trial(setup: Setup, command: str, rng: random.Random) -> Trial:
     return Trial(command, fault, delay, process.returncode, landed, rerun.returncode, ok, detail)
 
 
+def targeted_trial(setup: Setup, command: str, target: str) -> Trial:
+    """SIGKILL at the boundary `target` (faulty_run.py), a plain re-run, and for `apply` then
+    `promote prod` on a fresh prod: all must pass."""
+    staging, prod, changed = setup.databases(command)
+    if command == "apply":
+        prod = setup.bench.create("nivo_bench_resume_p", setup.loaded, file_copy=True)
+    killed = subprocess.run([sys.executable, str(FAULTY_RUN), *_args(command)],
+                            cwd=setup.project, capture_output=True, text=True,
+                            env={**setup.environ(staging, prod), "NIVO_TEST_FAULT": target})
+    landed = _where(setup.bench.url(changed))
+    rerun = setup.run(staging, prod, *_args(command))
+    ok, detail = _check(setup, staging, changed, command, rerun)
+    if ok and command == "apply":
+        promoted = setup.run(staging, prod, "promote", "prod")
+        ok, detail = _check(setup, staging, prod, "promote", promoted)
+        detail = f"then promote prod: {detail}" if detail else detail
+    _drop(setup, staging, prod)
+    return Trial(command, target, 0, killed.returncode, landed, rerun.returncode, ok, detail)
+
+
 def terminate_trial(setup: Setup, command: str, which: str, rng: random.Random) -> Trial:
     """pg_terminate_backend of one of the tool's sessions inside the revision."""
     staging, prod, changed = setup.databases(command)
@@ -342,6 +375,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--spread", action="store_true",
                         help="kill inside a step drawn at random (default: uniform in time)")
+    parser.add_argument("--targeted", action="store_true",
+                        help="SIGKILL once at every boundary instead of at random moments")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -351,23 +386,40 @@ def main() -> None:
     setup = None
     try:
         setup = Setup(bench, args)
-        for _ in range(args.kills):
-            trials.append(signal_trial(setup, rng.choice(["apply", "promote"]), rng))
-            print(trials[-1].line(), flush=True)
-        for command, which in [("apply", "run session"), ("apply", "monitor session"),
-                               ("promote", "run session"), ("promote", "monitor session"),
-                               ("promote", "staging lock")]:
-            trials.append(terminate_trial(setup, command, which, rng))
-            print(trials[-1].line(), flush=True)
-        for command in ("apply", "promote"):
-            trials.append(lock_retry_trial(setup, command))
-            print(trials[-1].line(), flush=True)
+        if args.targeted:
+            for command in ("apply", "promote"):
+                for target in TARGETS:
+                    trials.append(targeted_trial(setup, command, target))
+                    print(trials[-1].line(), flush=True)
+        else:
+            random_trials(setup, rng, trials, args.kills)
     finally:
         bench.close([setup.project] if setup else [])
     summarize(trials)
 
 
+def random_trials(setup: Setup, rng: random.Random, trials: list[Trial], kills: int) -> None:
+    """Kills at random moments, terminated sessions, lock retries (the default mode)."""
+    for _ in range(kills):
+        trials.append(signal_trial(setup, rng.choice(["apply", "promote"]), rng))
+        print(trials[-1].line(), flush=True)
+    for command, which in [("apply", "run session"), ("apply", "monitor session"),
+                           ("promote", "run session"), ("promote", "monitor session"),
+                           ("promote", "staging lock")]:
+        trials.append(terminate_trial(setup, command, which, rng))
+        print(trials[-1].line(), flush=True)
+    for command in ("apply", "promote"):
+        trials.append(lock_retry_trial(setup, command))
+        print(trials[-1].line(), flush=True)
+
+
 def summarize(trials: list[Trial]) -> None:
+    if trials and all(":" in t.fault for t in trials):  # --targeted
+        for command in ("apply", "promote"):
+            mine = [t for t in trials if t.command == command]
+            print(f"{command}: {sum(t.recovered for t in mine)}/{len(mine)} boundaries recovered "
+                  "by one plain re-run" + (", then promoted" if command == "apply" else ""))
+        return
     signals = [t for t in trials if t.fault in ("SIGKILL", "SIGTERM")]
     inside = [t for t in signals if t.landed.startswith("inside")]
     print(f"\nsignals: {sum(t.recovered for t in signals)}/{len(signals)} recovered by a plain "
