@@ -243,7 +243,6 @@ def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]
     recorded as a failed run before the error goes on.
     """
     from nivomigrate.checks.integrity import integrity_findings
-
     from nivomigrate.engine.runner import boundary
 
     try:

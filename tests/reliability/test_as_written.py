@@ -18,7 +18,8 @@ op.execute("""COMMENT ON TABLE "Note" IS 'usage at 100%'""")
 op.execute("""DO $$ BEGIN EXECUTE format('COMMENT ON COLUMN %I.%I IS %L', 'Note', 'body',
     'percent: %'); END $$""")
 '''
-PLACEHOLDER_DELETE = '''op.execute("""DELETE FROM "Log" WHERE "tag" = '--placeholder' AND false""")'''
+PLACEHOLDER_DELETE = (
+    '''op.execute("""DELETE FROM "Log" WHERE "tag" = '--placeholder' AND false""")''')
 LOG_ROWS = 1000
 
 
