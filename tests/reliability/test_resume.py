@@ -1,8 +1,9 @@
 """Resumable runs: a five-step revision (a transactional group, CREATE INDEX CONCURRENTLY, a
 constraint added NOT VALID and then validated, a new table) with a fault at every step boundary
-of `promote prod` and `apply staging`, and a server restart inside a step. Each ends with a plain
+of `promote prod` and `apply staging`, after its last commit (alembic_version moved; before,
+during and after the verification), and a server restart inside a step. Each ends with a plain
 re-run exiting 0, prod equal to staging, no INVALID index, no NOT VALID constraint, and every
-step in the ledger once.
+step in the ledger once; after a fault of `apply staging`, `promote prod` then passes too.
 
 The fault comes from `faulty_run.py`, which registers a hook on the runner's step boundaries
 and sends the process SIGKILL (or SIGTERM) there. Staging (after its apply) and prod (at head)
