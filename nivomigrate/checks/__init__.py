@@ -24,6 +24,7 @@ from nivomigrate.checks import (
     dirty_tree,
     drift,
     duration_budget,
+    dynamic_sql,
     hot_query_index,
     hot_query_plan,
     hot_query_plan_change,
@@ -48,7 +49,8 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened)
+               precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened,
+               dynamic_sql)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access,
                    service_access)
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
