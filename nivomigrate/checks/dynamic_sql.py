@@ -38,16 +38,25 @@ def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
     """The registry's entry: EXECUTE in what the revision runs, creates or calls."""
     findings, created, called = [], set(), set()
     for statement in revision.statements:
-        words = [text for text, _ in sql.words(statement.sql)]
-        subject = _subject(words)
+        subject = _subject([text for text, _ in sql.words(statement.sql)])
         if subject is not None:
             created.add(subject.rsplit(".", 1)[-1])
-            if any(sql.runs_dynamic_sql(body) for body in sql.string_bodies(statement.sql)):
+            if dynamic_subject(statement.sql):
                 findings.append(_finding(revision, statement, subject, _what(subject)))
         called |= _called_names(statement.sql)
     for environment, conn in ctx.databases.items():
         findings += _called_findings(revision, conn, environment, called - created)
     return findings
+
+
+def dynamic_subject(statement: str) -> str | None:
+    """Return the object an acknowledgement names (`DO`, or the function's name) when the
+    statement is a DO block or a CREATE FUNCTION/PROCEDURE that runs EXECUTE, else None."""
+    subject = _subject([text for text, _ in sql.words(statement)])
+    if subject is None or not any(sql.runs_dynamic_sql(body)
+                                  for body in sql.string_bodies(statement)):
+        return None
+    return subject
 
 
 def _subject(words: list[str]) -> str | None:

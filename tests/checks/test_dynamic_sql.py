@@ -96,3 +96,21 @@ def test_apply_staging_refuses_the_hidden_drop_and_keeps_the_column(
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from information_schema.columns where "
                             "table_name = 'Log' and column_name = 'message'").fetchone()[0] == 1
+
+
+def test_an_adoption_revision_carries_the_acknowledgement_of_a_function_it_copies(tmp_path):
+    from nivomigrate.engine.adoption import render_adoption_revision
+
+    settings = make_project(tmp_path, ['op.execute("SELECT 1")'],
+                            promotion='squawk_default: "off"\n')
+    function = ("CREATE OR REPLACE FUNCTION public.purge(t text) RETURNS void LANGUAGE plpgsql "
+                "AS $fn$ BEGIN EXECUTE 'TRUNCATE ' || quote_ident(t); END $fn$")
+    (settings.versions_dir / "r2_adopt.py").write_text(render_adoption_revision(
+        revision="r2", down_revision="r1", adopts="r1", environment="prod",
+        differences=["function purge"], upgrade=[function],
+        downgrade=["DROP FUNCTION public.purge(text)"]))
+    revisions = migrations.revisions(settings.versions_dir)
+    findings = [f for f in lint_findings(settings, revisions, {}) if f.check == "dynamic-sql"]
+    assert [(f.severity, f.location.object) for f in findings] == [
+        (Severity.INFO, "public.purge")]
+    assert "copied from prod" in findings[0].message
