@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from nivomigrate import ledger, migrations
 from nivomigrate.checks import staging_check, verify
 from nivomigrate.db import SessionSettings, Target, connection, target_for
+from nivomigrate.engine.identity import require_distinct
 from nivomigrate.errors import DatabaseConnectionError, Interrupted
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -51,6 +52,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
     target = target_for(environment)
     session = SessionSettings.from_timeouts(settings.timeouts)
     with _signals_interrupt(), connection(target, writes=True, session=session) as conn:
+        require_distinct(settings, environment.name, conn)
         ledger.take_lock(conn, environment.name)
         try:
             if records and ledger.has_ledger(conn):
