@@ -25,6 +25,8 @@ create table if not exists nivomigrate.runs (
     allow_drift        boolean not null default false,
     backend_pid        integer not null default pg_backend_pid()
 );
+-- HMAC-SHA256 of the run's canonical content with NIVOMIGRATE_LEDGER_KEY (nivomigrate/signing.py).
+alter table nivomigrate.runs add column if not exists signature text;
 
 -- One row per step of a revision not yet complete in this database: a transactional step's
 -- row commits with the step; a statement outside a transaction is 'started' before it runs

@@ -43,6 +43,11 @@ class DatabaseIdentity:
     database: str
     backend_pid: int
 
+    @property
+    def signed_fields(self) -> tuple[int | None, int, str]:
+        """What a run's signature binds it to (`signing.canonical`)."""
+        return (self.system_identifier, self.database_oid, self.database)
+
     def describe(self) -> str:
         server = (f"server {self.system_identifier}" if self.system_identifier is not None
                   else "one server")

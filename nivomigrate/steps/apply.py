@@ -61,5 +61,6 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
                                         allow_drift=allow_drift, measure_footprint=True)
     with progress.step(f"verifying {ctx.environment} against the head schema"):
         checks = verify_and_finish(conn, run_id, applied, lambda: verification_findings(
-            ctx, conn, applied, allowed_drift=decision.allowed_drift))
+            ctx, conn, applied, allowed_drift=decision.allowed_drift),
+            key=ctx.settings.ledger_key)
     return run_report(ctx, findings + checks, applied, run_id)
