@@ -78,7 +78,9 @@ def same_database(first: psycopg.Connection, first_identity: DatabaseIdentity,
     if None not in systems and first_identity.database_oid != second_identity.database_oid:
         return False
     key = secrets.randbelow(1 << 31)
-    first.execute("select pg_advisory_lock(%s, %s)", (_PROBE_CLASS, key))
+    while not first.execute("select pg_try_advisory_lock(%s, %s)",
+                            (_PROBE_CLASS, key)).fetchone()[0]:
+        key = secrets.randbelow(1 << 31)  # another probe holds this one: take another
     try:
         row = second.execute(_SEEN_SQL, (_PROBE_CLASS, key,
                                          first_identity.backend_pid)).fetchone()
