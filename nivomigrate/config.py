@@ -30,6 +30,8 @@ _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s",
 # Allows the session pooler from the environment (the workflows set it): 1/true/yes for every
 # environment, or a comma-separated list of environment names.
 ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
+# The key that signs the ledger's runs (docs/workflow.md, "Signed runs"): a CI secret.
+LEDGER_KEY_VARIABLE = "NIVOMIGRATE_LEDGER_KEY"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Settings:
     prisma_schema: Path | None = None  # the app's schema.prisma, kept in step with head
     # What commands run by nivomigrate (staging checks) inherit: no database URL in it.
     command_environ: dict[str, str] = field(default_factory=dict, repr=False)
+    # NIVOMIGRATE_LEDGER_KEY: signs each run's ledger row, checked by promote (never shown).
+    ledger_key: str | None = field(default=None, repr=False)
 
     def selected(self, selection: str) -> list[str]:
         """Return the environment names `selection` means: `all`, or one name (or alias).
@@ -177,6 +181,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
         command_environ=_without_urls(environ, environments, shadow_variable),
+        ledger_key=_ledger_key(environ),
         prisma_schema=root / prisma if (prisma := _typed(raw, "prisma_schema", str, where, None))
         else None,
     )
@@ -207,12 +212,33 @@ def _timeouts(table: dict, where: str) -> Timeouts:
 
 def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
                   shadow_variable: str) -> dict[str, str]:
-    """Return `environ` less every variable that holds a database URL nivomigrate knows."""
+    """Return `environ` less every variable that holds a database URL nivomigrate knows, and
+    the ledger key (a staging check's command must not be able to sign a run)."""
     secret = {env.url_variable for env in environments.values()}
     secret |= {env.read_only_url_variable for env in environments.values()
                if env.read_only_url_variable}
-    secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING"}
+    secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING",
+               LEDGER_KEY_VARIABLE}
     return {key: value for key, value in environ.items() if key not in secret}
+
+
+def _ledger_key(environ: dict[str, str]) -> str | None:
+    """Return NIVOMIGRATE_LEDGER_KEY, registered as a secret (see `redaction`).
+
+    Raises:
+        ConfigError: set but shorter than 16 characters (too weak to sign with).
+    """
+    from nivomigrate.redaction import remember
+
+    key = environ.get(LEDGER_KEY_VARIABLE) or None
+    if key is None:
+        return None
+    remember(key)
+    if len(key) < 16:
+        raise ConfigError(f"{LEDGER_KEY_VARIABLE} is too short to sign the ledger with",
+                          hint="use a random secret of 32+ characters: "
+                          "python -c 'import secrets; print(secrets.token_hex(32))'")
+    return key
 
 
 def _environment(name: str, table: dict, root: Path, environ: dict, where: str) -> Environment:

@@ -30,7 +30,9 @@ RUN_APPLICATION_PREFIX = "nivomigrate run "
 _COLUMNS = (
     "id, kind, environment, from_revision, to_revision, revisions, fingerprint_before, "
     "fingerprint_after, git_commit, git_branch, git_dirty, actor, started_at, finished_at, "
-    "status, reason, checks, restore_point, staging_run_id, allow_drift"
+    "status, reason, checks, restore_point, staging_run_id, allow_drift, "
+    # a ledger made before signatures has no such column until the next writing run
+    "to_jsonb(r) ->> 'signature'"
 )
 
 
@@ -66,6 +68,7 @@ class Run:
     restore_point: dict | None = None
     staging_run_id: int | None = None
     allow_drift: bool = False
+    signature: str | None = field(default=None, repr=False)
 
 
 def revision_entries(revisions: list[Revision]) -> list[dict]:
@@ -187,19 +190,44 @@ def start_run(conn: psycopg.Connection, *, kind: str, environment: str,
 
 def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,
                fingerprint_after: str | None = None, to_revision: str | None = None,
-               checks: list[dict] | None = None, reason: str | None = None) -> None:
-    """Record how a run ended (reason and checks redacted: see `redaction`)."""
+               checks: list[dict] | None = None, reason: str | None = None,
+               signature: str | None = None) -> None:
+    """Record how a run ended (reason and checks redacted: see `redaction`), with its
+    signature (`signing.sign`, over the values recorded here) in the same statement."""
     from nivomigrate.redaction import redact
 
     conn.execute(
         "update nivomigrate.runs set status = %s, finished_at = clock_timestamp(),"
         " fingerprint_after = coalesce(%s, fingerprint_after),"
         " to_revision = coalesce(%s, to_revision), checks = coalesce(%s, checks),"
-        " reason = %s where id = %s",
+        " reason = %s, signature = %s where id = %s",
         (status, fingerprint_after, to_revision,
          redact(json.dumps(checks)) if checks is not None else None,
-         redact(reason) if reason else reason, run_id),
+         redact(reason) if reason else reason, signature, run_id),
     )
+
+
+def run_by_id(conn: psycopg.Connection, run_id: int) -> Run | None:
+    """Return the run recorded as `run_id`, None when there is none."""
+    row = conn.execute(f"select {_COLUMNS} from nivomigrate.runs r where id = %s",
+                       (run_id,)).fetchone()
+    return Run(*row) if row else None
+
+
+def passed_runs(conn: psycopg.Connection, kinds: tuple[str, ...] = ("apply",)) -> list[Run]:
+    """Return every passed run of `kinds`, oldest first; none without a ledger."""
+    if not has_ledger(conn):
+        return []
+    rows = conn.execute(
+        f"select {_COLUMNS} from nivomigrate.runs r where status = 'passed' and kind = any(%s)"
+        " order by id", (list(kinds),)).fetchall()
+    return [Run(*row) for row in rows]
+
+
+def checksums_of(runs: list[Run]) -> dict[str, dict]:
+    """Return, per revision id, the checksums the last of `runs` (oldest first) recorded
+    (`accepted_checksums` over a chosen set of runs)."""
+    return {entry["id"]: entry for run in runs for entry in run.revisions}
 
 
 def append_checks(conn: psycopg.Connection, run_id: int, entries: list[dict]) -> None:
@@ -215,7 +243,7 @@ def runs(conn: psycopg.Connection, limit: int = 50) -> list[Run]:
     if not has_ledger(conn):
         return []
     rows = conn.execute(
-        f"select {_COLUMNS} from nivomigrate.runs order by id desc limit %s", (limit,)
+        f"select {_COLUMNS} from nivomigrate.runs r order by id desc limit %s", (limit,)
     ).fetchall()
     return [Run(*row) for row in rows]
 
@@ -226,7 +254,7 @@ def last_passed_run(conn: psycopg.Connection, to_revision: str | None,
     if not has_ledger(conn):
         return None
     row = conn.execute(
-        f"select {_COLUMNS} from nivomigrate.runs where status = 'passed' and kind = any(%s)"
+        f"select {_COLUMNS} from nivomigrate.runs r where status = 'passed' and kind = any(%s)"
         " and to_revision is not distinct from %s order by id desc limit 1",
         (list(kinds), to_revision),
     ).fetchone()
@@ -237,7 +265,7 @@ def last_run(conn: psycopg.Connection, kinds: tuple[str, ...] = ("apply",)) -> R
     if not has_ledger(conn):
         return None
     row = conn.execute(
-        f"select {_COLUMNS} from nivomigrate.runs where kind = any(%s) order by id desc limit 1",
+        f"select {_COLUMNS} from nivomigrate.runs r where kind = any(%s) order by id desc limit 1",
         (list(kinds),),
     ).fetchone()
     return Run(*row) if row else None

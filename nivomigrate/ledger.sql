@@ -25,6 +25,16 @@ create table if not exists nivomigrate.runs (
     allow_drift        boolean not null default false,
     backend_pid        integer not null default pg_backend_pid()
 );
+-- HMAC-SHA256 of the run's canonical content with NIVOMIGRATE_LEDGER_KEY (nivomigrate/signing.py);
+-- added to an older ledger by its next writing run (ALTER only then: it needs the table's owner).
+do $$
+begin
+    if not exists (select from pg_attribute
+                   where attrelid = 'nivomigrate.runs'::regclass and attname = 'signature') then
+        alter table nivomigrate.runs add column signature text;
+    end if;
+end
+$$;
 
 -- One row per step of a revision not yet complete in this database: a transactional step's
 -- row commits with the step; a statement outside a transaction is 'started' before it runs

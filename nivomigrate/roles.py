@@ -166,7 +166,31 @@ def create_role_sql(role: str) -> str:
         f"    BEGIN\n      CREATE ROLE {quote(role)} NOLOGIN;\n"
         "    EXCEPTION WHEN duplicate_object THEN NULL;\n    END;\n  END IF;\n"
         f"  IF NOT pg_has_role(current_user, {literal(role)}, 'USAGE') THEN\n"
-        f"    EXECUTE format('GRANT %I TO %I', {literal(role)}, current_user);\n  END IF;\n"
+        f"    GRANT {quote(role)} TO CURRENT_USER;\n  END IF;\n"
+        "END\n$nivo$"
+    )
+
+
+# The name of the database differs between staging and prod, and GRANT ... ON DATABASE takes
+# no CURRENT_DATABASE: the one statement nivomigrate writes as dynamic SQL (acknowledged in the
+# revision, see checks/dynamic_sql.py), built without `%` (no format()).
+DATABASE_ACK = ('# nivomigrate: ack dynamic-sql "DO" -- the database\'s name differs between '
+                "staging and prod: REVOKE/GRANT TEMPORARY ON DATABASE <current_database()> "
+                "FROM/TO PUBLIC, nothing else")
+
+
+def database_privileges_sql(revoke: bool = True) -> str:
+    """Return a DO block that takes TEMPORARY on the current database from PUBLIC (so a
+    service login cannot create temporary tables), or gives it back (`revoke=False`).
+
+    CONNECT stays with PUBLIC: the services' logins need it, and so do a Supabase project's own
+    roles (authenticator, the platform's admins), which the map does not name.
+    """
+    verb, preposition = ("REVOKE", "FROM") if revoke else ("GRANT", "TO")
+    return (
+        "DO $nivo$\nBEGIN\n"
+        f"  EXECUTE '{verb} TEMPORARY ON DATABASE ' || quote_ident(current_database())"
+        f" || ' {preposition} PUBLIC';\n"
         "END\n$nivo$"
     )
 

@@ -153,3 +153,47 @@ def strip_enclosing_parens(text: str) -> str:
             break
         text = text[1:-1].strip()
     return text
+
+
+# --- dynamic SQL in PL/pgSQL bodies ------------------------------------------------------------
+
+# A PL/pgSQL EXECUTE statement follows one of these (the start of a statement, `RETURN QUERY`,
+# `FOR r IN`, `OPEN c FOR`); after GRANT/REVOKE or `FOR EACH ROW` it is a privilege or a
+# trigger's EXECUTE FUNCTION, not dynamic SQL.
+_EXECUTE_AFTER = frozenset({";", "BEGIN", "THEN", "ELSE", "LOOP", ">>", "QUERY", "IN", "FOR",
+                            "DECLARE"})
+
+
+def string_bodies(statement: str) -> list[str]:
+    """Return the contents of a statement's string literals: dollar-quoted bodies without
+    their tags, single-quoted ones unescaped (a function's or a DO block's code)."""
+    found = []
+    for parsed in sqlparse.parse(statement):
+        for token in parsed.flatten():
+            if token.ttype not in sqlparse.tokens.Literal:
+                continue
+            text = token.value
+            if text.startswith("$") and text.count("$") >= 4:
+                tag = text[:text.index("$", 1) + 1]
+                found.append(text[len(tag):-len(tag)] if text.endswith(tag) else text)
+            elif text.startswith("'") and text.endswith("'") and len(text) >= 2:
+                found.append(text[1:-1].replace("''", "'"))
+    return found
+
+
+def runs_dynamic_sql(body: str) -> bool:
+    """Tell whether PL/pgSQL `body` has an EXECUTE statement outside its strings and
+    comments, or a dollar-quoted body inside it has one (a function a DO block creates)."""
+    previous = ";"
+    for parsed in sqlparse.parse(body):
+        for token in parsed.flatten():
+            if token.is_whitespace or token.ttype in sqlparse.tokens.Comment:
+                continue
+            word = token.value.upper()
+            if word == "EXECUTE" and previous in _EXECUTE_AFTER:
+                return True
+            if token.ttype in sqlparse.tokens.Literal and token.value.startswith("$") and any(
+                    runs_dynamic_sql(inner) for inner in string_bodies(token.value)):
+                return True
+            previous = word
+    return False

@@ -24,6 +24,7 @@ from nivomigrate.checks import (
     dirty_tree,
     drift,
     duration_budget,
+    dynamic_sql,
     hot_query_index,
     hot_query_plan,
     hot_query_plan_change,
@@ -37,6 +38,7 @@ from nivomigrate.checks import (
     redundant_index,
     service_access,
     service_still_uses,
+    signed_run,
     single_head,
     sql_lint,
     staging_changed,
@@ -48,11 +50,13 @@ from nivomigrate.checks import (
 )
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
-               precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened)
+               precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened,
+               dynamic_sql)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access,
                    service_access)
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
-GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
+GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, signed_run,
+               staging_changed,
                platform_defaults, verify, staging_check, models_match, baseline_match,
                unmapped_table)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

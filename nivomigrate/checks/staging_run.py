@@ -24,10 +24,15 @@ NAME = "staging-run"
 
 
 def findings(staging: psycopg.Connection, target: str | None, pending: list[Revision],
-             run: Run | None) -> list[Finding]:
+             run: Run | None, executed: dict[str, dict] | None = None) -> list[Finding]:
     """Check that staging passed `run` at `target` and that its apply runs executed the
     pending revisions' SQL byte for byte (a `repair` re-accepts a file on staging, not on
-    prod)."""
+    prod).
+
+    Args:
+        executed: the checksums per revision to trust (the signed runs' when runs are
+            signed); default: those of every passed apply run.
+    """
     if run is None:
         last = ledger.last_run(staging)
         failed = last is not None and last.status == "failed" and last.to_revision == target
@@ -36,7 +41,8 @@ def findings(staging: psycopg.Connection, target: str | None, pending: list[Revi
             else f"staging has no passed run at revision {target}",
             "run `nivomigrate apply staging` and fix what it reports",
         )]
-    executed = ledger.accepted_checksums(staging, kinds=("apply",))
+    if executed is None:
+        executed = ledger.accepted_checksums(staging, kinds=("apply",))
     return [
         _finding(f"revision {revision.id}"
                  f"{_first_differing_step(executed.get(revision.id), revision)}"

@@ -244,7 +244,8 @@ file, then run `nivomigrate baseline {environment}` again. Drops in UPGRADE remo
 revision {adopts} that {environment} does not have: check they are meant. The gate checks
 this revision like any other (`nivomigrate lint`): a plain CREATE INDEX, for one, needs an
 acknowledgement comment for require-concurrent-index-creation (docs/safety.md,
-"Acknowledgements and waivers").
+"Acknowledgements and waivers"); a function {environment} has that runs EXECUTE comes with a
+dynamic-sql acknowledgement below: read what it runs before you commit.
 
 Differences from revision {adopts}:
 {differences}
@@ -255,7 +256,7 @@ Create Date: {created}
 """
 
 from alembic import op
-
+{acknowledgements}
 revision = "{revision}"
 down_revision = {down_revision}
 branch_labels = None
@@ -294,7 +295,19 @@ def render_adoption_revision(*, revision: str, down_revision: str | None, adopts
         created=date.today().isoformat(), marker=ADOPTION_MARKER,
         differences="\n".join(f"- {line}" for line in differences) or "- (none)",
         upgrade=_python_strings(upgrade), downgrade=_python_strings(downgrade),
+        acknowledgements=_dynamic_sql_acknowledgements(upgrade, environment),
     )
+
+
+def _dynamic_sql_acknowledgements(statements: list[str], environment: str) -> str:
+    """One `ack dynamic-sql` line per function (or DO block) of `statements` that runs EXECUTE:
+    copied from `environment`, where it exists already, for the reviewer to read."""
+    from nivomigrate.checks.dynamic_sql import NAME, dynamic_subject
+
+    subjects = dict.fromkeys(s for s in map(dynamic_subject, statements) if s)
+    return "".join(f'# nivomigrate: ack {NAME} "{subject}" -- copied from {environment} as it '
+                   "is there (baseline --write-revision); review what it EXECUTEs\n"
+                   for subject in subjects)
 
 
 def _python_strings(statements: list[str]) -> str:

@@ -19,6 +19,7 @@ from nivomigrate.checks import (
     dirty_tree,
     drift,
     platform_defaults,
+    signed_run,
     staging_changed,
     staging_run,
     unversioned,
@@ -121,8 +122,10 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
         return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
     passed_run = None
     if ctx.pending:
-        passed_run = ledger.last_passed_run(staging_conn, ctx.head)
-        findings += staging_run.findings(staging_conn, ctx.head, ctx.pending, passed_run)
+        passed_run, executed, signed = _staging_claims(ctx, staging_conn)
+        findings += signed
+        findings += staging_run.findings(staging_conn, ctx.head, ctx.pending, passed_run,
+                                         executed)
         if passed_run is not None:
             findings += staging_changed.findings(staging_conn, ctx.head, passed_run)
     findings += platform_defaults.findings(staging_conn, conn, ctx.environment,
@@ -132,6 +135,30 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
     return GateDecision(tuple(findings), passed_run, allowed, tuple(projections))
+
+
+def _staging_claims(ctx: RunContext, staging_conn: psycopg.Connection
+                    ) -> tuple[ledger.Run | None, dict | None, list[Finding]]:
+    """Return staging's passed run at head to promote, the checksums to trust (None: every
+    passed apply run's) and the signed-run findings. With the ledger key set, only the runs
+    whose signature verifies count (nivomigrate/signing.py)."""
+    from nivomigrate.engine.identity import read_identity
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.signing import is_signed
+
+    key = ctx.settings.ledger_key
+    required = load_promotion_policy(ctx.settings.policies_dir).require_signed_runs
+    newest = ledger.last_passed_run(staging_conn, ctx.head)
+    if key is None:
+        return newest, None, signed_run.findings(newest, key_set=False, required=required,
+                                                 trusted=False)
+    database = read_identity(staging_conn).signed_fields
+    trusted = [run for run in ledger.passed_runs(staging_conn)
+               if is_signed(key, run, database)]
+    at_head = next((run for run in reversed(trusted) if run.to_revision == ctx.head), None)
+    is_trusted = newest is not None and any(run.id == newest.id for run in trusted)
+    return at_head, ledger.checksums_of(trusted), signed_run.findings(
+        newest, key_set=True, required=required, trusted=is_trusted)
 
 
 def _projections(ctx: RunContext, conn: psycopg.Connection, passed_run) -> list:

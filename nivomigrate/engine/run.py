@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from nivomigrate import ledger, migrations
 from nivomigrate.checks import staging_check, verify
 from nivomigrate.db import SessionSettings, Target, connection, target_for
+from nivomigrate.engine.identity import require_distinct
 from nivomigrate.errors import DatabaseConnectionError, Interrupted
 from nivomigrate.findings import Finding, Report, Section
 from nivomigrate.progress import Progress
@@ -51,6 +52,7 @@ def locked_run(settings: Settings, name: str, body, progress: Progress | None = 
     target = target_for(environment)
     session = SessionSettings.from_timeouts(settings.timeouts)
     with _signals_interrupt(), connection(target, writes=True, session=session) as conn:
+        require_distinct(settings, environment.name, conn)
         ledger.take_lock(conn, environment.name)
         try:
             if records and ledger.has_ledger(conn):
@@ -235,9 +237,10 @@ def _in(finding: Finding, environment: str) -> Finding:
     return replace(finding, environment=finding.environment or environment)
 
 
-def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]:
+def verify_and_finish(conn, run_id: int, applied: list, verify,
+                      key: str | None = None) -> list[Finding]:
     """Run `verify()` and the integrity sweep, and record the run passed or failed by their
-    findings.
+    findings (signed with `key`, the ledger key, when one is set).
 
     A verification that does not finish (a lost connection, the shadow server gone) is
     recorded as a failed run before the error goes on.
@@ -253,7 +256,7 @@ def verify_and_finish(conn, run_id: int, applied: list, verify) -> list[Finding]
     except BaseException as exc:
         _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
         raise
-    finish(conn, run_id, checks, applied)
+    finish(conn, run_id, checks, applied, key=key)
     boundary("after-finish", run_id)
     return checks
 
@@ -269,18 +272,38 @@ def _record_failure(conn, run_id: int, reason: str) -> None:
         pass
 
 
-def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None) -> None:
+def finish(conn, run_id: int, checks: list[Finding], applied: list | None = None,
+           key: str | None = None) -> None:
+    """Record the run passed or failed by `checks`, signed with `key` when one is set."""
     from nivomigrate.snapshot import take_snapshot
 
-    blocked = any(f.is_blocking for f in checks)
+    status = "failed" if any(f.is_blocking for f in checks) else "passed"
+    fingerprint_after = take_snapshot(conn).fingerprint
+    to_revision = migrations.current_revision(conn)
     ledger.finish_run(
-        conn, run_id, status="failed" if blocked else "passed",
-        fingerprint_after=take_snapshot(conn).fingerprint,
-        to_revision=migrations.current_revision(conn),
+        conn, run_id, status=status, fingerprint_after=fingerprint_after,
+        to_revision=to_revision,
         checks=[{"check": f.check, "severity": f.severity.value, "message": f.message}
                 for f in checks] + [{"footprint": footprint_json(a)} for a in applied or []],
         reason="; ".join(f.message for f in checks if f.is_blocking)[:2000] or None,
+        signature=_signature(conn, run_id, key, status=status,
+                             fingerprint_after=fingerprint_after, to_revision=to_revision),
     )
+
+
+def _signature(conn, run_id: int, key: str | None, **finished) -> str | None:
+    """Sign the run as `finish_run` is about to record it (None without a key)."""
+    from dataclasses import replace
+
+    from nivomigrate.engine.identity import read_identity
+    from nivomigrate.signing import sign
+
+    if key is None:
+        return None
+    run = ledger.run_by_id(conn, run_id)
+    ended = replace(run, **{name: value if value is not None else getattr(run, name)
+                            for name, value in finished.items()})
+    return sign(key, ended, read_identity(conn).signed_fields)
 
 
 def run_report(ctx: RunContext, findings: list[Finding], applied: list, run_id: int | None,

@@ -10,7 +10,7 @@ from nivomigrate.policies import load_policy, reject_unknown_keys
 
 FILE_NAME = "promotion.yaml"
 _KEYS = {"squawk_default", "squawk", "large_table", "max_lock_hold_ms", "max_rewrite_bytes",
-         "staging_checks", "duration_window_s"}
+         "staging_checks", "duration_window_s", "require_signed_runs"}
 _LEVELS = {"block", "warn", "off"}
 
 
@@ -37,6 +37,9 @@ class PromotionPolicy:
     staging_checks: tuple[StagingCheck, ...] = ()
     duration_window_s: float | None = None
     table_duration_window_s: dict[str, float] = field(default_factory=dict)
+    # promote refuses staging runs without a valid signature of NIVOMIGRATE_LEDGER_KEY, and
+    # refuses to run without the key (when the key is set, runs are checked anyway).
+    require_signed_runs: bool = False
 
     def squawk_level(self, rule: str) -> str:
         """Return `block`, `warn` or `off` for a squawk rule name."""
@@ -98,7 +101,15 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
         staging_checks=tuple(_staging_check(item, path) for item in checks),
         duration_window_s=window.get("default"),
         table_duration_window_s={k: v for k, v in window.items() if k != "default"},
+        require_signed_runs=_flag(raw, "require_signed_runs", path),
     )
+
+
+def _flag(table: dict, key: str, path: Path) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise _wrong(path, key, value, "true or false")
+    return value
 
 
 def _is_whole(value: object) -> bool:

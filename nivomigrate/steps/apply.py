@@ -62,6 +62,7 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
     applied = executed.applied
     with progress.step(f"verifying {ctx.environment} against the head schema"):
         checks = verify_and_finish(conn, executed.run_id, applied, lambda: verification_findings(
-            ctx, conn, applied, allowed_drift=decision.allowed_drift))
+            ctx, conn, applied, allowed_drift=decision.allowed_drift),
+            key=ctx.settings.ledger_key)
     return run_report(ctx, findings + checks, applied, executed.run_id,
                       finished=executed.finished)

@@ -26,6 +26,7 @@ from nivomigrate.engine.adoption import (
     verify_adoption,
 )
 from nivomigrate.engine.build import ensure_template, shadow_server
+from nivomigrate.engine.identity import require_distinct
 from nivomigrate.engine.privileges import require_ledger_rights
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Location, Report, Section, Severity
@@ -70,6 +71,7 @@ def adopt(settings: Settings, env: str, *, revision: str | None = None,
     candidates = adoption_candidates(settings, chain, revision)
     session = SessionSettings.from_timeouts(settings.timeouts)
     with connection(target, writes=True, session=session) as conn:
+        require_distinct(settings, environment.name, conn)
         _refuse_if_versioned(conn, environment.name)
         _refuse_if_empty(conn, environment)
         ledger.take_lock(conn, environment.name)

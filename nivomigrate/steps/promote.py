@@ -81,7 +81,7 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     run_id, applied = executed.run_id, executed.applied
     with prog.step("verifying prod equals staging"):
         checks = verify_and_finish(conn, run_id, applied, lambda: _equals_staging(
-            ctx, conn, staging_conn, decision.allowed_drift))
+            ctx, conn, staging_conn, decision.allowed_drift), key=ctx.settings.ledger_key)
     if applied:  # projected against actual, kept with the promotion (history shows it)
         from nivomigrate.checks import duration_budget
 

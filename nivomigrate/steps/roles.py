@@ -19,7 +19,8 @@ _REVISION = '''"""{message}
 Written by `nivomigrate roles` from policies/services.yaml (docs/roles.md): {grants} privileges
 granted and {revokes} revoked for the service roles {roles}. The roles are NOLOGIN groups
 created if absent (they belong to the whole cluster); the services' login users become members
-outside revisions, with no password here. Downgrade undoes the grants and revokes and keeps the
+outside revisions, with no password here. PUBLIC loses TEMPORARY on the database, so no
+service login can create temporary tables. Downgrade undoes the grants and revokes and keeps the
 roles, which another database of the cluster may use.
 
 Revision ID: {revision}
@@ -30,6 +31,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
+{database_ack}
 revision: str = {revision!r}
 down_revision: str | None = {down_revision!r}
 branch_labels: str | Sequence[str] | None = None
@@ -37,6 +39,14 @@ depends_on: str | Sequence[str] | None = None
 
 ROLES = [
 {roles_sql}
+]
+
+DATABASE = [
+    {database_sql!r},
+]
+
+UNDO_DATABASE = [
+    {undo_database_sql!r},
 ]
 
 UPGRADE = [
@@ -49,12 +59,12 @@ DOWNGRADE = [
 
 
 def upgrade() -> None:
-    for statement in ROLES + UPGRADE:
+    for statement in ROLES + DATABASE + UPGRADE:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in DOWNGRADE:
+    for statement in DOWNGRADE + UNDO_DATABASE:
         op.execute(statement)
 '''
 
@@ -118,7 +128,13 @@ def privilege_change(conn: psycopg.Connection, services) -> tuple[PrivilegeChang
 def _write(versions_dir: Path, head: str | None, change: PrivilegeChange, services,
            message: str) -> Path:
     from nivomigrate import migrations
-    from nivomigrate.roles import PrivilegeChange, change_statements, create_role_sql
+    from nivomigrate.roles import (
+        DATABASE_ACK,
+        PrivilegeChange,
+        change_statements,
+        create_role_sql,
+        database_privileges_sql,
+    )
 
     revision_id = migrations.next_revision_id(versions_dir)
     granted_roles = sorted({p.role for p in change.grants})
@@ -130,6 +146,8 @@ def _write(versions_dir: Path, head: str | None, change: PrivilegeChange, servic
         roles_sql=_listed(create_role_sql(role) for role in granted_roles),
         upgrade_sql=_listed(change_statements(change)),
         downgrade_sql=_listed(change_statements(undo)),
+        database_ack=DATABASE_ACK, database_sql=database_privileges_sql(),
+        undo_database_sql=database_privileges_sql(revoke=False),
     )
     slug = "_".join(message.lower().split())[:40] or "service_roles"
     path = versions_dir / f"{revision_id}_{''.join(c for c in slug if c.isalnum() or c == '_')}.py"

@@ -302,6 +302,8 @@ REPORT_URL = "https://github.invalid/nivo/stack/actions/runs/42/artifacts/7"
 EXPRESSIONS = {  # what a runner gives these expressions in the test's job
     "${{ github.token }}": "ghs_workflow_token",
     "${{ steps.report.outputs.artifact-url }}": REPORT_URL,
+    # the same environment secret in `staging` and `production`: apply signs, promote checks
+    "${{ secrets.NIVOMIGRATE_LEDGER_KEY }}": "ledger-key-of-the-test-runner-0123456789",
 }
 
 

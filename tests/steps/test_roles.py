@@ -135,3 +135,33 @@ def test_control_deletes_ingests_logs_but_cannot_insert_them(promoted, service_r
         settings = promoted.settings()
         assert service_access.run(conn, load_service_map(settings.policies_dir),
                                   load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)) == []
+
+
+def test_no_service_role_may_create_temporary_tables(promoted, service_role_names):
+    """Issue 25: PUBLIC's TEMPORARY on the database is revoked on staging and on prod."""
+    for env in ("staging", "prod"):
+        for role in service_role_names.values():
+            assert _as(promoted.urls[env], role, "CREATE TEMP TABLE scratch (x int)") \
+                == "InsufficientPrivilege", (env, role)
+        # the services' reads and writes still pass (services.yaml against the catalog)
+        with connect(Target(env, promoted.urls[env]), writes=False) as conn:
+            settings = promoted.settings()
+            assert service_access.run(conn, load_service_map(settings.policies_dir),
+                                      load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)
+                                      ) == []
+
+
+def test_the_roles_revision_passes_the_gate_with_its_dynamic_sql_acknowledged(promoted):
+    from nivomigrate import migrations
+    from nivomigrate.steps.lint import lint_findings
+
+    settings = promoted.settings()
+    [revision] = [r for r in migrations.revisions(settings.versions_dir)
+                  if "service_roles" in r.file_name]
+    text = revision.path.read_text()
+    assert "EXECUTE format" not in text and "%" not in text
+    findings = lint_findings(settings, [revision], {})
+    [dynamic] = [f for f in findings if f.check == "dynamic-sql"]
+    assert dynamic.severity.value == "info" and "acknowledged: the database's name" \
+        in dynamic.message
+    assert not [f for f in findings if f.is_blocking]
