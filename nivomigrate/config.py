@@ -30,6 +30,8 @@ _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s",
 # Allows the session pooler from the environment (the workflows set it): 1/true/yes for every
 # environment, or a comma-separated list of environment names.
 ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
+# The own shadow server's folder (wins over [shadow] cache_dir and XDG_CACHE_HOME).
+CACHE_DIR_VARIABLE = "NIVOMIGRATE_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Settings:
     models: str = "nivomigrate.schema"
     timeouts: Timeouts = Timeouts()
     shadow_url: str | None = field(default=None, repr=False)
-    shadow_cache_dir: Path | None = None
+    shadow_cache_dir: Path | None = None  # None: shadow.default_cache_dir()
     actor: str = "unknown"
     in_ci: bool = False
     step_summary: Path | None = None
@@ -171,7 +173,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         environments=environments,
         timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
-        shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+        shadow_cache_dir=shadow_cache_dir(environ, cache_dir),
         actor=_actor(environ),
         in_ci=bool(environ.get("CI")),
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
@@ -180,6 +182,20 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         prisma_schema=root / prisma if (prisma := _typed(raw, "prisma_schema", str, where, None))
         else None,
     )
+
+
+def shadow_cache_dir(environ: dict[str, str] | None = None,
+                     configured: str | None = None) -> Path:
+    """Return the own shadow server's cache folder: NIVOMIGRATE_CACHE_DIR, else [shadow]
+    cache_dir (`configured`), else $XDG_CACHE_HOME/nivomigrate, else the default
+    (`shadow.default_cache_dir`); the same as root. `environ` defaults to the process's."""
+    from nivomigrate.shadow import default_cache_dir
+
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(CACHE_DIR_VARIABLE) or configured
+    if chosen:
+        return Path(chosen).expanduser()
+    return default_cache_dir(environ.get("XDG_CACHE_HOME") or None)
 
 
 # The smallest value of each timeout that lets nivomigrate's own catalog queries finish

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 
 from nivomigrate import shadow
+from nivomigrate.config import shadow_cache_dir
 
 # The Supabase-shaped server's fixtures (supabase_server, supabase_databases, ...) and the
 # session-wide service roles (cluster objects, dropped at the end): tests/role_fixtures.py.
@@ -51,7 +52,7 @@ def pg_admin_url() -> Iterator[str]:
         with PostgresContainer("postgres:15", driver=None) as container:
             yield container.get_connection_url()
     else:
-        yield shadow.local_server().admin_url
+        yield shadow.local_server(shadow_cache_dir()).admin_url
 
 
 @pytest.fixture(scope="session")
