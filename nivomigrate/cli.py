@@ -106,8 +106,11 @@ def _errors() -> Iterator[None]:
 
 def _settings():
     from nivomigrate.config import load_settings
+    from nivomigrate.revision_code import limit_python
 
-    return load_settings(env_file=_state["env_file"])
+    settings = load_settings(env_file=_state["env_file"])
+    limit_python(settings.timeouts.revision_python_s)
+    return settings
 
 
 def _render(report, fmt: str, settings=None) -> None:

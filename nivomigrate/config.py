@@ -26,7 +26,7 @@ _TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeou
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
-                 "idle_in_transaction_timeout_ms"}
+                 "idle_in_transaction_timeout_ms", "revision_python_s"}
 # Allows the session pooler from the environment (the workflows set it): 1/true/yes for every
 # environment, or a comma-separated list of environment names.
 ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
@@ -41,6 +41,8 @@ class Timeouts:
     connect_timeout_s: int = 10
     lock_retries: int = 5
     idle_in_transaction_timeout_ms: int = 10 * 60_000
+    # How long a revision's Python may run without sending a statement (revision_code.py).
+    revision_python_s: int = 60
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ def shadow_cache_dir(environ: dict[str, str] | None = None,
 # The smallest value of each timeout that lets nivomigrate's own catalog queries finish
 # (0 = no limit for the two PostgreSQL timeouts).
 _TIMEOUT_MINIMUMS = {"lock_timeout_ms": 0, "statement_timeout_ms": 1000, "connect_timeout_s": 1,
-                     "lock_retries": 0}
+                     "lock_retries": 0, "idle_in_transaction_timeout_ms": 0,
+                     "revision_python_s": 1}
 
 
 def _timeouts(table: dict, where: str) -> Timeouts:
@@ -325,20 +328,27 @@ _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
 def _read_toml(path: Path) -> dict:
+    from nivomigrate.files import read_text
+
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the file") from exc
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
+    import io
+
     from dotenv import dotenv_values
 
+    from nivomigrate.files import read_text
     from nivomigrate.redaction import remember_environment
 
     if not path.is_file():
         raise ConfigError(f"env file {path} does not exist", hint="check the path")
-    values = {key: value for key, value in dotenv_values(path).items() if value is not None}
+    text = read_text(path)
+    values = {key: value for key, value in dotenv_values(stream=io.StringIO(text)).items()
+              if value is not None}
     remember_environment(values, secret_names=True)
     return values
 

@@ -133,20 +133,30 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
     naming it (exit 2) before any command changes anything.
 
     Raises:
-        ConfigError: a file does not import (syntax or import error), has no upgrade(), or the
-            down_revisions make a loop or a cycle.
+        ConfigError: a file does not import (syntax or import error, exits or loops when
+            imported), is not UTF-8, has no upgrade(), or the down_revisions make a loop or a
+            cycle.
     """
     from alembic.script.revision import RevisionError
 
+    from nivomigrate.revision_code import RevisionCodeError, watched
+
     try:
-        revisions = list(script.revision_map.iterate_revisions(
-            script.revision_map.heads, "base", select_for_downgrade=True))
+        with watched(f"a revision file in {versions_dir}, imported,"):
+            revisions = list(script.revision_map.iterate_revisions(
+                script.revision_map.heads, "base", select_for_downgrade=True))
     except RevisionError as exc:
         raise ConfigError(f"the revisions in {versions_dir} do not form a chain: {exc}",
                           hint="fix the down_revision of the revisions it names") from exc
+    except RevisionCodeError as exc:
+        raise ConfigError(str(exc), hint="a revision file runs only definitions when "
+                          "imported; fix it, then re-run") from None
     except Exception as exc:
         raise _unloadable(exc, versions_dir) from exc
+    from nivomigrate.files import read_text
+
     for revision in revisions:
+        read_text(Path(revision.path), hint="save the revision file as UTF-8")
         if not callable(getattr(revision.module, "upgrade", None)):
             raise ConfigError(f"revision file {revision.path} has no upgrade() function",
                               hint="define `def upgrade() -> None:` in it")
@@ -227,15 +237,13 @@ def _revision(script_revision) -> Revision:
 def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevision]:
     """Render one revision's upgrade with alembic's offline mode (no database), once per file:
     the text as alembic printed it, and the SQL and steps it renders to."""
-    from alembic import command
-
     key = (str(revision.path), revision.file_checksum, revision.down_revision)
     if key not in _rendered:
         buffer = _StatementBuffer()
         config = alembic_config(versions_dir, output_buffer=buffer)
         start = revision.down_revision
         spec = f"{start}:{revision.id}" if start else revision.id
-        command.upgrade(config, spec, sql=True)
+        _render_watched(config, spec, revision, versions_dir)
         groups = _groups(buffer.statements)
         sql = _rendered_text(groups)
         if _needs_live_connection(revision.path):
@@ -244,6 +252,30 @@ def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevisi
             steps = _steps(groups)
         _rendered[key] = ("".join(buffer.statements), RenderedRevision(revision, sql, steps))
     return _rendered[key]
+
+
+def _render_watched(config: Config, spec: str, revision: Revision, versions_dir: Path) -> None:
+    """Run alembic's offline upgrade of `spec`; what the revision's Python does wrong (raise,
+    exit, loop) is a ConfigError naming it (exit 2: nothing has run anywhere yet)."""
+    from alembic import command
+
+    from nivomigrate.errors import NivoError
+    from nivomigrate.revision_code import RevisionCodeError, watched
+
+    try:
+        with watched(f"revision {revision.id} ({revision.path.name})"):
+            command.upgrade(config, spec, sql=True)
+    except RevisionCodeError as exc:
+        raise ConfigError(f"{exc} while its SQL was rendered",
+                          hint="fix upgrade() in that file, then re-run") from None
+    except NivoError:
+        raise
+    except Exception as exc:
+        error = _unloadable(exc, versions_dir)
+        raise ConfigError(error.message.replace("does not load", "fails when its SQL is "
+                                                "rendered (offline, no database)"),
+                          hint="fix upgrade() in that file (it must not need a database "
+                          "offline), then re-run") from exc
 
 
 def render_offline(versions_dir: Path, revision: Revision) -> str:
@@ -370,10 +402,17 @@ def current_revision(conn) -> str | None:
 
 
 def upgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
-    """Upgrade the database behind `connection` to `revision`, one transaction per revision."""
+    """Upgrade the database behind `connection` to `revision`, one transaction per revision.
+
+    Raises:
+        RevisionCodeError: a revision's Python exited or ran too long (`revision_code`).
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(versions_dir, connection=connection), revision)
+    from nivomigrate.revision_code import watched
+
+    with watched(f"revision {revision}", connection):
+        command.upgrade(alembic_config(versions_dir, connection=connection), revision)
 
 
 def downgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:

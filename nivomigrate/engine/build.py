@@ -100,9 +100,7 @@ def prune_templates(admin_url: str, versions_dir: Path, platform_template: str |
 
 def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -> None:
     """Upgrade the database at `url` through `revisions`, one at a time, to name a failure."""
-    import sqlalchemy
-
-    from nivomigrate.errors import MigrationError
+    from nivomigrate.errors import MigrationError, NivoError
     from nivomigrate.redaction import redact
 
     engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
@@ -112,15 +110,32 @@ def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -
                 try:
                     migrations.upgrade(versions_dir, conn, revision.id)
                     conn.commit()
-                except sqlalchemy.exc.DBAPIError as exc:
-                    reason = str(exc.orig).strip().splitlines()[0]
+                except NivoError:
+                    raise
+                except Exception as exc:  # SQL, or the revision's Python (raised, exited, looped)
                     raise MigrationError(
-                        f"revision {revision.id} fails in the shadow database: {redact(reason)}",
+                        f"revision {revision.id} fails in the shadow database: "
+                        f"{redact(_reason(exc))}",
                         hint=f"fix {revision.path}: the revisions must build from an empty "
                         "database (plus the platform's schemas, docs/supabase.md)",
                     ) from None
     finally:
         engine.dispose()
+
+
+def _reason(exc: Exception) -> str:
+    """Return the first line of a build failure: the server's message, else the Python's."""
+    import sqlalchemy
+
+    from nivomigrate.revision_code import RevisionCodeError
+
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        text = str(exc.orig)
+    elif isinstance(exc, RevisionCodeError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return (text.strip().splitlines() or [""])[0]
 
 
 @contextmanager
