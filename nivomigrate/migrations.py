@@ -142,15 +142,16 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
     from nivomigrate.revision_code import RevisionCodeError, watched
 
     try:
-        with watched(f"a revision file in {versions_dir}, imported,"):
+        with watched("a revision file, imported,"):
             revisions = list(script.revision_map.iterate_revisions(
                 script.revision_map.heads, "base", select_for_downgrade=True))
     except RevisionError as exc:
         raise ConfigError(f"the revisions in {versions_dir} do not form a chain: {exc}",
                           hint="fix the down_revision of the revisions it names") from exc
     except RevisionCodeError as exc:
-        raise ConfigError(str(exc), hint="a revision file runs only definitions when "
-                          "imported; fix it, then re-run") from None
+        where = _where(exc.__cause__, versions_dir) or f"in {versions_dir}"
+        raise ConfigError(f"{exc} ({where})", hint="a revision file runs only definitions "
+                          "when imported; fix it, then re-run") from None
     except Exception as exc:
         raise _unloadable(exc, versions_dir) from exc
     from nivomigrate.files import read_text
@@ -162,19 +163,21 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
                               hint="define `def upgrade() -> None:` in it")
 
 
-def _unloadable(exc: Exception, versions_dir: Path) -> ConfigError:
-    """Name the revision file (and line) an import failed in."""
+def _where(exc: BaseException | None, versions_dir: Path) -> str | None:
+    """Return the revision file and line (`path:line`) where `exc` was raised, if there."""
     import traceback
 
-    where = None
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{exc.filename}:{exc.lineno}"
-    else:
-        folder = str(versions_dir.resolve())
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if str(Path(f.filename).resolve()).startswith(folder)]
-        if frames:
-            where = f"{frames[-1].filename}:{frames[-1].lineno}"
+        return f"{exc.filename}:{exc.lineno}"
+    folder = str(versions_dir.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__ if exc else None)
+              if str(Path(f.filename).resolve()).startswith(folder)]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+
+
+def _unloadable(exc: Exception, versions_dir: Path) -> ConfigError:
+    """Name the revision file (and line) an import failed in."""
+    where = _where(exc, versions_dir)
     detail = (str(exc).strip().splitlines() or [""])[0]
     return ConfigError(
         f"revision file {where or 'in ' + str(versions_dir)} does not load: "

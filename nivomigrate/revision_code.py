@@ -44,7 +44,7 @@ def watched(label: str, connection=None) -> Iterator[None]:
 
     Raises:
         RevisionCodeError: the code called sys.exit() (or raised SystemExit), or ran longer
-            than the limit without a statement.
+            than the limit without a statement; its cause holds the traceback (the line).
     """
     seconds = _limit["seconds"]
     with _timer(seconds, connection) as timer:
@@ -52,10 +52,10 @@ def watched(label: str, connection=None) -> Iterator[None]:
             yield
         except SystemExit as exc:
             raise RevisionCodeError(f"{label} called sys.exit({exc.code!r}): a revision must "
-                                    "not exit") from None
-        except _TimedOut:
+                                    "not exit") from exc
+        except _TimedOut as exc:
             raise RevisionCodeError(f"{label} ran Python for more than {seconds} s without "
-                                    "a statement (an endless loop?)") from None
+                                    "a statement (an endless loop?)") from exc
         finally:
             timer.stop()
 
