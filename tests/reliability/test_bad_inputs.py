@@ -4,6 +4,7 @@ fingerprint and ledger compared before and after)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from tests.reliability.helpers import (
 ADD_COLUMN = 'op.execute(\'ALTER TABLE "Device" ADD COLUMN "{column}" TEXT\')'
 STAGING = "STAGING_POSTGRES_URL_NON_POOLING"
 PROD = "PROD_POSTGRES_URL_NON_POOLING"
-READER_ROLE = "nivo_rel_reader"
+READER_ROLE = f"nivo_rel_reader_{os.getpid()}"  # one per test process
 
 
 def _refused(cli, project, *args: str, code: int, environ: dict | None = None,

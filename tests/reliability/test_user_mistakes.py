@@ -4,6 +4,7 @@ changes; `--debug` adds the traceback and keeps the code."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -115,7 +116,7 @@ def test_impossible_timeout_exits_2(shared_project, cli, key, value, said):
         assert said in outcome.stderr
 
 
-NO_CREATE_ROLE = "nivo_rel_no_create"
+NO_CREATE_ROLE = f"nivo_rel_no_create_{os.getpid()}"  # one per test process
 
 
 @pytest.fixture
