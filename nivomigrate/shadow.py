@@ -368,8 +368,7 @@ def template_name(revision: str | None, checksums: list[str], role: str = "") ->
 def login_role(admin_url: str) -> str:
     """Return the role `admin_url` logs in as (asked once per URL)."""
     if admin_url not in _roles:
-        with admin_connection(admin_url) as conn:
-            _roles[admin_url] = conn.execute("select current_user").fetchone()[0]
+        _roles[admin_url] = _holder(admin_url).execute("select current_user").fetchone()[0]
     return _roles[admin_url]
 
 
@@ -383,21 +382,33 @@ _holders: dict[str, object] = {}  # admin URL -> the session holding this proces
 _held: set[tuple[str, str]] = set()
 
 
-def hold_template(admin_url: str, name: str) -> None:
-    """Mark template `name` as used by this process until it exits (or `release_templates`).
+def hold_template(admin_url: str, name: str) -> bool:
+    """Mark template `name` as used by this process until it exits (or `release_templates`);
+    return whether it exists (one that does gets its time of use, once per process).
 
     A shared advisory lock on a session kept open: pruning skips what it cannot lock. Waits
     while a prune holds the name (then the template is gone, and the caller builds it).
     """
+    holder = _holder(admin_url)
+    is_new = (admin_url, name) not in _held
+    if is_new:
+        holder.execute("select pg_advisory_lock_shared(%s, %s)", (_LOCK_CLASS, _lock_key(name)))
+        _held.add((admin_url, name))
+    exists = holder.execute("select 1 from pg_database where datname = %s",
+                            (name,)).fetchone() is not None
+    if exists and is_new:
+        mark_used(admin_url, name)
+    return exists
+
+
+def _holder(admin_url: str):
+    """Return this process's kept session on the server of `admin_url` (anew when lost)."""
     holder = _holders.get(admin_url)
     if holder is None or holder.closed or holder.broken:
         holder = _holders[admin_url] = admin_connection(admin_url)
         holder.execute("set lock_timeout = '120s'")
         _held.difference_update({held for held in _held if held[0] == admin_url})
-    if (admin_url, name) in _held:
-        return
-    holder.execute("select pg_advisory_lock_shared(%s, %s)", (_LOCK_CLASS, _lock_key(name)))
-    _held.add((admin_url, name))
+    return holder
 
 
 def release_templates() -> None:
@@ -413,17 +424,17 @@ def _lock_key(name: str) -> int:
 
 
 def mark_used(admin_url: str, name: str) -> None:
-    """Write the time of use into the template's comment (best effort: `last_used` reads it)."""
+    """Write the time of use into the template's comment (best effort: a prune by age reads
+    it)."""
     import psycopg
     from psycopg import sql
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    with admin_connection(admin_url) as conn:
-        try:
-            conn.execute(sql.SQL("comment on database {} is {}").format(
-                sql.Identifier(name), sql.Literal(f"{_USED_PREFIX}{stamp}")))
-        except psycopg.Error:  # dropped meanwhile, or another process wrote it at once
-            pass
+    try:
+        _holder(admin_url).execute(sql.SQL("comment on database {} is {}").format(
+            sql.Identifier(name), sql.Literal(f"{_USED_PREFIX}{stamp}")))
+    except psycopg.Error:  # dropped meanwhile, or another process wrote it at once
+        pass
 
 
 _USED_PREFIX = "nivomigrate template, last used "

@@ -228,8 +228,7 @@ def ensure_template(admin_url: str, copy: PlatformCopy) -> str:
     from nivomigrate import shadow
 
     name = copy.template(shadow.login_role(admin_url))
-    shadow.hold_template(admin_url, name)
-    if shadow.database_exists(admin_url, name):
+    if shadow.hold_template(admin_url, name):
         return name
     _create_roles(admin_url, copy.roles)
     building = shadow.scratch_name("nivo_platform_build")

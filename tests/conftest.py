@@ -74,6 +74,7 @@ def canary_admin_url(pg_admin_url: str) -> Iterator[str]:
     password = quote(CANARY_PASSWORD, safe="")
     netloc = f"{CANARY_ROLE}:{password}@{parts.hostname}:{parts.port or 5432}"
     yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    shadow.release_templates()  # the sessions holding the templates log in as the role
     _drop_role_and_its_databases(pg_admin_url, CANARY_ROLE)
 
 

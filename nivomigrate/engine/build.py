@@ -50,9 +50,7 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
     upto = migrations.up_to(chain, revision)
     keys = [r.file_checksum for r in upto] + ([platform_template] if platform_template else [])
     name = shadow.template_name(revision, keys, shadow.login_role(admin_url))
-    shadow.hold_template(admin_url, name)
-    if shadow.database_exists(admin_url, name):
-        shadow.mark_used(admin_url, name)
+    if shadow.hold_template(admin_url, name):
         return name
     building = shadow.scratch_name("nivo_build")
     url = shadow.create_database(admin_url, building, platform_template)
