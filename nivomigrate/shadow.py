@@ -188,10 +188,23 @@ def own_server_state(cache_dir: Path | None = None,
     port_file = data_parent / "port"
     status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
                                        "status"], check=False)
-    size = sum(f.stat().st_size for f in data_parent.rglob("*") if f.is_file())
+    size = _folder_size(data_parent)
     return OwnServerState(data_parent, major,
                           int(port_file.read_text()) if port_file.exists() else None,
                           status.returncode == 0, size)
+
+
+def _folder_size(folder: Path) -> int:
+    """Return the bytes of the files under `folder`; a file that goes meanwhile (a database
+    another process drops) counts nothing."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
 
 
 def stop_own_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> bool:
