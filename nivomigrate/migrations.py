@@ -139,6 +139,7 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
     """
     from alembic.script.revision import RevisionError
 
+    from nivomigrate.files import read_text
     from nivomigrate.revision_code import RevisionCodeError, watched
 
     try:
@@ -154,8 +155,6 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
                           "when imported; fix it, then re-run") from None
     except Exception as exc:
         raise _unloadable(exc, versions_dir) from exc
-    from nivomigrate.files import read_text
-
     for revision in revisions:
         read_text(Path(revision.path), hint="save the revision file as UTF-8")
         if not callable(getattr(revision.module, "upgrade", None)):
@@ -274,9 +273,10 @@ def _render_watched(config: Config, spec: str, revision: Revision, versions_dir:
     except NivoError:
         raise
     except Exception as exc:
-        error = _unloadable(exc, versions_dir)
-        raise ConfigError(error.message.replace("does not load", "fails when its SQL is "
-                                                "rendered (offline, no database)"),
+        where = _where(exc, versions_dir) or str(revision.path)
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        raise ConfigError(f"revision file {where} fails when its SQL is rendered (offline, "
+                          f"no database): {type(exc).__name__}: {detail}",
                           hint="fix upgrade() in that file (it must not need a database "
                           "offline), then re-run") from exc
 
