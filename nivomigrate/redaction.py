@@ -9,8 +9,9 @@ check may print it: in any letter case, and any piece of 6 characters or more of
 password less a character, `upper(password)`, spaces made `_`). The pieces are found by plain
 substring search in a lower-cased copy of the text whose separators (space, `_`, `-`, `+`, `.`)
 are all made one (same length, so the spans map back), and the spans merged: linear in the
-text for each piece, fast on large reports. A piece found in the user name of the secret's URL
-is not a secret and is left alone.
+text for each piece, fast on large reports. A piece found in the user name of the secret's URL,
+or in a word of the messages themselves ("password"), is left alone: the secret's other pieces
+still hide it.
 
 Written by hand: no library redacts a set of secrets in all their encodings; the URL forms are
 hidden by pattern as a second line of defence for URLs never registered.
@@ -34,6 +35,11 @@ _KEYWORD_PASSWORD = re.compile(r"""(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|"[^"]*"
 
 _secrets: set[str] = set()
 _users: set[str] = set()  # folded user names of the remembered URLs: their pieces are no secret
+# Words of nivomigrate's and PostgreSQL's own messages: a piece of a secret inside one of them
+# ("passwo" of "Password123") would mask the message ("password authentication failed"), and
+# the secret's other pieces are hidden anyway.
+_MESSAGE_WORDS = ("password", "postgresql", "authentication", "connection", "database",
+                  "localhost", "staging", "production", "revision", "migration", "superuser")
 _pattern: re.Pattern | None = None
 _pieces: tuple[str, ...] | None = None
 
@@ -121,7 +127,7 @@ def _secret_pieces() -> tuple[str, ...]:
             size = min(PIECE_LENGTH, len(folded))
             pieces |= {folded[i:i + size] for i in range(len(folded) - size + 1)}
         _pieces = tuple(sorted(piece for piece in pieces if piece.strip()
-                               and not any(piece in user for user in _users)))
+                               and not any(piece in word for word in (*_users, *_MESSAGE_WORDS))))
     return _pieces
 
 

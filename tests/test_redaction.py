@@ -166,3 +166,10 @@ def test_a_large_report_is_redacted_quickly() -> None:
     shown = redact(report)
     assert time.monotonic() - started < 5
     assert shown.endswith("***") and len(shown) == len(report) - len(TRANSFORMED) + 3
+
+
+def test_a_password_holding_a_word_of_the_messages_leaves_the_messages_readable() -> None:
+    redaction.remember_url("postgresql://app:wrong%40Password1@h/db")
+    shown = redact("FATAL: password authentication failed; tried wrong@Password1, Password1")
+    # Of "Password1" alone, the pieces inside "password" are left: 3 characters show.
+    assert shown == "FATAL: password authentication failed; tried ***, Pas***"
