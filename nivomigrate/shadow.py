@@ -10,8 +10,10 @@ serialised by a file lock in its folder. Template databases are named by their c
 the role that owns them), and a process using one holds a shared advisory lock on its name
 until it exits (`hold_template`); pruning takes the exclusive lock without waiting and skips
 what it cannot take, so it never drops a template between another process's "exists" and its
-"create from it". A lock, not an age, decides: a lock cannot expire under a slow command, and
-a killed process's lock goes with its session.
+"create from it". A lock, not an age, decides what may go: a lock cannot expire under a slow
+command, and a killed process's lock goes with its session. An age only decides what the
+automatic prune after a build bothers to drop (`engine/build.py`): another checkout's templates
+survive until unused for a day, so two checkouts do not rebuild each other's all day.
 """
 
 from __future__ import annotations
