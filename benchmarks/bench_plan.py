@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nivomigrate import migrations, shadow  # noqa: E402
+from nivomigrate import shadow  # noqa: E402
 from nivomigrate.config import load_settings  # noqa: E402
 from nivomigrate.engine.build import ensure_template  # noqa: E402
 from nivomigrate.progress import Progress  # noqa: E402
@@ -92,10 +92,10 @@ class PlanProject:
         salt = salt or uuid.uuid4().hex
         for path in self.versions.glob("*.py"):
             path.write_text(path.read_text() + f"\n# bench salt {salt}\n")
-        chain = migrations.revisions(self.versions)
-        for position, revision in enumerate(chain):
-            self.templates.add(shadow.template_name(
-                revision.id, [r.file_checksum for r in chain[: position + 1]]))
+        from nivomigrate.engine.build import chain_template_names
+
+        self.templates |= chain_template_names(self.versions,
+                                               role=shadow.login_role(self.admin_url))
 
     def drop_templates(self) -> None:
         for name in sorted(self.templates):

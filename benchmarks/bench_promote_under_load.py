@@ -51,7 +51,7 @@ from psycopg import sql
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nivomigrate import migrations, shadow  # noqa: E402
+from nivomigrate import shadow  # noqa: E402
 from nivomigrate.db import with_database  # noqa: E402
 from nivomigrate.engine.build import ensure_template  # noqa: E402
 
@@ -300,12 +300,12 @@ class Bench:
         if self.keep:
             print(f"kept: {', '.join(self.databases)} and {self.tmp}")
             return
+        from nivomigrate.engine.build import chain_template_names
+
         templates = set()
         for root in projects:
-            chain = migrations.revisions(root / "versions")
-            for position, revision in enumerate(chain):
-                templates.add(shadow.template_name(
-                    revision.id, [r.file_checksum for r in chain[: position + 1]]))
+            templates |= chain_template_names(root / "versions",
+                                              role=shadow.login_role(self.admin_url))
         made = [name for name in sorted(templates) if shadow.database_exists(self.admin_url, name)]
         for name in self.databases + made:
             shadow.drop_database(self.admin_url, name)

@@ -98,6 +98,11 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(getattr(exc, "exit_code", 130)) from None
     except (typer.Exit, typer.Abort):
         raise
+    except SystemExit as exc:  # sys.exit() in a project's code (models, a revision) we import
+        typer.echo(f"error: the project's code called sys.exit({exc.code!r}) during the command",
+                   err=True)
+        typer.echo("hint: run with --debug to see where; project code must not exit", err=True)
+        raise typer.Exit(2) from None
     except Exception:
         typer.echo(redact("error: unexpected failure (a bug); please report it:\n"
                           + traceback.format_exc()), err=True)
@@ -106,8 +111,11 @@ def _errors() -> Iterator[None]:
 
 def _settings():
     from nivomigrate.config import load_settings
+    from nivomigrate.revision_code import limit_python
 
-    return load_settings(env_file=_state["env_file"])
+    settings = load_settings(env_file=_state["env_file"])
+    limit_python(settings.timeouts.revision_python_s)
+    return settings
 
 
 def _render(report, fmt: str, settings=None) -> None:

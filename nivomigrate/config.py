@@ -26,12 +26,14 @@ _TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeou
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
-                 "idle_in_transaction_timeout_ms"}
+                 "idle_in_transaction_timeout_ms", "revision_python_s"}
 # Allows the session pooler from the environment (the workflows set it): 1/true/yes for every
 # environment, or a comma-separated list of environment names.
 ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
 # The key that signs the ledger's runs (docs/workflow.md, "Signed runs"): a CI secret.
 LEDGER_KEY_VARIABLE = "NIVOMIGRATE_LEDGER_KEY"
+# The own shadow server's folder (wins over [shadow] cache_dir and XDG_CACHE_HOME).
+CACHE_DIR_VARIABLE = "NIVOMIGRATE_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Timeouts:
     connect_timeout_s: int = 10
     lock_retries: int = 5
     idle_in_transaction_timeout_ms: int = 10 * 60_000
+    # How long a revision's Python may run without sending a statement (revision_code.py).
+    revision_python_s: int = 60
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class Settings:
     models: str = "nivomigrate.schema"
     timeouts: Timeouts = Timeouts()
     shadow_url: str | None = field(default=None, repr=False)
-    shadow_cache_dir: Path | None = None
+    shadow_cache_dir: Path | None = None  # None: shadow.default_cache_dir()
     actor: str = "unknown"
     in_ci: bool = False
     step_summary: Path | None = None
@@ -175,7 +179,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         environments=environments,
         timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
-        shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+        shadow_cache_dir=shadow_cache_dir(environ, cache_dir),
         actor=_actor(environ),
         in_ci=bool(environ.get("CI")),
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
@@ -187,10 +191,25 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
     )
 
 
+def shadow_cache_dir(environ: dict[str, str] | None = None,
+                     configured: str | None = None) -> Path:
+    """Return the own shadow server's cache folder: NIVOMIGRATE_CACHE_DIR, else [shadow]
+    cache_dir (`configured`), else $XDG_CACHE_HOME/nivomigrate, else the default
+    (`shadow.default_cache_dir`); the same as root. `environ` defaults to the process's."""
+    from nivomigrate.shadow import default_cache_dir
+
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(CACHE_DIR_VARIABLE) or configured
+    if chosen:
+        return Path(chosen).expanduser()
+    return default_cache_dir(environ.get("XDG_CACHE_HOME") or None)
+
+
 # The smallest value of each timeout that lets nivomigrate's own catalog queries finish
 # (0 = no limit for the two PostgreSQL timeouts).
 _TIMEOUT_MINIMUMS = {"lock_timeout_ms": 0, "statement_timeout_ms": 1000, "connect_timeout_s": 1,
-                     "lock_retries": 0}
+                     "lock_retries": 0, "idle_in_transaction_timeout_ms": 0,
+                     "revision_python_s": 1}
 
 
 def _timeouts(table: dict, where: str) -> Timeouts:
@@ -335,20 +354,27 @@ _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
 def _read_toml(path: Path) -> dict:
+    from nivomigrate.files import read_text
+
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the file") from exc
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
+    import io
+
     from dotenv import dotenv_values
 
+    from nivomigrate.files import read_text
     from nivomigrate.redaction import remember_environment
 
     if not path.is_file():
         raise ConfigError(f"env file {path} does not exist", hint="check the path")
-    values = {key: value for key, value in dotenv_values(path).items() if value is not None}
+    text = read_text(path)
+    values = {key: value for key, value in dotenv_values(stream=io.StringIO(text)).items()
+              if value is not None}
     remember_environment(values, secret_names=True)
     return values
 

@@ -175,17 +175,35 @@ def start_run(conn: psycopg.Connection, *, kind: str, environment: str,
               fingerprint_before: str | None, git: GitState, actor: str,
               restore_point: dict | None = None, staging_run_id: int | None = None,
               allow_drift: bool = False) -> int:
-    """Record a run as running and return its id."""
-    row = conn.execute(
-        "insert into nivomigrate.runs (kind, environment, from_revision, to_revision, revisions,"
-        " fingerprint_before, git_commit, git_branch, git_dirty, actor, restore_point,"
-        " staging_run_id, allow_drift)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
-        (kind, environment, from_revision, to_revision, json.dumps(revisions),
-         fingerprint_before, git.commit, git.branch, git.is_dirty, actor,
-         json.dumps(restore_point) if restore_point else None, staging_run_id, allow_drift),
-    ).fetchone()
-    return row[0]
+    """Record a run as running and return its id.
+
+    A sequence behind the table's ids (a database restored or crashed with its sequence older
+    than its rows) is moved past the last id, once, instead of failing on a duplicate id.
+    """
+    import psycopg
+
+    params = (kind, environment, from_revision, to_revision, json.dumps(revisions),
+              fingerprint_before, git.commit, git.branch, git.is_dirty, actor,
+              json.dumps(restore_point) if restore_point else None, staging_run_id, allow_drift)
+    for attempt in range(2):
+        try:
+            with conn.transaction():
+                return conn.execute(_INSERT_RUN_SQL, params).fetchone()[0]
+        except psycopg.errors.UniqueViolation:
+            if attempt:
+                raise
+            conn.execute(_SEQUENCE_PAST_IDS_SQL)
+    raise AssertionError("unreachable")
+
+
+_INSERT_RUN_SQL = (
+    "insert into nivomigrate.runs (kind, environment, from_revision, to_revision, revisions,"
+    " fingerprint_before, git_commit, git_branch, git_dirty, actor, restore_point,"
+    " staging_run_id, allow_drift)"
+    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id")
+_SEQUENCE_PAST_IDS_SQL = (
+    "select setval(pg_get_serial_sequence('nivomigrate.runs', 'id'), "
+    "(select max(id) from nivomigrate.runs))")
 
 
 def finish_run(conn: psycopg.Connection, run_id: int, *, status: str,

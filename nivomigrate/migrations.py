@@ -138,38 +138,50 @@ def _load_revisions(script: ScriptDirectory, versions_dir: Path) -> None:
     naming it (exit 2) before any command changes anything.
 
     Raises:
-        ConfigError: a file does not import (syntax or import error), has no upgrade(), or the
-            down_revisions make a loop or a cycle.
+        ConfigError: a file does not import (syntax or import error, exits or loops when
+            imported), is not UTF-8, has no upgrade(), or the down_revisions make a loop or a
+            cycle.
     """
     from alembic.script.revision import RevisionError
 
+    from nivomigrate.files import read_text
+    from nivomigrate.revision_code import RevisionCodeError, watched
+
     try:
-        revisions = list(script.revision_map.iterate_revisions(
-            script.revision_map.heads, "base", select_for_downgrade=True))
+        with watched("a revision file, imported,"):
+            revisions = list(script.revision_map.iterate_revisions(
+                script.revision_map.heads, "base", select_for_downgrade=True))
     except RevisionError as exc:
         raise ConfigError(f"the revisions in {versions_dir} do not form a chain: {exc}",
                           hint="fix the down_revision of the revisions it names") from exc
+    except RevisionCodeError as exc:
+        where = _where(exc.__cause__, versions_dir) or f"in {versions_dir}"
+        raise ConfigError(f"{exc} ({where})", hint="a revision file runs only definitions "
+                          "when imported; fix it, then re-run") from None
     except Exception as exc:
         raise _unloadable(exc, versions_dir) from exc
     for revision in revisions:
+        read_text(Path(revision.path), hint="save the revision file as UTF-8")
         if not callable(getattr(revision.module, "upgrade", None)):
             raise ConfigError(f"revision file {revision.path} has no upgrade() function",
                               hint="define `def upgrade() -> None:` in it")
 
 
-def _unloadable(exc: Exception, versions_dir: Path) -> ConfigError:
-    """Name the revision file (and line) an import failed in."""
+def _where(exc: BaseException | None, versions_dir: Path) -> str | None:
+    """Return the revision file and line (`path:line`) where `exc` was raised, if there."""
     import traceback
 
-    where = None
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{exc.filename}:{exc.lineno}"
-    else:
-        folder = str(versions_dir.resolve())
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if str(Path(f.filename).resolve()).startswith(folder)]
-        if frames:
-            where = f"{frames[-1].filename}:{frames[-1].lineno}"
+        return f"{exc.filename}:{exc.lineno}"
+    folder = str(versions_dir.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__ if exc else None)
+              if str(Path(f.filename).resolve()).startswith(folder)]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+
+
+def _unloadable(exc: Exception, versions_dir: Path) -> ConfigError:
+    """Name the revision file (and line) an import failed in."""
+    where = _where(exc, versions_dir)
     detail = (str(exc).strip().splitlines() or [""])[0]
     return ConfigError(
         f"revision file {where or 'in ' + str(versions_dir)} does not load: "
@@ -232,15 +244,13 @@ def _revision(script_revision) -> Revision:
 def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevision]:
     """Render one revision's upgrade with alembic's offline mode (no database), once per file:
     the text as alembic printed it, and the SQL and steps it renders to."""
-    from alembic import command
-
     key = (str(revision.path), revision.file_checksum, revision.down_revision)
     if key not in _rendered:
         buffer = _StatementBuffer()
         config = alembic_config(versions_dir, output_buffer=buffer)
         start = revision.down_revision
         spec = f"{start}:{revision.id}" if start else revision.id
-        command.upgrade(config, spec, sql=True)
+        _render_watched(config, spec, revision, versions_dir)
         groups = _groups(buffer.statements)
         sql = _rendered_text(groups)
         if _needs_live_connection(revision.path):
@@ -249,6 +259,31 @@ def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevisi
             steps = _steps(groups)
         _rendered[key] = ("".join(buffer.statements), RenderedRevision(revision, sql, steps))
     return _rendered[key]
+
+
+def _render_watched(config: Config, spec: str, revision: Revision, versions_dir: Path) -> None:
+    """Run alembic's offline upgrade of `spec`; what the revision's Python does wrong (raise,
+    exit, loop) is a ConfigError naming it (exit 2: nothing has run anywhere yet)."""
+    from alembic import command
+
+    from nivomigrate.errors import NivoError
+    from nivomigrate.revision_code import RevisionCodeError, watched
+
+    try:
+        with watched(f"revision {revision.id} ({revision.path.name})"):
+            command.upgrade(config, spec, sql=True)
+    except RevisionCodeError as exc:
+        raise ConfigError(f"{exc} while its SQL was rendered",
+                          hint="fix upgrade() in that file, then re-run") from None
+    except NivoError:
+        raise
+    except Exception as exc:
+        where = _where(exc, versions_dir) or str(revision.path)
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        raise ConfigError(f"revision file {where} fails when its SQL is rendered (offline, "
+                          f"no database): {type(exc).__name__}: {detail}",
+                          hint="fix upgrade() in that file (it must not need a database "
+                          "offline), then re-run") from exc
 
 
 def render_offline(versions_dir: Path, revision: Revision) -> str:
@@ -396,10 +431,17 @@ def current_revision(conn) -> str | None:
 
 
 def upgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
-    """Upgrade the database behind `connection` to `revision`, one transaction per revision."""
+    """Upgrade the database behind `connection` to `revision`, one transaction per revision.
+
+    Raises:
+        RevisionCodeError: a revision's Python exited or ran too long (`revision_code`).
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(versions_dir, connection=connection), revision)
+    from nivomigrate.revision_code import watched
+
+    with watched(f"revision {revision}", connection):
+        command.upgrade(alembic_config(versions_dir, connection=connection), revision)
 
 
 def downgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:

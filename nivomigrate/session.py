@@ -64,6 +64,7 @@ def plan_settings(session: SessionSettings, params: dict[str, str], prisma: dict
         planned["search_path"] = SessionSetting("search_path", prisma["schema"],
                                                 "the URL's schema= parameter", True)
     for name, value in parse_options(params.get("options", "")):
+        _refuse_too_short(name, value)
         planned[name] = SessionSetting(name, value, URL_OPTIONS, True)
     for setting in _own(session, writes):
         replaced = planned.get(setting.name)
@@ -72,6 +73,34 @@ def plan_settings(session: SessionSettings, params: dict[str, str], prisma: dict
                                               f"{replaced.value})")
         planned[setting.name] = setting
     return list(planned.values())
+
+
+# Timeouts a URL's options may set, and the least that lets nivomigrate's own queries finish
+# (0 is no limit), as for [timeouts] in nivomigrate.toml.
+_LEAST_MS = {"statement_timeout": 1000, "idle_in_transaction_session_timeout": 1000}
+_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def _refuse_too_short(name: str, value: str) -> None:
+    """Raise ConfigError when the URL's options set a timeout too short for any query.
+
+    A value the server would not understand is left for the server to refuse.
+    """
+    from nivomigrate.errors import ConfigError
+
+    least = _LEAST_MS.get(name)
+    text = value.strip()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number):] or "ms"
+    try:
+        milliseconds = float(number) * _UNITS_MS[unit]
+    except (ValueError, KeyError):
+        return
+    if least is not None and 0 < milliseconds < least:
+        raise ConfigError(
+            f"the URL's options set {name}={value}: shorter than {least} ms, no query of "
+            "nivomigrate could finish", hint="remove it from the URL's options; nivomigrate "
+            "sets its own timeouts from [timeouts] in nivomigrate.toml")
 
 
 def _own(session: SessionSettings, writes: bool) -> list[SessionSetting]:

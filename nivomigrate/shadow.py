@@ -4,10 +4,21 @@ Like Prisma's shadow database or Atlas's dev database. Configured by URL, or els
 starts its own server in a cache folder and reuses it: from the installed PostgreSQL binaries
 (preferring a given major version), else pgserver's embedded build. Run as root, the server
 runs as an unprivileged user, since PostgreSQL refuses root.
+
+Any number of processes and checkouts may share one server. Starting the own server is
+serialised by a file lock in its folder. Template databases are named by their content (and
+the role that owns them), and a process using one holds a shared advisory lock on its name
+until it exits (`hold_template`); pruning takes the exclusive lock without waiting and skips
+what it cannot take, so it never drops a template between another process's "exists" and its
+"create from it". A lock, not an age, decides what may go: a lock cannot expire under a slow
+command, and a killed process's lock goes with its session. An age only decides what the
+automatic prune after a build bothers to drop (`engine/build.py`): another checkout's templates
+survive until unused for a day, so two checkouts do not rebuild each other's all day.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pwd
@@ -15,6 +26,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,12 +63,15 @@ def server_binaries(preferred_major: int | None = None) -> Path | None:
     return candidates[0].parent if candidates else None
 
 
-def default_cache_dir() -> Path:
-    """Return where nivomigrate keeps its own servers (readable by the server's user)."""
+def default_cache_dir(xdg_cache_home: str | None = None, home: Path | None = None) -> Path:
+    """Return where nivomigrate keeps its own servers when nothing says otherwise:
+    `$XDG_CACHE_HOME/nivomigrate` when given, else `~/.cache/nivomigrate`, or as root
+    `/var/tmp/nivomigrate` (the server's user cannot enter root's home)."""
+    if xdg_cache_home:
+        return Path(xdg_cache_home) / "nivomigrate"
     if os.geteuid() == 0:
         return Path("/var/tmp/nivomigrate")
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "nivomigrate"
+    return (home or Path.home()) / ".cache" / "nivomigrate"
 
 
 def local_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> LocalServer:
@@ -81,25 +96,64 @@ def major_version_of(binaries: Path) -> str:
 
 def _own_server(binaries: Path, data_parent: Path, major: int) -> LocalServer:
     """Start (or reuse) the cached cluster; one that will not start is made anew (it holds
-    only scratch databases and templates, which are built again on demand)."""
+    only scratch databases and templates, which are built again on demand).
+
+    Processes starting it at once take turns on a lock file: the first starts it, the others
+    find it running."""
     data = data_parent / "data"
     port_file = data_parent / "port"
-    data_parent.mkdir(parents=True, exist_ok=True)
     user = _server_user()
-    _chown(data_parent, user)
-    port = int(port_file.read_text()) if port_file.exists() else _free_port()
-    status = _as_user(user, [binaries / "pg_ctl", "-D", data, "status"], check=False)
-    if status.returncode != 0:
-        if not _port_is_free(port):
-            port = _free_port()
-        try:
-            _start(binaries, data_parent, user, port)
-        except DatabaseConnectionError:
-            shutil.rmtree(data, ignore_errors=True)
-            _start(binaries, data_parent, user, port)
-        port_file.write_text(str(port))
-        _announce(major, port, data_parent)
+    _make_folder(data_parent, user)
+    with _start_lock(data_parent):
+        port = int(port_file.read_text()) if port_file.exists() else _free_port()
+        status = _as_user(user, [binaries / "pg_ctl", "-D", data, "status"], check=False)
+        if status.returncode != 0:
+            if not _port_is_free(port):
+                port = _free_port()
+            try:
+                _start(binaries, data_parent, user, port)
+            except DatabaseConnectionError:
+                shutil.rmtree(data, ignore_errors=True)
+                _start(binaries, data_parent, user, port)
+            port_file.write_text(str(port))
+            _announce(major, port, data_parent)
     return LocalServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", major, str(binaries))
+
+
+@contextmanager
+def _start_lock(data_parent: Path) -> Iterator[None]:
+    """Hold the folder's start lock (an flock, released when this process ends)."""
+    with open(data_parent / "start.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _make_folder(data_parent: Path, user: pwd.struct_passwd | None) -> None:
+    """Create the server's folder, owned by the server's user, who must reach it.
+
+    Raises:
+        ConfigError: the folder cannot be made, or the server's user cannot enter it.
+    """
+    try:
+        data_parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the shadow server's folder {data_parent}: "
+                          f"{exc.strerror}", hint=_CACHE_HINT) from None
+    _chown(data_parent, user)
+    if user is not None:
+        for folder in data_parent.parents:
+            info = folder.stat()
+            if info.st_uid != user.pw_uid and not info.st_mode & 0o001:
+                raise ConfigError(
+                    f"the shadow server's folder {data_parent} is under {folder}, which the "
+                    f"server's user {user.pw_name} cannot enter", hint=_CACHE_HINT)
+
+
+_CACHE_HINT = ("set NIVOMIGRATE_CACHE_DIR (or XDG_CACHE_HOME) to a folder the server's user "
+               "may reach, e.g. /var/tmp/nivomigrate, or set NIVOMIGRATE_SHADOW_URL")
 
 
 def _announce(major: int, port: int, data_parent: Path) -> None:
@@ -136,10 +190,23 @@ def own_server_state(cache_dir: Path | None = None,
     port_file = data_parent / "port"
     status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
                                        "status"], check=False)
-    size = sum(f.stat().st_size for f in data_parent.rglob("*") if f.is_file())
+    size = _folder_size(data_parent)
     return OwnServerState(data_parent, major,
                           int(port_file.read_text()) if port_file.exists() else None,
                           status.returncode == 0, size)
+
+
+def _folder_size(folder: Path) -> int:
+    """Return the bytes of the files under `folder`; a file that goes meanwhile (a database
+    another process drops) counts nothing."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
 
 
 def stop_own_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> bool:
@@ -237,17 +304,33 @@ def admin_connection(url: str):
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
-    """Create database `name` (from `template` when given) and return its URL."""
+    """Create database `name` (from `template` when given) and return its URL.
+
+    A template another session is reading (PostgreSQL refuses to copy it then) is waited for,
+    up to a minute.
+    """
+    import psycopg
     from psycopg import sql
 
     from nivomigrate.db import with_database
 
+    statement = sql.SQL("create database {}").format(sql.Identifier(name))
+    if template:
+        statement += sql.SQL(" template {}").format(sql.Identifier(template))
+    deadline = time.monotonic() + _TEMPLATE_BUSY_WAIT_S
     with admin_connection(admin_url) as conn:
-        statement = sql.SQL("create database {}").format(sql.Identifier(name))
-        if template:
-            statement += sql.SQL(" template {}").format(sql.Identifier(template))
-        conn.execute(statement)
+        while True:
+            try:
+                conn.execute(statement)
+                break
+            except psycopg.errors.ObjectInUse:
+                if not template or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
     return with_database(admin_url, name)
+
+
+_TEMPLATE_BUSY_WAIT_S = 60
 
 
 def drop_database(admin_url: str, name: str) -> None:
@@ -290,28 +373,132 @@ def scratch_database(admin_url: str, template: str | None = None,
         drop_database(admin_url, name)
 
 
-def template_name(revision: str | None, checksums: list[str]) -> str:
-    """Name the template database of a revision, keyed on the revisions' checksums."""
-    digest = hashlib.sha256("\n".join(checksums).encode()).hexdigest()[:12]
+def template_name(revision: str | None, checksums: list[str], role: str = "") -> str:
+    """Name the template database of a revision, keyed on the revisions' checksums and on the
+    role that owns it (a role may copy only its own databases)."""
+    digest = hashlib.sha256("\n".join([*checksums, f"role:{role}"]).encode()).hexdigest()[:12]
     return f"nivo_tpl_{(revision or 'base')[:20]}_{digest}".lower()
 
 
-def templates(admin_url: str) -> list[tuple[str, int]]:
-    """Return the template databases on the server (name, bytes), largest first."""
-    with admin_connection(admin_url) as conn:
-        return conn.execute(
-            "select datname, pg_database_size(datname) from pg_database "
-            "where datname like 'nivo\\_tpl\\_%' order by 2 desc, 1").fetchall()
+def login_role(admin_url: str) -> str:
+    """Return the role `admin_url` logs in as (asked once per URL)."""
+    if admin_url not in _roles:
+        _roles[admin_url] = _holder(admin_url).execute("select current_user").fetchone()[0]
+    return _roles[admin_url]
 
 
-def drop_unused_database(admin_url: str, name: str) -> bool:
-    """Drop database `name` unless a session uses it; return whether it was dropped."""
+_roles: dict[str, str] = {}
+
+
+# --- templates in use ------------------------------------------------------------------------
+# Advisory locks (class, key): the class keeps them apart from any other advisory lock.
+_LOCK_CLASS = 0x6E69766F  # "nivo"
+_holders: dict[str, object] = {}  # admin URL -> the session holding this process's locks
+_held: set[tuple[str, str]] = set()
+
+
+def hold_template(admin_url: str, name: str) -> bool:
+    """Mark template `name` as used by this process until it exits (or `release_templates`);
+    return whether it exists (one that does gets its time of use, once per process).
+
+    A shared advisory lock on a session kept open: pruning skips what it cannot lock. Waits
+    while a prune holds the name (then the template is gone, and the caller builds it).
+    """
+    holder = _holder(admin_url)
+    is_new = (admin_url, name) not in _held
+    if is_new:
+        holder.execute("select pg_advisory_lock_shared(%s, %s)", (_LOCK_CLASS, _lock_key(name)))
+        _held.add((admin_url, name))
+    exists = holder.execute("select 1 from pg_database where datname = %s",
+                            (name,)).fetchone() is not None
+    if exists and is_new:
+        mark_used(admin_url, name)
+    return exists
+
+
+def _holder(admin_url: str):
+    """Return this process's kept session on the server of `admin_url` (anew when lost)."""
+    holder = _holders.get(admin_url)
+    if holder is None or holder.closed or holder.broken:
+        holder = _holders[admin_url] = admin_connection(admin_url)
+        holder.execute("set lock_timeout = '120s'")
+        _held.difference_update({held for held in _held if held[0] == admin_url})
+    return holder
+
+
+def release_templates() -> None:
+    """Let go of every template this process holds (closing the holding sessions)."""
+    for holder in _holders.values():
+        holder.close()
+    _holders.clear()
+    _held.clear()
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+
+
+def mark_used(admin_url: str, name: str) -> None:
+    """Write the time of use into the template's comment (best effort: a prune by age reads
+    it)."""
     import psycopg
     from psycopg import sql
 
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    try:
+        _holder(admin_url).execute(sql.SQL("comment on database {} is {}").format(
+            sql.Identifier(name), sql.Literal(f"{_USED_PREFIX}{stamp}")))
+    except psycopg.Error:  # dropped meanwhile, or another process wrote it at once
+        pass
+
+
+_USED_PREFIX = "nivomigrate template, last used "
+
+
+def drop_template_unless_used(admin_url: str, name: str,
+                              idle_for_s: float | None = None) -> bool:
+    """Drop template `name` unless a process holds it, a session is connected to it, or (with
+    `idle_for_s`) it was used less than that many seconds ago; return whether it was dropped.
+    """
+    import psycopg
+    from psycopg import sql
+
+    key = (_LOCK_CLASS, _lock_key(name))
     with admin_connection(admin_url) as conn:
+        if not conn.execute("select pg_try_advisory_lock(%s, %s)", key).fetchone()[0]:
+            return False
         try:
+            if idle_for_s is not None and _idle_seconds(conn, name) < idle_for_s:
+                return False
             conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
         except psycopg.errors.ObjectInUse:
             return False
+        finally:
+            conn.execute("select pg_advisory_unlock(%s, %s)", key)
     return True
+
+
+def _idle_seconds(conn, name: str) -> float:
+    """Return how long ago template `name` was last used (infinite when never recorded)."""
+    row = conn.execute("select shobj_description(oid, 'pg_database') from pg_database "
+                       "where datname = %s", (name,)).fetchone()
+    comment = (row[0] or "") if row else ""
+    if not comment.startswith(_USED_PREFIX):
+        return float("inf")
+    try:
+        used = time.strptime(comment[len(_USED_PREFIX):], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return float("inf")
+    import calendar
+
+    return time.time() - calendar.timegm(used)
+
+
+def templates(admin_url: str) -> list[tuple[str, int]]:
+    """Return this role's template databases on the server (name, bytes), largest first."""
+    with admin_connection(admin_url) as conn:
+        return conn.execute(
+            "select datname, pg_database_size(datname) from pg_database "
+            "where datname like 'nivo\\_tpl\\_%' "
+            "and datdba = (select oid from pg_roles where rolname = current_user) "
+            "order by 2 desc, 1").fetchall()

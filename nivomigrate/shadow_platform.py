@@ -100,9 +100,11 @@ class PlatformCopy:
         text = "\n".join(self.roles) + "\n" + self.sql
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
-    @property
-    def template(self) -> str:
-        return f"nivo_platform_{self.digest}"
+    def template(self, role: str) -> str:
+        """Name the shadow database holding this copy for `role` (a role copies only its own
+        databases)."""
+        digest = hashlib.sha256(f"{self.digest}\nrole:{role}".encode()).hexdigest()[:12]
+        return f"nivo_platform_{digest}"
 
 
 def read_copy(target: Target, available_extensions: set[str]) -> PlatformCopy | None:
@@ -217,25 +219,27 @@ def available_extensions(conn: psycopg.Connection) -> set[str]:
 
 
 def ensure_template(admin_url: str, copy: PlatformCopy) -> str:
-    """Return the shadow database holding `copy`, making it (and the roles) once.
+    """Return the shadow database holding `copy`, making it (and the roles) once, held for
+    this process (`shadow.hold_template`).
 
     Raises:
         MigrationError: the copy does not run in the shadow server.
     """
     from nivomigrate import shadow
 
-    if shadow.database_exists(admin_url, copy.template):
-        return copy.template
+    name = copy.template(shadow.login_role(admin_url))
+    if shadow.hold_template(admin_url, name):
+        return name
     _create_roles(admin_url, copy.roles)
     building = shadow.scratch_name("nivo_platform_build")
     url = shadow.create_database(admin_url, building, "template0")
     try:
         _load(url, copy)
-        shadow.rename_database(admin_url, building, copy.template)
+        shadow.rename_database(admin_url, building, name)
     except BaseException:
         shadow.drop_database(admin_url, building)
         raise
-    return copy.template
+    return name
 
 
 def _create_roles(admin_url: str, roles: tuple[str, ...]) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 
 from nivomigrate import shadow
+from nivomigrate.config import shadow_cache_dir
 
 # The Supabase-shaped server's fixtures (supabase_server, supabase_databases, ...) and the
 # session-wide service roles (cluster objects, dropped at the end): tests/role_fixtures.py.
@@ -51,7 +52,7 @@ def pg_admin_url() -> Iterator[str]:
         with PostgresContainer("postgres:15", driver=None) as container:
             yield container.get_connection_url()
     else:
-        yield shadow.local_server().admin_url
+        yield shadow.local_server(shadow_cache_dir()).admin_url
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +74,7 @@ def canary_admin_url(pg_admin_url: str) -> Iterator[str]:
     password = quote(CANARY_PASSWORD, safe="")
     netloc = f"{CANARY_ROLE}:{password}@{parts.hostname}:{parts.port or 5432}"
     yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    shadow.release_templates()  # the sessions holding the templates log in as the role
     _drop_role_and_its_databases(pg_admin_url, CANARY_ROLE)
 
 

@@ -66,21 +66,38 @@ def roles_project(project, service_role_names):
     return project
 
 
+# Sessions using `anon`/`authenticated` hold this advisory lock shared (on the server's
+# `postgres` database): parallel workers and other test runs share the roles.
+API_ROLES_LOCK = (0x6E69766F, 0x61706921)  # "nivo", "api!"
+API_ROLES_MARK = "made by nivomigrate's tests; the last test session using it drops it"
+
+
 @pytest.fixture(scope="session")
 def api_roles(canary_admin_url: str) -> Iterator[tuple[str, str]]:
     """Supabase's Data API roles `anon` and `authenticated` on the test server (NOLOGIN).
 
-    Created unless present; dropped at the end only if this session created them.
+    Created (and marked) unless present. Every session using them holds a shared advisory
+    lock; at its end, the session that can take the lock alone (no other one uses them) drops
+    the marked ones: never roles the server had before, never under another worker.
     """
-    created = []
+    holder = psycopg.connect(canary_admin_url, autocommit=True)
+    holder.execute("select pg_advisory_lock_shared(%s, %s)", API_ROLES_LOCK)
     with psycopg.connect(canary_admin_url, autocommit=True) as conn:
         for role in ("anon", "authenticated"):
             if not conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
                 try:
                     conn.execute(f"CREATE ROLE {role} NOLOGIN")
-                    created.append(role)
+                    conn.execute(f"COMMENT ON ROLE {role} IS '{API_ROLES_MARK}'")
                 except psycopg.errors.DuplicateObject:
                     pass
     yield ("anon", "authenticated")
-    if created:
-        drop_roles(canary_admin_url, created)
+    holder.execute("select pg_advisory_unlock_shared(%s, %s)", API_ROLES_LOCK)
+    try:
+        if holder.execute("select pg_try_advisory_lock(%s, %s)", API_ROLES_LOCK).fetchone()[0]:
+            marked = [role for (role,) in holder.execute(
+                "select rolname from pg_roles where rolname in ('anon', 'authenticated') "
+                "and shobj_description(oid, 'pg_authid') = %s", (API_ROLES_MARK,))]
+            if marked:
+                drop_roles(canary_admin_url, marked)
+    finally:
+        holder.close()

@@ -1,5 +1,7 @@
 """Settings come from nivomigrate.toml (or pyproject.toml), dotenv files and the environment."""
 
+from pathlib import Path
+
 import pytest
 
 from nivomigrate.config import load_settings
@@ -120,3 +122,34 @@ def test_prisma_schema_is_relative_to_the_configuration(tmp_path):
     assert settings.prisma_schema == tmp_path / "app" / "prisma" / "schema.prisma"
     (tmp_path / "nivomigrate.toml").write_text("")
     assert load_settings(cwd=tmp_path, environ={}).prisma_schema is None
+
+
+def test_the_cache_folder_comes_from_the_environment_even_as_root(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text('[shadow]\ncache_dir = "from-toml"\n')
+    chosen = load_settings(cwd=tmp_path, environ={"NIVOMIGRATE_CACHE_DIR": str(tmp_path / "c"),
+                                                  "XDG_CACHE_HOME": "/elsewhere"})
+    assert chosen.shadow_cache_dir == tmp_path / "c"
+    assert load_settings(cwd=tmp_path, environ={}).shadow_cache_dir == Path("from-toml")
+    (tmp_path / "nivomigrate.toml").write_text("")
+    xdg = load_settings(cwd=tmp_path, environ={"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert xdg.shadow_cache_dir == tmp_path / "xdg" / "nivomigrate"  # as root too
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("idle_in_transaction_timeout_ms = 1000", True),
+    ("revision_python_s = 5", True),
+    ("revision_python_s = 0", False),
+])
+def test_every_timeout_key_is_checked_not_a_crash(tmp_path, text, accepted):
+    (tmp_path / "nivomigrate.toml").write_text(f"[timeouts]\n{text}\n")
+    if accepted:
+        load_settings(cwd=tmp_path, environ={})
+    else:
+        with pytest.raises(ConfigError, match="revision_python_s must be at least 1"):
+            load_settings(cwd=tmp_path, environ={})
+
+
+def test_a_config_that_is_not_utf8_is_an_error_naming_the_line(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_bytes(b'versions = "versions"\n# caf\xe9\n')
+    with pytest.raises(ConfigError, match=r"nivomigrate.toml:2: not UTF-8 text \(byte 0xe9\)"):
+        load_settings(cwd=tmp_path, environ={})

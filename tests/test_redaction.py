@@ -106,9 +106,9 @@ def test_env_file_secrets_are_remembered_but_not_flags() -> None:
 
 
 def test_process_environment_gives_only_url_passwords() -> None:
-    redaction.remember_environment({"GITHUB_TOKEN": "Not-From-Env-3",
+    redaction.remember_environment({"GITHUB_TOKEN": "Gh-Token-Value-3",
                                     "OTHER_URL": "postgres://u:From-Env-4@h/db"})
-    assert redact("Not-From-Env-3 From-Env-4") == "Not-From-Env-3 ***"
+    assert redact("Gh-Token-Value-3 From-Env-4") == "Gh-Token-Value-3 ***"
 
 
 def test_password_equal_to_the_user_name_masks_no_word() -> None:
@@ -120,3 +120,56 @@ def test_password_equal_to_the_user_name_masks_no_word() -> None:
 def test_password_query_parameter_is_remembered_decoded() -> None:
     redaction.remember_url("postgresql://u@h/db?sslmode=require&password=Qry%20Secret%2B5")
     assert redact("login with Qry Secret+5 failed") == "login with *** failed"
+
+
+# --- transformed secrets: any letter case, any piece of 6 characters or more -------------------
+
+TRANSFORMED = "Tr4nsformed Secret Phrase9"
+
+
+@pytest.mark.parametrize("shown", [
+    pytest.param(TRANSFORMED.upper(), id="upper"),
+    pytest.param(TRANSFORMED.lower(), id="lower"),
+    pytest.param(TRANSFORMED[:-1], id="less-its-last-character"),
+    pytest.param(TRANSFORMED[1:], id="less-its-first-character"),
+    pytest.param(TRANSFORMED.replace(" ", "_"), id="spaces-as-underscores"),
+    pytest.param(TRANSFORMED.replace(" ", ""), id="spaces-removed-each-piece"),
+    pytest.param(TRANSFORMED[7:13], id="six-characters-from-the-middle"),
+    pytest.param(TRANSFORMED.swapcase()[3:-3], id="swapped-case-piece"),
+])
+def test_transformed_secret_is_hidden(shown: str) -> None:
+    redaction.remember_url(f"postgresql://app:{quote(TRANSFORMED, safe='')}@h/db")
+    text = redact(f"check printed: {shown} (exit 3)")
+    assert text.startswith("check printed: ***") and text.endswith(" (exit 3)"), text
+    assert not any(TRANSFORMED.lower()[i:i + 6] in text.lower().replace("_", " ")
+                   for i in range(len(TRANSFORMED) - 5)), text
+
+
+def test_a_piece_shorter_than_six_characters_is_kept() -> None:
+    redaction.remember_url("postgresql://app:Qz81-Unrelated-Words@h/db")
+    assert redact("Words, and Qz81") == "Words, and Qz81"
+    assert redact("Unrelated") == "***"
+
+
+def test_pieces_of_the_user_name_are_not_hidden() -> None:
+    redaction.remember_url("postgresql://reporting_user:reporting_user_pw9@h/db")
+    assert redact("connected as reporting_user") == "connected as reporting_user"
+    assert redact("reporting_user_pw9") == "***"
+
+
+def test_a_large_report_is_redacted_quickly() -> None:
+    import time
+
+    redaction.remember_url(f"postgresql://app:{quote(TRANSFORMED, safe='')}@h/db")
+    report = ("| public.Device | ok | 12 ms |\n" * 40_000) + TRANSFORMED.upper()  # 1.2 MB
+    started = time.monotonic()
+    shown = redact(report)
+    assert time.monotonic() - started < 5
+    assert shown.endswith("***") and len(shown) == len(report) - len(TRANSFORMED) + 3
+
+
+def test_a_password_holding_a_word_of_the_messages_leaves_the_messages_readable() -> None:
+    redaction.remember_url("postgresql://app:wrong%40Password1@h/db")
+    shown = redact("FATAL: password authentication failed; tried wrong@Password1, Password1")
+    # Of "Password1" alone, the pieces inside "password" are left: 3 characters show.
+    assert shown == "FATAL: password authentication failed; tried ***, Pas***"

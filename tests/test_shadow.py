@@ -38,3 +38,20 @@ def test_a_cached_cluster_that_will_not_start_is_made_anew(cache_dir):
     servers.run_as_server_user([shadow.server_binaries() / "pg_ctl", "-D", data, "stop"])
     (data / "global" / "pg_control").unlink()  # a cluster no server can start
     assert _answers(shadow.local_server(cache_dir))
+
+
+def test_a_cache_folder_the_server_user_cannot_reach_is_a_config_error(tmp_path):
+    import os
+
+    import pytest
+
+    from nivomigrate.errors import ConfigError
+
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the server to another user")
+    servers.skip_unless(shadow.server_binaries(), "no PostgreSQL server binaries installed")
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    with pytest.raises(ConfigError, match="cannot enter") as refused:
+        shadow.local_server(closed / "cache")
+    assert "NIVOMIGRATE_CACHE_DIR" in refused.value.hint

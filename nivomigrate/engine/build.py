@@ -36,10 +36,12 @@ def shadow_server(settings: Settings, preferred_major: int | None = None,
 def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
                     platform_template: str | None = None, *, prune: bool = False) -> str:
     """Return the template database holding the schema at `revision`, building it if needed
-    (on the platform's part in `platform_template`, when given).
+    (on the platform's part in `platform_template`, when given), held for this process
+    (`shadow.hold_template`): no prune drops it until the process ends.
 
-    With `prune` (nivomigrate's own server, which no other project shares), a new template
-    makes the templates of revisions no longer in the chain go.
+    With `prune` (nivomigrate's own server), a new template makes the templates go that are
+    outside today's chain, held by no process and unused for `PRUNE_IDLE_S` (another
+    checkout's templates, edited revisions').
 
     Raises:
         MigrationError: a revision fails in the shadow database (named, with the error).
@@ -47,50 +49,56 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
     chain = migrations.revisions(versions_dir)
     upto = migrations.up_to(chain, revision)
     keys = [r.file_checksum for r in upto] + ([platform_template] if platform_template else [])
-    name = shadow.template_name(revision, keys)
-    if shadow.database_exists(admin_url, name):
+    name = shadow.template_name(revision, keys, shadow.login_role(admin_url))
+    if shadow.hold_template(admin_url, name):
         return name
     building = shadow.scratch_name("nivo_build")
     url = shadow.create_database(admin_url, building, platform_template)
     try:
         _build(versions_dir, url, upto)
-        _rename(admin_url, building, name)
-    except Exception:
+        shadow.rename_database(admin_url, building, name)
+    except BaseException:
         shadow.drop_database(admin_url, building)
         raise
+    shadow.mark_used(admin_url, name)
     if prune:
-        prune_templates(admin_url, versions_dir, platform_template)
+        prune_templates(admin_url, versions_dir, platform_template, idle_for_s=PRUNE_IDLE_S)
     return name
 
 
-def chain_template_names(versions_dir: Path, platform_template: str | None = None) -> set[str]:
+# A template of another checkout (or of an edited revision) outlives a day without use.
+PRUNE_IDLE_S = 24 * 3600
+
+
+def chain_template_names(versions_dir: Path, platform_template: str | None = None,
+                         role: str = "postgres") -> set[str]:
     """Return the names of the templates of every revision of today's chain (and base), on
-    the platform's copy when there is one."""
+    the platform's copy when there is one, owned by `role`."""
     chain = migrations.revisions(versions_dir)
     platform = [platform_template] if platform_template else []
-    names = {shadow.template_name(None, platform)}
+    names = {shadow.template_name(None, platform, role)}
     for end in range(1, len(chain) + 1):
         names.add(shadow.template_name(chain[end - 1].id,
-                                       [r.file_checksum for r in chain[:end]] + platform))
+                                       [r.file_checksum for r in chain[:end]] + platform, role))
     return names
 
 
-def prune_templates(admin_url: str, versions_dir: Path,
-                    platform_template: str | None = None) -> list[tuple[str, int]]:
-    """Drop the templates of revisions no longer in the chain (or edited since); return them.
+def prune_templates(admin_url: str, versions_dir: Path, platform_template: str | None = None,
+                    idle_for_s: float | None = None) -> list[tuple[str, int]]:
+    """Drop this role's templates outside today's chain (or edited since); return them.
 
-    A template some session is using is left for the next prune.
+    A template some process holds or some session is using is left for the next prune; with
+    `idle_for_s`, so is one used less than that many seconds ago.
     """
-    keep = chain_template_names(versions_dir, platform_template)
+    keep = chain_template_names(versions_dir, platform_template, shadow.login_role(admin_url))
     return [(name, size) for name, size in shadow.templates(admin_url)
-            if name not in keep and shadow.drop_unused_database(admin_url, name)]
+            if name not in keep
+            and shadow.drop_template_unless_used(admin_url, name, idle_for_s)]
 
 
 def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -> None:
     """Upgrade the database at `url` through `revisions`, one at a time, to name a failure."""
-    import sqlalchemy
-
-    from nivomigrate.errors import MigrationError
+    from nivomigrate.errors import MigrationError, NivoError
     from nivomigrate.redaction import redact
 
     engine = sqlalchemy_engine(Target("shadow", url, "the shadow server"), writes=True)
@@ -100,10 +108,12 @@ def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -
                 try:
                     migrations.upgrade(versions_dir, conn, revision.id)
                     conn.commit()
-                except sqlalchemy.exc.DBAPIError as exc:
-                    reason = str(exc.orig).strip().splitlines()[0]
+                except NivoError:
+                    raise
+                except Exception as exc:  # SQL, or the revision's Python (raised, exited, looped)
                     raise MigrationError(
-                        f"revision {revision.id} fails in the shadow database: {redact(reason)}",
+                        f"revision {revision.id} fails in the shadow database: "
+                        f"{redact(_reason(exc))}",
                         hint=f"fix {revision.path}: the revisions must build from an empty "
                         "database (plus the platform's schemas, docs/supabase.md)",
                     ) from None
@@ -111,16 +121,19 @@ def _build(versions_dir: Path, url: str, revisions: list[migrations.Revision]) -
         engine.dispose()
 
 
-def _rename(admin_url: str, old: str, new: str) -> None:
-    import psycopg
-    from psycopg import sql
+def _reason(exc: Exception) -> str:
+    """Return the first line of a build failure: the server's message, else the Python's."""
+    import sqlalchemy
 
-    with shadow.admin_connection(admin_url) as conn:
-        try:
-            conn.execute(sql.SQL("alter database {} rename to {}").format(
-                sql.Identifier(old), sql.Identifier(new)))
-        except psycopg.errors.DuplicateDatabase:
-            conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(old)))
+    from nivomigrate.revision_code import RevisionCodeError
+
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        text = str(exc.orig)
+    elif isinstance(exc, RevisionCodeError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return (text.strip().splitlines() or [""])[0]
 
 
 @contextmanager
@@ -131,16 +144,34 @@ def schema_at(settings: Settings, revision: str | None,
 
     The scratch database is dropped afterwards, whatever happens.
     """
-
     server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision,
-                               server.platform_template,
-                               prune=server.origin != "configured")
-    with shadow.scratch_database(server.admin_url, template=template) as url:
+    name = shadow.scratch_name()
+    url = _copy_of_template(settings, server, revision, name)
+    try:
         if extra_sql:
             with shadow.admin_connection(url) as conn:
                 conn.execute(extra_sql)
         yield Target("shadow", url, "the shadow server")
+    finally:
+        shadow.drop_database(server.admin_url, name)
+
+
+def _copy_of_template(settings: Settings, server: shadow.LocalServer, revision: str | None,
+                      name: str) -> str:
+    """Create database `name` from the template of `revision` and return its URL; a template
+    dropped by hand between its check and its copy is built again."""
+    import psycopg
+
+    for attempt in range(3):
+        template = ensure_template(server.admin_url, settings.versions_dir, revision,
+                                   server.platform_template,
+                                   prune=server.origin != "configured")
+        try:
+            return shadow.create_database(server.admin_url, name, template)
+        except psycopg.errors.InvalidCatalogName:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 _snapshots: dict[tuple[str, str], object] = {}

@@ -17,11 +17,13 @@ def load_policy(path: Path, allowed_keys: set[str] | None = None) -> dict:
     """
     import yaml
 
+    from nivomigrate.files import read_text
+
     if not path.is_file():
         return {}
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
-        document = yaml.load(path.read_text(), Loader=loader) or {}
+        document = yaml.load(read_text(path), Loader=loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -72,6 +72,7 @@ def load_hot_queries(path: Path) -> list[HotQuery]:
     """
     import yaml
 
+    from nivomigrate.files import read_text
     from nivomigrate.policies import load_policy, reject_unknown_keys
 
     document = load_policy(path, _TOP_KEYS)
@@ -79,7 +80,7 @@ def load_hot_queries(path: Path) -> list[HotQuery]:
         return []
     entries = document.get("queries") or []
     # libyaml when installed: the pure-Python composer took 0.3 s on the NivoStack file.
-    root = yaml.compose(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    root = yaml.compose(read_text(path), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     nodes = _sequence_items(root, "queries")
     if not isinstance(entries, list):
         raise ConfigError(f"{path}:{_line(root)}: queries must be a list",

@@ -76,8 +76,8 @@ def load_service_map(policies_dir: Path) -> ServiceMap:
             columns = _mapping(columns, path, where)
             reject_unknown_keys(columns, {"reads", "writes", "operations"}, f"{path} {where}")
             uses.append(_table_use(str(service), str(table), columns, path, where))
-    owners = raw.get("owners") if isinstance(raw.get("owners"), dict) else {}
-    roles = raw.get("roles") if isinstance(raw.get("roles"), dict) else {}
+    owners = _names_by_name(raw.get("owners"), path, "owners")
+    roles = _names_by_name(raw.get("roles"), path, "roles")
     return ServiceMap(tuple(uses), {str(k): str(v) for k, v in owners.items()},
                       {str(k): str(v) for k, v in roles.items()})
 
@@ -101,6 +101,20 @@ def _operations(value: object, path: Path, where: str) -> tuple[str, ...] | None
                           f"not {value!r}",
                           hint="the statement kinds the service runs, e.g. [insert, update]")
     return tuple(kind for kind in OPERATIONS if kind in value)
+
+
+def _names_by_name(value: object, path: Path, where: str) -> dict:
+    """Return a mapping of names to names (`owners`, `roles`).
+
+    Raises:
+        ConfigError: it is not a mapping, or a value is not a single name.
+    """
+    mapping = _mapping(value, path, where)
+    for key, name in mapping.items():
+        if not isinstance(name, str):
+            raise ConfigError(f"{path}: {where}.{key} must be a name, not {name!r}",
+                              hint="see policies/services.yaml's header")
+    return mapping
 
 
 def _mapping(value: object, path: Path, where: str) -> dict:

@@ -62,6 +62,15 @@ def report_from_json(text: str) -> Report:
     if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
         raise ConfigError("not a nivomigrate JSON report of schema version 1",
                           hint="pass the output of a command run with --format json")
+    try:
+        return _report_from(document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"not a complete nivomigrate JSON report: {type(exc).__name__}: "
+                          f"{exc}", hint="pass the output of a command run with --format json "
+                          "(as written, not edited)") from None
+
+
+def _report_from(document: dict) -> Report:
     data = dict(document.get("data") or {})
     exit_code = int(data.pop("exit_code", -1))
     return Report(
@@ -93,8 +102,10 @@ def read_report(path) -> Report:
     """
     from pathlib import Path
 
+    from nivomigrate.files import read_text
+
     try:
-        text = Path(path).read_text()
+        text = read_text(Path(path), hint="pass the file a command wrote with --format json")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}",
                           hint="pass the file a command wrote with --format json") from None

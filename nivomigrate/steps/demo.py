@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from nivomigrate import migrations, shadow
-from nivomigrate.config import load_settings
+from nivomigrate.config import load_settings, shadow_cache_dir
 from nivomigrate.db import Target, sqlalchemy_engine
 from nivomigrate.progress import Progress
 
@@ -49,7 +49,7 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
     progress = Progress()
     project = shipped_project()
     with progress.step("starting the embedded PostgreSQL server"):
-        server = shadow.local_server()
+        server = shadow.local_server(shadow_cache_dir())
     names = {env: shadow.scratch_name(f"nivo_demo_{env}") for env in ("staging", "prod")}
     urls = {env: shadow.create_database(server.admin_url, name) for env, name in names.items()}
     try:

@@ -23,7 +23,7 @@ def shadow_status(settings: Settings) -> Report:
     server, rows, data = _server(settings)
     templates: list[dict] = []
     if server is not None:
-        keep = chain_template_names(settings.versions_dir)
+        keep = chain_template_names(settings.versions_dir, role=shadow.login_role(server))
         templates = [{"name": name, "bytes": size, "in_chain": name in keep}
                      for name, size in shadow.templates(server)]
     stale = [t for t in templates if not t["in_chain"]]

@@ -1,5 +1,7 @@
 """Staging checks of policies/promotion.yaml run after apply: SQL assertions and commands."""
 
+import os
+
 import psycopg
 
 from nivomigrate import ledger
@@ -100,7 +102,7 @@ def test_command_check_without_a_read_only_url_is_told_so(project):
 
 
 def test_command_check_gets_the_read_only_roles_url(project, pg_admin_url):
-    role = "nivo_test_checks_reader"
+    role = f"nivo_test_checks_reader_{os.getpid()}"  # one per test process
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f"drop role if exists {role}")
         conn.execute(f"create role {role} login password 'reader'")

@@ -4,6 +4,7 @@ fingerprint and ledger compared before and after)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from tests.reliability.helpers import (
 ADD_COLUMN = 'op.execute(\'ALTER TABLE "Device" ADD COLUMN "{column}" TEXT\')'
 STAGING = "STAGING_POSTGRES_URL_NON_POOLING"
 PROD = "PROD_POSTGRES_URL_NON_POOLING"
-READER_ROLE = "nivo_rel_reader"
+READER_ROLE = f"nivo_rel_reader_{os.getpid()}"  # one per test process
 
 
 def _refused(cli, project, *args: str, code: int, environ: dict | None = None,
@@ -240,3 +241,76 @@ def test_database_that_does_not_exist_exits_4(shared_project, cli):
     outcome = _refused(cli, shared_project, "apply", "staging", code=4,
                        environ=_with_url(shared_project, STAGING, url))
     assert "does not exist" in outcome.stderr
+
+
+# --- bytes that are not UTF-8, and files that are not what they claim --------------------------
+
+NOT_UTF8 = b"# caf\xe9 (latin-1)\n"
+
+
+@pytest.mark.parametrize("file", ["nivomigrate.toml", "policies/hot_queries.yaml",
+                                  "policies/services.yaml", "policies/promotion.yaml",
+                                  "versions/0002"])
+def test_a_file_that_is_not_utf8_exits_2_naming_it(shared_project, cli, file):
+    _pending(shared_project)
+    path = shared_project.root / file
+    if file.startswith("versions/"):
+        path = next(path.parent.glob(f"{path.name}_*.py"))
+    path.write_bytes(NOT_UTF8 + path.read_bytes())
+    for command in (("apply", "staging"), ("plan",)):
+        outcome = _refused(cli, shared_project, *command, code=2)
+        assert path.name in outcome.stderr, outcome
+        assert "UTF-8" in outcome.stderr or "utf-8" in outcome.stderr, outcome
+
+
+def test_an_env_file_that_is_not_utf8_exits_2(shared_project, cli):
+    _pending(shared_project)
+    env_file = shared_project.root / "latin1.env"
+    env_file.write_bytes(NOT_UTF8 + b"SOME_SETTING=1\n")
+    outcome = _refused(cli, shared_project, "--env-file", str(env_file), "apply", "staging",
+                       code=2)
+    assert "latin1.env:1: not UTF-8 text" in outcome.stderr
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", id="binary"),
+    pytest.param(b'{"schema_version": 1}', id="schema-version-only"),
+    pytest.param(b'{"schema_version": 1, "command": "plan", "title": "t", '
+                 b'"findings": [{"check": "x"}]}', id="finding-without-severity"),
+    pytest.param(b'[1, 2, 3]', id="a-list"),
+    pytest.param(b"", id="empty"),
+])
+def test_render_of_a_file_that_is_not_a_report_exits_2(shared_project, cli, tmp_path, content):
+    path = tmp_path / "report.json"
+    path.write_bytes(content)
+    outcome = cli(shared_project, "render", str(path), "--format", "markdown")
+    assert outcome.code == 2 and one_error(outcome), outcome
+    assert "report" in outcome.stderr
+
+
+@pytest.mark.parametrize("option", ["-c statement_timeout=1", "-c statement_timeout=5ms",
+                                    "-c idle_in_transaction_session_timeout=1"])
+def test_a_url_option_timeout_too_short_for_any_query_exits_2(shared_project, cli, option):
+    from nivomigrate.urls import with_query
+
+    _pending(shared_project)
+    url = with_query(shared_project.urls["staging"], options=option)
+    for command in (("apply", "staging"), ("plan", "staging")):
+        outcome = _refused(cli, shared_project, *command, code=2,
+                           environ=_with_url(shared_project, STAGING, url))
+        assert "shorter than 1000 ms" in outcome.stderr, outcome
+
+
+def test_a_ledger_sequence_behind_its_rows_does_not_stop_the_next_run(project, cli):
+    """A database restored (or crashed) with its ledger's sequence older than its rows."""
+    write_revision(project, ADD_COLUMN.format(column="beforeRestore"), name="before_restore")
+    assert cli(project, "apply", "staging").code == 0
+    write_revision(project, ADD_COLUMN.format(column="afterRestore"), name="after_restore")
+    with psycopg.connect(project.urls["staging"], autocommit=True) as conn:
+        conn.execute("select setval(pg_get_serial_sequence('nivomigrate.runs', 'id'), 1, false)")
+        before = conn.execute("select max(id) from nivomigrate.runs").fetchone()[0]
+    assert before is not None and before >= 1
+    outcome = cli(project, "apply", "staging")
+    assert outcome.code == 0, outcome
+    run = ledger_rows(project.urls["staging"])[-1]
+    assert run[0] > before and run[1:3] == ("apply", "passed")

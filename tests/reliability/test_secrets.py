@@ -12,6 +12,7 @@ ledger's rows (its `reason`). Given unencoded, it is exit 2 with the encodings t
 from __future__ import annotations
 
 import json
+import os
 from urllib.parse import quote, quote_plus
 
 import psycopg
@@ -21,6 +22,7 @@ from nivomigrate.db import with_database
 from nivomigrate.urls import with_query
 from tests.conftest import CANARY_ROLE
 from tests.reliability.helpers import canary_forms, one_error, state, write_revision
+from tests.role_fixtures import drop_roles
 
 WILD = "Sl4sh/Cnry#9x@Qm?Pct%Pls+Spc €Eur"
 WILD_PIECES = ("Sl4sh", "Cnry", "Pct%", "Pls+", "Spc €", "€Eur")
@@ -144,3 +146,47 @@ def test_wild_password_unencoded_is_exit_2_naming_the_encodings(project, cli):
     assert "'/' as %2F, '#' as %23" in outcome.stderr and "percent-encoded" in outcome.stderr
     assert _wild_leaks(outcome.stdout + outcome.stderr) == []
     assert state(project) == before
+
+
+# --- transformed: a check that prints the password upper-cased, cut or with spaces replaced ----
+
+SPACED = "Spaced Out Canary Phrase 7"
+# Prints the password of DATABASE_URL transformed as SQL or a script might, then fails.
+TRANSFORMING_CHECK = """
+  - name: prints the password transformed
+    command: >-
+      python3 -c "import os, urllib.parse as u;
+      p = u.unquote(u.urlsplit(os.environ['DATABASE_URL']).password);
+      print('got', p.upper(), p[:-1], p.replace(' ', '_'), p.lower()[2:]); raise SystemExit(3)"
+"""
+
+
+def _pieces_shown(text: str) -> list[str]:
+    folded = SPACED.lower()
+    shown = text.lower().replace("_", " ")
+    return [folded[i:i + 6] for i in range(len(folded) - 5) if folded[i:i + 6] in shown]
+
+
+def test_transformed_password_never_shows(project, cli, tmp_path, canary_admin_url):
+    policy = project.root / "policies" / "promotion.yaml"
+    policy.write_text(policy.read_text().replace("staging_checks:\n",
+                                                 "staging_checks:" + TRANSFORMING_CHECK, 1))
+    role = f"nivo_spaced_{os.getpid()}"
+    with psycopg.connect(canary_admin_url, autocommit=True) as conn:
+        conn.execute(f"create role {role} login superuser password '{SPACED}'")
+    staging = project.urls["staging"]
+    staging = staging.replace(staging.split("://", 1)[1].split("@", 1)[0],
+                              f"{role}:" + quote(SPACED, safe=""), 1)
+    summary = tmp_path / "summary.md"
+    environ = {**project.environ, "STAGING_POSTGRES_URL_NON_POOLING": staging,
+               "GITHUB_STEP_SUMMARY": str(summary)}
+    try:
+        applied = cli(project, "apply", "staging", "--format", "github", environ=environ)
+        ledger = _ledger_text(project.urls["staging"])
+    finally:
+        drop_roles(canary_admin_url, [role])
+    assert applied.code == 1, applied  # the printing check fails the run
+    assert "prints the password transformed" in applied.stdout and "got ***" in applied.stdout
+    assert "got ***" in ledger
+    for text in (applied.stdout + applied.stderr, summary.read_text(), ledger):
+        assert _pieces_shown(text) == [], text[-2000:]

@@ -4,6 +4,7 @@ changes; `--debug` adds the traceback and keeps the code."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -115,7 +116,7 @@ def test_impossible_timeout_exits_2(shared_project, cli, key, value, said):
         assert said in outcome.stderr
 
 
-NO_CREATE_ROLE = "nivo_rel_no_create"
+NO_CREATE_ROLE = f"nivo_rel_no_create_{os.getpid()}"  # one per test process
 
 
 @pytest.fixture
@@ -189,3 +190,63 @@ def test_staging_connection_lost_during_promote_exits_4_and_a_rerun_finishes(pro
     again = cli(project, "promote", "prod")
     assert again.code == 0, again
     assert current_revision(project.urls["prod"]) == revision
+
+
+# --- revision code that exits, raises or loops --------------------------------------------------
+
+# A revision's Python may run 8 s without a statement (the default is 60).
+LIMIT = "[timeouts]\nrevision_python_s = 8\n"
+CODE_MISTAKES = {
+    "sys-exit-0-in-upgrade": dict(body="import sys\nsys.exit(0)", said="called sys.exit(0)"),
+    "system-exit-3-at-import": dict(body=GOOD, module="raise SystemExit(3)",
+                                    said="called sys.exit(3)"),
+    "exception-in-upgrade": dict(body="raise ValueError('no such setting')",
+                                 said="ValueError: no such setting"),
+    "endless-loop-in-upgrade": dict(body="while True:\n    pass",
+                                    said="ran Python for more than 8 s"),
+    "endless-loop-at-import": dict(body=GOOD, module="while True:\n    pass",
+                                   said="ran Python for more than 8 s"),
+}
+
+
+@pytest.mark.parametrize("name", list(CODE_MISTAKES))
+@pytest.mark.parametrize("command", [("apply", "staging"), ("plan",), ("check",)],
+                         ids=" ".join)
+def test_revision_code_that_exits_raises_or_loops_exits_2_naming_it(shared_project, cli, name,
+                                                                    command):
+    case = CODE_MISTAKES[name]
+    toml = shared_project.root / "nivomigrate.toml"
+    toml.write_text(toml.read_text().replace("[timeouts]\n", LIMIT))
+    write_revision(shared_project, case["body"], name="mistake", revision_id="0003")
+    path = next((shared_project.root / "versions").glob("0003_*.py"))
+    if "module" in case:
+        path.write_text(path.read_text().replace("\nrevision = ", case["module"]
+                                                 + "\nrevision = ", 1))
+    if command == ("check",) and "module" in case:  # check reports a broken chain
+        outcome = cli(shared_project, *command)
+        assert outcome.code == 2 and case["said"] in outcome.stdout, outcome
+        return
+    # check builds the schema (exit 5, as for an SQL error); the others render the SQL first.
+    outcome = _refused(cli, shared_project, *command, code=5 if command == ("check",) else 2)
+    assert case["said"] in outcome.stderr, outcome
+    assert "0003" in outcome.stderr, outcome
+    assert outcome.seconds < 60, outcome
+
+
+def test_a_live_revision_looping_online_fails_the_run_with_5(project, cli):
+    toml = project.root / "nivomigrate.toml"
+    toml.write_text(toml.read_text().replace("[timeouts]\n", LIMIT))
+    write_revision(project, "op.execute('SELECT 1')\nif not op.get_context().as_sql:\n"
+                   "    while True:\n        pass", name="loops_online")
+    outcome = cli(project, "apply", "staging")
+    assert outcome.code == 5 and one_error(outcome), outcome
+    assert "ran Python for more than 8 s" in outcome.stderr
+
+
+def test_services_owners_that_are_not_a_mapping_exit_2(shared_project, cli):
+    path = shared_project.root / "policies" / "services.yaml"
+    path.write_text(re.sub(r"^owners:\n(  .*\n)*", "owners: 5\n", path.read_text(), count=1,
+                           flags=re.MULTILINE))
+    assert "owners: 5\n" in path.read_text()
+    outcome = _refused(cli, shared_project, "apply", "staging", code=2)
+    assert "owners must be a mapping, not 5" in outcome.stderr

@@ -1,11 +1,12 @@
 """The own shadow server is visible and tidy: a line when it starts, `shadow status|stop|prune`,
-and templates of revisions no longer in the chain pruned."""
+and templates of revisions no longer in the chain pruned once no process holds them."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+from nivomigrate import shadow
 from nivomigrate.config import load_settings
 from nivomigrate.engine.build import template_target
 from nivomigrate.steps.shadow_admin import prune_shadow, shadow_status, stop_shadow
@@ -50,10 +51,18 @@ def test_own_server_is_announced_listed_pruned_and_stopped(tmp_path, cache_dir, 
     assert status.data["server"]["running"] is True
     assert list(_templates(project).values()) == [True]
 
-    # The head revision is edited: its new template replaces the old one on the own server.
+    # The head revision is edited: the old template stays while it may be in use (this
+    # process holds it; another checkout may be at that revision) and was used today.
     edited = project / "versions" / head
     edited.write_text(edited.read_text() + "\n# edited\n")
     template_target(_settings(project), head.split("_")[0])
+    assert sorted(_templates(project).values()) == [False, True]
+    assert _valid(prune_shadow(_settings(project))).data["dropped"] == []
+
+    # Once no process holds it, `shadow prune` drops it.
+    shadow.release_templates()
+    pruned = _valid(prune_shadow(_settings(project)))
+    assert len(pruned.data["dropped"]) == 1
     assert list(_templates(project).values()) == [True]
 
     # The head revision goes away: its template is no longer in the chain; prune drops it.
