@@ -1,0 +1,166 @@
+"""One verdict: for each gate check, a state that trips it, run through every command whose
+scope includes it (check, lint, plan --gate merge, plan --gate promote, apply staging, promote
+prod). Each gives the same block (the check's finding, blocking, and the same exit code), and
+apply and promote change nothing: schema fingerprints and ledgers as they were.
+
+The commands are the steps the CLI calls (the CLI adds only rendering and the exit code taken
+from `Report.exit_code`); the staging and prod databases are clones of one head template.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+from nivomigrate.errors import NivoError
+from nivomigrate.snapshot import take_snapshot
+
+ORPHAN_REVISION = '''"""A table no service owns."""
+from alembic import op
+
+revision = "{id}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute('CREATE TABLE "Orphan" ("id" TEXT PRIMARY KEY)')
+
+
+def downgrade() -> None:
+    op.execute('DROP TABLE "Orphan"')
+'''
+ORPHAN_MODEL = '''
+
+class Orphan(Base):
+    __tablename__ = "Orphan"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+'''
+
+
+def _run_command(project, command: str):
+    """Return (exit code, blocking check names) of one command on the project."""
+    from nivomigrate.steps.apply import apply_environment
+    from nivomigrate.steps.check import check_models
+    from nivomigrate.steps.lint import lint_report
+    from nivomigrate.steps.plan import make_plan
+    from nivomigrate.steps.promote import promote_environment
+
+    settings = project.settings()
+    calls: dict[str, Callable] = {
+        "check": lambda: check_models(settings),
+        "lint": lambda: lint_report(settings, "all"),
+        "plan --gate merge": lambda: make_plan(settings, "all", gate="merge"),
+        "plan --gate promote": lambda: make_plan(settings, "all", gate="promote"),
+        "apply staging": lambda: apply_environment(settings, "staging"),
+        "promote prod": lambda: promote_environment(settings, "prod"),
+    }
+    try:
+        report = calls[command]()
+    except NivoError as exc:
+        return exc.exit_code, {type(exc).__name__}
+    return report.exit_code, {f.check for f in report.findings if f.is_blocking}
+
+
+def _state_of(url: str) -> tuple[str, int]:
+    with psycopg.connect(url) as conn:
+        fingerprint = take_snapshot(conn).fingerprint
+        has_ledger = conn.execute("select to_regclass('nivomigrate.runs') is not null"
+                                  ).fetchone()[0]
+        runs = conn.execute("select count(*) from nivomigrate.runs").fetchone()[0] \
+            if has_ledger else 0
+    return fingerprint, runs
+
+
+def _execute(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _orphan_table(project) -> None:
+    head = project.head()
+    revision_id = f"{int(head) + 1:04d}"
+    (project.root / "versions" / f"{revision_id}_orphan.py").write_text(
+        ORPHAN_REVISION.format(id=revision_id, down=head))
+    with (project.root / "nivostack_schema" / "studio.py").open("a") as models:
+        models.write(ORPHAN_MODEL)
+
+
+def _edited_after_staging_run(project) -> None:
+    path = project.add_revision()
+    code, blocking = _run_command(project, "apply staging")
+    assert code == 0, blocking
+    path.write_text(path.read_text().replace('"""Add a nickname to devices."""',
+                                             '"""Add a nickname to devices (edited)."""'))
+
+
+def _drift(project) -> None:
+    for env in ("staging", "prod"):
+        _execute(project.urls[env], 'ALTER TABLE "Plan" ADD COLUMN "drifted" integer')
+
+
+def _unversioned(project) -> None:
+    for env in ("staging", "prod"):
+        _execute(project.urls[env], "DROP TABLE alembic_version")
+
+
+def _plain_index(project) -> None:
+    project.add_revision('op.execute(\'CREATE INDEX "Plan_currency_idx" ON "Plan" ("currency")\')')
+
+
+def _uncommitted(project) -> None:
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "-A")
+    _git(project.root, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "head")
+    project.add_revision()
+
+
+def _git(root, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True)
+
+
+@dataclass(frozen=True)
+class State:
+    make: Callable
+    exit_code: int
+    commands: tuple[str, ...]
+
+
+ALL_GATES = ("plan --gate merge", "plan --gate promote", "apply staging", "promote prod")
+STATES = {
+    "unmapped-table": State(_orphan_table, 1, ("check", *ALL_GATES)),
+    "checksum": State(_edited_after_staging_run, 3, ALL_GATES),
+    "drift": State(_drift, 3, ALL_GATES),
+    "unversioned": State(_unversioned, 3, ALL_GATES),
+    "sql-lint": State(_plain_index, 1, ("lint", *ALL_GATES)),
+    "staging-run": State(lambda project: project.add_revision(), 1,
+                         ("plan --gate promote", "promote prod")),
+    "dirty-tree": State(_uncommitted, 2, ("plan --gate promote", "promote prod")),
+}
+
+
+@pytest.mark.parametrize("check", sorted(STATES))
+def test_every_command_gives_the_same_block_and_changes_nothing(project, check):
+    state = STATES[check]
+    state.make(project)
+    before = {env: _state_of(url) for env, url in project.urls.items()}
+
+    verdicts = {command: _run_command(project, command) for command in state.commands}
+
+    for command, (code, blocking) in verdicts.items():
+        assert check in blocking and code == state.exit_code, (command, code, blocking)
+    assert {env: _state_of(url) for env, url in project.urls.items()} == before
+
+
+def test_the_matrix_names_registered_checks():
+    from nivomigrate.checks import CHECKS
+
+    names = {module.NAME for module in CHECKS}
+    assert set(STATES) <= names
