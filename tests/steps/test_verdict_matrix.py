@@ -122,6 +122,38 @@ def _uncommitted(project) -> None:
     project.add_revision()
 
 
+def _model_only_column(project) -> None:
+    path = project.root / "nivostack_schema" / "studio.py"
+    path.write_text(path.read_text().replace(
+        "    maxLogs: Mapped[int | None]\n",
+        "    maxLogs: Mapped[int | None]\n    nickname: Mapped[str | None]\n", 1))
+
+
+def _dropped_column(project) -> None:
+    project.add_revision('op.execute(\'ALTER TABLE "Device" DROP COLUMN "userEmail"\')')
+
+
+def _duplicates_for_a_unique_index(project) -> None:
+    for env in ("staging", "prod"):
+        _execute(project.urls[env], 'INSERT INTO "Plan" ("id", "name", "displayName", '
+                 '"updatedAt") VALUES (\'a\', \'a\', \'Same\', now()), '
+                 '(\'b\', \'b\', \'Same\', now())')
+    project.add_revision('from nivomigrate.ops import create_index_concurrently\n    '
+                         'create_index_concurrently("Plan_displayName_key", "Plan", '
+                         '["displayName"], unique=True)')
+
+
+def _grant_to_anon(project) -> None:
+    project.add_revision('op.execute(\'GRANT SELECT ON "Plan" TO anon\')')
+
+
+def _staging_changed_after_its_run(project) -> None:
+    project.add_revision()
+    code, blocking = _run_command(project, "apply staging")
+    assert code == 0, blocking
+    _execute(project.urls["staging"], 'ALTER TABLE "Plan" ADD COLUMN "drifted" integer')
+
+
 def _git(root, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True)
 
@@ -143,6 +175,13 @@ STATES = {
     "staging-run": State(lambda project: project.add_revision(), 1,
                          ("plan --gate promote", "promote prod")),
     "dirty-tree": State(_uncommitted, 2, ("plan --gate promote", "promote prod")),
+    "models-match-revisions": State(_model_only_column, 1, ("check", "plan --gate merge")),
+    "destructive-change": State(_dropped_column, 1, ("lint", *ALL_GATES)),
+    "service-still-uses": State(_dropped_column, 1, ("lint", *ALL_GATES)),
+    "precondition": State(_duplicates_for_a_unique_index, 1, ("lint", *ALL_GATES)),
+    "anon-opened": State(_grant_to_anon, 1, ("lint", *ALL_GATES)),
+    "staging-changed": State(_staging_changed_after_its_run, 3,
+                             ("plan --gate promote", "promote prod")),
 }
 
 
