@@ -91,17 +91,21 @@ def online_ops(container: ops.OpContainer) -> ops.OpContainer:
 
 
 def render_online(container: ops.OpContainer) -> tuple[str, set[str]]:
-    """Return the Python body of upgrade()/downgrade() for `container`, rewritten through the
-    online helpers, and the import lines it needs."""
-    from alembic.autogenerate.api import AutogenContext
-    from alembic.autogenerate.render import _indent, _render_cmd_body
+    """Return the Python body of upgrade()/downgrade() for `container` (alembic ops), rewritten
+    through the online helpers, and the import lines it needs."""
+    from alembic.autogenerate import render_python_code
+    from alembic.runtime.migration import MigrationContext
 
     online_ops(container)
-    context = AutogenContext(None, opts={"sqlalchemy_module_prefix": "sa.",
-                                         "alembic_module_prefix": "op.",
-                                         "user_module_prefix": None})
-    body = _indent(_render_cmd_body(container, context))
-    return body, set(context.imports)
+    context = MigrationContext.configure(dialect_name="postgresql")
+    body = render_python_code(container, migration_context=context)
+    helpers = {op.helper for op in _flat(container) if isinstance(op, HelperCallOp)}
+    imports = {f"from {_HELPERS_MODULE} import {name}" for name in helpers}
+    if "op." in body:
+        imports.add("from alembic import op")
+    if "sa." in body:
+        imports.add("import sqlalchemy as sa")
+    return body, imports
 
 
 def _goes_last(op: ops.MigrateOperation, online: list) -> bool:
