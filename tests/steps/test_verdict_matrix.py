@@ -203,3 +203,31 @@ def test_the_matrix_names_registered_checks():
 
     names = {module.NAME for module in CHECKS}
     assert set(STATES) <= names
+
+
+def test_tables_open_to_anon_block_every_command_before_anything_changes(
+        tmp_path, make_supabase_database, canary_admin_url):
+    """Supabase: the app's tables, made by a role whose default privileges give them to anon,
+    are open to the Data API. plan reports it and apply and promote refuse before running the
+    pending revision, instead of apply's verification failing after staging changed."""
+    from nivomigrate import migrations
+    from nivomigrate.db import Target, sqlalchemy_engine
+    from tests.steps.conftest import Project, copy_project
+
+    urls = {env: make_supabase_database(f"nivo_sb_{env}", app=False) for env in ("staging", "prod")}
+    project = Project(copy_project(tmp_path), urls, canary_admin_url)
+    for env, url in urls.items():
+        engine = sqlalchemy_engine(Target(env, url), writes=True)
+        try:
+            with engine.connect() as conn:
+                migrations.upgrade(project.root / "versions", conn, project.head())
+        finally:
+            engine.dispose()
+    project.add_revision()
+    before = {env: _state_of(url) for env, url in urls.items()}
+
+    verdicts = {command: _run_command(project, command) for command in ALL_GATES}
+
+    for command, (code, blocking) in verdicts.items():
+        assert "anon-access" in blocking and code == 1, (command, code, blocking)
+    assert {env: _state_of(url) for env, url in urls.items()} == before
