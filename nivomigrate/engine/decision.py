@@ -154,19 +154,37 @@ def head_findings(settings: Settings) -> list[Finding]:
 
 def standing_findings(ctx: RunContext, conn: psycopg.Connection) -> list[Finding]:
     """What blocks whatever the pending revisions do, read before anything changes: the tables
-    at head no service owns (`unmapped-table`, as `check` says), and the tables of this database
+    at head no service owns (`unmapped-table`, as `check` says), the index coverage of the
+    schema at head (`hot-query-index`, ...), and the tables of this database
     open to the Supabase Data API that no pending revision closes (`anon-access`, which apply's
     verification would otherwise find only after staging changed)."""
     from nivomigrate.checks import anon_access, anon_opened
     from nivomigrate.checks.revision_sql import render_revision
 
-    findings = _unmapped(ctx.settings)
+    findings = _unmapped(ctx.settings) + head_coverage_findings(ctx.settings, ctx.head)
     opened = anon_access.run(conn)
     if opened and ctx.pending:
         rendered = [render_revision(ctx.settings.versions_dir, r) for r in ctx.pending]
         left = anon_opened.still_open(rendered, conn, {f.location.object for f in opened})
         opened = [f for f in opened if f.location.object in left]
     return findings + _in(opened, ctx.environment)
+
+
+def head_coverage_findings(settings: Settings, head: str | None) -> list[Finding]:
+    """The index coverage checks on the schema at `head` (a required hot query without an
+    index, ...): what plan reports for head, and what apply's verification would find on
+    staging once it holds that schema."""
+    from dataclasses import replace
+
+    from nivomigrate.db import connection
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.engine.coverage import examine_coverage
+
+    if head is None:
+        return []
+    with connection(template_target(settings, head), writes=False) as conn:
+        result = examine_coverage(settings, conn, with_plans=False, with_usage=False)
+    return [replace(f, environment="head") for f in result.findings]
 
 
 def _unmapped(settings: Settings) -> list[Finding]:

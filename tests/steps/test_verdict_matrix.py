@@ -35,6 +35,16 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute('DROP TABLE "Orphan"')
 '''
+PLANS_BY_CURRENCY = """\
+- name: plans_by_currency
+  service: studio
+  table: Plan
+  equality: [currency]
+  order: []
+  predicate: null
+  required: true
+  sql: SELECT "id" FROM "public"."Plan" WHERE "public"."Plan"."currency" = $1 LIMIT $2
+"""
 ORPHAN_MODEL = '''
 
 class Orphan(Base):
@@ -154,6 +164,12 @@ def _staging_changed_after_its_run(project) -> None:
     _execute(project.urls["staging"], 'ALTER TABLE "Plan" ADD COLUMN "drifted" integer')
 
 
+def _uncovered_hot_query(project) -> None:
+    with (project.root / "policies" / "hot_queries.yaml").open("a") as queries:
+        queries.write(PLANS_BY_CURRENCY)
+    project.add_revision()
+
+
 def _git(root, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True)
 
@@ -180,6 +196,7 @@ STATES = {
     "service-still-uses": State(_dropped_column, 1, ("lint", *ALL_GATES)),
     "precondition": State(_duplicates_for_a_unique_index, 1, ("lint", *ALL_GATES)),
     "anon-opened": State(_grant_to_anon, 1, ("lint", *ALL_GATES)),
+    "hot-query-index": State(_uncovered_hot_query, 1, ALL_GATES),
     "staging-changed": State(_staging_changed_after_its_run, 3,
                              ("plan --gate promote", "promote prod")),
 }
