@@ -161,13 +161,24 @@ def standing_findings(ctx: RunContext, conn: psycopg.Connection) -> list[Finding
     from nivomigrate.checks import anon_access, anon_opened
     from nivomigrate.checks.revision_sql import render_revision
 
-    findings = _unmapped(ctx.settings) + head_coverage_findings(ctx.settings, ctx.head)
+    findings = _head_facts(ctx)
     opened = anon_access.run(conn)
     if opened and ctx.pending:
         rendered = [render_revision(ctx.settings.versions_dir, r) for r in ctx.pending]
         left = anon_opened.still_open(rendered, conn, {f.location.object for f in opened})
         opened = [f for f in opened if f.location.object in left]
     return findings + _in(opened, ctx.environment)
+
+
+def _head_facts(ctx: RunContext) -> list[Finding]:
+    """unmapped-table and coverage on the schema at head; none when head cannot be built in
+    the shadow (a revision that fails there): the run meets that failure itself, recorded."""
+    from nivomigrate.errors import MigrationError
+
+    try:
+        return _unmapped(ctx.settings) + head_coverage_findings(ctx.settings, ctx.head)
+    except MigrationError:
+        return []
 
 
 def head_coverage_findings(settings: Settings, head: str | None) -> list[Finding]:
