@@ -73,8 +73,8 @@ def _run_command(project, command: str):
     }
     try:
         report = calls[command]()
-    except NivoError as exc:
-        return exc.exit_code, {type(exc).__name__}
+    except NivoError as exc:  # refused before any report: the error names the check's fact
+        return exc.exit_code, {f"error: {exc.message}"}
     return report.exit_code, {f.check for f in report.findings if f.is_blocking}
 
 
@@ -170,6 +170,15 @@ def _uncovered_hot_query(project) -> None:
     project.add_revision()
 
 
+def _two_heads(project) -> None:
+    project.add_revision()
+    fork = project.root / "versions" / f"{int(project.head()) + 1:04d}_fork.py"
+    [first] = (project.root / "versions").glob(f"{project.head()}_*.py")
+    fork.write_text(first.read_text().replace(f'revision = "{project.head()}"',
+                                              f'revision = "{fork.name[:4]}"')
+                    .replace('"nickname"', '"nickname2"'))
+
+
 def _git(root, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True)
 
@@ -179,6 +188,7 @@ class State:
     make: Callable
     exit_code: int
     commands: tuple[str, ...]
+    error_says: str = ""  # a command that refuses with an error instead of a report
 
 
 ALL_GATES = ("plan --gate merge", "plan --gate promote", "apply staging", "promote prod")
@@ -196,6 +206,7 @@ STATES = {
     "service-still-uses": State(_dropped_column, 1, ("lint", *ALL_GATES)),
     "precondition": State(_duplicates_for_a_unique_index, 1, ("lint", *ALL_GATES)),
     "anon-opened": State(_grant_to_anon, 1, ("lint", *ALL_GATES)),
+    "heads": State(_two_heads, 2, ("check", "lint", *ALL_GATES), error_says="heads"),
     "hot-query-index": State(_uncovered_hot_query, 1, ALL_GATES),
     "staging-changed": State(_staging_changed_after_its_run, 3,
                              ("plan --gate promote", "promote prod")),
@@ -211,7 +222,9 @@ def test_every_command_gives_the_same_block_and_changes_nothing(project, check):
     verdicts = {command: _run_command(project, command) for command in state.commands}
 
     for command, (code, blocking) in verdicts.items():
-        assert check in blocking and code == state.exit_code, (command, code, blocking)
+        named = check in blocking or any(b.startswith("error: ") and state.error_says in b
+                                         for b in blocking if state.error_says)
+        assert named and code == state.exit_code, (command, code, blocking)
     assert {env: _state_of(url) for env, url in project.urls.items()} == before
 
 
