@@ -235,11 +235,9 @@ def test_the_matrix_names_registered_checks():
     assert set(STATES) <= names
 
 
-def test_tables_open_to_anon_block_every_command_before_anything_changes(
-        tmp_path, make_supabase_database, canary_admin_url):
-    """Supabase: the app's tables, made by a role whose default privileges give them to anon,
-    are open to the Data API. plan reports it and apply and promote refuse before running the
-    pending revision, instead of apply's verification failing after staging changed."""
+def _open_supabase_project(tmp_path, make_supabase_database, canary_admin_url):
+    """A Supabase project at head whose app tables are open to anon (the migration role's
+    default privileges give every new table to the Data API roles)."""
     from nivomigrate import migrations
     from nivomigrate.db import Target, sqlalchemy_engine
     from tests.steps.conftest import Project, copy_project
@@ -253,11 +251,31 @@ def test_tables_open_to_anon_block_every_command_before_anything_changes(
                 migrations.upgrade(project.root / "versions", conn, project.head())
         finally:
             engine.dispose()
+    return project
+
+
+def test_tables_open_to_anon_block_every_command_before_anything_changes(
+        tmp_path, make_supabase_database, canary_admin_url):
+    """plan reports the open tables, and apply and promote refuse before running the pending
+    revision, instead of apply's verification failing after staging changed."""
+    project = _open_supabase_project(tmp_path, make_supabase_database, canary_admin_url)
     project.add_revision()
-    before = {env: _state_of(url) for env, url in urls.items()}
+    before = {env: _state_of(url) for env, url in project.urls.items()}
 
     verdicts = {command: _run_command(project, command) for command in ALL_GATES}
 
     for command, (code, blocking) in verdicts.items():
         assert "anon-access" in blocking and code == 1, (command, code, blocking)
-    assert {env: _state_of(url) for env, url in urls.items()} == before
+    assert {env: _state_of(url) for env, url in project.urls.items()} == before
+
+
+def test_a_pending_revision_that_closes_them_is_let_through(tmp_path, make_supabase_database,
+                                                           canary_admin_url):
+    """The fix the finding names, as a pending revision: apply runs it and passes."""
+    project = _open_supabase_project(tmp_path, make_supabase_database, canary_admin_url)
+    project.add_revision("op.execute('REVOKE ALL ON ALL TABLES IN SCHEMA public "
+                         "FROM anon, authenticated')")
+
+    code, blocking = _run_command(project, "apply staging")
+
+    assert code == 0 and "anon-access" not in blocking, blocking
