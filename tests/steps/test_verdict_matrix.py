@@ -179,6 +179,16 @@ def _two_heads(project) -> None:
                     .replace('"nickname"', '"nickname2"'))
 
 
+def _rewrite_of_a_large_table(project) -> None:
+    policy = project.root / "policies" / "promotion.yaml"
+    policy.write_text(policy.read_text().replace("  rows: 1000000\n", "  rows: 1\n", 1))
+    for env in ("staging", "prod"):
+        _execute(project.urls[env], 'INSERT INTO "Plan" ("id", "name", "displayName", '
+                 '"updatedAt") SELECT g::text, g::text, \'P\', now() '
+                 "FROM generate_series(1, 10) g", 'ANALYZE "Plan"')
+    project.add_revision('op.execute(\'ALTER TABLE "Plan" ALTER COLUMN "price" TYPE numeric\')')
+
+
 def _git(root, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True)
 
@@ -207,6 +217,7 @@ STATES = {
     "precondition": State(_duplicates_for_a_unique_index, 1, ("lint", *ALL_GATES)),
     "anon-opened": State(_grant_to_anon, 1, ("lint", *ALL_GATES)),
     "heads": State(_two_heads, 2, ("check", "lint", *ALL_GATES), error_says="heads"),
+    "blocking-lock-on-large-table": State(_rewrite_of_a_large_table, 1, ("lint", *ALL_GATES)),
     "hot-query-index": State(_uncovered_hot_query, 1, ALL_GATES),
     "staging-changed": State(_staging_changed_after_its_run, 3,
                              ("plan --gate promote", "promote prod")),
