@@ -1,10 +1,13 @@
 """Helpers for revision authors: online-safe DDL that is idempotent on a re-run.
 
-Use inside a revision's `upgrade()`:
+Use inside a revision's `upgrade()` (`nivomigrate revision -m` writes these calls itself):
 
     from nivomigrate.ops import create_index_concurrently
-    create_index_concurrently("Log_projectId_timestamp_idx", "Log",
-                              ['"projectId"', '"timestamp" DESC'])
+    create_index_concurrently("Log_projectId_timestamp_idx", "Log", ["projectId", "timestamp DESC"])
+
+Names are plain: each helper quotes them. A key or an INCLUDE column that is a plain column name
+(optionally with ASC/DESC and NULLS FIRST/LAST) is quoted where PostgreSQL needs it; one that is
+already quoted or is an expression (`lower(email)`) is used as written.
 
 Each helper commits what came before it in the revision (alembic's autocommit block) and runs
 its statements outside a transaction, so a lock is held only for its own statement. Run again
@@ -14,6 +17,8 @@ alembic's offline (`--sql`) mode they emit the same statements without the repai
 """
 
 from __future__ import annotations
+
+import re
 
 from alembic import op
 
@@ -32,10 +37,24 @@ select attnotnull from pg_attribute
 where attrelid = to_regclass(quote_ident(:table)) and attname = :column
 """
 _MAX_IDENTIFIER = 63
+_PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_$]*)((?: (?:ASC|DESC))?(?: NULLS (?:FIRST|LAST))?)",
+                        re.I)
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def key_sql(key: str) -> str:
+    """Return an index key as SQL: a plain column name (with its ordering) quoted where
+    PostgreSQL needs it (`projectId` -> `"projectId"`, `id` stays `id`), anything else as is."""
+    from sqlalchemy.dialects import postgresql
+
+    plain = _PLAIN_KEY.fullmatch(key.strip())
+    if plain is None:
+        return key
+    column, ordering = plain.groups()
+    return postgresql.dialect().identifier_preparer.quote(column) + ordering
 
 
 def _offline() -> bool:
@@ -62,12 +81,13 @@ def create_index_concurrently(
     """Build an index without blocking writes; rebuild it when a failed build left it invalid.
 
     Args:
-        keys: key columns or expressions as SQL, quoted as needed (`'"createdAt" DESC'`).
+        keys: column names (`"createdAt DESC"`, quoted here where needed) or SQL
+            expressions, used as written (`'lower("email")'`).
     """
     create = (
         f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} '
-        f'ON {_quote(table)} USING {using} ({", ".join(keys)})'
-        + (f' INCLUDE ({", ".join(include)})' if include else "")
+        f'ON {_quote(table)} USING {using} ({", ".join(key_sql(k) for k in keys)})'
+        + (f' INCLUDE ({", ".join(key_sql(c) for c in include)})' if include else "")
         + (f" WHERE {where}" if where else "")
     )
     with op.get_context().autocommit_block():
@@ -84,22 +104,67 @@ def drop_index_concurrently(name: str) -> None:
 
 def add_foreign_key_online(
     name: str, table: str, columns: list[str], referred: str, referred_columns: list[str],
-    *, on_delete: str = "RESTRICT", on_update: str = "CASCADE",
+    *, on_delete: str = "RESTRICT", on_update: str = "CASCADE", replaces: str | None = None,
 ) -> None:
     """Add a foreign key NOT VALID (a brief lock), commit, then validate it without blocking
-    writes (SHARE UPDATE EXCLUSIVE); skips what a previous run already did."""
+    writes (SHARE UPDATE EXCLUSIVE); skips what a previous run already did.
+
+    Args:
+        replaces: the constraint this one replaces (an `onDelete` change): it is dropped in
+            the same transaction that adds the new one NOT VALID, so the table is never
+            without its foreign key.
+    """
     cols = ", ".join(_quote(c) for c in columns)
     refs = ", ".join(_quote(c) for c in referred_columns)
+    add = (f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} FOREIGN KEY ({cols}) "
+           f"REFERENCES {_quote(referred)} ({refs}) "
+           f"ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID")
+    if replaces is not None:
+        if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is None or \
+                replaces == name:
+            op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(replaces)}")
+            op.execute(add)
+        validate_constraint_online(name, table)
+        return
     with op.get_context().autocommit_block():
         validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=name, table=table)
         if validated is None:
-            op.execute(
-                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} FOREIGN KEY ({cols}) "
-                f"REFERENCES {_quote(referred)} ({refs}) "
-                f"ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID"
-            )
+            op.execute(add)
         if not validated:
             op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+
+
+def validate_constraint_online(name: str, table: str) -> None:
+    """VALIDATE a NOT VALID constraint outside any transaction (writes go on); a no-op when
+    it is already valid."""
+    with op.get_context().autocommit_block():
+        if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is False:
+            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+
+
+def add_check_online(name: str, table: str, condition: str) -> None:
+    """Add a CHECK NOT VALID (a brief lock), then validate it without blocking writes.
+
+    Args:
+        condition: the SQL expression, as PostgreSQL reads it (`'"price" >= 0'`).
+    """
+    with op.get_context().autocommit_block():
+        validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=name, table=table)
+        if validated is None:
+            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
+                       f"CHECK ({condition}) NOT VALID")
+        if not validated:
+            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+
+
+def add_unique_online(name: str, table: str, columns: list[str]) -> None:
+    """Add a UNIQUE constraint without blocking writes: build its unique index CONCURRENTLY,
+    then attach it (`ADD CONSTRAINT ... UNIQUE USING INDEX`, a brief lock)."""
+    create_index_concurrently(name, table, columns, unique=True)
+    with op.get_context().autocommit_block():
+        if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is None:
+            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
+                       f"UNIQUE USING INDEX {_quote(name)}")
 
 
 def not_null_check_name(table: str, column: str) -> str:

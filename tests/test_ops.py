@@ -100,3 +100,15 @@ def test_helpers_render_offline(tmp_path):
     assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "T_a_idx"' in sql
     assert 'VALIDATE CONSTRAINT "T_pId_fkey"' in sql
     assert 'ALTER COLUMN "a" SET NOT NULL' in sql
+
+
+@pytest.mark.parametrize(("key", "sql"), [
+    ("projectId", '"projectId"'), ("createdAt DESC", '"createdAt" DESC'),
+    ("id", "id"), ("user", '"user"'), ('"timestamp" DESC', '"timestamp" DESC'),
+    ('lower("email")', 'lower("email")'), ("status nulls first", "status nulls first"),
+    ("deviceId NULLS LAST", '"deviceId" NULLS LAST'),
+])
+def test_plain_key_names_are_quoted_where_postgresql_needs_it(key, sql):
+    from nivomigrate.ops import key_sql
+
+    assert key_sql(key) == sql

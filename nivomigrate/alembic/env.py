@@ -64,6 +64,8 @@ def run_online(connection) -> None:
         transaction_per_migration=True,
         include_object=include_object,
         compare_server_default=True,
+        # named CHECK constraints too (alembic's opt-in plugin): `revision -m` writes them
+        autogenerate_plugins=["alembic.autogenerate.*", "alembic.ext.checkconstraint_byname"],
         # alembic_utils' comparison of the declared objects runs only on a shadow database
         nivomigrate_shadow=bool(config.attributes.get("shadow")),
     )

@@ -111,6 +111,26 @@ def _opened(revision: RevisionSQL, facts: _Facts) -> dict[str, Statement]:
     return opened
 
 
+def still_open(revisions: list[RevisionSQL], conn: psycopg.Connection,
+               tables: set[str]) -> set[str]:
+    """Return which of `tables` (open to the API roles on `conn` today) the pending
+    `revisions` leave open: those no later REVOKE ALL ... FROM anon, authenticated (of the
+    table, or of all tables in schema public) or ENABLE ROW LEVEL SECURITY closes."""
+    from nivomigrate.sql import words
+
+    left = set(tables)
+    for revision in revisions:
+        for statement in revision.statements:
+            for verb, table in _effects(statement.sql):
+                if verb in ("revoke", "enable_rls"):
+                    left.discard(table)
+            keywords = [t.upper() for t, quoted in words(statement.sql) if not quoted]
+            if keywords[:1] == ["REVOKE"] and "ALL" in keywords and "SCHEMA" in keywords and \
+                    {"ANON", "AUTHENTICATED"} <= set(keywords):
+                left.clear()
+    return left
+
+
 def _effects(text: str) -> list[tuple[str, str]]:
     """Return what a statement does to the API roles' access: (verb, table) pairs."""
     from sqlglot import exp

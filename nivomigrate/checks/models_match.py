@@ -17,9 +17,23 @@ if TYPE_CHECKING:
 NAME = "models-match-revisions"
 
 
+# What SQLAlchemy's table classes declare (and autogenerate writes); every other kind (views,
+# functions, triggers, policies, grants, ...) is declared beside them with register_entities.
+_TABLE_KINDS = frozenset({"table", "column", "index", "constraint", "sequence", "type",
+                          "enum", "default"})
 _ONLY_IN_REVISIONS_HELP = (
     "declare it beside the models (register_entities in nivomigrate/schema/, see "
     "nivomigrate.schema.objects), or drop it in a revision")
+
+
+def _only_in_revisions_help(key: str) -> str:
+    """The fix of an object the revisions make and the models lack, by its kind."""
+    kind, _, name = key.partition(" ")
+    if kind not in _TABLE_KINDS:
+        return _ONLY_IN_REVISIONS_HELP
+    return (f'if the models are right: nivomigrate revision -m "drop {name}" writes the '
+            f"revision that drops it; if the revisions are right: add the {kind} to its "
+            "table's class in the models")
 _REVISION_HELP = ("write a revision for the models' change: nivomigrate revision -m \"...\"; "
                   "or, if the revisions are right, declare it so beside the models")
 
@@ -29,7 +43,7 @@ def findings(difference: SchemaDiff, head: str | None) -> list[Finding]:
     return [
         Finding(NAME, Severity.ERROR, f"the models and revision {head} disagree: {text}",
                 Location(object=key),
-                _ONLY_IN_REVISIONS_HELP if text.endswith(" only in the revisions")
+                _only_in_revisions_help(key) if text.endswith(" only in the revisions")
                 else _REVISION_HELP)
         for key, text in difference.entries("the revisions", "the models")
     ]

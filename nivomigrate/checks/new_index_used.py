@@ -16,6 +16,11 @@ or the index is on a column the revision adds, the result is "unproven" (a warni
 "passed"; on a table with fewer than 1000 rows or no statistics the planner's choice says
 nothing and it is "unproven" too (INFO). Without HypoPG, staging's rolled-back rehearsal
 builds the new indexes of small tables for real (nivomigrate/checks/hypothetical.py).
+
+Facts before judgement: when the index's leading column holds one distinct value on the
+database judged (`pg_stats.n_distinct`: a staging with one project) and more on another
+database of the run (prod), or no other database tells, that database's statistics cannot
+speak for prod's: a plan without the index there is "unproven" (a warning), not a block.
 """
 
 from __future__ import annotations
@@ -33,6 +38,12 @@ if TYPE_CHECKING:
     from nivomigrate.policies.hot_queries import HotQuery
 
 NAME = "new-index-used"
+_DISTINCT_SQL = """
+select s.n_distinct, c.reltuples from pg_stats s
+join pg_class c on c.relname = s.tablename
+join pg_namespace n on n.oid = c.relnamespace and n.nspname = s.schemaname
+where s.schemaname = any(current_schemas(false)) and s.tablename = %s and s.attname = %s
+"""
 
 
 def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
@@ -44,8 +55,49 @@ def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
     for environment, conn in ctx.databases.items():
         simulation = simulation_for(revision, ctx, environment, conn)
         if simulation is not None:
-            found += _judge_database(revision, simulation, created, ctx.hot_queries)
+            judged = _judge_database(revision, simulation, created, ctx.hot_queries)
+            found += [_unless_degenerate(f, created, environment, ctx.databases)
+                      for f in judged]
     return found
+
+
+def distinct_values(conn, table: str, column: str) -> float | None:
+    """Return the planner's estimate of `column`'s distinct values (pg_stats.n_distinct, a
+    negative fraction turned into a count); None without statistics."""
+    row = conn.execute(_DISTINCT_SQL, (table, column)).fetchone()
+    if row is None or row[0] is None:
+        return None
+    n_distinct, rows = row
+    return n_distinct if n_distinct >= 0 else -n_distinct * max(rows, 0)
+
+
+def _unless_degenerate(finding: Finding, created, environment: str, databases) -> Finding:
+    """A block whose index leads with a column of one distinct value on `environment`, and of
+    more elsewhere (or nowhere else known), becomes "unproven": that planner's choice says
+    nothing about the other database's."""
+    from dataclasses import replace
+
+    index = next((i for i in created if i.name == finding.location.object), None)
+    if not finding.is_blocking or index is None or not index.columns or not index.columns[0]:
+        return finding
+    column = index.columns[0]
+    here = distinct_values(databases[environment], index.table, column)
+    if here is None or here > 1:
+        return finding
+    elsewhere = {env: distinct_values(conn, index.table, column)
+                 for env, conn in databases.items() if env != environment}
+    known = {env: count for env, count in elsewhere.items() if count is not None}
+    if known and all(count <= 1 for count in known.values()):
+        return finding  # one value everywhere: the same statistics, the same choice
+    there = ", ".join(f"~{count:.0f} on {env}" for env, count in known.items()) or \
+        "no other database to compare"
+    return replace(
+        finding, severity=Severity.WARNING,
+        message=f"unproven on {environment}: whether the planner uses {index.name} "
+        f"({column} has one distinct value on {environment}, {there}: {environment}'s "
+        "statistics cannot speak for prod's)",
+        help="plan prod, whose statistics judge it (nivomigrate plan prod); or give staging "
+        f"data with more than one {column}")
 
 
 def _judge_database(revision, simulation: Simulation, created, queries) -> list[Finding]:

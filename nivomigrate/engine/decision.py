@@ -1,8 +1,14 @@
-"""The gate's verdict, decided in one place for plan, apply and promote.
+"""The gate's verdict, decided in one place for check, plan, apply and promote.
 
 `plan --gate promote`, `promote --dry-run` and `promote` call `promote_decision` with the same
-facts and so give the same verdict; `plan` (for staging) and `apply` call `apply_decision`.
-Both run the static checks of the pending revisions (sql-lint, service-still-uses,
+facts and so give the same verdict; `plan` (for staging, and for every environment under the
+merge gate) and `apply` call `apply_decision`. Both start with `_preflight` (checksums,
+uncommitted files, drift) and `standing_findings`: what is wrong whatever the pending revisions
+do (a table at head no service owns, the index coverage of the schema at head, a table of the
+database open to the Supabase Data API that no pending revision closes), so that `plan`
+reports it and `apply` refuses before anything changes, instead of the verification failing afterwards. `check` and the merge gate share
+`head_findings` (models against revisions, then unmapped tables).
+Both decisions run the static checks of the pending revisions (sql-lint, service-still-uses,
 destructive-change, blocking-lock-on-large-table) against the facts of the database that would
 change: its table sizes and the data a drop would lose. A finding the revision acknowledges
 (`# nivomigrate: ack <check> "<object>" -- reason`) is reported as INFO and does not block.
@@ -103,6 +109,7 @@ def apply_decision(ctx: RunContext, conn: psycopg.Connection, *,
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=True)
     if ctx.current is None and any(f.is_blocking for f in findings):
         return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
+    findings += standing_findings(ctx, conn)
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
     return GateDecision(tuple(findings), allowed_drift=allowed)
@@ -120,6 +127,7 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
     if ctx.current is None and any(f.is_blocking for f in findings):
         return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
+    findings += _source_checksums(ctx, staging_conn) + standing_findings(ctx, conn)
     passed_run = None
     if ctx.pending:
         passed_run, executed, signed = _staging_claims(ctx, staging_conn)
@@ -159,6 +167,82 @@ def _staging_claims(ctx: RunContext, staging_conn: psycopg.Connection
     is_trusted = newest is not None and any(run.id == newest.id for run in trusted)
     return at_head, ledger.checksums_of(trusted), signed_run.findings(
         newest, key_set=True, required=required, trusted=is_trusted)
+
+
+def head_findings(settings: Settings) -> list[Finding]:
+    """The revisions at head against the models (`models-match-revisions`, `heads`), then,
+    when they agree, the tables at head that no service owns (`unmapped-table`): `check`'s
+    verdict, and the merge gate's part of it."""
+    from nivomigrate.engine.models import model_findings
+
+    findings = model_findings(settings)
+    return findings or _unmapped(settings)
+
+
+def standing_findings(ctx: RunContext, conn: psycopg.Connection) -> list[Finding]:
+    """What blocks whatever the pending revisions do, read before anything changes: the tables
+    at head no service owns (`unmapped-table`, as `check` says), the index coverage of the
+    schema at head (`hot-query-index`, ...), and the tables of this database
+    open to the Supabase Data API that no pending revision closes (`anon-access`, which apply's
+    verification would otherwise find only after staging changed)."""
+    from nivomigrate.checks import anon_access, anon_opened
+    from nivomigrate.checks.revision_sql import render_revision
+
+    findings = _head_facts(ctx)
+    opened = anon_access.run(conn)
+    if opened and ctx.pending:
+        rendered = [render_revision(ctx.settings.versions_dir, r) for r in ctx.pending]
+        left = anon_opened.still_open(rendered, conn, {f.location.object for f in opened})
+        opened = [f for f in opened if f.location.object in left]
+    return findings + _in(opened, ctx.environment)
+
+
+def _head_facts(ctx: RunContext) -> list[Finding]:
+    """unmapped-table and coverage on the schema at head; none when head cannot be built in
+    the shadow (a revision that fails there): the run meets that failure itself, recorded."""
+    from nivomigrate.errors import MigrationError
+
+    try:
+        return _unmapped(ctx.settings) + head_coverage_findings(ctx.settings, ctx.head)
+    except MigrationError:
+        return []
+
+
+def head_coverage_findings(settings: Settings, head: str | None) -> list[Finding]:
+    """The index coverage checks on the schema at `head` (a required hot query without an
+    index, ...): what plan reports for head, and what apply's verification would find on
+    staging once it holds that schema."""
+    from dataclasses import replace
+
+    from nivomigrate.db import connection
+    from nivomigrate.engine.build import template_target
+    from nivomigrate.engine.coverage import examine_coverage
+
+    if head is None:
+        return []
+    with connection(template_target(settings, head), writes=False) as conn:
+        result = examine_coverage(settings, conn, with_plans=False, with_usage=False)
+    return [replace(f, environment="head") for f in result.findings]
+
+
+def _unmapped(settings: Settings) -> list[Finding]:
+    from dataclasses import replace
+
+    from nivomigrate.engine.models import unmapped_findings
+
+    return [replace(f, environment=f.environment or "head") for f in unmapped_findings(settings)]
+
+
+def _source_checksums(ctx: RunContext, staging_conn: psycopg.Connection) -> list[Finding]:
+    """Revisions edited after they ran on the environment prod is promoted from: `plan`
+    reports them there (exit 3), so promote refuses them too."""
+    from nivomigrate import migrations
+
+    source = ctx.settings.environment(ctx.environment).promoted_from
+    return checksum.findings(
+        ctx.chain, ledger.accepted_checksums(staging_conn),
+        migrations.current_revision(staging_conn), source,
+        executed=ledger.accepted_checksums(staging_conn, kinds=("apply", "promote", "baseline")))
 
 
 def _projections(ctx: RunContext, conn: psycopg.Connection, passed_run) -> list:

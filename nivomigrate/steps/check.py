@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.models import managed_kinds, model_findings, unmapped_findings
+from nivomigrate.engine.decision import head_findings
+from nivomigrate.engine.models import managed_kinds
 from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
@@ -15,11 +16,10 @@ def check_models(settings: Settings) -> Report:
     """Return the check's report; blocked when models and revisions differ or heads fork,
     or when a table at head is missing from policies/services.yaml. The report names the kinds
     of objects compared (`data["compared"]`)."""
-    findings = model_findings(settings)
-    title = "models and revisions " + ("disagree" if findings else "agree")
-    if not findings:
-        findings = unmapped_findings(settings)
-        title += "; tables missing from services.yaml" if findings else ""
+    findings = head_findings(settings)  # the merge gate's verdict on the same facts
+    agree = all(f.check == "unmapped-table" for f in findings)
+    title = "models and revisions " + ("agree" if agree else "disagree")
+    title += "; tables missing from services.yaml" if findings and agree else ""
     rows = tuple((f.location.object or "", f.message) for f in findings)
     kinds = managed_kinds()
     compared = Section("Compared", ("kinds of objects",), ((", ".join(kinds),),))

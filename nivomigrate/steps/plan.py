@@ -75,7 +75,8 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         ctx = RunContext(settings, name, target, chain, current, head, pending, git)
         if promoted_from and gate == "promote":
             with connection(targets[promoted_from], writes=False) as source_conn:
-                decision = promote_decision(ctx, conn, source_conn, allow_dirty=True)
+                # promote's own verdict: uncommitted revision files block it too
+                decision = promote_decision(ctx, conn, source_conn)
         else:
             decision = apply_decision(ctx, conn)
     findings = [replace(f, environment=f.environment or name) for f in decision.findings]
@@ -160,10 +161,10 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
     data["coverage"] = coverage_data(result)
     findings = [replace(f, environment="head") for f in result.findings]
     if gate == "merge":
-        from nivomigrate.engine.models import model_findings
+        from nivomigrate.engine.decision import head_findings
 
         with progress.step("checking that models and revisions agree"):
-            findings += model_findings(settings)
+            findings += head_findings(settings)
         if settings.prisma_schema is not None:
             from nivomigrate.steps.prisma import prisma_findings
 

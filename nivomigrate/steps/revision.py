@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 def write_revision(settings: Settings, message: str) -> Path:
     """Autogenerate the next revision from the models; return the new file's path.
 
+    The operations are written through the online helpers of nivomigrate.ops
+    (engine/online.py), so that the revision passes `nivomigrate lint` as written.
+
     Raises:
         ConfigError: the message is empty, the models already agree with head, or they
             differ only in what autogenerate cannot see (no file is written then).
@@ -26,6 +29,7 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.models import model_findings
+    from nivomigrate.engine.online import online_directives
     from nivomigrate.models import load_metadata
 
     if not message.strip():
@@ -38,10 +42,11 @@ def write_revision(settings: Settings, message: str) -> Path:
     revision_id = migrations.next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
 
-    def skip_empty(context, revision, directives) -> None:
+    def skip_empty_else_online(context, revision, directives) -> None:
         if directives[0].upgrade_ops.is_empty():
             found_nothing.append(True)
             directives[:] = []
+        online_directives(context, revision, directives)
 
     with schema_at(settings, head) as target:
         engine = sqlalchemy_engine(target, writes=True)
@@ -54,7 +59,7 @@ def write_revision(settings: Settings, message: str) -> Path:
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=revision_id,
-                                          process_revision_directives=skip_empty)
+                                          process_revision_directives=skip_empty_else_online)
         finally:
             engine.dispose()
     if found_nothing or script is None:

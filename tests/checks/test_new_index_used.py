@@ -72,3 +72,51 @@ def test_an_index_on_a_column_the_revision_adds_is_unproven_not_passed(tmp_path,
     assert {(f.environment, f.is_blocking) for f in found} == {("staging", False),
                                                               ("prod", False)}
     assert all(f.message.startswith("unproven on ") for f in found)
+
+
+# Facts before judgement: one project on staging (20,000 logs of it), many on prod.
+ONE_PROJECT_SCHEMA = """
+create extension if not exists hypopg;
+create table "Log" (id int primary key, "projectId" int not null, level text not null);
+insert into "Log" select g, g % {projects}, (g % 7)::text from generate_series(1, 20000) g;
+analyze "Log";
+"""
+PROJECT_QUERY = """\
+version: 1
+queries:
+- name: logs_of_project
+  service: ingest
+  table: Log
+  equality: [projectId]
+  sql: SELECT "id" FROM "public"."Log" WHERE "projectId" = $1 LIMIT $2
+"""
+BY_PROJECT = 'op.execute(\'CREATE INDEX CONCURRENTLY "Log_projectId_idx" ON "Log" ("projectId")\')'
+
+
+def _project_findings(tmp_path, make_database, projects: dict[str, int]):
+    urls = {}
+    for env, count in projects.items():
+        urls[env] = make_database(f"nivo_{env}")
+        with psycopg.connect(urls[env], autocommit=True) as conn:
+            conn.execute(ONE_PROJECT_SCHEMA.format(projects=count))
+    settings = make_project(tmp_path, [BY_PROJECT], promotion='squawk_default: "off"\n')
+    (tmp_path / "policies" / "hot_queries.yaml").write_text(PROJECT_QUERY)
+    targets = {env: Target(env, url) for env, url in urls.items()}
+    findings = lint_findings(settings, migrations.revisions(settings.versions_dir), targets)
+    return [f for f in findings if f.check == "new-index-used"]
+
+
+def test_one_distinct_value_on_staging_many_on_prod_is_unproven_not_blocked(tmp_path,
+                                                                            make_database):
+    found = _project_findings(tmp_path, make_database, {"staging": 1, "prod": 2000})
+
+    assert [(f.environment, f.severity.value) for f in found] == [("staging", "warning")], found
+    assert found[0].message.startswith("unproven on staging")
+    assert "one distinct value on staging" in found[0].message and "on prod" in found[0].message
+
+
+def test_one_distinct_value_everywhere_still_blocks(tmp_path, make_database):
+    found = _project_findings(tmp_path, make_database, {"staging": 1, "prod": 1})
+
+    assert {(f.environment, f.is_blocking) for f in found} == {("staging", True),
+                                                              ("prod", True)}, found
