@@ -320,6 +320,7 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     from nivomigrate.engine.build import shadow_server
     from nivomigrate.engine.model_writer import write_models
     from nivomigrate.migrations import next_revision_id
+    from nivomigrate.prisma.renames import find_renames
     from nivomigrate.prisma.render import diff_datamodels, find_cli
     from nivomigrate.prisma.revision import revision_text
 
@@ -332,12 +333,13 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
                           "nivomigrate revision -m ...")
     cli = find_cli(settings.root, server.admin_url, settings.command_environ)
     old_text, source = _head_datamodel(settings, path, state, server)
-    _refuse_unsafe(old_text, path.read_text())
+    renames = find_renames(old_text, path.read_text())
+    _refuse_unsafe(renames.renamed_text, path.read_text())
     with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
         head_schema = Path(folder) / "head.prisma"
-        head_schema.write_text(old_text)
-        upgrade_sql = diff_datamodels(cli, head_schema, path)
-        downgrade_sql = diff_datamodels(cli, path, head_schema)
+        head_schema.write_text(renames.renamed_text)
+        upgrade_sql = _script(renames.upgrade) + diff_datamodels(cli, head_schema, path)
+        downgrade_sql = diff_datamodels(cli, path, head_schema) + _script(renames.downgrade)
     revision_id = next_revision_id(settings.versions_dir)
     message = message or "Follow schema.prisma: " + "; ".join(
         _opposite(change) for change in state.comparison.changes[:3])
@@ -348,6 +350,11 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     after = compare_prisma(settings, path, revision_id, server)
     return PrismaRevision(target, source, after.comparison.changes,
                           write_models(settings, *_model_hints(path)))
+
+
+def _script(statements: tuple[str, ...]) -> str:
+    """Statements as Prisma prints them: one per line, each ending with `;`."""
+    return "".join(f"{statement};\n" for statement in statements)
 
 
 def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:

@@ -24,6 +24,7 @@ def write_revision(settings: Settings, message: str) -> Path:
 
     from alembic import command
 
+    from nivomigrate import online
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.models import model_findings
     from nivomigrate.models import load_metadata
@@ -42,6 +43,8 @@ def write_revision(settings: Settings, message: str) -> Path:
         if directives[0].upgrade_ops.is_empty():
             found_nothing.append(True)
             directives[:] = []
+        else:
+            online.rewrite(directives)
 
     with schema_at(settings, head) as target:
         engine = sqlalchemy_engine(target, writes=True)
@@ -64,3 +67,20 @@ def write_revision(settings: Settings, message: str) -> Path:
             hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
         )
     return Path(script.path)
+
+
+def revision_report(settings: Settings, message: str):
+    """Autogenerate the next revision, then bring schema.prisma in step with the new head
+    when `prisma_schema` is configured (`prisma write`); the report is blocked (exit 1) when
+    schema.prisma needs a hand edit as well."""
+    from nivomigrate.findings import Report
+
+    path = write_revision(settings, message)
+    if settings.prisma_schema is None:
+        return Report(command="revision", title=f"wrote {path}", data={"path": str(path)})
+    from nivomigrate.steps.prisma import write_prisma
+
+    prisma = write_prisma(settings, None)
+    return Report(command="revision", title=f"wrote {path}; {prisma.title}",
+                  findings=prisma.findings, sections=prisma.sections,
+                  data={"path": str(path), "prisma": prisma.data})
