@@ -66,6 +66,7 @@ def prisma_project(folder, urls: dict[str, str], shadow_url: str) -> Project:
     config.write_text('prisma_schema = "schema.prisma"\n' + config.read_text())
     project = Project(root, urls, shadow_url)
     ok(project, "prisma", "write")
+    (root / ".gitignore").write_text("__pycache__/\n")
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "nivomigrate at head")
