@@ -1,9 +1,11 @@
-"""Rewrite the index, unique and relation attributes of schema.prisma's models in place.
+"""Rewrite schema.prisma's models in place: index, unique and relation attributes, and
+scalar fields (nivomigrate.prisma.fields).
 
 Written by hand: `prisma format` rewrites a whole file and `prisma db pull` (which would
 render head) needs the native engine. Every other line is kept as it is, comments included:
-a line is only removed (an `@@index`/`@@unique` head lacks), added (one head has, after the
-model's last block attribute) or edited (a field's `@unique`, a `@relation(...)`).
+a line is only removed (an `@@index`/`@@unique` or a field head lacks), added (one head has,
+after the model's last block attribute or field) or edited (a field's `@unique`, a
+`@relation(...)`, a field's type and default).
 """
 
 from __future__ import annotations

@@ -99,8 +99,8 @@ def check_prisma(settings: Settings, path: Path | None) -> Report:
 
 def _fix(settings: Settings, path: Path, change) -> str:
     if change.writable:
-        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the index, unique " \
-            "and relation attributes)"
+        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the fields and the " \
+            "index, unique and relation attributes)"
     return f"edit schema.prisma by hand: {change.text()}"
 
 
@@ -168,7 +168,8 @@ def _report(command: str, state: PrismaState, findings: list, extra_sections=(),
 
 
 def write_prisma(settings: Settings, path: Path | None) -> Report:
-    """Rewrite schema.prisma's index, unique and relation attributes to head's, in place.
+    """Rewrite schema.prisma's scalar fields and index, unique and relation attributes to
+    head's, in place.
 
     The result is checked with `prisma validate` before the file is replaced; the report
     shows the change as a unified diff and lists what only a hand edit can fix (exit 1).

@@ -108,7 +108,17 @@ STEPS = [
      lambda t: replace(t, "nickname String?", 'nickname String? @map("nick")')),
     ("model-renamed-by-map", "prisma", lambda t: add_block(t, "AuditEvent",
                                                             '@@map("audit_events")')),
+    ("models-field-nullable", "models", lambda t: replace(
+        t, "    updatedAt: Mapped[datetime]\n\n\nclass Project(Base):",
+        "    updatedAt: Mapped[datetime]\n    locale: Mapped[str | None]\n\n\n"
+        "class Project(Base):")),
+    ("models-index-added", "models", lambda t: replace(
+        t, '        index("isAdmin"),\n', '        index("isAdmin"),\n        index("locale"),\n')),
+    ("models-relation-changed", "models", lambda t: replace(
+        t, 'userId: Mapped[str] = mapped_column(references("User", on_delete="Restrict"))',
+        'userId: Mapped[str] = mapped_column(references("User", on_delete="Cascade"))')),
 ]
+MODELS = "nivostack_schema/studio.py"
 
 
 def _owner(project: Project, table: str, service: str) -> None:
@@ -123,15 +133,19 @@ def _rename_owner(project: Project, old: str, new: str) -> None:
 
 
 @pytest.mark.parametrize(("step", "source", "change"), STEPS, ids=[s[0] for s in STEPS])
-def test_change_from_schema_prisma_reaches_prod_on_100k_rows(project, step, source, change):
-    schema = project.root / "schema.prisma"
-    schema.write_text(change(schema.read_text()))
+def test_change_reaches_prod_on_100k_rows(project, step, source, change):
+    edited = project.root / ("schema.prisma" if source == "prisma" else MODELS)
+    edited.write_text(change(edited.read_text()))
     if step == "model-added-with-relation":
         _owner(project, "AuditEvent", "studio")  # a policy decision, not written by the tool
     if step == "model-renamed-by-map":
         _rename_owner(project, "AuditEvent", "audit_events")
-    out = ok(project, "revision", "--from-prisma", "-m", step)
-    assert "Models written" in out, out
+    if source == "prisma":
+        out = ok(project, "revision", "--from-prisma", "-m", step)
+        assert "Models written" in out, out
+    else:
+        ok(project, "revision", "-m", step)
+        assert " M schema.prisma" in git(project, "status", "--porcelain")  # it followed
     git(project, "add", "-A")
     git(project, "commit", "-qm", step)
     promote_all(project)
@@ -163,3 +177,11 @@ def test_revision_rendered_the_changes_online(project):
     models = (project.root / "nivostack_schema" / "studio.py").read_text()
     assert "class AuditEvent(Base):" in models and '__tablename__ = "audit_events"' in models
     assert 'tier: Mapped[str] = mapped_column(Tier, server_default=db_default("FREE"))' in models
+
+
+def test_models_changes_wrote_schema_prisma_and_online_revisions(project):
+    schema = (project.root / "schema.prisma").read_text()
+    assert "  locale String?\n" in schema and "@@index([locale])" in schema
+    written = {path.name: path.read_text() for path in (project.root / "versions").glob("*.py")}
+    index = next(text for name, text in written.items() if "models_index_added" in name)
+    assert "create_index_concurrently('User_locale_idx', 'User', ['\"locale\"'])" in index
