@@ -77,46 +77,54 @@ model AuditEvent {
 }
 """
 
-# (id, what the step edits, the edit; "prisma" steps edit schema.prisma, "models" steps the
-# model file (nivostack_schema/studio.py), "policy" steps edit services.yaml with it)
+def _steps(text: str, *edits) -> str:
+    for edit in edits:
+        text = edit(text)
+    return text
+
+
+# Kinds that go together in one commit (each step: its id, the file it edits, the edit):
+# "prisma" steps edit schema.prisma, "models" steps the model file (nivostack_schema/studio.py).
 STEPS = [
-    ("field-nullable", "prisma", lambda t: add_lines(t, "User", "nickname String?")),
-    ("field-required-with-default", "prisma",
-     lambda t: add_lines(t, "User", 'plan String @default("free")')),
-    ("default-changed", "prisma",
-     lambda t: replace(t, 'plan String @default("free")', 'plan String @default("trial")')),
-    ("enum-added", "prisma", lambda t: add_lines(t, "User", "tier Tier @default(FREE)")
-     + "\nenum Tier {\n  FREE\n  PRO\n}\n"),
-    ("index-added", "prisma", lambda t: add_block(t, "User", "@@index([nickname])")),
-    ("unique-added", "prisma", lambda t: add_block(t, "Project", "@@unique([userId, name])")),
-    ("model-added-with-relation", "prisma",
-     lambda t: add_lines(t, "User", "auditEvents AuditEvent[]") + AUDIT_EVENT),
-    ("relation-added-on-big-table", "prisma", lambda t: add_lines(
-        add_lines(t, "User", "referrerId String?",
-                  "referrer AuditEvent? @relation(\"Referrer\", fields: [referrerId], "
-                  "references: [id])"),
-        "AuditEvent", 'referred User[] @relation("Referrer")')),
-    ("relation-changed-on-delete", "prisma", lambda t: replace(
-        t, "user                 User                  @relation(fields: [userId], "
-        "references: [id], onDelete: Cascade)",
-        "user                 User                  @relation(fields: [userId], "
-        "references: [id], onDelete: Restrict)")),
-    ("relation-removed", "prisma", lambda t: replace(replace(
-        t, '  referrer AuditEvent? @relation("Referrer", fields: [referrerId], '
-        'references: [id])\n', ""), '  referred User[] @relation("Referrer")\n', "")),
-    ("field-renamed-by-map", "prisma",
-     lambda t: replace(t, "nickname String?", 'nickname String? @map("nick")')),
-    ("model-renamed-by-map", "prisma", lambda t: add_block(t, "AuditEvent",
-                                                            '@@map("audit_events")')),
-    ("models-field-nullable", "models", lambda t: replace(
-        t, "    updatedAt: Mapped[datetime]\n\n\nclass Project(Base):",
-        "    updatedAt: Mapped[datetime]\n    locale: Mapped[str | None]\n\n\n"
-        "class Project(Base):")),
-    ("models-index-added", "models", lambda t: replace(
-        t, '        index("isAdmin"),\n', '        index("isAdmin"),\n        index("locale"),\n')),
-    ("models-relation-changed", "models", lambda t: replace(
-        t, 'userId: Mapped[str] = mapped_column(references("User", on_delete="Restrict"))',
-        'userId: Mapped[str] = mapped_column(references("User", on_delete="Cascade"))')),
+    ("fields-enum-index-unique", "prisma", lambda t: _steps(
+        t,
+        lambda t: add_lines(t, "User", "nickname String?"),               # nullable field
+        lambda t: add_lines(t, "User", 'plan String @default("free")'),   # required, default
+        lambda t: add_lines(t, "User", "tier Tier @default(FREE)")        # enum
+        + "\nenum Tier {\n  FREE\n  PRO\n}\n",
+        lambda t: add_block(t, "User", "@@index([nickname])"),           # index
+        lambda t: add_block(t, "Project", "@@unique([userId, name])"))),  # unique
+    ("default-changed-model-added", "prisma", lambda t: _steps(
+        t,
+        lambda t: replace(t, 'plan String @default("free")', 'plan String @default("trial")'),
+        lambda t: add_lines(t, "User", "auditEvents AuditEvent[]") + AUDIT_EVENT)),
+    ("relation-added-relation-changed", "prisma", lambda t: _steps(
+        t,
+        lambda t: add_lines(add_lines(
+            t, "User", "referrerId String?", 'referrer AuditEvent? @relation("Referrer", '
+            "fields: [referrerId], references: [id])"),
+            "AuditEvent", 'referred User[] @relation("Referrer")'),
+        lambda t: replace(t, "user                 User                  @relation(fields: "
+                          "[userId], references: [id], onDelete: Cascade)",
+                          "user                 User                  @relation(fields: "
+                          "[userId], references: [id], onDelete: Restrict)"))),
+    ("relation-removed-renames", "prisma", lambda t: _steps(
+        t,
+        lambda t: replace(t, '  referrer AuditEvent? @relation("Referrer", fields: '
+                          '[referrerId], references: [id])\n', ""),
+        lambda t: replace(t, '  referred User[] @relation("Referrer")\n', ""),
+        lambda t: replace(t, "nickname String?", 'nickname String? @map("nick")'),
+        lambda t: add_block(t, "AuditEvent", '@@map("audit_events")'))),
+    ("models-field-index-relation", "models", lambda t: _steps(
+        t,
+        lambda t: replace(t, "    updatedAt: Mapped[datetime]\n\n\nclass Project(Base):",
+                          "    updatedAt: Mapped[datetime]\n    locale: Mapped[str | None]\n"
+                          "\n\nclass Project(Base):"),
+        lambda t: replace(t, '        index("isAdmin"),\n',
+                          '        index("isAdmin"),\n        index("locale"),\n'),
+        lambda t: replace(t, 'userId: Mapped[str] = mapped_column(references("User", '
+                          'on_delete="Restrict"))', 'userId: Mapped[str] = mapped_column('
+                          'references("User", on_delete="Cascade"))'))),
 ]
 MODELS = "nivostack_schema/studio.py"
 
@@ -136,9 +144,9 @@ def _rename_owner(project: Project, old: str, new: str) -> None:
 def test_change_reaches_prod_on_100k_rows(project, step, source, change):
     edited = project.root / ("schema.prisma" if source == "prisma" else MODELS)
     edited.write_text(change(edited.read_text()))
-    if step == "model-added-with-relation":
+    if step == "default-changed-model-added":
         _owner(project, "AuditEvent", "studio")  # a policy decision, not written by the tool
-    if step == "model-renamed-by-map":
+    if step == "relation-removed-renames":
         _rename_owner(project, "AuditEvent", "audit_events")
     if source == "prisma":
         out = ok(project, "revision", "--from-prisma", "-m", step)
@@ -172,7 +180,7 @@ def test_revision_rendered_the_changes_online(project):
     relation = next(text for name, text in written.items() if "relation_changed" in name)
     assert "DROP CONSTRAINT" in relation and "NOT VALID" in relation
     assert "add_foreign_key_online(" in relation
-    renamed = next(text for name, text in written.items() if "field_renamed" in name)
+    renamed = next(text for name, text in written.items() if "renames" in name)
     assert 'RENAME COLUMN "nickname" TO "nick"' in renamed and "DROP COLUMN" not in renamed
     models = (project.root / "nivostack_schema" / "studio.py").read_text()
     assert "class AuditEvent(Base):" in models and '__tablename__ = "audit_events"' in models
@@ -183,5 +191,5 @@ def test_models_changes_wrote_schema_prisma_and_online_revisions(project):
     schema = (project.root / "schema.prisma").read_text()
     assert "  locale String?\n" in schema and "@@index([locale])" in schema
     written = {path.name: path.read_text() for path in (project.root / "versions").glob("*.py")}
-    index = next(text for name, text in written.items() if "models_index_added" in name)
+    index = next(text for name, text in written.items() if "models_field" in name)
     assert "create_index_concurrently('User_locale_idx', 'User', ['\"locale\"'])" in index
