@@ -95,9 +95,11 @@ def _replaced_foreign_keys(found: list[str]) -> set[tuple[str, str]]:
 def _replacement(statement: str, table: str, name: str) -> tuple[str, list[str]]:
     """Drop the old foreign key and add the new one NOT VALID in one statement; the
     add_foreign_key_online call after it validates the new one online."""
-    definition = statement.split(" ADD CONSTRAINT ", 1)[1]
-    sql = f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}", ADD CONSTRAINT {definition} NOT VALID'
-    return "op.execute", [repr(sql)]
+    definition = statement.split(" ADD CONSTRAINT ", 1)[1].replace(" REFERENCES ",
+                                                                    "\n    REFERENCES ", 1)
+    sql = (f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}",\nADD CONSTRAINT {definition}'
+           " NOT VALID")
+    return "op.execute", ['"""\n' + sql + '\n"""']
 
 
 def _split_not_null(statement: str) -> list[str]:

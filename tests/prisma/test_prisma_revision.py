@@ -57,3 +57,35 @@ def test_revision_file_is_valid_python_that_ruff_accepts(tmp_path):
 
 def test_empty_diff_is_pass():
     assert python_calls("") == "    pass"
+
+
+REPLACED_KEY = """-- DropForeignKey
+ALTER TABLE "Project" DROP CONSTRAINT "Project_userId_fkey";
+
+-- AlterTable
+ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL,
+ALTER COLUMN "plan" SET DEFAULT 'trial';
+
+-- AddForeignKey
+ALTER TABLE "Project" ADD CONSTRAINT "Project_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+"""
+
+
+def test_a_replaced_foreign_key_is_never_missing_and_not_null_is_set_online():
+    body = python_calls(REPLACED_KEY)
+    assert body.splitlines() == [
+        '    op.execute("""',
+        'ALTER TABLE "User" ALTER COLUMN "plan" SET DEFAULT \'trial\'',
+        '""")',
+        "    set_not_null_online('User', 'nickname')",
+        '    op.execute("""',
+        'ALTER TABLE "Project" DROP CONSTRAINT "Project_userId_fkey",',
+        'ADD CONSTRAINT "Project_userId_fkey" FOREIGN KEY ("userId")',
+        '    REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE NOT VALID',
+        '""")',
+        "    add_foreign_key_online(",
+        "        'Project_userId_fkey', 'Project', ['userId'], 'User', ['id'], "
+        "on_delete='RESTRICT',",
+        "        on_update='CASCADE',",
+        "    )",
+    ]
