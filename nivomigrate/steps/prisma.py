@@ -258,8 +258,7 @@ def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
             items.append((change, f"schema.prisma is behind revision {state.revision}",
                           fix + f" (or, if schema.prisma is right: `{REVISION_FIX}`)"))
         else:
-            fix = f"run `{REVISION_FIX}` and commit the new revision" if change.writable else \
-                "write the revision by hand (nivomigrate revision -m ...)"
+            fix = f"run `{REVISION_FIX}` and commit the new revision and the models"
             items.append((_opposite_change(change), "schema.prisma changed without a revision "
                           f"(revision {state.revision} does not have it)", fix))
     return _grouped(state, items)
