@@ -67,8 +67,8 @@ def statements(sql: str) -> list[str]:
 def python_calls(sql: str) -> str:
     """Return the body of upgrade()/downgrade() that runs `sql` (`pass` when empty).
 
-    A foreign key Prisma drops and adds again (an `onDelete` change) is replaced in one
-    statement, NOT VALID, then validated online: the table is never without it.
+    A foreign key Prisma drops and adds again (an `onDelete` change) is dropped and added NOT
+    VALID in one transaction, then validated online: no session sees the table without it.
     """
     found = statements(sql)
     replaced = _replaced_foreign_keys(found)
@@ -79,7 +79,7 @@ def python_calls(sql: str) -> str:
             continue
         foreign = _ADD_FOREIGN_KEY.match(statement)
         if foreign and foreign.groups()[:2] in replaced:
-            lines.append(_wrapped(*_replacement(statement, *foreign.groups()[:2])))
+            lines += [_wrapped(*call) for call in _replacement(statement, *foreign.groups()[:2])]
         for part in _split_not_null(statement):
             lines.append(_wrapped(*_call(part)))
     return "\n".join(lines) or "    pass"
@@ -92,14 +92,15 @@ def _replaced_foreign_keys(found: list[str]) -> set[tuple[str, str]]:
     return dropped & added
 
 
-def _replacement(statement: str, table: str, name: str) -> tuple[str, list[str]]:
-    """Drop the old foreign key and add the new one NOT VALID in one statement; the
-    add_foreign_key_online call after it validates the new one online."""
+def _replacement(statement: str, table: str, name: str) -> list[tuple[str, list[str]]]:
+    """Drop the old foreign key and add the new one NOT VALID in the revision's transaction
+    (no other session sees the table without it); the add_foreign_key_online call after them
+    validates the new one online. (One ALTER TABLE cannot drop and add the same name.)"""
     definition = statement.split(" ADD CONSTRAINT ", 1)[1].replace(" REFERENCES ",
                                                                     "\n    REFERENCES ", 1)
-    sql = (f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}",\nADD CONSTRAINT {definition}'
-           " NOT VALID")
-    return "op.execute", ['"""\n' + sql + '\n"""']
+    drop = f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'
+    add = f'ALTER TABLE "{table}" ADD CONSTRAINT {definition} NOT VALID'
+    return [("op.execute", ['"""\n' + sql + '\n"""']) for sql in (drop, add)]
 
 
 def _split_not_null(statement: str) -> list[str]:
