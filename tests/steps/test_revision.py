@@ -76,7 +76,7 @@ def test_models_ahead_of_head_give_the_next_sortable_revision(project, canary_ad
 
     assert path == project / "versions" / f"{int(changed) + 1:04d}_restore_the_plan_index.py"
     text = path.read_text()
-    assert "Plan_isActive_idx" in text and "op.create_index(" in text
+    assert "create_index_concurrently('Plan_isActive_idx', 'Plan', ['\"isActive\"'])" in text
     assert migrations.head(settings.versions_dir) == path.name[:4]
     assert migrations.revisions(settings.versions_dir)[-1].down_revision == changed
     # The round trip: with the written revision, the models and head agree again.
