@@ -102,6 +102,13 @@ def add_foreign_key_online(
             op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
 
 
+def validate_constraint_online(table: str, name: str) -> None:
+    """Validate a NOT VALID constraint without blocking writes (SHARE UPDATE EXCLUSIVE), in its
+    own transaction; used after a replaced foreign key was added NOT VALID in the revision's."""
+    with op.get_context().autocommit_block():
+        op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+
+
 def not_null_check_name(table: str, column: str) -> str:
     """Return the name of the temporary CHECK that `set_not_null_online` uses (<= 63 bytes)."""
     name = f"{table}_{column}_not_null"

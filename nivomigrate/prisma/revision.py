@@ -80,6 +80,7 @@ def python_calls(sql: str) -> str:
         foreign = _ADD_FOREIGN_KEY.match(statement)
         if foreign and foreign.groups()[:2] in replaced:
             lines += [_wrapped(*call) for call in _replacement(statement, *foreign.groups()[:2])]
+            continue
         for part in _split_not_null(statement):
             lines.append(_wrapped(*_call(part)))
     return "\n".join(lines) or "    pass"
@@ -94,13 +95,14 @@ def _replaced_foreign_keys(found: list[str]) -> set[tuple[str, str]]:
 
 def _replacement(statement: str, table: str, name: str) -> list[tuple[str, list[str]]]:
     """Drop the old foreign key and add the new one NOT VALID in the revision's transaction
-    (no other session sees the table without it); the add_foreign_key_online call after them
-    validates the new one online. (One ALTER TABLE cannot drop and add the same name.)"""
+    (no other session sees the table without it), then validate it online in its own.
+    (One ALTER TABLE cannot drop and add the same name.)"""
     definition = statement.split(" ADD CONSTRAINT ", 1)[1].replace(" REFERENCES ",
                                                                     "\n    REFERENCES ", 1)
     drop = f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'
     add = f'ALTER TABLE "{table}" ADD CONSTRAINT {definition} NOT VALID'
-    return [("op.execute", ['"""\n' + sql + '\n"""']) for sql in (drop, add)]
+    return [("op.execute", ['"""\n' + sql + '\n"""']) for sql in (drop, add)] + \
+        [("validate_constraint_online", [repr(_name(table)), repr(_name(name))])]
 
 
 def _split_not_null(statement: str) -> list[str]:
@@ -175,8 +177,8 @@ def revision_text(revision_id: str, down_revision: str | None, message: str, pro
     upgrade, downgrade = python_calls(upgrade_sql), python_calls(downgrade_sql)
     body = upgrade + downgrade
     helpers = [name for name in ("add_foreign_key_online", "create_index_concurrently",
-                                 "drop_index_concurrently", "set_not_null_online")
-               if f"{name}(" in body]
+                                 "drop_index_concurrently", "set_not_null_online",
+                                 "validate_constraint_online") if f"{name}(" in body]
     imports = ["from alembic import op"] if "op.execute(" in body else []
     if helpers:
         imports.append("from nivomigrate.ops import (\n"

@@ -37,8 +37,14 @@ def test_index_and_foreign_key_statements_become_online_helpers():
     assert "drop_index_concurrently('Log_projectId_idx')" in body
     assert "'Log_projectId_createdAt_idx', 'Log', ['\"projectId\"', '\"createdAt\" DESC']" in body
     assert "unique=True, using='hash'" in body
-    assert "add_foreign_key_online(" in body and "on_delete='CASCADE'" in body
+    # The key is replaced (same name): dropped and added NOT VALID together, then validated.
     assert 'ALTER TABLE "Log" DROP CONSTRAINT "Log_deviceId_fkey"' in body
+    assert "ON DELETE CASCADE ON UPDATE CASCADE NOT VALID" in body
+    assert "validate_constraint_online('Log', 'Log_deviceId_fkey')" in body
+    new_key = python_calls('ALTER TABLE "Log" ADD CONSTRAINT "Log_tagId_fkey" FOREIGN KEY '
+                           '("tagId") REFERENCES "Tag"("id") ON DELETE CASCADE ON UPDATE '
+                           "CASCADE;")
+    assert "add_foreign_key_online(" in new_key and "on_delete='CASCADE'" in new_key
 
 
 def test_revision_file_is_valid_python_that_ruff_accepts(tmp_path):
@@ -86,9 +92,5 @@ def test_a_replaced_foreign_key_is_never_missing_and_not_null_is_set_online():
         'ALTER TABLE "Project" ADD CONSTRAINT "Project_userId_fkey" FOREIGN KEY ("userId")',
         '    REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE NOT VALID',
         '""")',
-        "    add_foreign_key_online(",
-        "        'Project_userId_fkey', 'Project', ['userId'], 'User', ['id'], "
-        "on_delete='RESTRICT',",
-        "        on_update='CASCADE',",
-        "    )",
+        "    validate_constraint_online('Project', 'Project_userId_fkey')",
     ]
