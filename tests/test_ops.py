@@ -100,3 +100,21 @@ def test_helpers_render_offline(tmp_path):
     assert 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "T_a_idx"' in sql
     assert 'VALIDATE CONSTRAINT "T_pId_fkey"' in sql
     assert 'ALTER COLUMN "a" SET NOT NULL' in sql
+
+
+def test_a_replaced_foreign_key_is_never_missing_and_ends_validated(tmp_path, make_database):
+    url = make_database("nivo_ops")
+    _table(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('alter table "T" add constraint "T_pId_fkey" foreign key ("pId") '
+                     'references "P" (id) on delete cascade')
+    settings = make_project(tmp_path, [
+        'op.execute(\'ALTER TABLE "T" DROP CONSTRAINT "T_pId_fkey"\')\n'
+        'op.execute(\'ALTER TABLE "T" ADD CONSTRAINT "T_pId_fkey" FOREIGN KEY ("pId") '
+        'REFERENCES "P" (id) ON DELETE RESTRICT NOT VALID\')\n'
+        'ops.validate_constraint_online("T", "T_pId_fkey")'])
+    _apply(settings, url)
+    assert _one(url, "select convalidated, confdeltype from pg_constraint "
+                     "where conname = 'T_pId_fkey'") == (True, "r")
+    # The drop and the NOT VALID add are one transactional step; the validation its own.
+    assert _one(url, "select count(*) from nivomigrate.steps") == (2,)
