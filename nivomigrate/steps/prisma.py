@@ -304,10 +304,11 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     """Write the next revision from Prisma's diff of head's datamodel to schema.prisma, then
     bring the models in step with the new head.
 
-    Head's datamodel is schema.prisma with the index, unique and relation attributes of head
-    (what `prisma write` makes of it) when the change is only there; otherwise the newest
-    committed schema.prisma that is at head. Prisma's SQL is rendered with the online helpers
-    (nivomigrate.prisma.revision); the new revision is checked against schema.prisma.
+    Head's datamodel is schema.prisma with head's fields and attributes written back (what
+    `prisma write` makes of it) when it can write them all; otherwise the newest committed
+    schema.prisma that is at head. `@map`/`@@map` changes are renames; Prisma's SQL is rendered
+    with the online helpers (nivomigrate.prisma.revision); the new revision is checked against
+    schema.prisma.
 
     Raises:
         ConfigError: schema.prisma already agrees with head; no datamodel of head is found
