@@ -335,6 +335,7 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     cli = find_cli(settings.root, server.admin_url, settings.command_environ)
     old_text, source = _head_datamodel(settings, path, state, server)
     renames = find_renames(old_text, path.read_text())
+    _refuse_renames(renames)
     _refuse_unsafe(renames.renamed_text, path.read_text())
     with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
         head_schema = Path(folder) / "head.prisma"
@@ -407,6 +408,22 @@ def _at_head(settings: Settings, text: str, state: PrismaState,
             return compare_prisma(settings, candidate, state.revision, server).comparison.in_step
         except ConfigError:  # an old version Prisma no longer accepts
             return False
+
+
+def _refuse_renames(renames) -> None:
+    """A `@map`/`@@map` change renames a column or table the deployed services still use by
+    its old name (lint's renaming-column/renaming-table); Prisma's diff would drop and re-add it
+    (the data lost). Either way it is not one step."""
+    if not renames.upgrade:
+        return
+    said = [statement for statement in renames.upgrade if " RENAME TO " in statement
+            and statement.startswith("ALTER TABLE") or " RENAME COLUMN " in statement]
+    raise ConfigError(
+        "a @map/@@map change renames what the deployed services use by its old name ("
+        + "; ".join(said) + "), and Prisma's diff would drop and re-add it",
+        hint="in steps (expand/contract): add the new field or model beside the old one and "
+        "run `nivomigrate revision --from-prisma`; copy the data and have the services write "
+        "both, then read the new one; remove the old one in a later change")
 
 
 def _refuse_unsafe(old_text: str, new_text: str) -> None:
