@@ -1,12 +1,11 @@
-"""`@map` / `@@map` renames between two datamodels, as RENAME statements instead of Prisma's
-DROP + ADD.
+"""`@map` / `@@map` renames between two datamodels, found and said as RENAME statements.
 
 Prisma's `migrate diff` sees a field whose `@map` changed as one column dropped and another
 added (the data is lost), and a model whose `@@map` changed as a table dropped and another
 created. A model or field of the same name on both sides whose database name changed is a
-rename: the statements here rename the table or column, and the keys and indexes whose
-Prisma names follow it, and the old datamodel gets the new names, so that Prisma's diff
-from it holds the rest of the change only.
+rename: the statements here rename the table or column and the keys and indexes whose Prisma
+names follow it, and the old datamodel gets the new names. `revision --from-prisma` refuses a
+rename by these statements (the services use the old name: expand/contract instead).
 """
 
 from __future__ import annotations
