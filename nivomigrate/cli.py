@@ -218,7 +218,8 @@ def revision(
     path: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
         help="schema.prisma, with --from-prisma (default: prisma_schema).")] = None,
 ) -> None:
-    """Write the next revision by autogenerate against the shadow database at head."""
+    """Write the next revision, and bring the other source in step: autogenerate from the
+    models, then schema.prisma (with prisma_schema); or --from-prisma, then the models."""
     with _errors():
         if from_prisma:
             from nivomigrate.steps.prisma import prisma_revision_report
@@ -227,12 +228,16 @@ def revision(
             _render(report, "terminal")
             _exit_for(report)
         from nivomigrate.errors import ConfigError
-        from nivomigrate.steps.revision import write_revision
+        from nivomigrate.steps.revision import revision_report
 
         if message is None or path is not None:
             raise ConfigError("revision needs -m (and takes PATH only with --from-prisma)",
                               hint='nivomigrate revision -m "what it does"')
-        typer.echo(f"wrote {write_revision(_settings(), message)}")
+        report = revision_report(_settings(), message)
+        if "prisma" in report.data:  # schema.prisma followed: show what was written there
+            _render(report, "terminal")
+            _exit_for(report)
+        typer.echo(report.title)
 
 
 @app.command()

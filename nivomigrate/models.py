@@ -90,6 +90,19 @@ def models_directory(settings: Settings) -> Path:
     return found.parent
 
 
+def module_files(settings: Settings) -> list[Path]:
+    """Return the files of the project's models module: every `.py` of its package (or the
+    module itself), where the model classes are looked for and written.
+
+    Raises:
+        ConfigError: the module is not in the project folder.
+    """
+    found = models_directory(settings) and _module_file(settings.root, settings.models)
+    if found.name != "__init__.py":
+        return [found]
+    return sorted(path for path in found.parent.rglob("*.py") if "__pycache__" not in path.parts)
+
+
 def _module_file(root: Path, name: str) -> Path | None:
     base = root.joinpath(*name.split("."))
     for path in (base / "__init__.py", base.with_suffix(".py")):

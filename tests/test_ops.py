@@ -112,3 +112,21 @@ def test_plain_key_names_are_quoted_where_postgresql_needs_it(key, sql):
     from nivomigrate.ops import key_sql
 
     assert key_sql(key) == sql
+
+
+def test_a_replaced_foreign_key_is_never_missing_and_ends_validated(tmp_path, make_database):
+    url = make_database("nivo_ops")
+    _table(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('alter table "T" add constraint "T_pId_fkey" foreign key ("pId") '
+                     'references "P" (id) on delete cascade')
+    settings = make_project(tmp_path, [
+        'op.execute(\'ALTER TABLE "T" DROP CONSTRAINT "T_pId_fkey"\')\n'
+        'op.execute(\'ALTER TABLE "T" ADD CONSTRAINT "T_pId_fkey" FOREIGN KEY ("pId") '
+        'REFERENCES "P" (id) ON DELETE RESTRICT NOT VALID\')\n'
+        'ops.validate_constraint_online("T_pId_fkey", "T")'])
+    _apply(settings, url)
+    assert _one(url, "select convalidated, confdeltype from pg_constraint "
+                     "where conname = 'T_pId_fkey'") == (True, "r")
+    # The drop and the NOT VALID add are one transactional step; the validation its own.
+    assert _one(url, "select count(*) from nivomigrate.steps") == (2,)

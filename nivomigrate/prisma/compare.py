@@ -276,8 +276,41 @@ def _describe(key: str, attributes: dict, declared: dict | None, schema: PrismaS
         wanted = _column_text(attributes)
         text = f"field {field.name if field else column} ({wanted}" + (
             f"; Prisma's schema gives {_column_text(declared)})" if declared else ")")
-        return AttributeChange(model_name, action, "field", text, key)
+        line = _field_write(action, model, field, column, attributes, schema)
+        return AttributeChange(model_name, action, "field", text, key, line is not None, line,
+                               field.name if field and action != "add" else None)
     return AttributeChange(model_name, action, kind, f"{kind} {name} {attributes}", key)
+
+
+def _field_write(action: str, model, field, column: str, attributes: dict,
+                 schema: PrismaSchema) -> str | None:
+    """Return the field line `prisma write` writes for a column change ("" to remove the
+    field), None when it cannot: no model, a type or default Prisma cannot say, or a field
+    a relation or the primary key uses."""
+    from nivomigrate.prisma.fields import changed_field_line, field_line
+
+    if model is None:
+        return None
+    if action == "add":
+        return None if field else field_line(column, attributes, schema.enums)
+    if field is None or _used_by_key(model, field.name):
+        return None
+    if action == "remove":
+        return ""
+    return changed_field_line(schema.lines[field.line], attributes, schema.enums)
+
+
+def _used_by_key(model, name: str) -> bool:
+    """Whether a relation's `fields: [...]` or `@@id` of `model` names field `name`."""
+    from nivomigrate.prisma.schema import attribute_arguments, field_list, named_argument
+
+    for other in model.fields:
+        fields = named_argument(attribute_arguments(other.attributes, "@relation") or [],
+                                "fields")
+        if fields and name in [item for item, _ in field_list(fields)]:
+            return True
+    return any(a.name == "id" and re.search(rf"\b{re.escape(name)}\b", a.text)
+               for a in model.attributes)
 
 
 def _column_text(attributes: dict) -> str:

@@ -14,6 +14,9 @@ _CREATE_INDEX = re.compile(
     r'^CREATE (UNIQUE )?INDEX "((?:[^"]|"")+)" ON "((?:[^"]|"")+)"(?: USING (\w+) ?)?\((.*)\)$',
     re.S)
 _DROP_INDEX = re.compile(r'^DROP INDEX "((?:[^"]|"")+)"$')
+_SET_NOT_NULL = re.compile(r'^ALTER COLUMN "((?:[^"]|"")+)" SET NOT NULL$')
+_ALTER_TABLE = re.compile(r'^ALTER TABLE "((?:[^"]|"")+)" (.*)$', re.S)
+_DROP_CONSTRAINT = re.compile(r'^ALTER TABLE "((?:[^"]|"")+)" DROP CONSTRAINT "((?:[^"]|"")+)"$')
 _ADD_FOREIGN_KEY = re.compile(
     r'^ALTER TABLE "((?:[^"]|"")+)" ADD CONSTRAINT "((?:[^"]|"")+)" FOREIGN KEY \((.+?)\) '
     r'REFERENCES "((?:[^"]|"")+)"\((.+?)\) ON DELETE ([A-Z ]+?) ON UPDATE ([A-Z ]+)$')
@@ -62,9 +65,58 @@ def statements(sql: str) -> list[str]:
 
 
 def python_calls(sql: str) -> str:
-    """Return the body of upgrade()/downgrade() that runs `sql` (`pass` when empty)."""
-    lines = [_wrapped(*_call(statement)) for statement in statements(sql)]
+    """Return the body of upgrade()/downgrade() that runs `sql` (`pass` when empty).
+
+    A foreign key Prisma drops and adds again (an `onDelete` change) is dropped and added NOT
+    VALID in one transaction, then validated online: no session sees the table without it.
+    """
+    found = statements(sql)
+    replaced = _replaced_foreign_keys(found)
+    lines = []
+    for statement in found:
+        dropped = _DROP_CONSTRAINT.match(statement)
+        if dropped and dropped.groups() in replaced:
+            continue
+        foreign = _ADD_FOREIGN_KEY.match(statement)
+        if foreign and foreign.groups()[:2] in replaced:
+            lines += [_wrapped(*call) for call in _replacement(statement, *foreign.groups()[:2])]
+            continue
+        for part in _split_not_null(statement):
+            lines.append(_wrapped(*_call(part)))
     return "\n".join(lines) or "    pass"
+
+
+def _replaced_foreign_keys(found: list[str]) -> set[tuple[str, str]]:
+    """(table, name) of each foreign key the script drops and adds again."""
+    dropped = {match.groups() for match in map(_DROP_CONSTRAINT.match, found) if match}
+    added = {match.groups()[:2] for match in map(_ADD_FOREIGN_KEY.match, found) if match}
+    return dropped & added
+
+
+def _replacement(statement: str, table: str, name: str) -> list[tuple[str, list[str]]]:
+    """Drop the old foreign key and add the new one NOT VALID in the revision's transaction
+    (no other session sees the table without it), then validate it online in its own.
+    (One ALTER TABLE cannot drop and add the same name.)"""
+    definition = statement.split(" ADD CONSTRAINT ", 1)[1].replace(" REFERENCES ",
+                                                                    "\n    REFERENCES ", 1)
+    drop = f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'
+    add = f'ALTER TABLE "{table}" ADD CONSTRAINT {definition} NOT VALID'
+    return [("op.execute", ['"""\n' + sql + '\n"""']) for sql in (drop, add)] + \
+        [("validate_constraint_online", [repr(_name(name)), repr(_name(table))])]
+
+
+def _split_not_null(statement: str) -> list[str]:
+    """Split `ALTER TABLE t <actions>` so that each `ALTER COLUMN c SET NOT NULL` stands alone
+    (it becomes nivomigrate.ops.set_not_null_online); other statements are returned as is."""
+    altered = _ALTER_TABLE.match(statement)
+    if not altered or "SET NOT NULL" not in statement:
+        return [statement]
+    table, actions = altered.groups()
+    items = [action.strip() for action in actions.split(",\n")]
+    rest = [action for action in items if not _SET_NOT_NULL.match(action)]
+    parts = [f'ALTER TABLE "{table}" ' + ",\n".join(rest)] if rest else []
+    return parts + [f'ALTER TABLE "{table}" {action}' for action in items
+                    if _SET_NOT_NULL.match(action)]
 
 
 def _wrapped(function: str, arguments: list[str]) -> str:
@@ -83,6 +135,11 @@ def _wrapped(function: str, arguments: list[str]) -> str:
 
 
 def _call(statement: str) -> tuple[str, list[str]]:
+    altered = _ALTER_TABLE.match(statement)
+    not_null = _SET_NOT_NULL.match(altered.group(2)) if altered else None
+    if not_null:
+        return "set_not_null_online", [repr(_name(altered.group(1))),
+                                       repr(_name(not_null.group(1)))]
     created = _CREATE_INDEX.match(statement)
     if created:
         unique, name, table, method, keys = created.groups()
@@ -120,7 +177,8 @@ def revision_text(revision_id: str, down_revision: str | None, message: str, pro
     upgrade, downgrade = python_calls(upgrade_sql), python_calls(downgrade_sql)
     body = upgrade + downgrade
     helpers = [name for name in ("add_foreign_key_online", "create_index_concurrently",
-                                 "drop_index_concurrently") if f"{name}(" in body]
+                                 "drop_index_concurrently", "set_not_null_online",
+                                 "validate_constraint_online") if f"{name}(" in body]
     imports = ["from alembic import op"] if "op.execute(" in body else []
     if helpers:
         imports.append("from nivomigrate.ops import (\n"

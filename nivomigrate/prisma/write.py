@@ -1,9 +1,11 @@
-"""Rewrite the index, unique and relation attributes of schema.prisma's models in place.
+"""Rewrite schema.prisma's models in place: index, unique and relation attributes, and
+scalar fields (nivomigrate.prisma.fields).
 
 Written by hand: `prisma format` rewrites a whole file and `prisma db pull` (which would
 render head) needs the native engine. Every other line is kept as it is, comments included:
-a line is only removed (an `@@index`/`@@unique` head lacks), added (one head has, after the
-model's last block attribute) or edited (a field's `@unique`, a `@relation(...)`).
+a line is only removed (an `@@index`/`@@unique` or a field head lacks), added (one head has,
+after the model's last block attribute or field) or edited (a field's `@unique`, a
+`@relation(...)`, a field's type and default).
 """
 
 from __future__ import annotations
@@ -40,11 +42,25 @@ def apply_changes(schema: PrismaSchema, changes: tuple[AttributeChange, ...]) ->
         elif change.target in {"index", "unique"}:
             line = _insertion_line(schema, model)
             inserted[line].append(_INDENT + change.attribute)
+        elif change.target == "field":
+            _write_field(model, change, deleted, edited, inserted)
         elif change.target == "relation":
             relation_line = _relation_line(model, change.removes)
             line_text = edited.get(relation_line, schema.lines[relation_line])
             edited[relation_line] = _with_relation(line_text, change.spec, model, relation_line)
     return _joined(schema, deleted, edited, inserted, touched)
+
+
+def _write_field(model: PrismaModel, change: AttributeChange, deleted: set[int],
+                 edited: dict[int, str], inserted: dict[int, list[str]]) -> None:
+    """Add a field after the model's last field, remove it, or rewrite its line."""
+    field = next((f for f in model.fields if f.name == change.removes), None)
+    if change.action == "add":
+        inserted[max(f.line for f in model.fields)].append(change.spec)
+    elif change.action == "remove":
+        deleted.add(field.line)
+    else:
+        edited[field.line] = change.spec
 
 
 def _remove_index(schema: PrismaSchema, model: PrismaModel, name: str | None,
@@ -106,8 +122,8 @@ def _joined(schema: PrismaSchema, deleted: set[int], edited: dict[int, str],
         if number not in deleted:
             output.append(edited.get(number, line))
         new = inserted.get(number, [])
-        if new and without_comment(line).strip() and not without_comment(
-                line).strip().startswith("@@") and number not in deleted:
+        if new and new[0].strip().startswith("@@") and without_comment(line).strip() and \
+                not without_comment(line).strip().startswith("@@") and number not in deleted:
             output.append("")  # the first block attribute: a blank line after the fields
         output += new
     return "\n".join(output) + ("\n" if schema.final_newline else "")

@@ -99,8 +99,8 @@ def check_prisma(settings: Settings, path: Path | None) -> Report:
 
 def _fix(settings: Settings, path: Path, change) -> str:
     if change.writable:
-        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the index, unique " \
-            "and relation attributes)"
+        return f"run `{_command(settings, path, WRITE_FIX)}` (it rewrites the fields and the " \
+            "index, unique and relation attributes)"
     return f"edit schema.prisma by hand: {change.text()}"
 
 
@@ -168,7 +168,8 @@ def _report(command: str, state: PrismaState, findings: list, extra_sections=(),
 
 
 def write_prisma(settings: Settings, path: Path | None) -> Report:
-    """Rewrite schema.prisma's index, unique and relation attributes to head's, in place.
+    """Rewrite schema.prisma's scalar fields and index, unique and relation attributes to
+    head's, in place.
 
     The result is checked with `prisma validate` before the file is replaced; the report
     shows the change as a unified diff and lists what only a hand edit can fix (exit 1).
@@ -257,8 +258,7 @@ def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
             items.append((change, f"schema.prisma is behind revision {state.revision}",
                           fix + f" (or, if schema.prisma is right: `{REVISION_FIX}`)"))
         else:
-            fix = f"run `{REVISION_FIX}` and commit the new revision" if change.writable else \
-                "write the revision by hand (nivomigrate revision -m ...)"
+            fix = f"run `{REVISION_FIX}` and commit the new revision and the models"
             items.append((_opposite_change(change), "schema.prisma changed without a revision "
                           f"(revision {state.revision} does not have it)", fix))
     return _grouped(state, items)
@@ -290,72 +290,153 @@ def _behind(settings: Settings, state: PrismaState, server: shadow.LocalServer) 
 
 @dataclass(frozen=True)
 class PrismaRevision:
-    """The revision written from schema.prisma, and what still differs after it."""
+    """The revision written from schema.prisma, what still differs after it, and the models
+    written to follow it."""
 
     path: Path
     old_datamodel: str
     remaining: tuple
+    models: object = None  # engine.model_writer.ModelsWritten
 
 
 def revision_from_prisma(settings: Settings, path: Path | None, message: str | None
                          ) -> PrismaRevision:
-    """Write the next revision from Prisma's diff of head's datamodel to schema.prisma.
+    """Write the next revision from Prisma's diff of head's datamodel to schema.prisma, then
+    bring the models in step with the new head.
 
-    Head's datamodel is schema.prisma with the index, unique and relation attributes of head
-    (what `prisma write` would make of it), so the revision holds exactly the attribute
-    changes schema.prisma made; the new revision is then checked against schema.prisma.
+    Head's datamodel is schema.prisma with head's fields and attributes written back (what
+    `prisma write` makes of it) when it can write them all; otherwise the newest committed
+    schema.prisma that is at head. `@map`/`@@map` changes are renames; Prisma's SQL is rendered
+    with the online helpers (nivomigrate.prisma.revision); the new revision is checked against
+    schema.prisma.
 
     Raises:
-        ConfigError: schema.prisma already agrees with head, or it differs in what only a
-            hand-written revision can hold (models, fields); nothing is written then.
+        ConfigError: schema.prisma already agrees with head; no datamodel of head is found
+            (commit schema.prisma at head first); or a required field without a default is
+            added to an existing model (the expand/backfill/contract steps are named).
+            Nothing is written then.
     """
     import tempfile
 
     from nivomigrate.engine.build import shadow_server
+    from nivomigrate.engine.model_writer import write_models
     from nivomigrate.migrations import next_revision_id
+    from nivomigrate.prisma.renames import find_renames
     from nivomigrate.prisma.render import diff_datamodels, find_cli
     from nivomigrate.prisma.revision import revision_text
-    from nivomigrate.prisma.schema import read_schema
-    from nivomigrate.prisma.write import apply_changes
 
     path = schema_path(settings, path)
     server = shadow_server(settings)
     state = compare_prisma(settings, path, server=server)
-    _refuse_unwritable(state)
+    if not state.comparison.changes:
+        raise ConfigError(f"schema.prisma and revision {state.revision} already agree",
+                          hint="change schema.prisma first, or write a revision with "
+                          "nivomigrate revision -m ...")
     cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    old_text, source = _head_datamodel(settings, path, state, server)
+    renames = find_renames(old_text, path.read_text())
+    _refuse_renames(renames)
+    _refuse_unsafe(renames.renamed_text, path.read_text())
     with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
         head_schema = Path(folder) / "head.prisma"
-        head_schema.write_text(apply_changes(read_schema(path.read_text()),
-                                             state.comparison.changes))
-        upgrade_sql = diff_datamodels(cli, head_schema, path)
-        downgrade_sql = diff_datamodels(cli, path, head_schema)
+        head_schema.write_text(renames.renamed_text)
+        upgrade_sql = _script(renames.upgrade) + diff_datamodels(cli, head_schema, path)
+        downgrade_sql = diff_datamodels(cli, path, head_schema) + _script(renames.downgrade)
     revision_id = next_revision_id(settings.versions_dir)
     message = message or "Follow schema.prisma: " + "; ".join(
         _opposite(change) for change in state.comparison.changes[:3])
-    provenance = (f"  old datamodel: {path.name} with the index, unique and relation "
-                  f"attributes of revision {state.revision}\n  (what `nivomigrate prisma "
-                  f"write` renders of head); new datamodel: {path.name} as it was.")
+    provenance = (f"  old datamodel: {source}\n  new datamodel: {path.name} as it was.")
     target = settings.versions_dir / f"{revision_id}_{_slug(message)}.py"
     target.write_text(revision_text(revision_id, state.revision, message, provenance,
                                     upgrade_sql, downgrade_sql))
     after = compare_prisma(settings, path, revision_id, server)
-    return PrismaRevision(target, "prisma write's rendering of head",
-                          after.comparison.changes)
+    return PrismaRevision(target, source, after.comparison.changes,
+                          write_models(settings, *_model_hints(path)))
 
 
-def _refuse_unwritable(state: PrismaState) -> None:
-    changes = state.comparison.changes
-    if not changes:
-        raise ConfigError(f"schema.prisma and revision {state.revision} already agree",
-                          hint="change schema.prisma first, or write a revision with "
-                          "nivomigrate revision -m ...")
-    manual = [change for change in changes if not change.writable]
-    if manual:
+def _script(statements: tuple[str, ...]) -> str:
+    """Statements as Prisma prints them: one per line, each ending with `;`."""
+    return "".join(f"{statement};\n" for statement in statements)
+
+
+def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Prisma's model names and field orders by table, for the classes of new tables."""
+    from nivomigrate.prisma.schema import read_schema
+
+    models = read_schema(path.read_text()).models
+    return ({model.table: model.name for model in models},
+            {model.table: [f.column for f in model.fields if f.column] for model in models})
+
+
+def _head_datamodel(settings: Settings, path: Path, state: PrismaState,
+                    server: shadow.LocalServer) -> tuple[str, str]:
+    """Return schema.prisma as it is at head, and where it came from.
+
+    Raises:
+        ConfigError: neither `prisma write`'s rendering nor a committed version is at head.
+    """
+    from nivomigrate.prisma.history import committed_texts
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.write import apply_changes
+
+    text = path.read_text()
+    if all(change.writable for change in state.comparison.changes):
+        return (apply_changes(read_schema(text), state.comparison.changes),
+                f"{path.name} with the index, unique and relation attributes of revision "
+                f"{state.revision}\n  (what `nivomigrate prisma write` renders of head);")
+    for number, committed in enumerate(committed_texts(path)):
+        if committed != text and _at_head(settings, committed, state, server):
+            return committed, f"{path.name} as last committed at revision {state.revision}" \
+                + (f" ({number} commits back)" if number else "") + ";"
+    manual = [change for change in state.comparison.changes if not change.writable]
+    raise ConfigError(
+        f"no committed {path.name} is at revision {state.revision}, so Prisma has no datamodel "
+        "to diff from: " + "; ".join(_opposite(change) for change in manual[:5]),
+        hint=f"commit {path.name} as it is at revision {state.revision} (`nivomigrate prisma "
+        "check` passes on it), then make the change and run this again")
+
+
+def _at_head(settings: Settings, text: str, state: PrismaState,
+             server: shadow.LocalServer) -> bool:
+    """Whether schema.prisma `text` describes the schema at `state.revision`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nivo-prisma-committed-") as folder:
+        candidate = Path(folder) / state.path.name
+        candidate.write_text(text)
+        try:
+            return compare_prisma(settings, candidate, state.revision, server).comparison.in_step
+        except ConfigError:  # an old version Prisma no longer accepts
+            return False
+
+
+def _refuse_renames(renames) -> None:
+    """A `@map`/`@@map` change renames a column or table the deployed services still use by
+    its old name (lint's renaming-column/renaming-table); Prisma's diff would drop and re-add it
+    (the data lost). Either way it is not one step."""
+    if not renames.upgrade:
+        return
+    said = [statement for statement in renames.upgrade if " RENAME TO " in statement
+            and statement.startswith("ALTER TABLE") or " RENAME COLUMN " in statement]
+    raise ConfigError(
+        "a @map/@@map change renames what the deployed services use by its old name ("
+        + "; ".join(said) + "), and Prisma's diff would drop and re-add it",
+        hint="in steps (expand/contract): add the new field or model beside the old one and "
+        "run `nivomigrate revision --from-prisma`; copy the data and have the services write "
+        "both, then read the new one; remove the old one in a later change")
+
+
+def _refuse_unsafe(old_text: str, new_text: str) -> None:
+    from nivomigrate.prisma.schema import read_schema
+    from nivomigrate.prisma.steps import expand_contract_hint, required_without_default
+
+    unsafe = required_without_default(read_schema(old_text), read_schema(new_text))
+    if unsafe:
+        model, field = unsafe[0]
         raise ConfigError(
-            "schema.prisma differs from revision " f"{state.revision} in more than index, unique "
-            "and relation attributes: " + "; ".join(_opposite(c) for c in manual[:5]),
-            hint="write that revision by hand (alembic op.execute), then run nivomigrate "
-            "prisma check")
+            f"{model}.{field.name} is a required field without a default added to an existing "
+            "model: adding it fails on a table with rows",
+            hint=expand_contract_hint(model, field))
 
 
 def _opposite_change(change):
@@ -380,9 +461,9 @@ def _slug(message: str) -> str:
 
 def prisma_revision_report(settings: Settings, path: Path | None,
                            message: str | None) -> Report:
-    """Write the revision from schema.prisma; the report is blocked (exit 1) when
-    schema.prisma and the new head still differ."""
-    from nivomigrate.findings import Report
+    """Write the revision from schema.prisma and the models after it; the report is blocked
+    (exit 1) when schema.prisma, the new head and the models do not all agree."""
+    from nivomigrate.findings import Finding, Location, Report, Section, Severity
 
     result = revision_from_prisma(settings, path, message)
     state = PrismaState(schema_path(settings, path), result.path.name.split("_")[0],
@@ -390,7 +471,19 @@ def prisma_revision_report(settings: Settings, path: Path | None,
     findings = _grouped(state, [(change, f"schema.prisma is not at revision {state.revision}",
                                  "edit the new revision by hand")
                                 for change in result.remaining])
+    models = result.models
+    findings += [Finding("models-match-revisions", Severity.ERROR,
+                         f"the models and revision {state.revision} still disagree: {text}",
+                         Location(object=text.split(":", 1)[0]),
+                         f"edit the models ({settings.models}) by hand, then run "
+                         "`nivomigrate check`")
+                 for text in models.remaining]
+    sections = [Section(f"Models written: {path_.name}", text=unified_diff(
+        old, new, str(path_.relative_to(settings.root))), language="diff")
+        for path_, (old, new) in models.changed.items()]
+    notes = (f"old datamodel: {result.old_datamodel}",
+             *(f"not written into the models: {item}" for item in models.left))
     return Report(command="revision", title=f"wrote {result.path}",
-                  findings=tuple(findings),
-                  notes=(f"old datamodel: {result.old_datamodel}",),
-                  data={"path": str(result.path)})
+                  findings=tuple(findings), sections=tuple(sections), notes=notes,
+                  data={"path": str(result.path),
+                        "models": [str(p) for p in models.changed]})

@@ -69,3 +69,20 @@ def write_revision(settings: Settings, message: str) -> Path:
             hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
         )
     return Path(script.path)
+
+
+def revision_report(settings: Settings, message: str):
+    """Autogenerate the next revision, then bring schema.prisma in step with the new head
+    when `prisma_schema` is configured (`prisma write`); the report is blocked (exit 1) when
+    schema.prisma needs a hand edit as well."""
+    from nivomigrate.findings import Report
+
+    path = write_revision(settings, message)
+    if settings.prisma_schema is None:
+        return Report(command="revision", title=f"wrote {path}", data={"path": str(path)})
+    from nivomigrate.steps.prisma import write_prisma
+
+    prisma = write_prisma(settings, None)
+    return Report(command="revision", title=f"wrote {path}; {prisma.title}",
+                  findings=prisma.findings, sections=prisma.sections,
+                  data={"path": str(path), "prisma": prisma.data})

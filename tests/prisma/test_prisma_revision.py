@@ -37,8 +37,14 @@ def test_index_and_foreign_key_statements_become_online_helpers():
     assert "drop_index_concurrently('Log_projectId_idx')" in body
     assert "'Log_projectId_createdAt_idx', 'Log', ['\"projectId\"', '\"createdAt\" DESC']" in body
     assert "unique=True, using='hash'" in body
-    assert "add_foreign_key_online(" in body and "on_delete='CASCADE'" in body
+    # The key is replaced (same name): dropped and added NOT VALID together, then validated.
     assert 'ALTER TABLE "Log" DROP CONSTRAINT "Log_deviceId_fkey"' in body
+    assert "ON DELETE CASCADE ON UPDATE CASCADE NOT VALID" in body
+    assert "validate_constraint_online('Log_deviceId_fkey', 'Log')" in body
+    new_key = python_calls('ALTER TABLE "Log" ADD CONSTRAINT "Log_tagId_fkey" FOREIGN KEY '
+                           '("tagId") REFERENCES "Tag"("id") ON DELETE CASCADE ON UPDATE '
+                           "CASCADE;")
+    assert "add_foreign_key_online(" in new_key and "on_delete='CASCADE'" in new_key
 
 
 def test_revision_file_is_valid_python_that_ruff_accepts(tmp_path):
@@ -57,3 +63,34 @@ def test_revision_file_is_valid_python_that_ruff_accepts(tmp_path):
 
 def test_empty_diff_is_pass():
     assert python_calls("") == "    pass"
+
+
+REPLACED_KEY = """-- DropForeignKey
+ALTER TABLE "Project" DROP CONSTRAINT "Project_userId_fkey";
+
+-- AlterTable
+ALTER TABLE "User" ALTER COLUMN "nickname" SET NOT NULL,
+ALTER COLUMN "plan" SET DEFAULT 'trial';
+
+-- AddForeignKey
+ALTER TABLE "Project" ADD CONSTRAINT "Project_userId_fkey" FOREIGN KEY ("userId") \
+REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+"""
+
+
+def test_a_replaced_foreign_key_is_never_missing_and_not_null_is_set_online():
+    body = python_calls(REPLACED_KEY)
+    assert body.splitlines() == [
+        '    op.execute("""',
+        'ALTER TABLE "User" ALTER COLUMN "plan" SET DEFAULT \'trial\'',
+        '""")',
+        "    set_not_null_online('User', 'nickname')",
+        '    op.execute("""',
+        'ALTER TABLE "Project" DROP CONSTRAINT "Project_userId_fkey"',
+        '""")',
+        '    op.execute("""',
+        'ALTER TABLE "Project" ADD CONSTRAINT "Project_userId_fkey" FOREIGN KEY ("userId")',
+        '    REFERENCES "User"("id") ON DELETE RESTRICT ON UPDATE CASCADE NOT VALID',
+        '""")',
+        "    validate_constraint_online('Project_userId_fkey', 'Project')",
+    ]

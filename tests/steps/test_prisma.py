@@ -222,21 +222,27 @@ def test_write_rewrites_a_relations_actions_and_name(tmp_path, canary_admin_url,
     assert check_prisma(settings, fixture_copy).exit_code == 0
 
 
-def test_a_missing_field_is_left_to_a_hand_edit(tmp_path, canary_admin_url, fixture_copy):
-    # A project copy: a revision written by mistake must not land in the repo's versions/.
+def test_a_missing_field_is_written(tmp_path, canary_admin_url, fixture_copy):
     settings = settings_for(copy_project(tmp_path), canary_admin_url)
     fixture_copy.write_text(fixture_copy.read_text().replace(
         "  fileName     String? // Source file name\n", ""))
     report = write_prisma(settings, fixture_copy)
-    assert report.exit_code == 1 and report.data["written"]
-    (left,) = report.findings
-    assert left.message == ("schema.prisma is not at revision 0002: model Log: "
-                            "add field fileName (text)")
-    assert left.help.startswith("edit schema.prisma by hand")
+    assert report.exit_code == 0 and report.data["written"], report.findings
+    assert "  fileName String?\n" in fixture_copy.read_text()
+    assert check_prisma(settings, fixture_copy).exit_code == 0
+
+
+def test_a_new_model_without_a_committed_schema_at_head_is_refused(tmp_path, canary_admin_url,
+                                                                   fixture_copy):
+    # A project copy without git: no committed schema.prisma to diff a new model from.
+    settings = settings_for(copy_project(tmp_path), canary_admin_url)
+    write_prisma(settings, fixture_copy)
+    fixture_copy.write_text(fixture_copy.read_text() + "\nmodel Extra {\n  id String @id\n}\n")
     with pytest.raises(ConfigError) as refused:
         revision_from_prisma(settings, fixture_copy, None)
     assert refused.value.exit_code == 2
-    assert "more than index, unique and relation attributes" in refused.value.message
+    assert "no committed schema.prisma is at revision 0002" in refused.value.message
+    assert "commit schema.prisma" in refused.value.hint
     assert list(settings.versions_dir.glob("0003_*")) == []
 
 

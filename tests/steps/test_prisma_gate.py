@@ -109,7 +109,7 @@ def test_schema_prisma_change_without_revision_is_blocked_until_revision_from_pr
     assert finding.message == ("schema.prisma changed without a revision (revision 0002 does "
                                "not have it): model Log: added @@index([level, timestamp])")
     assert finding.help == ("run `nivomigrate revision --from-prisma` and commit the new "
-                            "revision")
+                            "revision and the models")
     result = subprocess.run(
         [sys.executable, "-m", "nivomigrate", "revision", "--from-prisma"],
         cwd=prisma_project.root, capture_output=True, text=True,
