@@ -163,8 +163,7 @@ def execute_revisions(ctx: RunContext, conn, progress: Progress, *, kind: str,
         progress.say(f"{revision.id} was applied by run #{earlier}, which ended before it "
                      "passed: this run verifies and records it")
     run_id = ledger.start_run(
-        conn, kind=kind, environment=ctx.environment,
-        from_revision=finished[0][0].down_revision if finished else ctx.current,
+        conn, kind=kind, environment=ctx.environment, from_revision=ctx.current,
         to_revision=ctx.head,
         revisions=ledger.revision_entries([r for r, _ in finished] + ctx.pending),
         fingerprint_before=take_snapshot(conn).fingerprint, git=ctx.git,
