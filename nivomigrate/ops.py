@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from nivomigrate.quoting import identifier
+
 _INVALID_INDEX_SQL = """
 select 1 from pg_index i
 join pg_class c on c.oid = i.indexrelid
@@ -32,10 +34,6 @@ select attnotnull from pg_attribute
 where attrelid = to_regclass(quote_ident(:table)) and attname = :column
 """
 _MAX_IDENTIFIER = 63
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _offline() -> bool:
@@ -65,21 +63,21 @@ def create_index_concurrently(
         keys: key columns or expressions as SQL, quoted as needed (`'"createdAt" DESC'`).
     """
     create = (
-        f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} '
-        f'ON {_quote(table)} USING {using} ({", ".join(keys)})'
+        f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {identifier(name)} '
+        f'ON {identifier(table)} USING {using} ({", ".join(keys)})'
         + (f' INCLUDE ({", ".join(include)})' if include else "")
         + (f" WHERE {where}" if where else "")
     )
     with op.get_context().autocommit_block():
         if not _offline() and _scalar(_INVALID_INDEX_SQL, name=name):
-            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}")
         op.execute(create)
 
 
 def drop_index_concurrently(name: str) -> None:
     """Drop an index without blocking reads and writes of its table; no error when absent."""
     with op.get_context().autocommit_block():
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}")
 
 
 def add_foreign_key_online(
@@ -88,18 +86,19 @@ def add_foreign_key_online(
 ) -> None:
     """Add a foreign key NOT VALID (a brief lock), commit, then validate it without blocking
     writes (SHARE UPDATE EXCLUSIVE); skips what a previous run already did."""
-    cols = ", ".join(_quote(c) for c in columns)
-    refs = ", ".join(_quote(c) for c in referred_columns)
+    cols = ", ".join(identifier(c) for c in columns)
+    refs = ", ".join(identifier(c) for c in referred_columns)
     with op.get_context().autocommit_block():
         validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=name, table=table)
         if validated is None:
             op.execute(
-                f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} FOREIGN KEY ({cols}) "
-                f"REFERENCES {_quote(referred)} ({refs}) "
+                f"ALTER TABLE {identifier(table)} ADD CONSTRAINT {identifier(name)} "
+                f"FOREIGN KEY ({cols}) "
+                f"REFERENCES {identifier(referred)} ({refs}) "
                 f"ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID"
             )
         if not validated:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+            op.execute(f"ALTER TABLE {identifier(table)} VALIDATE CONSTRAINT {identifier(name)}")
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -113,15 +112,16 @@ def set_not_null_online(table: str, column: str) -> None:
     NOT VALID, VALIDATE it (writes go on), SET NOT NULL (PostgreSQL 12+ trusts the check and
     skips the scan), drop the check; each step in its own transaction, skipped when done."""
     check = not_null_check_name(table, column)
+    alter, constraint = f"ALTER TABLE {identifier(table)}", identifier(check)
     with op.get_context().autocommit_block():
         if not _offline() and _scalar(_NOT_NULL_SQL, table=table, column=column):
-            op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(check)}")
+            op.execute(f"{alter} DROP CONSTRAINT IF EXISTS {constraint}")
             return
         validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=check, table=table)
         if validated is None:
-            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(check)} "
-                       f"CHECK ({_quote(column)} IS NOT NULL) NOT VALID")
+            op.execute(f"{alter} ADD CONSTRAINT {constraint} "
+                       f"CHECK ({identifier(column)} IS NOT NULL) NOT VALID")
         if not validated:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(check)}")
-        op.execute(f"ALTER TABLE {_quote(table)} ALTER COLUMN {_quote(column)} SET NOT NULL")
-        op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(check)}")
+            op.execute(f"{alter} VALIDATE CONSTRAINT {constraint}")
+        op.execute(f"{alter} ALTER COLUMN {identifier(column)} SET NOT NULL")
+        op.execute(f"{alter} DROP CONSTRAINT {constraint}")

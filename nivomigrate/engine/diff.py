@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import db
 from nivomigrate.engine import diff_catalog, migra_fixes
+from nivomigrate.quoting import literal
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
     EXCLUDED_TABLES,
@@ -342,7 +343,7 @@ def _pruned_inspector_class() -> type:
 
 
 def _array_literal(names: list[str]) -> str:
-    quoted = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
+    quoted = ", ".join(map(literal, names))
     return f"array[{quoted}]::text[]"
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from nivomigrate.quoting import identifier, literal
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -183,14 +185,10 @@ def _options_set(sides: _Sides) -> list[str]:
         changed = {name: value for name, value in _options(item.value).items()
                    if before.get(name) != value}
         if changed:
-            pairs = ", ".join(f"{name} = {_literal(value)}"
+            pairs = ", ".join(f"{name} = {literal(value)}"
                               for name, value in sorted(changed.items()))
             statements.append(f"alter {key} set ({pairs});")
     return statements
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _row_security_off(sides: _Sides) -> list[str]:
@@ -331,7 +329,7 @@ def _comments(sides: _Sides) -> list[str]:
     statements = []
     for key, item in sorted(sides.target.of("comment").items()):
         if sides.before("comment", item) != item.value:
-            statements.append(f"comment on {key} is {_literal(item.value)};")
+            statements.append(f"comment on {key} is {literal(item.value)};")
     return statements
 
 
@@ -363,7 +361,7 @@ def _create_domain(key: str, domain: dict) -> str:
         parts.append(f"default {domain['default']}")
     if domain["not_null"]:
         parts.append("not null")
-    parts += [f"constraint {_ident(name)} {definition}"
+    parts += [f"constraint {identifier(name)} {definition}"
               for name, definition in sorted(domain["checks"].items())]
     return " ".join(parts) + ";"
 
@@ -377,14 +375,8 @@ def _alter_domain(key: str, old: dict, new: dict) -> list[str]:
         statements.append(f"alter domain {key} {'set' if new['not_null'] else 'drop'} not null;")
     for name, definition in sorted(old["checks"].items()):
         if new["checks"].get(name) != definition:
-            statements.append(f"alter domain {key} drop constraint {_ident(name)};")
+            statements.append(f"alter domain {key} drop constraint {identifier(name)};")
     for name, definition in sorted(new["checks"].items()):
         if old["checks"].get(name) != definition:
-            statements.append(f"alter domain {key} add constraint {_ident(name)} {definition};")
+            statements.append(f"alter domain {key} add constraint {identifier(name)} {definition};")
     return statements
-
-
-def _ident(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from nivomigrate.quoting import identifier
+
 if TYPE_CHECKING:
     from nivomigrate.engine.diff_catalog import Catalog
     from nivomigrate.snapshot import SchemaDiff, Snapshot
@@ -36,7 +38,7 @@ _QUOTED = r'"((?:[^"]|"")*)"'
 
 def quoted(dotted: str) -> str:
     """Quote every part of "schema.name[.column]" the way migra does."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in dotted.split("."))
+    return identifier(*dotted.split("."))
 
 
 def _names(statement: str) -> list[str]:
