@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
-from nivomigrate.engine import diff_catalog, migra_fixes
+from nivomigrate.engine import diff_catalog, migra_fixes, migra_objects
 from nivomigrate.quoting import literal
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
@@ -287,6 +287,7 @@ def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views:
         cursor = conn.cursor(row_factory=namedtuple_row)
         inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
     _keep_managed(inspector, snapshot)
+    migra_objects.corrected(inspector, import_schemainspect().obj)
     return inspector
 
 

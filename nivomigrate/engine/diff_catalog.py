@@ -99,7 +99,8 @@ def dropped_objects(statements: list[str]) -> set[tuple[str, ...]]:
                     lowered) and len(names) >= 2:
             dropped.add(("rel", names[0], names[1]))
         elif lowered.startswith(("drop function", "drop procedure")) and len(names) >= 2:
-            arguments = text[text.index("(", text.index(names[1])) + 1:text.rindex(")")]
+            name_end = text.index(identifier(names[1])) + len(identifier(names[1]))
+            arguments = text[text.index("(", name_end) + 1:text.rindex(")")]
             dropped.add(("func", names[0], names[1], arguments))
         elif re.match(r"alter table .* drop (constraint|column)\b", lowered) and len(names) >= 3:
             dropped.add(("sub", names[0], names[1], names[2]))

@@ -8,7 +8,8 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
 - table inheritance: a child's create listed the parent's columns as its own, a column added
   to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
   came before the columns it needs, and `NO INHERIT` lacked its semicolon.
-- partitions: a changed partition bound was ignored (now detach + attach), indexes of
+- partitions: a changed partition bound was ignored (now detach + attach; a changed parent is
+  migra's, with `migra_objects`' ATTACH), indexes of
   partitions were never attached to their partitioned index, and dropping them one by one
   failed (now the partitioned index's drop takes them along).
 - functions used by column defaults (and composite types used by columns): dropped before
@@ -125,6 +126,8 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
         if kind != "table" or not changed & {"partition_bound", "partition_of"}:
             continue
         old, new = source_snapshot.objects[change.key], target_snapshot.objects[change.key]
+        if old.get("partition_of") != new.get("partition_of"):
+            continue  # a new parent (or none): migra detaches and attaches itself
         if old.get("partition_of"):
             groups["tables"].append(
                 f"alter table {old['partition_of']} detach partition {quoted(name)};")
@@ -157,7 +160,8 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
         if re.match(r"drop type ", statement) and not re.search(r"__old_version", statement):
             return f"type {names[0]}.{names[1]}" not in target.objects
         if re.match(r"drop (function|procedure) ", statement):
-            arguments = statement[statement.index("(") + 1:statement.rindex(")")]
+            name_end = statement.index(identifier(names[1])) + len(identifier(names[1]))
+            arguments = statement[statement.index("(", name_end) + 1:statement.rindex(")")]
             return not any(f"{kind} {names[0]}.{names[1]}({arguments})" in target.objects
                            for kind in ("function", "procedure"))
         return False
