@@ -164,8 +164,7 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     has_views = any(key.startswith(("view ", "materialized view "))
                     for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side.conn, tables, has_views, side.snapshot), source_side,
-        target_side)
+        lambda side: _inspect(side, tables, has_views), source_side, target_side)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
@@ -272,8 +271,7 @@ def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views: bool,
-             snapshot: Snapshot) -> Inspector:
+def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Inspector:
     """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -283,11 +281,13 @@ def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views:
     """
     from psycopg.rows import namedtuple_row
 
-    with conn.transaction():
-        cursor = conn.cursor(row_factory=namedtuple_row)
+    with side.conn.transaction():
+        cursor = side.conn.cursor(row_factory=namedtuple_row)
         inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
-    _keep_managed(inspector, snapshot)
-    migra_objects.corrected(inspector, import_schemainspect().obj)
+    _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
+    migra_objects.corrected(
+        inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
+        {key: item.value for key, item in side.catalog.of("function_uses").items()})
     return inspector
 
 
@@ -387,10 +387,16 @@ def import_schemainspect():
     return schemainspect.pg
 
 
-def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
+_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index",
+                   "InspectedTrigger": "trigger"}
+
+
+def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset[str]) -> None:
     """Drop the excluded schemas, the ledger tables and the platform's part from what the
     inspector found, as the snapshot did (nivomigrate/platform.py): in the platform's schemas
-    only the app's triggers and policies on its tables are kept."""
+    only the app's triggers and policies on its tables are kept. `followers` ("constraint
+    s.t.name") are what partitions and children get from their parent: the parent's
+    statements make them, so migra must not."""
     platform = snapshot.platform
 
     def is_managed(obj: object) -> bool:
@@ -398,6 +404,9 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
         if schema in DEFAULT_EXCLUDED or schema.startswith("pg_"):
             return False
         table = getattr(obj, "table_name", None) or getattr(obj, "name", None)
+        kind = _FOLLOWER_KINDS.get(type(obj).__name__)
+        if kind and f"{kind} {schema}.{table}.{obj.name}" in followers:
+            return False
         if schema in platform.schemas:
             kind = {"InspectedTrigger": "trigger", "InspectedRowPolicy": "policy"}.get(
                 type(obj).__name__)

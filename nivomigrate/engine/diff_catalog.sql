@@ -237,6 +237,54 @@ join pg_inherits i on i.inhrelid = c.oid
 where c.relkind in ('i', 'I')
 
 union all
+-- what a partition or inheritance child gets from its parent (inherited constraints and their
+-- indexes, cloned triggers): never scripted on its own, the parent's statement makes it
+select 'follower', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name, null::text[],
+       null::text[], null::jsonb
+from managed_class c
+join (select 'constraint' as kind, k.conrelid as relid, k.conname as name
+      from pg_constraint k where k.coninhcount > 0 and not k.conislocal
+      union all
+      select 'index', k.conrelid, i.relname
+      from pg_constraint k join pg_class i on i.oid = k.conindid
+      where k.coninhcount > 0 and not k.conislocal
+      union all
+      select 'trigger', g.tgrelid, g.tgname from pg_trigger g where g.tgparentid <> 0) f
+  on f.relid = c.oid
+
+union all
+-- keys of partitioned tables (primary key, unique, exclusion) with the index each one makes:
+-- added by their definition, which makes the partitions' too
+select 'partitioned_key', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name,
+       null::text[], null::text[], null::jsonb
+from managed_class c
+join pg_constraint k on k.conrelid = c.oid and k.conindid <> 0
+join pg_class i on i.oid = k.conindid
+cross join lateral (values ('constraint', k.conname), ('index', i.relname)) f (kind, name)
+where c.relkind = 'p'
+
+union all
+-- what each function's SQL-standard body uses (functions, views), keyed as schemainspect keys
+-- them ("schema"."name"(arguments)): made after them, dropped before them
+select 'function_uses', f.key, null::text[], null::text[], jsonb_agg(distinct u.key)
+from managed_proc p
+cross join lateral (select '"' || replace(p.nspname, '"', '""') || '"."'
+                           || replace(p.proname, '"', '""') || '"('
+                           || pg_get_function_identity_arguments(p.oid) || ')') f (key)
+join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'n'
+cross join lateral (
+    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(q.proname, '"', '""')
+           || '"(' || pg_get_function_identity_arguments(q.oid) || ')'
+    from pg_proc q join pg_namespace n on n.oid = q.pronamespace
+    where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> p.oid
+    union all
+    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"'
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
+) u (key)
+group by f.key
+
+union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none
 select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || '|'
            || quote_ident(a.attname),

@@ -8,14 +8,15 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
 - table inheritance: a child's create listed the parent's columns as its own, a column added
   to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
   came before the columns it needs, and `NO INHERIT` lacked its semicolon.
-- partitions: a changed partition bound was ignored (now detach + attach; a changed parent is
-  migra's, with `migra_objects`' ATTACH), indexes of
+- partitions: a changed partition bound was ignored (now detach + attach; a new parent's
+  ATTACH comes after the columns, migra's DETACH stays), indexes of
   partitions were never attached to their partitioned index, and dropping them one by one
   failed (now the partitioned index's drop takes them along).
 - functions used by column defaults (and composite types used by columns): dropped before
   the columns that use them (an error); now after the tables. Their creation before the
   tables is `diff_catalog`'s (`default_function`).
-- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored.
+- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored; a
+  new sequence is restarted at its start (its default value 1 may be outside its bounds).
 - views over a column whose type changes: re-created without being dropped first (an error:
   "cannot alter type of a column used by a view"); now dropped before the tables, dependents
   first, and re-created by migra's own statements after them.
@@ -126,9 +127,7 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
         if kind != "table" or not changed & {"partition_bound", "partition_of"}:
             continue
         old, new = source_snapshot.objects[change.key], target_snapshot.objects[change.key]
-        if old.get("partition_of") != new.get("partition_of"):
-            continue  # a new parent (or none): migra detaches and attaches itself
-        if old.get("partition_of"):
+        if old.get("partition_of") and old.get("partition_of") == new.get("partition_of"):
             groups["tables"].append(
                 f"alter table {old['partition_of']} detach partition {quoted(name)};")
         if new.get("partition_of"):
@@ -173,6 +172,7 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
 
 def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Snapshot) -> None:
     """Set every option of each new or changed sequence (migra only creates and drops)."""
+    added = set(schema_diff.added)
     for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
         if not key.startswith("sequence "):
             continue
@@ -185,7 +185,8 @@ def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Sna
             f"alter sequence {quoted(key.split(' ', 1)[1])} as {s['type']} "
             f"increment by {s['increment']} minvalue {s['min']} maxvalue {s['max']} "
             f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
-            f"owned by {owner};")
+            # a new sequence starts where its options say (its value may be outside them now)
+            f"{'restart ' if key in added else ''}owned by {owner};")
 
 
 def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,

@@ -1,15 +1,21 @@
 """schemainspect's objects with the statements they get wrong, written right (subclasses).
 
-migra prints what schemainspect's inspected objects say. Four of them print names or labels
-without quoting or with a missing attribute; `corrected` gives each such object its subclass
+migra prints what schemainspect's inspected objects say. Some of them print names or labels
+without quoting, or statements PostgreSQL refuses; `corrected` gives each such object its subclass
 below, whose statements quote every label with `quoting.literal` and every role with
 `quoting.role`, so migra's output is right as it is made and never rewritten as text:
 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
   `x'); DROP TABLE foo; --` runs the DROP), in CREATE TYPE and ALTER TYPE ... ADD VALUE;
 - row level security policies: role names printed unquoted (`evil"role`, capitals);
-- partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash) and
-  named the parent and the partition the wrong way round.
+- partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash), named
+  the parent and the partition the wrong way round and came before the columns it needs; a
+  primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
+  there): now by its definition, which makes the partitions' own, without a CREATE INDEX;
+- functions: created in alphabetical order, though a SQL-standard body (RETURN, BEGIN
+  ATOMIC) needs the functions it calls; their dependencies (from pg_depend) are now added;
+- constraints NOT VALID in the target: added with a second NOT VALID, then validated; now
+  added as they are.
 """
 
 from __future__ import annotations
@@ -51,28 +57,72 @@ def _classes(obj) -> dict[type, type]:
                     f"{using}{check};\n")
 
     class Selectable(obj.InspectedSelectable):
+        def attach_detach_statements(self, before) -> list[str]:
+            """Detach (or NO INHERIT) from the old parent; INHERIT the new one; a partition
+            is attached after the columns change (`migra_fixes.partitions`)."""
+            statements = [before.detach_statement] if before.parent_table else []
+            if self.parent_table and not self.partition_def:
+                statements.append(self.attach_statement)
+            return statements
+
+    class Constraint(obj.InspectedConstraint):
         @property
-        def attach_statement(self) -> str | None:
-            if self.parent_table and self.partition_def:
-                return (f"alter table {self.parent_table} attach partition "
-                        f"{self.quoted_full_name} {self.partition_def};")
-            return super().attach_statement
+        def safer_create_statements(self) -> list[str]:
+            if self.definition.rstrip().upper().endswith("NOT VALID"):
+                return [self.create_statement]  # NOT VALID in the target: kept so
+            return super().safer_create_statements
+
+    class PartitionedKey(Constraint):
+        @property
+        def create_statement(self) -> str:
+            return (f"alter table {self.quoted_full_table_name} add constraint "
+                    f"{identifier(self.name)} {self.definition};")
+
+        @property
+        def safer_create_statements(self) -> list[str]:
+            return [self.create_statement]
+
+    class PartitionedKeyIndex(obj.InspectedIndex):
+        create_statement = drop_statement = ""  # the key's own statement makes and drops it
 
     return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy,
-            obj.InspectedSelectable: Selectable}
+            obj.InspectedSelectable: Selectable, obj.InspectedConstraint: Constraint,
+            "constraint": PartitionedKey, "index": PartitionedKeyIndex}
 
 
-def corrected(inspector, obj) -> None:
-    """Give the inspector's enums, policies and relations their corrected classes, in place.
+def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
+              function_uses: dict[str, list[str]] | None = None) -> None:
+    """Give the inspector's objects their corrected classes, in place.
 
     Args:
         inspector: a schemainspect `PostgreSQL` inspector, already loaded.
         obj: the module `schemainspect.pg.obj` it was made with.
+        partitioned_keys: the keys of partitioned tables and their indexes, as
+            "constraint schema.table.name" and "index schema.table.name".
+        function_uses: function -> the functions and views its body uses (pg_depend), keyed
+            as the inspector keys them: migra orders its creations and drops by them.
     """
     classes = _classes(obj)
     for found in (inspector.enums, inspector.rlspolicies, inspector.relations,
-                  inspector.tables, inspector.selectables):
+                  inspector.tables, inspector.selectables, inspector.constraints):
         for item in found.values():
             better = classes.get(type(item))
             if better is not None:
                 item.__class__ = better
+    for kind, found in (("constraint", inspector.constraints), ("index", inspector.indexes)):
+        for item in found.values():
+            if f"{kind} {item.schema}.{item.table_name}.{item.name}" in partitioned_keys:
+                item.__class__ = classes[kind]
+    _add_function_dependencies(inspector.selectables, function_uses or {})
+
+
+def _add_function_dependencies(selectables, function_uses: dict[str, list[str]]) -> None:
+    """Add what functions' SQL-standard bodies use to the inspector's dependency lists (its own
+    read only views' dependencies)."""
+    for key, used in function_uses.items():
+        if key not in selectables:
+            continue
+        for other in used:
+            if other in selectables and other not in selectables[key].dependent_on:
+                selectables[key].dependent_on.append(other)
+                selectables[other].dependents.append(key)
