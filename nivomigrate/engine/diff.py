@@ -101,7 +101,8 @@ def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
     except (AttributeError, KeyError, TypeError):
         # A pruned inspection migra cannot resolve: inspect everything (slower, never wrong).
         statements = _statements(source_side, target_side, schema_diff, None)
-    return DiffResult(schema_diff, _script(statements, schema_diff))
+    unordered = _column_order_differences(schema_diff, source_side.catalog, target_side.catalog)
+    return DiffResult(schema_diff, _script(statements, schema_diff, unordered))
 
 
 def diff_sql(source: db.Target, target: db.Target) -> str:
@@ -259,12 +260,44 @@ def _kind(key: str) -> str:
     return "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
 
 
-def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
+def _one_line(comment: str) -> str:
+    """Keep a `--` comment on its line: a name holding a line break must not end it."""
+    return comment.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _column_order_differences(schema_diff: SchemaDiff, source: diff_catalog.Catalog,
+                              target: diff_catalog.Catalog) -> list[str]:
+    """Comment lines naming the tables whose columns the script leaves in another order.
+
+    ALTER TABLE adds a column last and cannot move one: the script keeps the source's columns
+    in their order, then adds the new ones, then the re-made (generated) ones.
+    """
+    remade = {key.split(" ", 1)[1] for change in schema_diff.changed
+              for key in [change.key] if key.startswith("column ")
+              and "generated" in {name for name, _, _ in change.differences}}
+    lines = []
+    for table, item in sorted(target.of("column_order").items()):
+        before = source.of("column_order").get(table)
+        if before is None:
+            continue
+        wanted = list(item.value)
+        kept = [c for c in before.value if c in wanted and f"{table}.{c}" not in remade]
+        made = [c for c in wanted if c not in before.value]
+        remade_here = [c for c in wanted if f"{table}.{c}" in remade]
+        if kept + made + remade_here != wanted:
+            lines.append(f"-- not scripted: table {table}: column order differs (wanted: "
+                         f"{', '.join(wanted)}); ALTER TABLE cannot move a column")
+    return lines
+
+
+def _script(statements: list[str], schema_diff: SchemaDiff, unordered: list[str]) -> str:
     """Join the statements, after comment lines naming what no statement covers."""
-    statements = _not_scripted(schema_diff, statements) + statements
+    notes = _not_scripted(schema_diff, statements) + unordered
     seen, unique = set(), []
-    for statement in statements:
+    for statement in notes + statements:
         text = statement.strip()
+        if text.startswith("-- not scripted:"):
+            text = _one_line(text)
         if text not in seen:  # migra and early creations may both write one function
             seen.add(text)
             unique.append(text)

@@ -2,9 +2,10 @@
 
 migra (run without `--with-privileges`, and even with it blind to PUBLIC) writes no GRANT or
 REVOKE, no default privileges, no COMMENT, no view or table options (`security_invoker`,
-`security_barrier`, `fillfactor`), no FORCE ROW LEVEL SECURITY, no identity sequence options and
-nothing for domains. This module reads those from each database (`diff_catalog.sql`, one query)
-and writes the statements that turn the source's into the target's. No library does this for
+`security_barrier`, `fillfactor`), no REPLICA IDENTITY, no FORCE ROW LEVEL SECURITY, no
+identity sequence options and nothing for domains. This module reads those from each database
+(`diff_catalog.sql`, one query) and writes the statements that turn the source's into the
+target's. No library does this for
 PostgreSQL catalogs without a dependency as large as migra itself, hence by hand.
 
 Objects that migra creates or drops and re-creates start from what a new object gets: no comment,
@@ -144,7 +145,8 @@ def script(source: Catalog, target: Catalog, created_keys: set[str],
     domains_before, domains_last = _domains(source, target)
     first = (_options_reset(sides) + _row_security_off(sides) + _comments_removed(sides)
              + _column_privileges_revoked(sides))
-    after = (_identities(sides) + _options_set(sides) + _row_security_on(sides)
+    after = (_identities(sides) + _replica_identities(sides) + _options_set(sides)
+             + _row_security_on(sides)
              + _privileges(sides) + _column_privileges(sides) + _comments(sides)
              + (_default_privileges(source, target) if default_privileges else []))
     return CatalogScript(first, domains_before + early_functions, after, domains_last)
@@ -160,6 +162,22 @@ def _identities(sides: _Sides) -> list[str]:
             f"alter {key} set start with {start} set increment by {increment} "
             f"set minvalue {minimum} set maxvalue {maximum} set cache {cache} "
             f"set {'' if cycle else 'no '}cycle;")
+    return statements
+
+
+def _replica_identities(sides: _Sides) -> list[str]:
+    """REPLICA IDENTITY of each table whose identity differs (after its index exists)."""
+    statements = []
+    source, target = sides.source.of("replica_identity"), sides.target.of("replica_identity")
+    for key in sorted(set(source) | set(target)):
+        old, new = source.get(key), target.get(key)
+        ident = (new or old).ident
+        if not sides.in_target(ident):
+            continue
+        before = None if old is None or ident in sides.dropped else old.value
+        after = new.value if new is not None else None
+        if before != after:
+            statements.append(f"alter {key} replica identity {after or 'default'};")
     return statements
 
 
@@ -186,8 +204,8 @@ def _options_set(sides: _Sides) -> list[str]:
         changed = {name: value for name, value in _options(item.value).items()
                    if before.get(name) != value}
         if changed:
-            pairs = ", ".join(f"{name} = {literal(value)}"
-                              for name, value in sorted(changed.items()))
+            pairs = ", ".join(f"{name} = {literal(value)}"  # in the target's order
+                              for name, value in changed.items())
             statements.append(f"alter {key} set ({pairs});")
     return statements
 

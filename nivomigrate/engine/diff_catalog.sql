@@ -17,7 +17,7 @@ with managed_namespace as (
 ),
 managed_class as (
     select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.reloptions,
-           c.relrowsecurity, c.relforcerowsecurity
+           c.relrowsecurity, c.relforcerowsecurity, c.relreplident
     from pg_class c
     join managed_namespace n on n.oid = c.relnamespace
     where n.nspname || '.' || c.relname <> all (%(excluded_tables)s::text[])
@@ -26,7 +26,7 @@ managed_class as (
                         and d.deptype = 'e')
 ),
 managed_proc as (
-    select p.oid, p.proname, p.prokind, n.nspname, p.proowner, p.proacl
+    select p.oid, p.proname, p.prokind, n.nspname, p.pronamespace, p.proowner, p.proacl
     from pg_proc p
     join managed_namespace n on n.oid = p.pronamespace
     where not exists (select 1 from pg_depend d
@@ -79,13 +79,14 @@ comment_object (key, ident, parent, description) as (
            case when d.classoid = 'pg_proc'::regclass
                 then array['func', p.nspname, p.proname, pg_get_function_identity_arguments(p.oid)]
                 when d.classoid = 'pg_namespace'::regclass then array['schema', o.identity]
-                when d.objsubid <> 0 then array['sub', o.schema, c.relname, a.attname]
+                when d.objsubid <> 0 then array['sub', ns.nspname, c.relname, a.attname]
                 when d.classoid in ('pg_trigger'::regclass, 'pg_policy'::regclass,
                                     'pg_constraint'::regclass)
-                then array['sub', o.schema, coalesce(tc.relname, ty.typname), o.name]
-                else array['rel', o.schema, coalesce(c.relname, ty.typname)] end,
-           case when d.objsubid <> 0 then array['rel', o.schema, c.relname]
-                when tc.relname is not null then array['rel', o.schema, tc.relname] end,
+                then array['sub', ns.nspname, coalesce(tc.relname, kt.typname),
+                           coalesce(k.conname, g.tgname, y.polname)]
+                else array['rel', ns.nspname, coalesce(c.relname, ty.typname)] end,
+           case when d.objsubid <> 0 then array['rel', ns.nspname, c.relname]
+                when tc.relname is not null then array['rel', ns.nspname, tc.relname] end,
            d.description
     from pg_description d
     cross join lateral pg_identify_object(d.classoid, d.objoid, d.objsubid) o
@@ -97,10 +98,15 @@ comment_object (key, ident, parent, description) as (
     left join pg_trigger g on d.classoid = 'pg_trigger'::regclass and g.oid = d.objoid
     left join pg_policy y on d.classoid = 'pg_policy'::regclass and y.oid = d.objoid
     left join pg_class tc on tc.oid = coalesce(k.conrelid, g.tgrelid, y.polrelid)
+    left join pg_type kt on kt.oid = k.contypid
+    -- the object's own schema (pg_identify_object's `schema` is quoted)
+    left join pg_namespace ns on ns.oid = coalesce(c.relnamespace, p.pronamespace,
+                                                   ty.typnamespace, tc.relnamespace,
+                                                   kt.typnamespace)
     where d.classoid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass,
                          'pg_namespace'::regclass, 'pg_constraint'::regclass,
                          'pg_trigger'::regclass, 'pg_policy'::regclass)
-      and (o.schema in (select nspname from managed_namespace)
+      and (ns.nspname in (select nspname from managed_namespace)
            or (d.classoid = 'pg_namespace'::regclass
                and o.identity in (select quote_ident(nspname) from managed_namespace)))
       and (c.oid is null or c.oid in (select oid from managed_class))
@@ -151,7 +157,7 @@ select 'options',
        case c.relkind when 'v' then 'VIEW ' when 'm' then 'MATERIALIZED VIEW ' else 'TABLE ' end
            || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
        array['rel', c.nspname, c.relname]::text[], null,
-       (select jsonb_agg(o order by o) from unnest(c.reloptions) o)
+       (select jsonb_agg(o order by i) from unnest(c.reloptions) with ordinality r (o, i))
 from managed_class c
 where c.relkind in ('r', 'p', 'v', 'm') and c.reloptions is not null
 
@@ -283,6 +289,25 @@ cross join lateral (
     where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
 ) u (key)
 group by f.key
+
+union all
+-- replica identities other than the default: full, nothing, using index "name"
+select 'replica_identity', 'TABLE ' || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null::text[],
+       to_jsonb(case c.relreplident when 'f' then 'full' when 'n' then 'nothing'
+                else 'using index ' || (select quote_ident(i.relname) from pg_index x
+                                        join pg_class i on i.oid = x.indexrelid
+                                        where x.indrelid = c.oid and x.indisreplident) end)
+from managed_class c
+where c.relkind in ('r', 'p') and c.relreplident <> 'd'
+
+union all
+-- each table's columns in their order ("schema.table" as the snapshot names it)
+select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
+       null::text[], (select jsonb_agg(a.attname order by a.attnum) from pg_attribute a
+                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)
+from managed_class c
+where c.relkind in ('r', 'p')
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none
