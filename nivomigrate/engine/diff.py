@@ -189,7 +189,7 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.sequences(changes, schema_diff, target_side.snapshot)
+    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot)
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
@@ -280,9 +280,9 @@ def _column_order_differences(schema_diff: SchemaDiff, source: diff_catalog.Cata
         before = source.of("column_order").get(table)
         if before is None:
             continue
-        wanted = list(item.value)
-        kept = [c for c in before.value if c in wanted and f"{table}.{c}" not in remade]
-        made = [c for c in wanted if c not in before.value]
+        wanted, had = list(item.value or ()), list(before.value or ())  # None: no own columns
+        kept = [c for c in had if c in wanted and f"{table}.{c}" not in remade]
+        made = [c for c in wanted if c not in had]
         remade_here = [c for c in wanted if f"{table}.{c}" in remade]
         if kept + made + remade_here != wanted:
             lines.append(f"-- not scripted: table {table}: column order differs (wanted: "
@@ -320,7 +320,8 @@ def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Ins
     _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
     migra_objects.corrected(
         inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
-        {key: item.value for key, item in side.catalog.of("function_uses").items()})
+        {key: item.value for key, item in side.catalog.of("function_uses").items()},
+        {key: item.value for key, item in side.catalog.of("partition_key").items()})
     return inspector
 
 

@@ -302,12 +302,24 @@ from managed_class c
 where c.relkind in ('r', 'p') and c.relreplident <> 'd'
 
 union all
--- each table's columns in their order ("schema.table" as the snapshot names it)
+-- each table's own columns in their order ("schema.table" as the snapshot names it), as
+-- pg_dump shows them: inherited columns and partitions' columns follow their parent
 select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
        null::text[], (select jsonb_agg(a.attname order by a.attnum) from pg_attribute a
-                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)
+                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                        and a.attislocal)
 from managed_class c
-where c.relkind in ('r', 'p')
+join pg_class r on r.oid = c.oid
+where c.relkind in ('r', 'p') and not r.relispartition
+
+union all
+-- partitions partitioned in their turn: their PARTITION BY, keyed as schemainspect keys them
+select 'partition_key', '"' || replace(c.nspname, '"', '""') || '"."'
+           || replace(c.relname, '"', '""') || '"', null::text[], null::text[],
+       to_jsonb(pg_get_partkeydef(c.oid))
+from managed_class c
+join pg_class r on r.oid = c.oid
+where c.relkind = 'p' and r.relispartition
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none

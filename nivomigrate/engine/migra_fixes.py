@@ -133,6 +133,7 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
         if new.get("partition_of"):
             groups["tables"].append(f"alter table {new['partition_of']} attach partition "
                                     f"{quoted(name)} {new['partition_bound']};")
+    _partitions_after_parents(groups["tables"])
     old_parents = {key: item.value for key, item in source.of("index_parent").items()}
     for child, item in sorted(target.of("index_parent").items()):
         if old_parents.get(child) != item.value:
@@ -145,13 +146,29 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
                 and _unquoted(parent_of[tuple(_names(s)[:2])]) in dropped)]
 
 
+def _partitions_after_parents(statements: list[str]) -> None:
+    """Move each CREATE TABLE ... PARTITION OF after its parent's CREATE TABLE (a parent
+    re-made, e.g. partitioned in its turn, is created after migra's new tables)."""
+    def creates(statement: str) -> tuple[str, ...] | None:
+        lowered = statement.lower()
+        return tuple(_names(statement)[:2]) if lowered.startswith("create table") else None
+
+    for child in [s for s in statements if creates(s) and " partition of " in s.lower()]:
+        parent = tuple(_names(child)[2:4])
+        later = [i for i, s in enumerate(statements) if creates(s) == parent]
+        if later and later[-1] > statements.index(child):
+            statements.remove(child)
+            statements.insert(later[-1], child)
+
+
 def _unquoted(qualified: str) -> tuple[str, ...]:
     parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', qualified)
     return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
 
 
 def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
-    """Drop removed functions and composite types after the tables (columns may use them)."""
+    """Drop removed functions and composite types after the tables (columns may use them),
+    and the old versions of re-made enums after those."""
     def removed(statement: str) -> bool:
         names = _names(statement)
         if len(names) < 2:
@@ -167,16 +184,33 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
 
     late = [s for s in groups["drops"] if removed(s)]
     groups["drops"][:] = [s for s in groups["drops"] if s not in late]
-    groups["tables"] += late
+    # an enum's old version goes last: a dropped function may still take it as an argument
+    old_versions = [s for s in groups["tables"] if re.match(r"drop type ", s)
+                    and "__old_version_to_be_dropped" in s]
+    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + late \
+        + old_versions
+    # a dropped function taking a re-made enum is dropped before the enum is renamed
+    for rename in [s for s in groups["tables"] if re.match(r"alter type .* rename to ", s)
+                   and "__old_version_to_be_dropped" in s]:
+        enum = identifier(_names(rename)[1])
+        taking = [s for s in late if enum in s[s.index(identifier(_names(s)[1])):]]
+        tables = [s for s in groups["tables"] if s not in taking]
+        groups["tables"][:] = tables[:tables.index(rename)] + taking \
+            + tables[tables.index(rename):]
 
 
-def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Snapshot) -> None:
-    """Set every option of each new or changed sequence (migra only creates and drops)."""
+def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Snapshot,
+              target: Snapshot) -> None:
+    """Set every option of each new or changed sequence (migra only creates and drops); a
+    sequence whose owning column changes is released first (a dropped table would take it)."""
     added = set(schema_diff.added)
     for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
         if not key.startswith("sequence "):
             continue
         s = target.objects[key]
+        owned_before = source.objects.get(key, {}).get("owned_by")
+        if owned_before and owned_before != s.get("owned_by"):
+            groups["early"].append(f"alter sequence {quoted(key.split(' ', 1)[1])} owned by none;")
         owner = "none"
         if s.get("owned_by"):
             table, _, column = str(s["owned_by"]).rpartition(".")

@@ -14,6 +14,9 @@ below, whose statements quote every label with `quoting.literal` and every role 
   there): now by its definition, which makes the partitions' own, without a CREATE INDEX;
 - functions: created in alphabetical order, though a SQL-standard body (RETURN, BEGIN
   ATOMIC) needs the functions it calls; their dependencies (from pg_depend) are now added;
+- a partition partitioned in its turn was created with its bound as its partition key;
+- an identity column becoming a plain one with a default got the default before DROP
+  IDENTITY (an error);
 - constraints NOT VALID in the target: added with a second NOT VALID, then validated; now
   added as they are.
 """
@@ -56,7 +59,24 @@ def _classes(obj) -> dict[type, type]:
                     f"as {self.permissiveness}\nfor {self.commandtype_keyword}\nto {roles}"
                     f"{using}{check};\n")
 
+    class Column(obj.ColumnInfo):
+        def alter_clauses(self, other) -> list[str]:
+            """schemainspect's clauses, DROP IDENTITY first (a default needs it gone)."""
+            clauses = super().alter_clauses(other)
+            dropped = f"alter column {self.quoted_name} drop identity"
+            return sorted(clauses, key=lambda clause: clause != dropped)
+
     class Selectable(obj.InspectedSelectable):
+        partition_key = None  # set by `corrected` on a partition partitioned in its turn
+
+        @property
+        def create_statement(self) -> str:
+            if self.partition_key and self.parent_table and self.partition_def:
+                return (f"create {self.persistence_modifier}table {self.quoted_full_name} "
+                        f"partition of {self.parent_table} {self.partition_def} "
+                        f"partition by {self.partition_key};\n")
+            return super().create_statement
+
         def attach_detach_statements(self, before) -> list[str]:
             """Detach (or NO INHERIT) from the old parent; INHERIT the new one; a partition
             is attached after the columns change (`migra_fixes.partitions`)."""
@@ -85,13 +105,14 @@ def _classes(obj) -> dict[type, type]:
     class PartitionedKeyIndex(obj.InspectedIndex):
         create_statement = drop_statement = ""  # the key's own statement makes and drops it
 
-    return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy,
+    return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy, obj.ColumnInfo: Column,
             obj.InspectedSelectable: Selectable, obj.InspectedConstraint: Constraint,
             "constraint": PartitionedKey, "index": PartitionedKeyIndex}
 
 
 def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
-              function_uses: dict[str, list[str]] | None = None) -> None:
+              function_uses: dict[str, list[str]] | None = None,
+              partition_keys: dict[str, str] | None = None) -> None:
     """Give the inspector's objects their corrected classes, in place.
 
     Args:
@@ -101,6 +122,8 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
             "constraint schema.table.name" and "index schema.table.name".
         function_uses: function -> the functions and views its body uses (pg_depend), keyed
             as the inspector keys them: migra orders its creations and drops by them.
+        partition_keys: "schema"."table" -> its PARTITION BY, for partitions partitioned in
+            their turn (schemainspect knows only their bound).
     """
     classes = _classes(obj)
     for found in (inspector.enums, inspector.rlspolicies, inspector.relations,
@@ -109,6 +132,12 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
             better = classes.get(type(item))
             if better is not None:
                 item.__class__ = better
+            for column in getattr(item, "columns", {}).values():
+                if type(column) is obj.ColumnInfo:
+                    column.__class__ = classes[obj.ColumnInfo]
+    for key, partition_key in (partition_keys or {}).items():
+        if key in inspector.relations:
+            inspector.relations[key].partition_key = partition_key
     for kind, found in (("constraint", inspector.constraints), ("index", inspector.indexes)):
         for item in found.values():
             if f"{kind} {item.schema}.{item.table_name}.{item.name}" in partitioned_keys:
