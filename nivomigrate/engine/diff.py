@@ -184,6 +184,7 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
              target_side: _Side) -> None:
     """Apply each of `migra_fixes` to migra's statement groups, in place."""
     migra_fixes.terminated(changes)
+    migra_fixes.added_columns_in_order(changes, target_side.catalog)
     migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot)
     migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
@@ -321,7 +322,8 @@ def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Ins
     migra_objects.corrected(
         inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
         {key: item.value for key, item in side.catalog.of("function_uses").items()},
-        {key: item.value for key, item in side.catalog.of("partition_key").items()})
+        {key: item.value for key, item in side.catalog.of("partition_key").items()},
+        {key: item.value for key, item in side.catalog.of("collation").items()})
     return inspector
 
 

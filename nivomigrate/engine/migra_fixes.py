@@ -5,6 +5,7 @@ statement groups before joining them. Each works on migra's text (always-quoted 
 statement per string) and on the snapshot/catalog data of both sides, so none needs migra:
 
 - generated columns: a changed expression became `SET DEFAULT` (an error); now drop + add.
+- new columns: added sorted by name; now in the target's order.
 - table inheritance: a child's create listed the parent's columns as its own, a column added
   to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
   came before the columns it needs, and `NO INHERIT` lacked its semicolon.
@@ -52,6 +53,23 @@ def terminated(groups: dict[str, list[str]]) -> None:
     for statements in groups.values():
         statements[:] = [s.rstrip() if s.rstrip().endswith(";") else s.rstrip() + ";"
                          for s in statements]
+
+
+def added_columns_in_order(groups: dict[str, list[str]], target: Catalog) -> None:
+    """Add a table's new columns in the target's order (migra adds them sorted by name)."""
+    tables = groups["tables"]
+    adds = [i for i, s in enumerate(tables)
+            if re.match(r"alter table .* add column ", s, re.IGNORECASE) and len(_names(s)) >= 3]
+    by_table: dict[str, list[int]] = {}
+    for i in adds:
+        by_table.setdefault(".".join(_names(tables[i])[:2]), []).append(i)
+    for table, places in by_table.items():
+        order = getattr(target.of("column_order").get(table), "value", None) or []
+        position = {column: n for n, column in enumerate(order)}
+        statements = sorted((tables[i] for i in places),
+                            key=lambda s: position.get(_names(s)[2], len(order)))
+        for i, statement in zip(places, statements, strict=True):
+            tables[i] = statement
 
 
 def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,

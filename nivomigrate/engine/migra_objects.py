@@ -8,6 +8,9 @@ below, whose statements quote every label with `quoting.literal` and every role 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
   `x'); DROP TABLE foo; --` runs the DROP), in CREATE TYPE and ALTER TYPE ... ADD VALUE;
 - row level security policies: role names printed unquoted (`evil"role`, capitals);
+- triggers: DROP TRIGGER put names between bare double quotes (`"Ta"ble"`); collations and
+  extension versions: locales and versions between bare single quotes, a collation's
+  provider as its one-letter code, an ICU locale as NULL;
 - partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash), named
   the parent and the partition the wrong way round and came before the columns it needs; a
   primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
@@ -59,6 +62,37 @@ def _classes(obj) -> dict[type, type]:
                     f"as {self.permissiveness}\nfor {self.commandtype_keyword}\nto {roles}"
                     f"{using}{check};\n")
 
+    class Trigger(obj.InspectedTrigger):
+        @property
+        def drop_statement(self) -> str:
+            return (f"drop trigger if exists {identifier(self.name)} on "
+                    f"{identifier(self.schema, self.table_name)};")
+
+    class Collation(obj.InspectedCollation):
+        facts: dict = {}  # set by `corrected`: provider, locale, deterministic
+
+        @property
+        def create_statement(self) -> str:
+            facts = self.facts
+            deterministic = "" if facts.get("deterministic", True) else ", deterministic = false"
+            return (f"create collation if not exists {self.quoted_full_name} "
+                    f"(provider = {facts.get('provider', 'libc')}, "
+                    f"locale = {literal(facts.get('locale') or self.locale or '')}"
+                    f"{deterministic});")
+
+    class Extension(obj.InspectedExtension):
+        @property
+        def create_statement(self) -> str:
+            version = f" version {literal(self.version)}" if self.version else ""
+            return (f"create extension if not exists {self.quoted_name} with schema "
+                    f"{self.quoted_schema}{version};")
+
+        @property
+        def update_statement(self) -> str | None:
+            if not self.version:
+                return None
+            return f"alter extension {self.quoted_name} update to {literal(self.version)};"
+
     class Column(obj.ColumnInfo):
         def alter_clauses(self, other) -> list[str]:
             """schemainspect's clauses, DROP IDENTITY first (a default needs it gone)."""
@@ -106,13 +140,16 @@ def _classes(obj) -> dict[type, type]:
         create_statement = drop_statement = ""  # the key's own statement makes and drops it
 
     return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy, obj.ColumnInfo: Column,
+            obj.InspectedTrigger: Trigger, obj.InspectedCollation: Collation,
+            obj.InspectedExtension: Extension,
             obj.InspectedSelectable: Selectable, obj.InspectedConstraint: Constraint,
             "constraint": PartitionedKey, "index": PartitionedKeyIndex}
 
 
 def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
               function_uses: dict[str, list[str]] | None = None,
-              partition_keys: dict[str, str] | None = None) -> None:
+              partition_keys: dict[str, str] | None = None,
+              collations: dict[str, dict] | None = None) -> None:
     """Give the inspector's objects their corrected classes, in place.
 
     Args:
@@ -124,10 +161,12 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
             as the inspector keys them: migra orders its creations and drops by them.
         partition_keys: "schema"."table" -> its PARTITION BY, for partitions partitioned in
             their turn (schemainspect knows only their bound).
+        collations: "schema"."name" -> its provider, locale and determinism.
     """
     classes = _classes(obj)
     for found in (inspector.enums, inspector.rlspolicies, inspector.relations,
-                  inspector.tables, inspector.selectables, inspector.constraints):
+                  inspector.tables, inspector.selectables, inspector.constraints,
+                  inspector.triggers, inspector.collations, inspector.extensions):
         for item in found.values():
             better = classes.get(type(item))
             if better is not None:
@@ -135,6 +174,9 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
             for column in getattr(item, "columns", {}).values():
                 if type(column) is obj.ColumnInfo:
                     column.__class__ = classes[obj.ColumnInfo]
+    for key, facts in (collations or {}).items():
+        if key in inspector.collations:
+            inspector.collations[key].facts = facts
     for key, partition_key in (partition_keys or {}).items():
         if key in inspector.relations:
             inspector.relations[key].partition_key = partition_key
