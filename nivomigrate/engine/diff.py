@@ -94,7 +94,9 @@ def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
             and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
     schema_diff = compare(target_side.snapshot, source_side.snapshot)
-    tables = _touched_tables(schema_diff, source_side.snapshot, target_side.snapshot) | \
+    relations = migra_fixes.relation_names(source_side.catalog, target_side.catalog)
+    tables = _touched_tables(schema_diff, relations, source_side.snapshot,
+                             target_side.snapshot) | \
         diff_catalog.needed_tables(source_side.catalog, target_side.catalog)
     try:
         statements = _statements(source_side, target_side, schema_diff, tables)
@@ -132,7 +134,8 @@ def _read_side(target: db.Target, connections: list) -> _Side:
         conn, DEFAULT_EXCLUDED | platform.schemas, EXCLUDED_TABLES | platform.relations))
 
 
-def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[str]:
+def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str]],
+                    *snapshots: Snapshot) -> frozenset[str]:
     """Return the "schema.table" names whose relations, indexes or constraints migra must see.
 
     Those of every differing table, column, index, constraint, trigger and policy, and of the
@@ -145,7 +148,7 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
         if kind == "table":
             tables.add(name)
         elif kind in {"column", "constraint", "trigger", "policy"}:
-            tables.add(name.rsplit(".", 1)[0])
+            tables.add(".".join(migra_fixes.split_name(name, relations)[:2]))
         elif kind == "index":
             tables.update(s.objects[key]["table"] for s in snapshots if key in s.objects)
         elif kind in {"enum", "domain", "type"}:
@@ -155,7 +158,8 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
             for key, attributes in snapshot.objects.items():
                 column_type = str(attributes.get("type", "")).replace('"', "").removesuffix("[]")
                 if key.startswith("column ") and column_type in types:
-                    tables.add(key.split(" ", 1)[1].rsplit(".", 1)[0])
+                    tables.add(".".join(migra_fixes.split_name(key.split(" ", 1)[1],
+                                                               relations)[:2]))
     return frozenset(tables)
 
 
@@ -184,13 +188,15 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
              target_side: _Side) -> None:
     """Apply each of `migra_fixes` to migra's statement groups, in place."""
     migra_fixes.terminated(changes)
+    relations = migra_fixes.relation_names(source_side.catalog, target_side.catalog)
     migra_fixes.added_columns_in_order(changes, target_side.catalog)
-    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot)
+    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot, relations)
     migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot)
+    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
+                          relations)
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 

@@ -39,9 +39,28 @@ if TYPE_CHECKING:
 _QUOTED = r'"((?:[^"]|"")*)"'
 
 
-def quoted(dotted: str) -> str:
+def relation_names(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
+    """Return "schema.name" -> (schema, name) for every relation and type of the catalogs, to
+    read back snapshot names whose parts hold dots."""
+    return {f"{item.ident[1]}.{item.ident[2]}": (item.ident[1], item.ident[2])
+            for catalog in catalogs for item in catalog.of("acl").values()
+            if item.ident and item.ident[0] == "rel"}
+
+
+def split_name(dotted: str, relations: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """Return the parts of "schema.name[.column]", the relation found in `relations` (its
+    parts may hold dots); else split at every dot."""
+    if dotted in relations:
+        return relations[dotted]
+    for position in (i for i, char in enumerate(dotted) if char == "."):
+        if dotted[:position] in relations:
+            return (*relations[dotted[:position]], dotted[position + 1:])
+    return tuple(dotted.split("."))
+
+
+def quoted(dotted: str, relations: dict[str, tuple[str, str]] | None = None) -> str:
     """Quote every part of "schema.name[.column]" the way migra does."""
-    return identifier(*dotted.split("."))
+    return identifier(*split_name(dotted, relations or {}))
 
 
 def _names(statement: str) -> list[str]:
@@ -73,15 +92,15 @@ def added_columns_in_order(groups: dict[str, list[str]], target: Catalog) -> Non
 
 
 def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,
-                      target: Snapshot) -> None:
+                      target: Snapshot, relations: dict[str, tuple[str, str]]) -> None:
     """Replace migra's SET DEFAULT on a column whose generation changed by drop + add."""
     for change in schema_diff.changed:
         kind, _, name = change.key.partition(" ")
         if kind != "column" or "generated" not in {d[0] for d in change.differences}:
             continue
-        table, _, column = name.rpartition(".")
-        column_sql = quoted(column)
-        pattern = re.compile(rf'^alter table {re.escape(quoted(table))} alter column '
+        *table_parts, column = split_name(name, relations)
+        table, column_sql = identifier(*table_parts), identifier(column)
+        pattern = re.compile(rf'^alter table {re.escape(table)} alter column '
                              rf'{re.escape(column_sql)} (set|drop) default\b', re.IGNORECASE)
         attributes = target.objects[change.key]
         definition = f"{column_sql} {attributes['type']}"
@@ -92,8 +111,8 @@ def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,
         if attributes.get("not_null"):
             definition += " not null"
         groups["tables"][:] = [s for s in groups["tables"] if not pattern.match(s)]
-        groups["tables"] += [f"alter table {quoted(table)} drop column {column_sql};",
-                             f"alter table {quoted(table)} add column {definition};"]
+        groups["tables"] += [f"alter table {table} drop column {column_sql};",
+                             f"alter table {table} add column {definition};"]
 
 
 def inheritance(groups: dict[str, list[str]], source: Catalog, target: Catalog) -> None:
@@ -139,6 +158,7 @@ def _without_inherited_columns(statement: str, table: list[str], inherited: set[
 def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_snapshot: Snapshot,
                target_snapshot: Snapshot, source: Catalog, target: Catalog) -> None:
     """Re-bound changed partitions, attach partition indexes, drop them with their parent."""
+    relations = relation_names(source, target)
     for change in schema_diff.changed:
         kind, _, name = change.key.partition(" ")
         changed = {d[0] for d in change.differences}
@@ -147,10 +167,10 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
         old, new = source_snapshot.objects[change.key], target_snapshot.objects[change.key]
         if old.get("partition_of") and old.get("partition_of") == new.get("partition_of"):
             groups["tables"].append(
-                f"alter table {old['partition_of']} detach partition {quoted(name)};")
+                f"alter table {old['partition_of']} detach partition {quoted(name, relations)};")
         if new.get("partition_of"):
             groups["tables"].append(f"alter table {new['partition_of']} attach partition "
-                                    f"{quoted(name)} {new['partition_bound']};")
+                                    f"{quoted(name, relations)} {new['partition_bound']};")
     _partitions_after_parents(groups["tables"])
     old_parents = {key: item.value for key, item in source.of("index_parent").items()}
     for child, item in sorted(target.of("index_parent").items()):
@@ -218,7 +238,7 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
 
 
 def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Snapshot,
-              target: Snapshot) -> None:
+              target: Snapshot, relations: dict[str, tuple[str, str]]) -> None:
     """Set every option of each new or changed sequence (migra only creates and drops); a
     sequence whose owning column changes is released first (a dropped table would take it)."""
     added = set(schema_diff.added)
@@ -228,13 +248,14 @@ def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Sna
         s = target.objects[key]
         owned_before = source.objects.get(key, {}).get("owned_by")
         if owned_before and owned_before != s.get("owned_by"):
-            groups["early"].append(f"alter sequence {quoted(key.split(' ', 1)[1])} owned by none;")
+            groups["early"].append(
+                f"alter sequence {quoted(key.split(' ', 1)[1], relations)} owned by none;")
         owner = "none"
         if s.get("owned_by"):
             table, _, column = str(s["owned_by"]).rpartition(".")
-            owner = f"{table}.{quoted(column)}"
+            owner = f"{table}.{identifier(column)}"
         groups["tables"].append(
-            f"alter sequence {quoted(key.split(' ', 1)[1])} as {s['type']} "
+            f"alter sequence {quoted(key.split(' ', 1)[1], relations)} as {s['type']} "
             f"increment by {s['increment']} minvalue {s['min']} maxvalue {s['max']} "
             f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
             # a new sequence starts where its options say (its value may be outside them now)
@@ -252,6 +273,7 @@ def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
                if re.match(r"alter table .* alter column .* set data type ", s, re.IGNORECASE)}
     if not retyped:
         return
+    relations = relation_names(source, target)
     reads = {key: set(item.value["reads"]) for key, item in source.of("view_reads").items()}
     depth: dict[str, int] = {}
 
@@ -274,11 +296,12 @@ def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
     for view in affected:
         kind = "materialized view" if source.of("view_reads")[view].value["materialized"] \
             else "view"
-        if not any(f"{quoted(view)};" in s for s in groups["drops"]):
-            groups["drops"].append(f"drop {kind} if exists {quoted(view)};")
+        if not any(f"{quoted(view, relations)};" in s for s in groups["drops"]):
+            groups["drops"].append(f"drop {kind} if exists {quoted(view, relations)};")
     for view in reversed(affected):
         later = target.of("view_reads").get(view)
         if view not in recreated and later is not None:
             kind = "materialized view" if later.value["materialized"] else "view"
             definition = later.value["definition"].strip().rstrip(";")
-            groups["creations"].append(f"create {kind} {quoted(view)} as {definition};")
+            groups["creations"].append(
+                f"create {kind} {quoted(view, relations)} as {definition};")
