@@ -22,6 +22,8 @@ import re
 
 from alembic import op
 
+from nivomigrate.quoting import identifier
+
 _INVALID_INDEX_SQL = """
 select 1 from pg_index i
 join pg_class c on c.oid = i.indexrelid
@@ -39,10 +41,6 @@ where attrelid = to_regclass(quote_ident(:table)) and attname = :column
 _MAX_IDENTIFIER = 63
 _PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_$]*)((?: (?:ASC|DESC))?(?: NULLS (?:FIRST|LAST))?)",
                         re.I)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def key_sql(key: str) -> str:
@@ -85,21 +83,21 @@ def create_index_concurrently(
             expressions, used as written (`'lower("email")'`).
     """
     create = (
-        f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {_quote(name)} '
-        f'ON {_quote(table)} USING {using} ({", ".join(key_sql(k) for k in keys)})'
+        f'CREATE {"UNIQUE " if unique else ""}INDEX CONCURRENTLY IF NOT EXISTS {identifier(name)} '
+        f'ON {identifier(table)} USING {using} ({", ".join(key_sql(k) for k in keys)})'
         + (f' INCLUDE ({", ".join(key_sql(c) for c in include)})' if include else "")
         + (f" WHERE {where}" if where else "")
     )
     with op.get_context().autocommit_block():
         if not _offline() and _scalar(_INVALID_INDEX_SQL, name=name):
-            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}")
         op.execute(create)
 
 
 def drop_index_concurrently(name: str) -> None:
     """Drop an index without blocking reads and writes of its table; no error when absent."""
     with op.get_context().autocommit_block():
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {_quote(name)}")
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}")
 
 
 def add_foreign_key_online(
@@ -114,15 +112,16 @@ def add_foreign_key_online(
             the same transaction that adds the new one NOT VALID, so the table is never
             without its foreign key.
     """
-    cols = ", ".join(_quote(c) for c in columns)
-    refs = ", ".join(_quote(c) for c in referred_columns)
-    add = (f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} FOREIGN KEY ({cols}) "
-           f"REFERENCES {_quote(referred)} ({refs}) "
+    cols = ", ".join(identifier(c) for c in columns)
+    refs = ", ".join(identifier(c) for c in referred_columns)
+    add = (f"ALTER TABLE {identifier(table)} ADD CONSTRAINT {identifier(name)} "
+           f"FOREIGN KEY ({cols}) REFERENCES {identifier(referred)} ({refs}) "
            f"ON DELETE {on_delete} ON UPDATE {on_update} NOT VALID")
     if replaces is not None:
         if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is None or \
                 replaces == name:
-            op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(replaces)}")
+            op.execute(f"ALTER TABLE {identifier(table)} "
+                       f"DROP CONSTRAINT IF EXISTS {identifier(replaces)}")
             op.execute(add)
         validate_constraint_online(name, table)
         return
@@ -131,7 +130,7 @@ def add_foreign_key_online(
         if validated is None:
             op.execute(add)
         if not validated:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+            op.execute(f"ALTER TABLE {identifier(table)} VALIDATE CONSTRAINT {identifier(name)}")
 
 
 def validate_constraint_online(name: str, table: str) -> None:
@@ -139,7 +138,7 @@ def validate_constraint_online(name: str, table: str) -> None:
     it is already valid."""
     with op.get_context().autocommit_block():
         if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is False:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+            op.execute(f"ALTER TABLE {identifier(table)} VALIDATE CONSTRAINT {identifier(name)}")
 
 
 def add_check_online(name: str, table: str, condition: str) -> None:
@@ -151,10 +150,10 @@ def add_check_online(name: str, table: str, condition: str) -> None:
     with op.get_context().autocommit_block():
         validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=name, table=table)
         if validated is None:
-            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
+            op.execute(f"ALTER TABLE {identifier(table)} ADD CONSTRAINT {identifier(name)} "
                        f"CHECK ({condition}) NOT VALID")
         if not validated:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(name)}")
+            op.execute(f"ALTER TABLE {identifier(table)} VALIDATE CONSTRAINT {identifier(name)}")
 
 
 def add_unique_online(name: str, table: str, columns: list[str]) -> None:
@@ -163,8 +162,8 @@ def add_unique_online(name: str, table: str, columns: list[str]) -> None:
     create_index_concurrently(name, table, columns, unique=True)
     with op.get_context().autocommit_block():
         if _offline() or _scalar(_CONSTRAINT_SQL, name=name, table=table) is None:
-            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
-                       f"UNIQUE USING INDEX {_quote(name)}")
+            op.execute(f"ALTER TABLE {identifier(table)} ADD CONSTRAINT {identifier(name)} "
+                       f"UNIQUE USING INDEX {identifier(name)}")
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -178,15 +177,16 @@ def set_not_null_online(table: str, column: str) -> None:
     NOT VALID, VALIDATE it (writes go on), SET NOT NULL (PostgreSQL 12+ trusts the check and
     skips the scan), drop the check; each step in its own transaction, skipped when done."""
     check = not_null_check_name(table, column)
+    alter, constraint = f"ALTER TABLE {identifier(table)}", identifier(check)
     with op.get_context().autocommit_block():
         if not _offline() and _scalar(_NOT_NULL_SQL, table=table, column=column):
-            op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT IF EXISTS {_quote(check)}")
+            op.execute(f"{alter} DROP CONSTRAINT IF EXISTS {constraint}")
             return
         validated = None if _offline() else _scalar(_CONSTRAINT_SQL, name=check, table=table)
         if validated is None:
-            op.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(check)} "
-                       f"CHECK ({_quote(column)} IS NOT NULL) NOT VALID")
+            op.execute(f"{alter} ADD CONSTRAINT {constraint} "
+                       f"CHECK ({identifier(column)} IS NOT NULL) NOT VALID")
         if not validated:
-            op.execute(f"ALTER TABLE {_quote(table)} VALIDATE CONSTRAINT {_quote(check)}")
-        op.execute(f"ALTER TABLE {_quote(table)} ALTER COLUMN {_quote(column)} SET NOT NULL")
-        op.execute(f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {_quote(check)}")
+            op.execute(f"{alter} VALIDATE CONSTRAINT {constraint}")
+        op.execute(f"{alter} ALTER COLUMN {identifier(column)} SET NOT NULL")
+        op.execute(f"{alter} DROP CONSTRAINT {constraint}")

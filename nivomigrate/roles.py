@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from nivomigrate.policies.services import ServiceMap, TableUse
+from nivomigrate.quoting import identifier, literal
 
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 READ_SUFFIX = "_read"
@@ -143,16 +144,6 @@ def unmapped_tables(services: ServiceMap, table_names: Iterable[str]) -> list[st
     return sorted(set(table_names) - known)
 
 
-def quote(identifier: str) -> str:
-    """Double-quote an identifier as PostgreSQL's quote_ident does for any name."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """Single-quote a string literal (standard_conforming_strings)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def create_role_sql(role: str) -> str:
     """Return a DO block that creates the NOLOGIN group role unless it exists.
 
@@ -163,10 +154,10 @@ def create_role_sql(role: str) -> str:
     return (
         "DO $nivo$\nBEGIN\n"
         f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal(role)}) THEN\n"
-        f"    BEGIN\n      CREATE ROLE {quote(role)} NOLOGIN;\n"
+        f"    BEGIN\n      CREATE ROLE {identifier(role)} NOLOGIN;\n"
         "    EXCEPTION WHEN duplicate_object THEN NULL;\n    END;\n  END IF;\n"
         f"  IF NOT pg_has_role(current_user, {literal(role)}, 'USAGE') THEN\n"
-        f"    GRANT {quote(role)} TO CURRENT_USER;\n  END IF;\n"
+        f"    GRANT {identifier(role)} TO CURRENT_USER;\n  END IF;\n"
         "END\n$nivo$"
     )
 
@@ -225,11 +216,11 @@ def _statement(verb: str, key: tuple[str, str, str], items: list[Privilege],
         if "" in by_privilege[privilege]:
             parts.append(privilege)
         if columns:
-            parts.append(f"{privilege} ({', '.join(map(quote, columns))})")
-    target = quote(name) if kind == "schema" else f"{quote(schema)}.{quote(name)}"
+            parts.append(f"{privilege} ({', '.join(map(identifier, columns))})")
+    target = identifier(name) if kind == "schema" else f"{identifier(schema)}.{identifier(name)}"
     preposition = "TO" if verb == "GRANT" else "FROM"
     return (f"{verb} {', '.join(parts)} ON {kind.upper()} {target} "
-            f"{preposition} {quote(role)}")
+            f"{preposition} {identifier(role)}")
 
 
 def _privilege_order(privilege: str) -> int:
@@ -263,7 +254,7 @@ def write_shapes(services: ServiceMap, tables: Mapping[str, TableShape],
         table = tables.get(use.table)
         if table is None:
             continue
-        target = f"{quote(schema)}.{quote(table.name)}"
+        target = f"{identifier(schema)}.{identifier(table.name)}"
         reads = table.columns if "*" in use.reads else use.reads
         if reads:
             shapes.append(Shape(use.service, table.name, "read",
@@ -284,11 +275,11 @@ def _write_statements(table: TableShape, target: str, columns: tuple[str, ...],
     if "insert" in kinds and columns:
         found.append(("insert", insert + returning))
     if {"insert", "update"} <= kinds and columns and key:
-        sets = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns)
+        sets = ", ".join(f"{identifier(c)} = EXCLUDED.{identifier(c)}" for c in columns)
         found.append(("upsert", f"{insert} ON CONFLICT ({_names(key)}) DO UPDATE SET {sets}"
                       + returning))
     if "update" in kinds and columns and key:
-        assignments = ", ".join(f"{quote(c)} = ${n}" for n, c in enumerate(columns, start=1))
+        assignments = ", ".join(f"{identifier(c)} = ${n}" for n, c in enumerate(columns, start=1))
         found.append(("update", f"UPDATE {target} SET {assignments} "
                       f"WHERE {_by_key(key, len(columns))}" + returning))
     if "delete" in kinds and key:
@@ -297,8 +288,8 @@ def _write_statements(table: TableShape, target: str, columns: tuple[str, ...],
 
 
 def _by_key(key: tuple[str, ...], after: int = 0) -> str:
-    return " AND ".join(f"{quote(c)} = ${after + n}" for n, c in enumerate(key, start=1))
+    return " AND ".join(f"{identifier(c)} = ${after + n}" for n, c in enumerate(key, start=1))
 
 
 def _names(columns: Iterable[str]) -> str:
-    return ", ".join(map(quote, columns))
+    return ", ".join(map(identifier, columns))

@@ -54,7 +54,7 @@ where n.nspname = any(%s) order by 1
 _PRIVILEGES_SQL = """
 with default_entry as (
     select case when d.defaclrole = (select oid from pg_roles where rolname = current_user)
-                then 'current_user' else quote_ident(d.defaclrole::regrole::text) end as role,
+                then 'current_user' else d.defaclrole::regrole::text end as role,
            n.nspname as schema,
            case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
                 when 'f' then 'functions' when 'T' then 'types' else 'schemas' end as noun,
@@ -71,14 +71,14 @@ select 2, format('alter default privileges for role %%s%%s grant %%s on %%s to %
                  string_agg(x.privilege_type, ', ' order by x.privilege_type), e.noun,
                  case x.grantee when 0 then 'public'
                       when (select oid from pg_roles where rolname = current_user)
-                      then 'current_user' else quote_ident(x.grantee::regrole::text) end,
+                      then 'current_user' else x.grantee::regrole::text end,
                  case when x.is_grantable then ' with grant option' else '' end)
 from default_entry e cross join lateral aclexplode(e.defaclacl) x
 group by e.role, e.schema, e.noun, x.grantee, x.is_grantable
 union all
 select 3, format('grant %%s on schema public to %%I%%s;',
                  string_agg(x.privilege_type, ', ' order by x.privilege_type),
-                 x.grantee::regrole::text,
+                 pg_get_userbyid(x.grantee),
                  case when x.is_grantable then ' with grant option' else '' end)
 from pg_namespace n cross join lateral aclexplode(n.nspacl) x
 where n.nspname = 'public' and x.grantee <> 0 and x.grantee::regrole::text = any(%(grantees)s)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nivomigrate.quoting import identifier
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -23,12 +25,8 @@ def table_sizes(conn: psycopg.Connection, tables: Iterable[str]) -> dict[str, tu
     if not names:
         return {}
     with conn.transaction(force_rollback=True):
-        rows = conn.execute(_SIZES_SQL, ([_quoted(name) for name in names],)).fetchall()
+        rows = conn.execute(_SIZES_SQL, ([identifier(name) for name in names],)).fetchall()
     return {table: (max(count, 0), size) for table, count, size in rows}
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def format_bytes(size: int | float | None) -> str:

@@ -23,6 +23,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.quoting import identifier
 
 if TYPE_CHECKING:
     import psycopg
@@ -74,7 +75,7 @@ def findings(accesses: list[ApiAccess], schema: str = "public") -> list[Finding]
 def _finding(table: str, opened: list[ApiAccess], schema: str) -> Finding:
     what = "; ".join(f"{a.role}: {', '.join(a.open_privileges)}" for a in opened)
     roles = ", ".join(a.role for a in opened)
-    qualified = f'"{schema}"."{table}"'
+    qualified = identifier(schema, table)
     is_table = opened[0].kind in ("r", "p")
     rls = (f", or ALTER TABLE {qualified} ENABLE ROW LEVEL SECURITY with policies for the rows "
            "they may see") if is_table else (

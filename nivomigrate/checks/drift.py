@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.quoting import identifier
 from nivomigrate.snapshot import compare
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _without_invalid_indexes(difference: SchemaDiff, actual: Snapshot) -> tuple:
 
 def _leftover_finding(key: str, environment: str) -> Finding:
     name = key.split(" ", 1)[1]
-    quoted = ".".join(f'"{part}"' for part in name.split(".", 1))
+    quoted = identifier(*name.split(".", 1))
     return Finding(
         check=NAME, exit_code=EXIT_CODE,
         severity=Severity.WARNING,

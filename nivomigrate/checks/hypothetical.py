@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nivomigrate.quoting import identifier
 from nivomigrate.sizes import table_sizes
 from nivomigrate.sql import exp, name, parse
 
@@ -297,7 +298,7 @@ def _hide_or_drop(conn, cur, index: str, dropped_as: str, tables, hide: bool, un
     try:
         with conn.transaction():
             if hide:
-                cur.execute("select hypopg_hide_index(to_regclass(%s))", (_quoted(index),))
+                cur.execute("select hypopg_hide_index(to_regclass(%s))", (identifier(index),))
             elif dropped_as == index:
                 cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
             else:
@@ -306,7 +307,3 @@ def _hide_or_drop(conn, cur, index: str, dropped_as: str, tables, hide: bool, un
     except psycopg.Error as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         unproven[index] = f"the rehearsal could not drop it: {reason}"
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.quoting import identifier, literal
 
 if TYPE_CHECKING:
     import psycopg
@@ -50,18 +51,14 @@ def integrity_findings(conn: psycopg.Connection, environment: str | None = None
     return findings
 
 
-def _quoted(*parts: str) -> str:
-    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
-
-
 def _invalid_index(schema, table, name, definition, environment) -> Finding:
     rebuild = definition.replace(" INDEX ", " INDEX CONCURRENTLY ", 1)
     return Finding(
         check=NAME, severity=Severity.ERROR,
-        message=f"index {_quoted(schema, name)} on {_quoted(schema, table)} is INVALID (a "
+        message=f"index {identifier(schema, name)} on {identifier(schema, table)} is INVALID (a "
         "CREATE INDEX CONCURRENTLY that did not finish): written on every insert, never used",
         location=Location(object=f"{schema}.{name}"),
-        help=f"DROP INDEX CONCURRENTLY {_quoted(schema, name)}; {rebuild};",
+        help=f"DROP INDEX CONCURRENTLY {identifier(schema, name)}; {rebuild};",
         environment=environment,
     )
 
@@ -69,10 +66,10 @@ def _invalid_index(schema, table, name, definition, environment) -> Finding:
 def _not_valid(schema, table, name, environment) -> Finding:
     return Finding(
         check=NAME, severity=Severity.ERROR,
-        message=f"constraint {_quoted(name)} on {_quoted(schema, table)} is NOT VALID: the "
+        message=f"constraint {identifier(name)} on {identifier(schema, table)} is NOT VALID: the "
         "existing rows were never checked",
         location=Location(object=f"{schema}.{table}.{name}"),
-        help=f"ALTER TABLE {_quoted(schema, table)} VALIDATE CONSTRAINT {_quoted(name)};",
+        help=f"ALTER TABLE {identifier(schema, table)} VALIDATE CONSTRAINT {identifier(name)};",
         environment=environment,
     )
 
@@ -80,12 +77,13 @@ def _not_valid(schema, table, name, environment) -> Finding:
 def _behind(schema, table, name, column, last_value, maximum, environment) -> Finding:
     return Finding(
         check=NAME, severity=Severity.ERROR,
-        message=f"sequence {_quoted(schema, name)} is at {last_value or 'its start'}, behind "
-        f"the maximum {maximum} of {_quoted(schema, table)}.{_quoted(column)}: the next "
+        message=f"sequence {identifier(schema, name)} is at {last_value or 'its start'}, behind "
+        f"the maximum {maximum} of {identifier(schema, table)}.{identifier(column)}: the next "
         "insert fails on a duplicate key",
         location=Location(object=f"{schema}.{name}"),
-        help=f"SELECT setval('{_quoted(schema, name)}', (SELECT max({_quoted(column)}) FROM "
-        f"{_quoted(schema, table)}));",
+        help=f"SELECT setval({literal(identifier(schema, name))}, "
+        f"(SELECT max({identifier(column)}) FROM "
+        f"{identifier(schema, table)}));",
         environment=environment,
     )
 

@@ -29,7 +29,7 @@ EXIT_CODE = 3
 _DEFAULTS_SQL = """
 select case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
             when 'f' then 'functions' when 'T' then 'types' else 'schemas' end,
-       case x.grantee when 0 then 'public' else quote_ident(x.grantee::regrole::text) end,
+       case x.grantee when 0 then 'public' else x.grantee::regrole::text end,
        x.privilege_type
 from pg_default_acl d cross join lateral aclexplode(d.defaclacl) x
 where d.defaclrole = (select oid from pg_roles where rolname = current_user)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from psycopg import sql as pgsql
 
 from nivomigrate.findings import Finding, Location, Severity
+from nivomigrate.quoting import identifier
 from nivomigrate.sql import exp, name, parse, without_phrase
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def _prove(location: Location, precondition: Precondition, conn: psycopg.Connect
     try:
         with conn.transaction(force_rollback=True):
             conn.execute(pgsql.SQL("SET LOCAL statement_timeout = {}").format(TIMEOUT_MS))
-            if conn.execute("select to_regclass(%s)", (_quoted(precondition.table),)
+            if conn.execute("select to_regclass(%s)", (identifier(precondition.table),)
                             ).fetchone()[0] is None:
                 return []
             count, keys = _violations(conn, precondition)
@@ -269,16 +270,12 @@ def _bad_casts(conn: psycopg.Connection, precondition: Precondition,
 
 
 def _primary_key(conn: psycopg.Connection, table: str) -> pgsql.Composable:
-    (columns,) = conn.execute(_PRIMARY_KEY_SQL, (_quoted(table),)).fetchone()
+    (columns,) = conn.execute(_PRIMARY_KEY_SQL, (identifier(table),)).fetchone()
     if not columns:
         return pgsql.SQL("ctid")
     if len(columns) == 1:
         return pgsql.Identifier(columns[0])
     return pgsql.SQL("ROW({})").format(pgsql.SQL(", ").join(map(pgsql.Identifier, columns)))
-
-
-def _quoted(table: str) -> str:
-    return '"' + table.replace('"', '""') + '"'
 
 
 def _key_text(row: tuple) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
 from nivomigrate.indexes import IndexInfo, read_indexes
+from nivomigrate.quoting import identifier
 from nivomigrate.sizes import format_bytes
 
 if TYPE_CHECKING:
@@ -50,9 +51,8 @@ class Redundancy:
 
     @property
     def drop_statement(self) -> str:
-        schema, name = (part.replace('"', '""')
-                        for part in (self.index.schema, self.index.name))
-        return f'DROP INDEX CONCURRENTLY IF EXISTS "{schema}"."{name}";'
+        name = identifier(self.index.schema, self.index.name)
+        return f"DROP INDEX CONCURRENTLY IF EXISTS {name};"
 
 
 def find_redundant(indexes: list[IndexInfo]) -> list[Redundancy]:

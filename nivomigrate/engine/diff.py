@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
-from nivomigrate.engine import diff_catalog, migra_fixes
+from nivomigrate.engine import diff_catalog, migra_fixes, migra_objects
+from nivomigrate.quoting import literal
 from nivomigrate.snapshot import (
     DEFAULT_EXCLUDED,
     EXCLUDED_TABLES,
@@ -93,14 +94,17 @@ def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
             and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
     schema_diff = compare(target_side.snapshot, source_side.snapshot)
-    tables = _touched_tables(schema_diff, source_side.snapshot, target_side.snapshot) | \
+    relations = migra_fixes.relation_names(source_side.catalog, target_side.catalog)
+    tables = _touched_tables(schema_diff, relations, source_side.snapshot,
+                             target_side.snapshot) | \
         diff_catalog.needed_tables(source_side.catalog, target_side.catalog)
     try:
         statements = _statements(source_side, target_side, schema_diff, tables)
     except (AttributeError, KeyError, TypeError):
         # A pruned inspection migra cannot resolve: inspect everything (slower, never wrong).
         statements = _statements(source_side, target_side, schema_diff, None)
-    return DiffResult(schema_diff, _script(statements, schema_diff))
+    unordered = _column_order_differences(schema_diff, source_side.catalog, target_side.catalog)
+    return DiffResult(schema_diff, _script(statements, schema_diff, unordered))
 
 
 def diff_sql(source: db.Target, target: db.Target) -> str:
@@ -130,7 +134,8 @@ def _read_side(target: db.Target, connections: list) -> _Side:
         conn, DEFAULT_EXCLUDED | platform.schemas, EXCLUDED_TABLES | platform.relations))
 
 
-def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[str]:
+def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str]],
+                    *snapshots: Snapshot) -> frozenset[str]:
     """Return the "schema.table" names whose relations, indexes or constraints migra must see.
 
     Those of every differing table, column, index, constraint, trigger and policy, and of the
@@ -143,7 +148,7 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
         if kind == "table":
             tables.add(name)
         elif kind in {"column", "constraint", "trigger", "policy"}:
-            tables.add(name.rsplit(".", 1)[0])
+            tables.add(".".join(migra_fixes.split_name(name, relations)[:2]))
         elif kind == "index":
             tables.update(s.objects[key]["table"] for s in snapshots if key in s.objects)
         elif kind in {"enum", "domain", "type"}:
@@ -153,7 +158,8 @@ def _touched_tables(schema_diff: SchemaDiff, *snapshots: Snapshot) -> frozenset[
             for key, attributes in snapshot.objects.items():
                 column_type = str(attributes.get("type", "")).replace('"', "").removesuffix("[]")
                 if key.startswith("column ") and column_type in types:
-                    tables.add(key.split(" ", 1)[1].rsplit(".", 1)[0])
+                    tables.add(".".join(migra_fixes.split_name(key.split(" ", 1)[1],
+                                                               relations)[:2]))
     return frozenset(tables)
 
 
@@ -163,8 +169,7 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     has_views = any(key.startswith(("view ", "materialized view "))
                     for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side.conn, tables, has_views, side.snapshot), source_side,
-        target_side)
+        lambda side: _inspect(side, tables, has_views), source_side, target_side)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
@@ -183,12 +188,15 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
              target_side: _Side) -> None:
     """Apply each of `migra_fixes` to migra's statement groups, in place."""
     migra_fixes.terminated(changes)
-    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot)
+    relations = migra_fixes.relation_names(source_side.catalog, target_side.catalog)
+    migra_fixes.added_columns_in_order(changes, target_side.catalog)
+    migra_fixes.generated_columns(changes, schema_diff, target_side.snapshot, relations)
     migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.sequences(changes, schema_diff, target_side.snapshot)
+    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
+                          relations)
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
@@ -259,20 +267,51 @@ def _kind(key: str) -> str:
     return "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
 
 
-def _script(statements: list[str], schema_diff: SchemaDiff) -> str:
+def _one_line(comment: str) -> str:
+    """Keep a `--` comment on its line: a name holding a line break must not end it."""
+    return comment.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _column_order_differences(schema_diff: SchemaDiff, source: diff_catalog.Catalog,
+                              target: diff_catalog.Catalog) -> list[str]:
+    """Comment lines naming the tables whose columns the script leaves in another order.
+
+    ALTER TABLE adds a column last and cannot move one: the script keeps the source's columns
+    in their order, then adds the new ones, then the re-made (generated) ones.
+    """
+    remade = {key.split(" ", 1)[1] for change in schema_diff.changed
+              for key in [change.key] if key.startswith("column ")
+              and "generated" in {name for name, _, _ in change.differences}}
+    lines = []
+    for table, item in sorted(target.of("column_order").items()):
+        before = source.of("column_order").get(table)
+        if before is None:
+            continue
+        wanted, had = list(item.value or ()), list(before.value or ())  # None: no own columns
+        kept = [c for c in had if c in wanted and f"{table}.{c}" not in remade]
+        made = [c for c in wanted if c not in had]
+        remade_here = [c for c in wanted if f"{table}.{c}" in remade]
+        if kept + made + remade_here != wanted:
+            lines.append(f"-- not scripted: table {table}: column order differs (wanted: "
+                         f"{', '.join(wanted)}); ALTER TABLE cannot move a column")
+    return lines
+
+
+def _script(statements: list[str], schema_diff: SchemaDiff, unordered: list[str]) -> str:
     """Join the statements, after comment lines naming what no statement covers."""
-    statements = _not_scripted(schema_diff, statements) + statements
+    notes = _not_scripted(schema_diff, statements) + unordered
     seen, unique = set(), []
-    for statement in statements:
+    for statement in notes + statements:
         text = statement.strip()
+        if text.startswith("-- not scripted:"):
+            text = _one_line(text)
         if text not in seen:  # migra and early creations may both write one function
             seen.add(text)
             unique.append(text)
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views: bool,
-             snapshot: Snapshot) -> Inspector:
+def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Inspector:
     """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -282,10 +321,15 @@ def _inspect(conn: psycopg.Connection, tables: frozenset[str] | None, has_views:
     """
     from psycopg.rows import namedtuple_row
 
-    with conn.transaction():
-        cursor = conn.cursor(row_factory=namedtuple_row)
+    with side.conn.transaction():
+        cursor = side.conn.cursor(row_factory=namedtuple_row)
         inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
-    _keep_managed(inspector, snapshot)
+    _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
+    migra_objects.corrected(
+        inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
+        {key: item.value for key, item in side.catalog.of("function_uses").items()},
+        {key: item.value for key, item in side.catalog.of("partition_key").items()},
+        {key: item.value for key, item in side.catalog.of("collation").items()})
     return inspector
 
 
@@ -342,7 +386,7 @@ def _pruned_inspector_class() -> type:
 
 
 def _array_literal(names: list[str]) -> str:
-    quoted = ", ".join("'" + name.replace("'", "''") + "'" for name in names)
+    quoted = ", ".join(map(literal, names))
     return f"array[{quoted}]::text[]"
 
 
@@ -385,10 +429,16 @@ def import_schemainspect():
     return schemainspect.pg
 
 
-def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
+_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index",
+                   "InspectedTrigger": "trigger"}
+
+
+def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset[str]) -> None:
     """Drop the excluded schemas, the ledger tables and the platform's part from what the
     inspector found, as the snapshot did (nivomigrate/platform.py): in the platform's schemas
-    only the app's triggers and policies on its tables are kept."""
+    only the app's triggers and policies on its tables are kept. `followers` ("constraint
+    s.t.name") are what partitions and children get from their parent: the parent's
+    statements make them, so migra must not."""
     platform = snapshot.platform
 
     def is_managed(obj: object) -> bool:
@@ -396,6 +446,9 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
         if schema in DEFAULT_EXCLUDED or schema.startswith("pg_"):
             return False
         table = getattr(obj, "table_name", None) or getattr(obj, "name", None)
+        kind = _FOLLOWER_KINDS.get(type(obj).__name__)
+        if kind and f"{kind} {schema}.{table}.{obj.name}" in followers:
+            return False
         if schema in platform.schemas:
             kind = {"InspectedTrigger": "trigger", "InspectedRowPolicy": "policy"}.get(
                 type(obj).__name__)

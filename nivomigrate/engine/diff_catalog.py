@@ -2,9 +2,10 @@
 
 migra (run without `--with-privileges`, and even with it blind to PUBLIC) writes no GRANT or
 REVOKE, no default privileges, no COMMENT, no view or table options (`security_invoker`,
-`security_barrier`, `fillfactor`), no FORCE ROW LEVEL SECURITY, no identity sequence options and
-nothing for domains. This module reads those from each database (`diff_catalog.sql`, one query)
-and writes the statements that turn the source's into the target's. No library does this for
+`security_barrier`, `fillfactor`), no REPLICA IDENTITY, no FORCE ROW LEVEL SECURITY, no
+identity sequence options and nothing for domains. This module reads those from each database
+(`diff_catalog.sql`, one query) and writes the statements that turn the source's into the
+target's. No library does this for
 PostgreSQL catalogs without a dependency as large as migra itself, hence by hand.
 
 Objects that migra creates or drops and re-creates start from what a new object gets: no comment,
@@ -20,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
+
+from nivomigrate.quoting import identifier, literal
 
 if TYPE_CHECKING:
     import psycopg
@@ -97,7 +100,8 @@ def dropped_objects(statements: list[str]) -> set[tuple[str, ...]]:
                     lowered) and len(names) >= 2:
             dropped.add(("rel", names[0], names[1]))
         elif lowered.startswith(("drop function", "drop procedure")) and len(names) >= 2:
-            arguments = text[text.index("(", text.index(names[1])) + 1:text.rindex(")")]
+            name_end = text.index(identifier(names[1])) + len(identifier(names[1]))
+            arguments = text[text.index("(", name_end) + 1:text.rindex(")")]
             dropped.add(("func", names[0], names[1], arguments))
         elif re.match(r"alter table .* drop (constraint|column)\b", lowered) and len(names) >= 3:
             dropped.add(("sub", names[0], names[1], names[2]))
@@ -141,7 +145,8 @@ def script(source: Catalog, target: Catalog, created_keys: set[str],
     domains_before, domains_last = _domains(source, target)
     first = (_options_reset(sides) + _row_security_off(sides) + _comments_removed(sides)
              + _column_privileges_revoked(sides))
-    after = (_identities(sides) + _options_set(sides) + _row_security_on(sides)
+    after = (_identities(sides) + _replica_identities(sides) + _options_set(sides)
+             + _row_security_on(sides)
              + _privileges(sides) + _column_privileges(sides) + _comments(sides)
              + (_default_privileges(source, target) if default_privileges else []))
     return CatalogScript(first, domains_before + early_functions, after, domains_last)
@@ -157,6 +162,22 @@ def _identities(sides: _Sides) -> list[str]:
             f"alter {key} set start with {start} set increment by {increment} "
             f"set minvalue {minimum} set maxvalue {maximum} set cache {cache} "
             f"set {'' if cycle else 'no '}cycle;")
+    return statements
+
+
+def _replica_identities(sides: _Sides) -> list[str]:
+    """REPLICA IDENTITY of each table whose identity differs (after its index exists)."""
+    statements = []
+    source, target = sides.source.of("replica_identity"), sides.target.of("replica_identity")
+    for key in sorted(set(source) | set(target)):
+        old, new = source.get(key), target.get(key)
+        ident = (new or old).ident
+        if not sides.in_target(ident):
+            continue
+        before = None if old is None or ident in sides.dropped else old.value
+        after = new.value if new is not None else None
+        if before != after:
+            statements.append(f"alter {key} replica identity {after or 'default'};")
     return statements
 
 
@@ -183,14 +204,10 @@ def _options_set(sides: _Sides) -> list[str]:
         changed = {name: value for name, value in _options(item.value).items()
                    if before.get(name) != value}
         if changed:
-            pairs = ", ".join(f"{name} = {_literal(value)}"
-                              for name, value in sorted(changed.items()))
+            pairs = ", ".join(f"{name} = {literal(value)}"  # in the target's order
+                              for name, value in changed.items())
             statements.append(f"alter {key} set ({pairs});")
     return statements
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _row_security_off(sides: _Sides) -> list[str]:
@@ -331,7 +348,7 @@ def _comments(sides: _Sides) -> list[str]:
     statements = []
     for key, item in sorted(sides.target.of("comment").items()):
         if sides.before("comment", item) != item.value:
-            statements.append(f"comment on {key} is {_literal(item.value)};")
+            statements.append(f"comment on {key} is {literal(item.value)};")
     return statements
 
 
@@ -363,7 +380,7 @@ def _create_domain(key: str, domain: dict) -> str:
         parts.append(f"default {domain['default']}")
     if domain["not_null"]:
         parts.append("not null")
-    parts += [f"constraint {_ident(name)} {definition}"
+    parts += [f"constraint {identifier(name)} {definition}"
               for name, definition in sorted(domain["checks"].items())]
     return " ".join(parts) + ";"
 
@@ -377,14 +394,8 @@ def _alter_domain(key: str, old: dict, new: dict) -> list[str]:
         statements.append(f"alter domain {key} {'set' if new['not_null'] else 'drop'} not null;")
     for name, definition in sorted(old["checks"].items()):
         if new["checks"].get(name) != definition:
-            statements.append(f"alter domain {key} drop constraint {_ident(name)};")
+            statements.append(f"alter domain {key} drop constraint {identifier(name)};")
     for name, definition in sorted(new["checks"].items()):
         if old["checks"].get(name) != definition:
-            statements.append(f"alter domain {key} add constraint {_ident(name)} {definition};")
+            statements.append(f"alter domain {key} add constraint {identifier(name)} {definition};")
     return statements
-
-
-def _ident(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return '"' + name.replace('"', '""') + '"'

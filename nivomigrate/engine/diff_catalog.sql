@@ -17,7 +17,7 @@ with managed_namespace as (
 ),
 managed_class as (
     select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.reloptions,
-           c.relrowsecurity, c.relforcerowsecurity
+           c.relrowsecurity, c.relforcerowsecurity, c.relreplident
     from pg_class c
     join managed_namespace n on n.oid = c.relnamespace
     where n.nspname || '.' || c.relname <> all (%(excluded_tables)s::text[])
@@ -26,7 +26,7 @@ managed_class as (
                         and d.deptype = 'e')
 ),
 managed_proc as (
-    select p.oid, p.proname, p.prokind, n.nspname, p.proowner, p.proacl
+    select p.oid, p.proname, p.prokind, n.nspname, p.pronamespace, p.proowner, p.proacl
     from pg_proc p
     join managed_namespace n on n.oid = p.pronamespace
     where not exists (select 1 from pg_depend d
@@ -79,13 +79,14 @@ comment_object (key, ident, parent, description) as (
            case when d.classoid = 'pg_proc'::regclass
                 then array['func', p.nspname, p.proname, pg_get_function_identity_arguments(p.oid)]
                 when d.classoid = 'pg_namespace'::regclass then array['schema', o.identity]
-                when d.objsubid <> 0 then array['sub', o.schema, c.relname, a.attname]
+                when d.objsubid <> 0 then array['sub', ns.nspname, c.relname, a.attname]
                 when d.classoid in ('pg_trigger'::regclass, 'pg_policy'::regclass,
                                     'pg_constraint'::regclass)
-                then array['sub', o.schema, coalesce(tc.relname, ty.typname), o.name]
-                else array['rel', o.schema, coalesce(c.relname, ty.typname)] end,
-           case when d.objsubid <> 0 then array['rel', o.schema, c.relname]
-                when tc.relname is not null then array['rel', o.schema, tc.relname] end,
+                then array['sub', ns.nspname, coalesce(tc.relname, kt.typname),
+                           coalesce(k.conname, g.tgname, y.polname)]
+                else array['rel', ns.nspname, coalesce(c.relname, ty.typname)] end,
+           case when d.objsubid <> 0 then array['rel', ns.nspname, c.relname]
+                when tc.relname is not null then array['rel', ns.nspname, tc.relname] end,
            d.description
     from pg_description d
     cross join lateral pg_identify_object(d.classoid, d.objoid, d.objsubid) o
@@ -97,10 +98,15 @@ comment_object (key, ident, parent, description) as (
     left join pg_trigger g on d.classoid = 'pg_trigger'::regclass and g.oid = d.objoid
     left join pg_policy y on d.classoid = 'pg_policy'::regclass and y.oid = d.objoid
     left join pg_class tc on tc.oid = coalesce(k.conrelid, g.tgrelid, y.polrelid)
+    left join pg_type kt on kt.oid = k.contypid
+    -- the object's own schema (pg_identify_object's `schema` is quoted)
+    left join pg_namespace ns on ns.oid = coalesce(c.relnamespace, p.pronamespace,
+                                                   ty.typnamespace, tc.relnamespace,
+                                                   kt.typnamespace)
     where d.classoid in ('pg_class'::regclass, 'pg_proc'::regclass, 'pg_type'::regclass,
                          'pg_namespace'::regclass, 'pg_constraint'::regclass,
                          'pg_trigger'::regclass, 'pg_policy'::regclass)
-      and (o.schema in (select nspname from managed_namespace)
+      and (ns.nspname in (select nspname from managed_namespace)
            or (d.classoid = 'pg_namespace'::regclass
                and o.identity in (select quote_ident(nspname) from managed_namespace)))
       and (c.oid is null or c.oid in (select oid from managed_class))
@@ -151,7 +157,7 @@ select 'options',
        case c.relkind when 'v' then 'VIEW ' when 'm' then 'MATERIALIZED VIEW ' else 'TABLE ' end
            || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
        array['rel', c.nspname, c.relname]::text[], null,
-       (select jsonb_agg(o order by o) from unnest(c.reloptions) o)
+       (select jsonb_agg(o order by i) from unnest(c.reloptions) with ordinality r (o, i))
 from managed_class c
 where c.relkind in ('r', 'p', 'v', 'm') and c.reloptions is not null
 
@@ -235,6 +241,95 @@ select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
 from managed_class c
 join pg_inherits i on i.inhrelid = c.oid
 where c.relkind in ('i', 'I')
+
+union all
+-- what a partition or inheritance child gets from its parent (inherited constraints and their
+-- indexes, cloned triggers): never scripted on its own, the parent's statement makes it
+select 'follower', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name, null::text[],
+       null::text[], null::jsonb
+from managed_class c
+join (select 'constraint' as kind, k.conrelid as relid, k.conname as name
+      from pg_constraint k where k.coninhcount > 0 and not k.conislocal
+      union all
+      select 'index', k.conrelid, i.relname
+      from pg_constraint k join pg_class i on i.oid = k.conindid
+      where k.coninhcount > 0 and not k.conislocal
+      union all
+      select 'trigger', g.tgrelid, g.tgname from pg_trigger g where g.tgparentid <> 0) f
+  on f.relid = c.oid
+
+union all
+-- keys of partitioned tables (primary key, unique, exclusion) with the index each one makes:
+-- added by their definition, which makes the partitions' too
+select 'partitioned_key', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name,
+       null::text[], null::text[], null::jsonb
+from managed_class c
+join pg_constraint k on k.conrelid = c.oid and k.conindid <> 0
+join pg_class i on i.oid = k.conindid
+cross join lateral (values ('constraint', k.conname), ('index', i.relname)) f (kind, name)
+where c.relkind = 'p'
+
+union all
+-- what each function's SQL-standard body uses (functions, views), keyed as schemainspect keys
+-- them ("schema"."name"(arguments)): made after them, dropped before them
+select 'function_uses', f.key, null::text[], null::text[], jsonb_agg(distinct u.key)
+from managed_proc p
+cross join lateral (select '"' || replace(p.nspname, '"', '""') || '"."'
+                           || replace(p.proname, '"', '""') || '"('
+                           || pg_get_function_identity_arguments(p.oid) || ')') f (key)
+join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'n'
+cross join lateral (
+    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(q.proname, '"', '""')
+           || '"(' || pg_get_function_identity_arguments(q.oid) || ')'
+    from pg_proc q join pg_namespace n on n.oid = q.pronamespace
+    where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> p.oid
+    union all
+    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"'
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
+) u (key)
+group by f.key
+
+union all
+-- replica identities other than the default: full, nothing, using index "name"
+select 'replica_identity', 'TABLE ' || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
+       array['rel', c.nspname, c.relname]::text[], null::text[],
+       to_jsonb(case c.relreplident when 'f' then 'full' when 'n' then 'nothing'
+                else 'using index ' || (select quote_ident(i.relname) from pg_index x
+                                        join pg_class i on i.oid = x.indexrelid
+                                        where x.indrelid = c.oid and x.indisreplident) end)
+from managed_class c
+where c.relkind in ('r', 'p') and c.relreplident <> 'd'
+
+union all
+-- each table's own columns in their order ("schema.table" as the snapshot names it), as
+-- pg_dump shows them: inherited columns and partitions' columns follow their parent
+select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
+       null::text[], (select jsonb_agg(a.attname order by a.attnum) from pg_attribute a
+                      where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                        and a.attislocal)
+from managed_class c
+join pg_class r on r.oid = c.oid
+where c.relkind in ('r', 'p') and not r.relispartition
+
+union all
+-- partitions partitioned in their turn: their PARTITION BY, keyed as schemainspect keys them
+select 'partition_key', '"' || replace(c.nspname, '"', '""') || '"."'
+           || replace(c.relname, '"', '""') || '"', null::text[], null::text[],
+       to_jsonb(pg_get_partkeydef(c.oid))
+from managed_class c
+join pg_class r on r.oid = c.oid
+where c.relkind = 'p' and r.relispartition
+
+union all
+-- collations as CREATE COLLATION takes them (schemainspect reads no ICU locale)
+select 'collation', '"' || replace(n.nspname, '"', '""') || '"."'
+           || replace(k.collname, '"', '""') || '"', null::text[], null::text[],
+       jsonb_build_object('provider', case k.collprovider when 'i' then 'icu' else 'libc' end,
+                          'locale', coalesce(k.colliculocale, k.collcollate),
+                          'deterministic', k.collisdeterministic)
+from pg_collation k
+join managed_namespace n on n.oid = k.collnamespace
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none

@@ -5,16 +5,19 @@ statement groups before joining them. Each works on migra's text (always-quoted 
 statement per string) and on the snapshot/catalog data of both sides, so none needs migra:
 
 - generated columns: a changed expression became `SET DEFAULT` (an error); now drop + add.
+- new columns: added sorted by name; now in the target's order.
 - table inheritance: a child's create listed the parent's columns as its own, a column added
   to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
   came before the columns it needs, and `NO INHERIT` lacked its semicolon.
-- partitions: a changed partition bound was ignored (now detach + attach), indexes of
+- partitions: a changed partition bound was ignored (now detach + attach; a new parent's
+  ATTACH comes after the columns, migra's DETACH stays), indexes of
   partitions were never attached to their partitioned index, and dropping them one by one
   failed (now the partitioned index's drop takes them along).
 - functions used by column defaults (and composite types used by columns): dropped before
   the columns that use them (an error); now after the tables. Their creation before the
   tables is `diff_catalog`'s (`default_function`).
-- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored.
+- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored; a
+  new sequence is restarted at its start (its default value 1 may be outside its bounds).
 - views over a column whose type changes: re-created without being dropped first (an error:
   "cannot alter type of a column used by a view"); now dropped before the tables, dependents
   first, and re-created by migra's own statements after them.
@@ -27,6 +30,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from nivomigrate.quoting import identifier
+
 if TYPE_CHECKING:
     from nivomigrate.engine.diff_catalog import Catalog
     from nivomigrate.snapshot import SchemaDiff, Snapshot
@@ -34,9 +39,28 @@ if TYPE_CHECKING:
 _QUOTED = r'"((?:[^"]|"")*)"'
 
 
-def quoted(dotted: str) -> str:
+def relation_names(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
+    """Return "schema.name" -> (schema, name) for every relation and type of the catalogs, to
+    read back snapshot names whose parts hold dots."""
+    return {f"{item.ident[1]}.{item.ident[2]}": (item.ident[1], item.ident[2])
+            for catalog in catalogs for item in catalog.of("acl").values()
+            if item.ident and item.ident[0] == "rel"}
+
+
+def split_name(dotted: str, relations: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """Return the parts of "schema.name[.column]", the relation found in `relations` (its
+    parts may hold dots); else split at every dot."""
+    if dotted in relations:
+        return relations[dotted]
+    for position in (i for i, char in enumerate(dotted) if char == "."):
+        if dotted[:position] in relations:
+            return (*relations[dotted[:position]], dotted[position + 1:])
+    return tuple(dotted.split("."))
+
+
+def quoted(dotted: str, relations: dict[str, tuple[str, str]] | None = None) -> str:
     """Quote every part of "schema.name[.column]" the way migra does."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in dotted.split("."))
+    return identifier(*split_name(dotted, relations or {}))
 
 
 def _names(statement: str) -> list[str]:
@@ -50,16 +74,33 @@ def terminated(groups: dict[str, list[str]]) -> None:
                          for s in statements]
 
 
+def added_columns_in_order(groups: dict[str, list[str]], target: Catalog) -> None:
+    """Add a table's new columns in the target's order (migra adds them sorted by name)."""
+    tables = groups["tables"]
+    adds = [i for i, s in enumerate(tables)
+            if re.match(r"alter table .* add column ", s, re.IGNORECASE) and len(_names(s)) >= 3]
+    by_table: dict[str, list[int]] = {}
+    for i in adds:
+        by_table.setdefault(".".join(_names(tables[i])[:2]), []).append(i)
+    for table, places in by_table.items():
+        order = getattr(target.of("column_order").get(table), "value", None) or []
+        position = {column: n for n, column in enumerate(order)}
+        statements = sorted((tables[i] for i in places),
+                            key=lambda s: position.get(_names(s)[2], len(order)))
+        for i, statement in zip(places, statements, strict=True):
+            tables[i] = statement
+
+
 def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,
-                      target: Snapshot) -> None:
+                      target: Snapshot, relations: dict[str, tuple[str, str]]) -> None:
     """Replace migra's SET DEFAULT on a column whose generation changed by drop + add."""
     for change in schema_diff.changed:
         kind, _, name = change.key.partition(" ")
         if kind != "column" or "generated" not in {d[0] for d in change.differences}:
             continue
-        table, _, column = name.rpartition(".")
-        column_sql = quoted(column)
-        pattern = re.compile(rf'^alter table {re.escape(quoted(table))} alter column '
+        *table_parts, column = split_name(name, relations)
+        table, column_sql = identifier(*table_parts), identifier(column)
+        pattern = re.compile(rf'^alter table {re.escape(table)} alter column '
                              rf'{re.escape(column_sql)} (set|drop) default\b', re.IGNORECASE)
         attributes = target.objects[change.key]
         definition = f"{column_sql} {attributes['type']}"
@@ -70,8 +111,8 @@ def generated_columns(groups: dict[str, list[str]], schema_diff: SchemaDiff,
         if attributes.get("not_null"):
             definition += " not null"
         groups["tables"][:] = [s for s in groups["tables"] if not pattern.match(s)]
-        groups["tables"] += [f"alter table {quoted(table)} drop column {column_sql};",
-                             f"alter table {quoted(table)} add column {definition};"]
+        groups["tables"] += [f"alter table {table} drop column {column_sql};",
+                             f"alter table {table} add column {definition};"]
 
 
 def inheritance(groups: dict[str, list[str]], source: Catalog, target: Catalog) -> None:
@@ -117,18 +158,20 @@ def _without_inherited_columns(statement: str, table: list[str], inherited: set[
 def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_snapshot: Snapshot,
                target_snapshot: Snapshot, source: Catalog, target: Catalog) -> None:
     """Re-bound changed partitions, attach partition indexes, drop them with their parent."""
+    relations = relation_names(source, target)
     for change in schema_diff.changed:
         kind, _, name = change.key.partition(" ")
         changed = {d[0] for d in change.differences}
         if kind != "table" or not changed & {"partition_bound", "partition_of"}:
             continue
         old, new = source_snapshot.objects[change.key], target_snapshot.objects[change.key]
-        if old.get("partition_of"):
+        if old.get("partition_of") and old.get("partition_of") == new.get("partition_of"):
             groups["tables"].append(
-                f"alter table {old['partition_of']} detach partition {quoted(name)};")
+                f"alter table {old['partition_of']} detach partition {quoted(name, relations)};")
         if new.get("partition_of"):
             groups["tables"].append(f"alter table {new['partition_of']} attach partition "
-                                    f"{quoted(name)} {new['partition_bound']};")
+                                    f"{quoted(name, relations)} {new['partition_bound']};")
+    _partitions_after_parents(groups["tables"])
     old_parents = {key: item.value for key, item in source.of("index_parent").items()}
     for child, item in sorted(target.of("index_parent").items()):
         if old_parents.get(child) != item.value:
@@ -141,13 +184,29 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
                 and _unquoted(parent_of[tuple(_names(s)[:2])]) in dropped)]
 
 
+def _partitions_after_parents(statements: list[str]) -> None:
+    """Move each CREATE TABLE ... PARTITION OF after its parent's CREATE TABLE (a parent
+    re-made, e.g. partitioned in its turn, is created after migra's new tables)."""
+    def creates(statement: str) -> tuple[str, ...] | None:
+        lowered = statement.lower()
+        return tuple(_names(statement)[:2]) if lowered.startswith("create table") else None
+
+    for child in [s for s in statements if creates(s) and " partition of " in s.lower()]:
+        parent = tuple(_names(child)[2:4])
+        later = [i for i, s in enumerate(statements) if creates(s) == parent]
+        if later and later[-1] > statements.index(child):
+            statements.remove(child)
+            statements.insert(later[-1], child)
+
+
 def _unquoted(qualified: str) -> tuple[str, ...]:
     parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', qualified)
     return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
 
 
 def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
-    """Drop removed functions and composite types after the tables (columns may use them)."""
+    """Drop removed functions and composite types after the tables (columns may use them),
+    and the old versions of re-made enums after those."""
     def removed(statement: str) -> bool:
         names = _names(statement)
         if len(names) < 2:
@@ -155,31 +214,52 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
         if re.match(r"drop type ", statement) and not re.search(r"__old_version", statement):
             return f"type {names[0]}.{names[1]}" not in target.objects
         if re.match(r"drop (function|procedure) ", statement):
-            arguments = statement[statement.index("(") + 1:statement.rindex(")")]
+            name_end = statement.index(identifier(names[1])) + len(identifier(names[1]))
+            arguments = statement[statement.index("(", name_end) + 1:statement.rindex(")")]
             return not any(f"{kind} {names[0]}.{names[1]}({arguments})" in target.objects
                            for kind in ("function", "procedure"))
         return False
 
     late = [s for s in groups["drops"] if removed(s)]
     groups["drops"][:] = [s for s in groups["drops"] if s not in late]
-    groups["tables"] += late
+    # an enum's old version goes last: a dropped function may still take it as an argument
+    old_versions = [s for s in groups["tables"] if re.match(r"drop type ", s)
+                    and "__old_version_to_be_dropped" in s]
+    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + late \
+        + old_versions
+    # a dropped function taking a re-made enum is dropped before the enum is renamed
+    for rename in [s for s in groups["tables"] if re.match(r"alter type .* rename to ", s)
+                   and "__old_version_to_be_dropped" in s]:
+        enum = identifier(_names(rename)[1])
+        taking = [s for s in late if enum in s[s.index(identifier(_names(s)[1])):]]
+        tables = [s for s in groups["tables"] if s not in taking]
+        groups["tables"][:] = tables[:tables.index(rename)] + taking \
+            + tables[tables.index(rename):]
 
 
-def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, target: Snapshot) -> None:
-    """Set every option of each new or changed sequence (migra only creates and drops)."""
+def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Snapshot,
+              target: Snapshot, relations: dict[str, tuple[str, str]]) -> None:
+    """Set every option of each new or changed sequence (migra only creates and drops); a
+    sequence whose owning column changes is released first (a dropped table would take it)."""
+    added = set(schema_diff.added)
     for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
         if not key.startswith("sequence "):
             continue
         s = target.objects[key]
+        owned_before = source.objects.get(key, {}).get("owned_by")
+        if owned_before and owned_before != s.get("owned_by"):
+            groups["early"].append(
+                f"alter sequence {quoted(key.split(' ', 1)[1], relations)} owned by none;")
         owner = "none"
         if s.get("owned_by"):
             table, _, column = str(s["owned_by"]).rpartition(".")
-            owner = f"{table}.{quoted(column)}"
+            owner = f"{table}.{identifier(column)}"
         groups["tables"].append(
-            f"alter sequence {quoted(key.split(' ', 1)[1])} as {s['type']} "
+            f"alter sequence {quoted(key.split(' ', 1)[1], relations)} as {s['type']} "
             f"increment by {s['increment']} minvalue {s['min']} maxvalue {s['max']} "
             f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
-            f"owned by {owner};")
+            # a new sequence starts where its options say (its value may be outside them now)
+            f"{'restart ' if key in added else ''}owned by {owner};")
 
 
 def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
@@ -193,6 +273,7 @@ def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
                if re.match(r"alter table .* alter column .* set data type ", s, re.IGNORECASE)}
     if not retyped:
         return
+    relations = relation_names(source, target)
     reads = {key: set(item.value["reads"]) for key, item in source.of("view_reads").items()}
     depth: dict[str, int] = {}
 
@@ -215,11 +296,12 @@ def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
     for view in affected:
         kind = "materialized view" if source.of("view_reads")[view].value["materialized"] \
             else "view"
-        if not any(f"{quoted(view)};" in s for s in groups["drops"]):
-            groups["drops"].append(f"drop {kind} if exists {quoted(view)};")
+        if not any(f"{quoted(view, relations)};" in s for s in groups["drops"]):
+            groups["drops"].append(f"drop {kind} if exists {quoted(view, relations)};")
     for view in reversed(affected):
         later = target.of("view_reads").get(view)
         if view not in recreated and later is not None:
             kind = "materialized view" if later.value["materialized"] else "view"
             definition = later.value["definition"].strip().rstrip(";")
-            groups["creations"].append(f"create {kind} {quoted(view)} as {definition};")
+            groups["creations"].append(
+                f"create {kind} {quoted(view, relations)} as {definition};")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
 from nivomigrate.errors import DriftError, MigrationError
+from nivomigrate.quoting import unquoted
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -96,7 +97,7 @@ def post_condition(statement: str) -> PostCondition | None:
         table = match.groupdict().get("table") or ""
         schema = table.rsplit(".", 1)[0] + "." if "." in table and kind == "index" else ""
         return PostCondition(kind, {
-            "name": name, "table": table, "bare": _bare(name), "qualified": schema + name,
+            "name": name, "table": table, "bare": unquoted(name), "qualified": schema + name,
             "label": name.replace("''", "'"),
         })
     return None
@@ -109,12 +110,6 @@ def state_of(conn: psycopg.Connection, statement: str) -> str | None:
         return None
     row = conn.execute(_CHECKS[condition.kind], condition.arguments).fetchone()
     return row[0] if row and row[0] else "not-done"
-
-
-def _bare(identifier: str) -> str:
-    if identifier.startswith('"'):
-        return identifier[1:-1].replace('""', '"')
-    return identifier.lower()
 
 
 def recorded_prefix(revision: Revision, steps: tuple[Step, ...], rows: list,

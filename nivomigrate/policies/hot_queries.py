@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from nivomigrate import quoting
 from nivomigrate.errors import ConfigError
 
 HOT_QUERIES_FILE = "hot_queries.yaml"
@@ -174,4 +175,4 @@ def quote_name(identifier: str) -> str:
     """Double-quote a name as Prisma writes it; an expression (`lower(email)`) stays as is."""
     if "(" in identifier:
         return identifier
-    return '"' + identifier.replace('"', '""') + '"'
+    return quoting.identifier(identifier)

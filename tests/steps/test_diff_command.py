@@ -97,3 +97,42 @@ def test_diff_works_without_pkg_resources(make_database, tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert 'add column "note" text' in result.stdout
+
+
+def test_hostile_enum_label_stays_a_label_when_the_diff_is_applied(make_database, tmp_path):
+    production = _database(make_database, "create table public.foo (id int);")
+    staging = _database(make_database, "create table public.foo (id int); create type "
+                        "public.mood as enum ('x''); DROP TABLE public.foo; --', 'O''Brien');")
+
+    result = _diff(tmp_path, production, staging)
+    with psycopg.connect(production, autocommit=True) as conn:
+        conn.execute(result.stdout)  # the printed script, as a user would run it
+        labels = [label for (label,) in conn.execute(
+            "select enumlabel from pg_enum order by enumsortorder").fetchall()]
+        foo = conn.execute("select to_regclass('public.foo')").fetchone()[0]
+
+    assert result.returncode == 1, result.stderr
+    assert labels == ["x'); DROP TABLE public.foo; --", "O'Brien"]
+    assert foo == "foo"
+
+
+def test_function_named_with_a_quote_is_dropped_not_a_crash(make_database, tmp_path):
+    production = _database(make_database, 'create function public."say""hi"(who text) '
+                           "returns text language sql as $$ select who $$;")
+    staging = _database(make_database, "select 1;")
+
+    result = _diff(tmp_path, production, staging)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert 'drop function if exists "public"."say""hi"(who text);' in result.stdout
+
+
+def test_column_order_no_statement_can_make_is_named_and_exit_1(make_database, tmp_path):
+    production = _database(make_database, "create table public.t (a int, b int);")
+    staging = _database(make_database, "create table public.t (b int, a int);")
+
+    result = _diff(tmp_path, production, staging)
+
+    assert result.returncode == 1, result.stderr
+    assert "-- not scripted: table public.t: column order differs" in result.stdout
