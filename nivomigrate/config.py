@@ -65,8 +65,9 @@ class Settings:
     versions_dir: Path
     policies_dir: Path
     environments: dict[str, Environment]
-    # The models' module ("package.module"), imported from `root` (nivomigrate/models.py).
-    models: str = "nivomigrate.schema"
+    # The models' module ("package.module"), imported from `root` (nivomigrate/models.py);
+    # None when nivomigrate.toml names none (the commands that need models then say so).
+    models: str | None = None
     timeouts: Timeouts = Timeouts()
     shadow_url: str | None = field(default=None, repr=False)
     shadow_cache_dir: Path | None = None
@@ -262,14 +263,14 @@ def _allowed_by_variable(name: str, environ: dict[str, str]) -> bool:
     return name in {ALIASES.get(part, part) for part in names}
 
 
-def _module_name(raw: dict, where: str) -> str:
-    """Return the `models` key: a dotted module name (default `nivomigrate.schema`).
+def _module_name(raw: dict, where: str) -> str | None:
+    """Return the `models` key: a dotted module name, None when not set.
 
     Raises:
         ConfigError: it is not a dotted name of Python identifiers.
     """
-    name = _typed(raw, "models", str, where, "nivomigrate.schema")
-    if not all(part.isidentifier() for part in name.split(".")):
+    name = _typed(raw, "models", str, where, None)
+    if name is not None and not all(part.isidentifier() for part in name.split(".")):
         raise ConfigError(f"{where}: models must be a module name like \"app.models\", "
                           f"not {name!r}", hint="see README, Configuration")
     return name

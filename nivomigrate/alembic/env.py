@@ -15,9 +15,9 @@ config = context.config
 
 def target_metadata():
     """The project's models: those nivomigrate passes (`target_metadata`, read by
-    nivomigrate/models.py from the project folder with their declared objects), else the
-    default models package and its adopted declarations, for a harness that runs alembic
-    itself (pytest-alembic).
+    nivomigrate/models.py from the project folder with their declared objects), else those
+    `models =` names in the nivomigrate.toml found from the working directory, for a harness
+    that runs alembic itself (pytest-alembic).
 
     Importing the models registers the objects declared beside them (views, functions,
     policies, grants, ...) with alembic_utils, whose comparison creates and drops each in
@@ -28,10 +28,10 @@ def target_metadata():
         raise RuntimeError("autogenerate runs only against a shadow database")
     given = config.attributes.get("target_metadata")
     if given is None:
-        from nivomigrate.schema import metadata as given
-        from nivomigrate.schema.objects import declared_entities
+        from nivomigrate.config import load_settings
+        from nivomigrate.models import load_metadata
 
-        declared_entities()
+        given = load_metadata(load_settings())
     return given
 
 

@@ -18,8 +18,8 @@ NAME = "models-match-revisions"
 
 
 _ONLY_IN_REVISIONS_HELP = (
-    "declare it beside the models (register_entities in nivomigrate/schema/, see "
-    "nivomigrate.schema.objects), or drop it in a revision")
+    "declare it beside the models (register_entities in the models package, see "
+    "docs/objects.md), or drop it in a revision")
 _REVISION_HELP = ("write a revision for the models' change: nivomigrate revision -m \"...\"; "
                   "or, if the revisions are right, declare it so beside the models")
 

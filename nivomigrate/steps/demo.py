@@ -31,17 +31,16 @@ analyze;
 """
 
 
+#: The models' package in the shipped project (pyproject's force-include).
+SHIPPED_MODELS = "nivostack_models"
+
+
 def shipped_project() -> Path:
     """Return the folder holding the revisions and policies that ship with nivomigrate."""
     packaged = resources.files("nivomigrate") / "_project"
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2]
-
-
-def shipped_models(project: Path) -> str:
-    """Return the models' module in the shipped project (see pyproject's force-include)."""
-    return "nivostack_schema" if (project / "nivostack_schema").is_dir() else "nivomigrate.schema"
 
 
 def run_demo(out: TextIO, keep: bool = False) -> int:
@@ -59,7 +58,7 @@ def run_demo(out: TextIO, keep: bool = False) -> int:
             "NIVOMIGRATE_SHADOW_URL": server.admin_url,
             "USER": "demo",
         })
-        settings = replace(settings, models=shipped_models(project))
+        settings = replace(settings, models=SHIPPED_MODELS)
         older = older_revision(settings.versions_dir)
         with progress.step(f"bringing staging and prod to revision {older} with sample data"):
             for url in urls.values():

@@ -69,7 +69,7 @@ def project(tmp_path, make_database, canary_admin_url) -> tuple[Path, dict]:
     shutil.copytree(REPO / "versions", folder / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", folder / "policies")
-    shutil.copytree(REPO / "nivomigrate" / "schema", folder / COPIED_MODELS,
+    shutil.copytree(REPO / COPIED_MODELS, folder / COPIED_MODELS,
                     ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "nivomigrate.toml").write_text(
         f'models = "{COPIED_MODELS}"\n'
