@@ -35,5 +35,26 @@ def test_demo_tells_the_story_in_one_screen(tmp_path, own_demo_server):
     assert "Traceback" not in result.stderr
     # The story fits one screen (progress on stderr included).
     lines = (result.stdout + result.stderr).splitlines()
-    assert result.returncode == 0 and len(lines) < 60, "\n".join(lines)
+    assert result.returncode == 0 and len(lines) < 70, "\n".join(lines)
     assert max(len(line) for line in lines) <= 160
+    assert "site-packages" not in result.stdout and "/versions/" not in result.stdout
+    # Nothing is left running: the demo started the server, the demo stops it.
+    assert shadow.own_server_state() is None or not shadow.own_server_state().is_running
+    assert result.stdout.rstrip().endswith("nivomigrate demo --keep (it keeps them and prints "
+                                           "the commands).")
+
+
+def test_demo_keep_prints_commands_that_work_when_pasted(tmp_path, own_demo_server):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "NIVOMIGRATE_SHADOW_URL": ""}
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "demo", "--keep"],
+                            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    pasted = result.stdout.split("To explore them, paste:\n", 1)[1].split("When done:")[0]
+    script = pasted.replace("nivomigrate ", f"{sys.executable} -m nivomigrate ")
+    assert "export STAGING_POSTGRES_URL_NON_POOLING=" in script and " cd " in " " + script
+
+    explored = subprocess.run(["bash", "-ec", script], cwd=tmp_path, capture_output=True,
+                              text=True, env=env, timeout=300)
+
+    assert explored.returncode == 0, explored.stdout[-3000:] + explored.stderr[-2000:]
+    assert "promote" in explored.stdout and "verdict: pass" in explored.stdout
