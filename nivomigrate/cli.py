@@ -115,10 +115,12 @@ def _render(report, fmt: str, settings=None) -> None:
     to the step summary (with `markdown` the workflow redirects it there itself)."""
     from nivomigrate.render import render
 
-    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"])
+    roots = (str(settings.root) if settings else "", str(Path.cwd()))
+    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"],
+           roots=roots)
     if fmt in ("json", "github", "html") and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:
-            render(report, "markdown", summary)
+            render(report, "markdown", summary, roots=roots)
 
 
 def _exit_for(report) -> None:
@@ -154,6 +156,10 @@ def diff(
             _render(diff_report(result, source, target), "json")
         else:
             sys.stdout.write(result.sql)
+        if not result.sql.strip():
+            named = all("://" not in name for name in (source, target))  # a URL: no password
+            sys.stderr.write(f"{source} and {target} are equal\n" if named
+                             else "the two databases are equal\n")  # stdout stays empty
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
 
@@ -231,14 +237,19 @@ def revision(
 def roles(
     message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")]
     = "Service roles",
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show the revision and the models' declarations; write neither.")]
+    = False,
     fmt: Format = "terminal",
 ) -> None:
-    """Write the GRANT/REVOKE revision that gives each service's role what services.yaml says."""
+    """Write the GRANT/REVOKE revision that gives each service's role what services.yaml says,
+    and its declarations beside the models; both paths are said."""
     with _errors():
         from nivomigrate.steps.roles import write_roles_revision
 
-        result = write_roles_revision(_settings(), message)
-        _render(result.report, fmt)
+        settings = _settings()
+        result = write_roles_revision(settings, message, dry_run=dry_run)
+        _render(result.report, fmt, settings)
         _exit_for(result.report)
 
 

@@ -3,6 +3,10 @@ promoted to prod, gives each service's role exactly what services.yaml says, and
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -135,3 +139,30 @@ def test_control_deletes_ingests_logs_but_cannot_insert_them(promoted, service_r
         settings = promoted.settings()
         assert service_access.run(conn, load_service_map(settings.policies_dir),
                                   load_hot_queries(settings.policies_dir / HOT_QUERIES_FILE)) == []
+
+
+def test_dry_run_shows_both_files_and_their_paths_and_writes_neither(roles_project):
+    versions = sorted(p.name for p in (roles_project.root / "versions").iterdir())
+    declared = roles_project.root / COPIED_MODELS / "adopted_service_roles.py"
+    environ = {**os.environ, **roles_project.environ}
+
+    shown = subprocess.run([sys.executable, "-m", "nivomigrate", "roles", "--dry-run"],
+                           cwd=roles_project.root, env=environ, capture_output=True, text=True,
+                           timeout=300)
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert sorted(p.name for p in (roles_project.root / "versions").iterdir()) == versions
+    assert not declared.exists()
+    revision = f"versions/{int(roles_project.head()) + 1:04d}_service_roles.py"
+    assert f"would write the revision {revision}" in shown.stdout
+    assert f"{COPIED_MODELS}/adopted_service_roles.py" in shown.stdout
+    assert "op.execute" in shown.stdout and "TableGrant(" in shown.stdout
+    assert str(roles_project.root) not in shown.stdout  # paths relative to the project
+
+    written = subprocess.run([sys.executable, "-m", "nivomigrate", "roles"],
+                             cwd=roles_project.root, env=environ, capture_output=True, text=True,
+                             timeout=300)
+
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert f"wrote the revision {revision}" in written.stdout
+    assert f"{COPIED_MODELS}/adopted_service_roles.py" in written.stdout and declared.exists()
