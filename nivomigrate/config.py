@@ -173,7 +173,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
         shadow_cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
-        actor=_actor(environ),
+        actor=_actor(environ, root),
         in_ci=bool(environ.get("CI")),
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
@@ -328,12 +328,25 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _actor(environ: dict[str, str]) -> str:
-    if environ.get("GITHUB_ACTIONS"):
-        return f"ci:{environ.get('GITHUB_ACTOR', 'github')}"
-    if environ.get("CI"):
-        return "ci"
-    return environ.get("USER") or environ.get("USERNAME") or "unknown"
+def _actor(environ: dict[str, str], root: Path) -> str:
+    """Who runs: GitHub's actor (`ci:octocat`), else git's user.name in the project, else the
+    login name; `ci` or `unknown` only when none is known."""
+    if environ.get("GITHUB_ACTOR"):
+        return f"ci:{environ['GITHUB_ACTOR']}"
+    return (_git_user(root) or environ.get("USER") or environ.get("USERNAME")
+            or ("ci" if environ.get("CI") else "unknown"))
+
+
+def _git_user(root: Path) -> str | None:
+    """git's user.name for `root` (its repository's, else the global one); None without git."""
+    import subprocess
+
+    try:
+        found = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
+                               text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() or None
 
 
 @dataclass(frozen=True)

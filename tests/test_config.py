@@ -120,3 +120,48 @@ def test_prisma_schema_is_relative_to_the_configuration(tmp_path):
     assert settings.prisma_schema == tmp_path / "app" / "prisma" / "schema.prisma"
     (tmp_path / "nivomigrate.toml").write_text("")
     assert load_settings(cwd=tmp_path, environ={}).prisma_schema is None
+
+
+def test_only_the_platforms_unprefixed_url_names_env_file_per_environment(tmp_path):
+    from nivomigrate.db import target_for
+
+    (tmp_path / "nivomigrate.toml").write_text("[environments.staging]\n[environments.prod]\n")
+    settings = load_settings(project_root=tmp_path, environ={
+        "POSTGRES_URL_NON_POOLING": "postgresql://u:pw@db.example.invalid:5432/postgres"})
+
+    with pytest.raises(ConfigError) as error:
+        target_for(settings.environment("staging"))
+
+    assert "STAGING_POSTGRES_URL_NON_POOLING is not set" in str(error.value)
+    assert '[environments.staging] env_file = ".env.staging"' in error.value.hint
+    assert 'url_env = "POSTGRES_URL_NON_POOLING"' in error.value.hint
+    assert "did you mean" not in error.value.hint and "pw" not in error.value.hint
+
+
+def _git_project(tmp_path, user: str | None):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    if user:
+        subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", user], check=True)
+    (tmp_path / "nivomigrate.toml").write_text("")
+
+
+def test_actor_is_githubs_actor_first(tmp_path):
+    _git_project(tmp_path, "Ada Lovelace")
+    settings = load_settings(project_root=tmp_path, environ={
+        "GITHUB_ACTOR": "octocat", "GITHUB_ACTIONS": "true", "USER": "runner"})
+    assert settings.actor == "ci:octocat"
+
+
+def test_actor_is_gits_user_name_then_the_login_name(tmp_path, monkeypatch):
+    _git_project(tmp_path, "Ada Lovelace")
+    assert load_settings(project_root=tmp_path, environ={"USER": "ada"}).actor == "Ada Lovelace"
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    other = tmp_path / "other"
+    other.mkdir()
+    _git_project(other, None)
+    assert load_settings(project_root=other, environ={"USER": "ada"}).actor == "ada"
+    assert load_settings(project_root=other, environ={}).actor == "unknown"
