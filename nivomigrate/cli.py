@@ -420,7 +420,7 @@ app.add_typer(shadow_app, name="shadow")
 def shadow_status(fmt: Format = "terminal") -> None:
     """Show which shadow server is used, whether it runs, and its templates."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import shadow_status as status_of
+        from nivomigrate.steps.shadow import shadow_status as status_of
 
         _render(status_of(_settings()), fmt)
 
@@ -429,7 +429,7 @@ def shadow_status(fmt: Format = "terminal") -> None:
 def shadow_stop(fmt: Format = "terminal") -> None:
     """Stop nivomigrate's own shadow server (the next command starts it again)."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import stop_shadow
+        from nivomigrate.steps.shadow import stop_shadow
 
         _render(stop_shadow(_settings()), fmt)
 
@@ -438,7 +438,7 @@ def shadow_stop(fmt: Format = "terminal") -> None:
 def shadow_prune(fmt: Format = "terminal") -> None:
     """Drop the templates of revisions no longer in the chain."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import prune_shadow
+        from nivomigrate.steps.shadow import prune_shadow
 
         _render(prune_shadow(_settings()), fmt)
 

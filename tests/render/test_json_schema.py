@@ -34,8 +34,8 @@ RUNS = [
 ]
 # Commands with --format whose JSON another test validates, and why not here.
 ELSEWHERE = {
-    "shadow stop": "stops a server: tests/steps/test_shadow_admin.py (own server)",
-    "shadow prune": "drops templates: tests/steps/test_shadow_admin.py (own server)",
+    "shadow stop": "stops a server: tests/steps/test_shadow_command.py (own server)",
+    "shadow prune": "drops templates: tests/steps/test_shadow_command.py (own server)",
     "prisma check": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "prisma write": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "roles": "writes a revision and cluster-wide roles: tests/steps/test_roles.py",
