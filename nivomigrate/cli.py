@@ -89,6 +89,7 @@ def _errors() -> Iterator[None]:
         typer.echo(f"error: {redact(exc.message)}", err=True)
         if exc.hint:
             typer.echo(f"hint: {redact(exc.hint)}", err=True)
+        _step_outputs("error", exc.exit_code)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:
         signal = getattr(exc, "signal", "SIGINT")
@@ -101,7 +102,18 @@ def _errors() -> Iterator[None]:
     except Exception:
         typer.echo(redact("error: unexpected failure (a bug); please report it:\n"
                           + traceback.format_exc()), err=True)
+        _step_outputs("error", 70)
         raise typer.Exit(70) from None
+
+
+def _step_outputs(verdict: str, exit_code: int) -> None:
+    """In a GitHub Actions step, set its outputs `verdict` and `exit-code` ($GITHUB_OUTPUT)."""
+    from nivomigrate.config import step_output_file
+
+    path = step_output_file()
+    if path is not None:
+        with path.open("a") as outputs:
+            outputs.write(f"verdict={verdict}\nexit-code={exit_code}\n")
 
 
 def _settings():
@@ -121,6 +133,8 @@ def _render(report, fmt: str, settings=None) -> None:
     if fmt in ("json", "github", "html") and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:
             render(report, "markdown", summary, roots=roots)
+    if fmt == "json":
+        _step_outputs(report.verdict, report.exit_code)
 
 
 def _exit_for(report) -> None:

@@ -394,3 +394,9 @@ def github_context(environ: dict[str, str] | None = None) -> GitHubContext:
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
     )
+
+
+def step_output_file(environ: dict[str, str] | None = None) -> Path | None:
+    """Return GitHub Actions' step output file (`$GITHUB_OUTPUT`), None outside a job."""
+    environ = os.environ if environ is None else environ
+    return Path(environ["GITHUB_OUTPUT"]) if environ.get("GITHUB_OUTPUT") else None

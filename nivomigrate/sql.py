@@ -55,26 +55,6 @@ def split_texts(script: str) -> list[str]:
     return [statement.sql for statement in split(script)]
 
 
-def transaction_steps(script: str) -> list[tuple[bool, list[str]]]:
-    """Group a script's statements as they run: each transaction's statements together
-    (`(True, [...])`), each statement outside one alone (`(False, [statement])`); BEGIN and
-    COMMIT are dropped, and so are empty transactions."""
-    steps: list[tuple[bool, list[str]]] = []
-    inside = False
-    for statement in split_texts(script):
-        keyword = " ".join(without_comments(statement).split()).upper()
-        if keyword in ("BEGIN", "START TRANSACTION"):
-            inside = True
-            steps.append((True, []))
-        elif keyword in ("COMMIT", "END", "ROLLBACK"):
-            inside = False
-        elif inside:
-            steps[-1][1].append(statement)
-        else:
-            steps.append((False, [statement]))
-    return [step for step in steps if step[1]]
-
-
 def _without_comments(parsed) -> str:
     return "".join(str(token) for token in parsed.flatten()
                    if token.ttype not in sqlparse.tokens.Comment.Single

@@ -39,12 +39,38 @@ CONFIG = '''versions = "db/versions"
 models = "app.models"
 
 [environments.staging]
-url_env = "STAGING_DATABASE_URL"
 
 [environments.prod]
-url_env = "PROD_DATABASE_URL"
 promoted_from = "staging"
 '''
+
+
+PROMOTION = """# Plain CREATE INDEX locks the table against writes: blocked.
+squawk_default: warn
+squawk:
+  require-concurrent-index-creation: block
+"""
+
+#: A pull request's change: an index on book, in the models and in a revision that builds it
+#: without CONCURRENTLY (line 9), which the project's promotion policy blocks.
+BLOCKED_REVISION = '''"""index book by author"""
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.execute("CREATE INDEX book_author_idx ON book (author_id)")
+
+
+def downgrade():
+    op.execute("DROP INDEX book_author_idx")
+'''
+BLOCKED_MODELS = MODELS.replace(
+    'ForeignKey("author.id"), nullable=False))\n',
+    'ForeignKey("author.id"), nullable=False),\n      Index("book_author_idx", "author_id"))\n',
+).replace("MetaData, Table", "Index, MetaData, Table")
 
 
 def make_adopter_project(root: Path) -> Path:
@@ -55,5 +81,6 @@ def make_adopter_project(root: Path) -> Path:
     (root / "db" / "versions").mkdir(parents=True)
     (root / "db" / "versions" / "0001_author_and_book.py").write_text(REVISION)
     (root / "policies").mkdir()
+    (root / "policies" / "promotion.yaml").write_text(PROMOTION)
     (root / "nivomigrate.toml").write_text(CONFIG)
     return root

@@ -89,7 +89,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         ("revision", "message", "file", "sql checksum"),
         tuple((r.id, r.message, r.file_name, (r.sql_checksum or "")[:12]) for r in pending),
     )]
-    sections += [Section(f"{name}: SQL of {item.revision.id}", text=_as_steps(item.sql),
+    sections += [Section(f"{name}: SQL of {item.revision.id}", text=_as_steps(item),
                          language="sql") for item in rendered]
     staging_run = decision.staging_run
     if staging_run is None and promoted_from and pending:
@@ -119,15 +119,16 @@ def _unversioned_section(name: str, pending) -> Section:
         "baseline only those past the adopted one remain."))
 
 
-def _as_steps(script: str) -> str:
-    """The rendered SQL with its BEGIN/COMMIT pairs shown as numbered step boundaries."""
-    from nivomigrate.sql import transaction_steps
-
-    blocks = []
-    for number, (in_transaction, statements) in enumerate(transaction_steps(script), 1):
-        how = "in one transaction" if in_transaction else "outside a transaction"
-        blocks.append(f"-- step {number}: {how}\n" + "".join(f"{s};\n" for s in statements))
-    return "\n".join(blocks)
+def _as_steps(rendered) -> str:
+    """The revision's SQL as its steps run (the runner's), each under a numbered header
+    instead of alembic's COMMIT/BEGIN pairs; a revision of one transaction is shown as is."""
+    if len(rendered.steps) < 2:
+        return rendered.sql
+    how = {"transaction": "in one transaction", "statement": "outside a transaction",
+           "live": "on the live connection"}
+    return "\n".join(f"-- step {step.index}: {how.get(step.kind, step.kind)}\n"
+                     + "".join(f"{statement};\n" for statement in step.statements)
+                     for step in rendered.steps)
 
 
 def _duration_budget(settings, target, name: str, pending, run: ledger.Run):
