@@ -252,7 +252,9 @@ def test_one_step_gives_annotation_artifact_comment_and_outputs(
                      "Comment on the pull request"], played
     assert runner.outputs["run"] == {"verdict": "blocked", "exit-code": "1"}, played
     annotations = [line for line in played[1][2].splitlines() if line.startswith("::error")]
-    assert any(re.match(r"::error file=db/versions/0002_book_author_index\.py,line=9,", line)
+    # GitHub reads `file=` from the repository's root: the project is in service/
+    assert any(re.match(r"::error file=service/db/versions/0002_book_author_index\.py,line=9,",
+                        line)
                and "require-concurrent-index-creation" in line for line in annotations), played
     assert (workspace / "service" / "nivomigrate-report.html").read_text().startswith(
         "<!DOCTYPE html>")

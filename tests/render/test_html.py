@@ -113,18 +113,24 @@ def test_page_renders_with_no_console_error_no_network_and_its_regions(
 
 
 def test_pictures_are_drawn_from_the_data(reports, browser, tmp_path):
-    """The timeline has a bar per measured statement; the matrix a row per hot query."""
+    """The timeline has a bar per measured statement, a limit line per write-blocking one and
+    its lock mode named; the matrix a row per hot query."""
     import json
 
+    from nivomigrate.render.html_charts import WRITE_BLOCKING
+
     promote = reports["promote"]
-    statements = sum(len(f["statements"]) for f in promote.data["staging_footprint"])
+    measured = [s for f in promote.data["staging_footprint"] for s in f["statements"]]
+    statements = len(measured)
+    blocking = sum(any(lock["mode"] in WRITE_BLOCKING for lock in s["locks"]) for s in measured)
     page = tmp_path / "promote.html"
     page.write_text(render_html(promote))
     script = ("JSON.stringify({bars: document.querySelectorAll('#footprint svg rect').length,"
               " limits: document.querySelectorAll('#footprint svg line[stroke-dasharray]')"
               ".length})")
     drawn = json.loads(browser.visit(page, script).value)
-    assert drawn["limits"] == statements and drawn["bars"] >= statements
+    assert drawn["limits"] == blocking and drawn["bars"] >= statements
+    assert "ShareUpdateExclusiveLock: reads and writes go on; no limit" in page.read_text()
     coverage = reports["coverage"]
     page = tmp_path / "coverage.html"
     page.write_text(render_html(coverage))
