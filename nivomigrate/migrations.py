@@ -89,6 +89,17 @@ class RenderedRevision:
     def is_live(self) -> bool:
         return any(step.kind == "live" for step in self.steps)
 
+    def steps_text(self) -> str:
+        """The SQL as its steps run, each under a numbered header instead of alembic's
+        COMMIT/BEGIN pairs (what plan and the HTML report show); one step: the SQL as is."""
+        if len(self.steps) < 2:
+            return self.sql
+        how = {"transaction": "in one transaction", "statement": "outside a transaction",
+               "live": "on the live connection"}
+        return "\n".join(f"-- step {step.index}: {how.get(step.kind, step.kind)}\n"
+                         + "".join(f"{statement};\n" for statement in step.statements)
+                         for step in self.steps)
+
 
 def alembic_config(versions_dir: Path, **attributes: object) -> Config:
     """Return an alembic Config for `versions_dir`, with `attributes` (e.g. connection)."""

@@ -252,11 +252,14 @@ def pending_sql(report: Report) -> list[tuple[str, str]]:
         where = report.data.get("environment")
         return [(f"{item['id']}: {item.get('file', '')} (ran on {where})", item["sql"])
                 for item in ran if isinstance(item, dict) and item.get("sql")]
+    shown = {s.title: s.text for s in report.sections if s.text}  # as steps, as plan shows it
     found: dict[str, dict] = {}
     for name, entry in (report.data.get("environments") or {}).items():
         for pending in (entry.get("pending") or []) if isinstance(entry, dict) else []:
             if isinstance(pending, dict) and pending.get("sql"):
-                item = found.setdefault(pending["id"], {**pending, "in": []})
+                item = found.setdefault(pending["id"], {
+                    **pending, "in": [],
+                    "sql": shown.get(f"{name}: SQL of {pending['id']}") or pending["sql"]})
                 item["in"].append(name)
     return [(f"{p['id']}: {p.get('file', '')} (pending in {', '.join(p['in'])})", p["sql"])
             for p in found.values()]

@@ -89,7 +89,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         ("revision", "message", "file", "sql checksum"),
         tuple((r.id, r.message, r.file_name, (r.sql_checksum or "")[:12]) for r in pending),
     )]
-    sections += [Section(f"{name}: SQL of {item.revision.id}", text=_as_steps(item),
+    sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.steps_text(),
                          language="sql") for item in rendered]
     staging_run = decision.staging_run
     if staging_run is None and promoted_from and pending:
@@ -117,18 +117,6 @@ def _unversioned_section(name: str, pending) -> Section:
         f"It records the revision whose schema {name} has and changes nothing; plan again "
         f"then. The SQL of its {len(pending)} pending revisions is not shown: after the "
         "baseline only those past the adopted one remain."))
-
-
-def _as_steps(rendered) -> str:
-    """The revision's SQL as its steps run (the runner's), each under a numbered header
-    instead of alembic's COMMIT/BEGIN pairs; a revision of one transaction is shown as is."""
-    if len(rendered.steps) < 2:
-        return rendered.sql
-    how = {"transaction": "in one transaction", "statement": "outside a transaction",
-           "live": "on the live connection"}
-    return "\n".join(f"-- step {step.index}: {how.get(step.kind, step.kind)}\n"
-                     + "".join(f"{statement};\n" for statement in step.statements)
-                     for step in rendered.steps)
 
 
 def _duration_budget(settings, target, name: str, pending, run: ledger.Run):

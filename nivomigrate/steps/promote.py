@@ -99,7 +99,8 @@ def _applied_sql(versions_dir, applied) -> list[dict]:
     from nivomigrate import migrations
 
     return [{"id": a.revision.id, "file": a.revision.file_name,
-             "sql": migrations.render_sql(versions_dir, a.revision).sql} for a in applied]
+             "sql": migrations.render_sql(versions_dir, a.revision).steps_text()}
+            for a in applied]
 
 
 @contextmanager
