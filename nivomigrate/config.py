@@ -333,17 +333,20 @@ def _actor(environ: dict[str, str], root: Path) -> str:
     login name; `ci` or `unknown` only when none is known."""
     if environ.get("GITHUB_ACTOR"):
         return f"ci:{environ['GITHUB_ACTOR']}"
-    return (_git_user(root) or environ.get("USER") or environ.get("USERNAME")
+    return (_git_user(root, environ) or environ.get("USER") or environ.get("USERNAME")
             or ("ci" if environ.get("CI") else "unknown"))
 
 
-def _git_user(root: Path) -> str | None:
-    """git's user.name for `root` (its repository's, else the global one); None without git."""
+def _git_user(root: Path, environ: dict[str, str]) -> str | None:
+    """git's user.name for `root`: its repository's, else the global one of `environ`'s HOME;
+    None without git."""
     import subprocess
 
+    names = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+    env = {"PATH": os.environ.get("PATH", ""), **{k: environ[k] for k in names if k in environ}}
     try:
         found = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
-                               text=True, timeout=10)
+                               text=True, timeout=10, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return found.stdout.strip() or None

@@ -154,13 +154,11 @@ def test_actor_is_githubs_actor_first(tmp_path):
     assert settings.actor == "ci:octocat"
 
 
-def test_actor_is_gits_user_name_then_the_login_name(tmp_path, monkeypatch):
+def test_actor_is_gits_user_name_then_the_login_name(tmp_path):
     _git_project(tmp_path, "Ada Lovelace")
     assert load_settings(project_root=tmp_path, environ={"USER": "ada"}).actor == "Ada Lovelace"
 
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    other = tmp_path / "other"
+    other = tmp_path / "other"  # no user.name of its own, no HOME: no global one either
     other.mkdir()
     _git_project(other, None)
     assert load_settings(project_root=other, environ={"USER": "ada"}).actor == "ada"

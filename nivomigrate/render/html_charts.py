@@ -417,12 +417,16 @@ def _history_svg(lanes: dict[str, list[dict]]) -> str:
         ends = [float("-inf")] * _LABEL_ROWS  # where each label row is free from
         for run in sorted(runs, key=lambda r: r["started_at"]):
             start_x, label = x(run["started_at"]), run_label(run)
-            row = next((r for r, end in enumerate(ends) if end < start_x),
+            end_x = max(x(run["finished_at"]) if run.get("finished_at") else start_x,
+                        start_x + 8)
+            text_w = _CHAR_PX * len(label)
+            begin = start_x if start_x + text_w <= width - 10 else end_x - text_w  # as _label
+            row = next((r for r, end in enumerate(ends) if end < begin),
                        min(range(_LABEL_ROWS), key=ends.__getitem__))
-            ends[row] = start_x + _CHAR_PX * len(label) + 8
-            parts.append(_run_mark(run, x, y, row, label))
+            ends[row] = begin + text_w + 8
+            parts.append(_run_mark(run, x, y, row, label, right=width - 10))
             centres[(name, run["id"])] = (start_x, y + 26)
-    parts += _promotion_links(lanes, centres)
+    parts[:0] = _promotion_links(lanes, centres)  # under the bars and labels
     height = 20 + lane_h * len(lanes)
     axis = (f'<text x="{left}" y="{height + 4}" font-size="10" fill="#59636e">'
             f'{start:%Y-%m-%d %H:%M:%S}</text><text x="{width - 30}" y="{height + 4}" '
@@ -437,8 +441,9 @@ def run_label(run: dict) -> str:
     return f"#{run['id']} {run['kind']} → {run.get('to_revision')}{actor}"
 
 
-def _run_mark(run: dict, x, y: int, row: int, label: str) -> str:
-    """The run's bar on its lane, and its label on the free label row `row` below it."""
+def _run_mark(run: dict, x, y: int, row: int, label: str, right: float) -> str:
+    """The run's bar on its lane, and its label on the free label row `row` below it (ending
+    at the bar's end when it would pass `right`)."""
     colour = {"passed": _GREEN, "failed": _RED}.get(run["status"], _GREY)
     x1 = x(run["started_at"])
     x2 = max(x(run["finished_at"]) if run.get("finished_at") else x1, x1 + 8)
@@ -448,8 +453,14 @@ def _run_mark(run: dict, x, y: int, row: int, label: str) -> str:
             f'{escape(str(run.get("from_revision") or "base"))} → '
             f'{escape(str(run.get("to_revision")))}</title></rect>'
             f'<line x1="{x1:.1f}" y1="{y + 32}" x2="{x1:.1f}" y2="{label_y - 9}" '
-            f'stroke="{colour}" stroke-width="0.8"/><text x="{x1:.1f}" y="{label_y}" '
-            f'font-size="11" fill="{colour}">{escape(label)}</text>')
+            f'stroke="{colour}" stroke-width="0.8"/>'
+            + _label(x1, x2, label_y, label, colour, right))
+
+
+def _label(x1: float, x2: float, y: int, label: str, colour: str, right: float) -> str:
+    anchor, at = ("end", x2) if x1 + _CHAR_PX * len(label) > right else ("start", x1)
+    return (f'<text x="{at:.1f}" y="{y}" font-size="11" text-anchor="{anchor}" '
+            f'fill="{colour}">{escape(label)}</text>')
 
 
 def _promotion_links(lanes: dict, centres: dict) -> list[str]:

@@ -87,8 +87,11 @@ def test_history_labels_never_overlap_and_name_the_actor():
 
     svg = history_section(report)
 
-    labels = re.findall(r'<text x="([\d.]+)" y="(\d+)" font-size="11" fill="#\w+">([^<]+)<', svg)
-    assert len(labels) == 5 and all("by ci:ada" in text for _, _, text in labels)
-    placed = sorted((int(y), float(x), len(text)) for x, y, text in labels)
+    labels = re.findall(r'<text x="([\d.]+)" y="(\d+)" font-size="11" text-anchor="(\w+)" '
+                        r'fill="#\w+">([^<]+)<', svg)
+    assert len(labels) == 5 and all("by ci:ada" in text for *_, text in labels)
+    placed = sorted((int(y), float(x) - (6.4 * len(text) if anchor == "end" else 0), len(text))
+                    for x, y, anchor, text in labels)
     for (y1, x1, n1), (y2, x2, _) in zip(placed, placed[1:], strict=False):
         assert y1 != y2 or x1 + 6.4 * n1 <= x2  # on one row, each ends before the next
+    assert all(x + 6.4 * n <= 1100 for _, x, n in placed)  # inside the picture

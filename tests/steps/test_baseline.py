@@ -123,7 +123,7 @@ def test_prisma_database_is_adopted_at_0001(project):
         "baseline", "passed", None, "0001")
     assert [entry["id"] for entry in run.revisions] == ["0001"]
     assert run.revisions[0]["sql_checksum"] and run.revisions[0]["file_checksum"]
-    assert run.checks == [] and run.actor == project.settings().actor != "unknown"
+    assert run.checks == [] and run.actor == "tester"
     assert run.fingerprint_after == project.state("prod")[2]
 
 
