@@ -117,5 +117,6 @@ def with_relative_paths(report: Report, *roots: str) -> Report:
     sections = tuple(replace(s, title=short(s.title), text=short(s.text),
                              rows=tuple(tuple(short(v) for v in row) for row in s.rows))
                      for s in report.sections)
-    return replace(report, findings=tuple(finding(f) for f in report.findings),
+    return replace(report, title=short(report.title),
+                   findings=tuple(finding(f) for f in report.findings),
                    sections=sections, notes=tuple(short(n) for n in report.notes))

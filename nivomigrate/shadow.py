@@ -136,10 +136,18 @@ def own_server_state(cache_dir: Path | None = None,
     port_file = data_parent / "port"
     status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
                                        "status"], check=False)
-    size = sum(f.stat().st_size for f in data_parent.rglob("*") if f.is_file())
+    size = sum(_size_of(f) for f in data_parent.rglob("*"))
     return OwnServerState(data_parent, major,
                           int(port_file.read_text()) if port_file.exists() else None,
                           status.returncode == 0, size)
+
+
+def _size_of(path: Path) -> int:
+    """A file's size; 0 for a folder or a file the running server removed meanwhile."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except FileNotFoundError:
+        return 0
 
 
 def stop_own_server(cache_dir: Path | None = None, preferred_major: int | None = None) -> bool:

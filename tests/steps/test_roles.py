@@ -73,7 +73,7 @@ def test_roles_revision_applied_and_promoted_leaves_check_clean(promoted):
     assert report.exit_code == 0, report.findings
     again = write_roles_revision(promoted.settings())
     assert again.path is None
-    assert again.report.data == {"revision": None, "grants": 0, "revokes": 0}
+    assert again.report.data == {"revision": None, "dry_run": False, "grants": 0, "revokes": 0}
 
 
 def test_ingest_inserts_a_log_but_cannot_drop_alter_or_read_passwords(promoted,
