@@ -1,5 +1,6 @@
 """The README's main job: `nivomigrate demo` walks plan, apply staging and promote prod."""
 
+import re
 import subprocess
 import sys
 
@@ -56,8 +57,13 @@ def test_demo_keep_prints_commands_that_work_when_pasted(tmp_path, own_demo_serv
     script = pasted.replace("nivomigrate ", f"{sys.executable} -m nivomigrate ")
     assert "export STAGING_POSTGRES_URL_NON_POOLING=" in script and " cd " in " " + script
 
-    explored = subprocess.run(["bash", "-ec", script], cwd=tmp_path, capture_output=True,
-                              text=True, env=env, timeout=300)
+    try:
+        explored = subprocess.run(["bash", "-ec", script], cwd=tmp_path, capture_output=True,
+                                  text=True, env=env, timeout=300)
+    finally:  # the kept databases are this test's: drop them
+        for url in re.findall(r"=(postgresql://\S+)", pasted):
+            server, name = url.rsplit("/", 1)
+            shadow.drop_database(f"{server}/postgres", name)
 
     assert explored.returncode == 0, explored.stdout[-3000:] + explored.stderr[-2000:]
     assert "promote" in explored.stdout and "verdict: pass" in explored.stdout
