@@ -110,7 +110,8 @@ def alembic_config(versions_dir: Path, **attributes: object) -> Config:
     config.set_main_option("version_locations", str(versions_dir).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
-    config.attributes["target_metadata"] = None  # env.py then reads no models (upgrade, --sql)
+    if "target_metadata" not in attributes:  # env.py then reads no models (upgrade, --sql)
+        config.attributes["nivomigrate_without_models"] = True
     config.attributes.update(attributes)
     return config
 

@@ -26,8 +26,9 @@ def target_metadata():
     """
     if config.attributes.get("autogenerate") and not config.attributes.get("shadow"):
         raise RuntimeError("autogenerate runs only against a shadow database")
-    if "target_metadata" in config.attributes:  # nivomigrate's own config, None for upgrades
-        return config.attributes["target_metadata"]
+    given = config.attributes.get("target_metadata")
+    if given is not None or config.attributes.get("nivomigrate_without_models"):
+        return given  # nivomigrate's own config; None for an upgrade or --sql
     from nivomigrate.config import load_settings
     from nivomigrate.models import load_metadata
 
