@@ -89,6 +89,7 @@ def _errors() -> Iterator[None]:
         typer.echo(f"error: {redact(exc.message)}", err=True)
         if exc.hint:
             typer.echo(f"hint: {redact(exc.hint)}", err=True)
+        _step_outputs("error", exc.exit_code)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt as exc:
         signal = getattr(exc, "signal", "SIGINT")
@@ -106,7 +107,18 @@ def _errors() -> Iterator[None]:
     except Exception:
         typer.echo(redact("error: unexpected failure (a bug); please report it:\n"
                           + traceback.format_exc()), err=True)
+        _step_outputs("error", 70)
         raise typer.Exit(70) from None
+
+
+def _step_outputs(verdict: str, exit_code: int) -> None:
+    """In a GitHub Actions step, set its outputs `verdict` and `exit-code` ($GITHUB_OUTPUT)."""
+    from nivomigrate.config import step_output_file
+
+    path = step_output_file()
+    if path is not None:
+        with path.open("a") as outputs:
+            outputs.write(f"verdict={verdict}\nexit-code={exit_code}\n")
 
 
 def _settings():
@@ -123,10 +135,14 @@ def _render(report, fmt: str, settings=None) -> None:
     to the step summary (with `markdown` the workflow redirects it there itself)."""
     from nivomigrate.render import render
 
-    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"])
+    roots = (str(settings.root) if settings else "", str(Path.cwd()))
+    render(report, fmt, sys.stdout, verbose=_state["verbose"], quiet=_state["quiet"],
+           roots=roots)
     if fmt in ("json", "github", "html") and settings is not None and settings.step_summary:
         with settings.step_summary.open("a") as summary:
-            render(report, "markdown", summary)
+            render(report, "markdown", summary, roots=roots)
+    if fmt == "json":
+        _step_outputs(report.verdict, report.exit_code)
 
 
 def _exit_for(report) -> None:
@@ -162,6 +178,10 @@ def diff(
             _render(diff_report(result, source, target), "json")
         else:
             sys.stdout.write(result.sql)
+        if not result.sql.strip():
+            named = all("://" not in name for name in (source, target))  # a URL: no password
+            sys.stderr.write(f"{source} and {target} are equal\n" if named
+                             else "the two databases are equal\n")  # stdout stays empty
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
 
@@ -244,14 +264,19 @@ def revision(
 def roles(
     message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")]
     = "Service roles",
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show the revision and the models' declarations; write neither.")]
+    = False,
     fmt: Format = "terminal",
 ) -> None:
-    """Write the GRANT/REVOKE revision that gives each service's role what services.yaml says."""
+    """Write the GRANT/REVOKE revision that gives each service's role what services.yaml says,
+    and its declarations beside the models; both paths are said."""
     with _errors():
         from nivomigrate.steps.roles import write_roles_revision
 
-        result = write_roles_revision(_settings(), message)
-        _render(result.report, fmt)
+        settings = _settings()
+        result = write_roles_revision(settings, message, dry_run=dry_run)
+        _render(result.report, fmt, settings)
         _exit_for(result.report)
 
 
@@ -422,7 +447,7 @@ app.add_typer(shadow_app, name="shadow")
 def shadow_status(fmt: Format = "terminal") -> None:
     """Show which shadow server is used, whether it runs, and its templates."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import shadow_status as status_of
+        from nivomigrate.steps.shadow import shadow_status as status_of
 
         _render(status_of(_settings()), fmt)
 
@@ -431,7 +456,7 @@ def shadow_status(fmt: Format = "terminal") -> None:
 def shadow_stop(fmt: Format = "terminal") -> None:
     """Stop nivomigrate's own shadow server (the next command starts it again)."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import stop_shadow
+        from nivomigrate.steps.shadow import stop_shadow
 
         _render(stop_shadow(_settings()), fmt)
 
@@ -440,7 +465,7 @@ def shadow_stop(fmt: Format = "terminal") -> None:
 def shadow_prune(fmt: Format = "terminal") -> None:
     """Drop the templates of revisions no longer in the chain."""
     with _errors():
-        from nivomigrate.steps.shadow_admin import prune_shadow
+        from nivomigrate.steps.shadow import prune_shadow
 
         _render(prune_shadow(_settings()), fmt)
 

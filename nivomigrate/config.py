@@ -71,8 +71,9 @@ class Settings:
     versions_dir: Path
     policies_dir: Path
     environments: dict[str, Environment]
-    # The models' module ("package.module"), imported from `root` (nivomigrate/models.py).
-    models: str = "nivomigrate.schema"
+    # The models' module ("package.module"), imported from `root` (nivomigrate/models.py);
+    # None when nivomigrate.toml names none (the commands that need models then say so).
+    models: str | None = None
     timeouts: Timeouts = Timeouts()
     shadow_url: str | None = field(default=None, repr=False)
     shadow_cache_dir: Path | None = None  # None: shadow.default_cache_dir()
@@ -180,7 +181,7 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         timeouts=_timeouts(timeouts, f"{where} [timeouts]"),
         shadow_url=environ.get(shadow_variable) or None,
         shadow_cache_dir=shadow_cache_dir(environ, cache_dir),
-        actor=_actor(environ),
+        actor=_actor(environ, root),
         in_ci=bool(environ.get("CI")),
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
@@ -307,14 +308,14 @@ def _allowed_by_variable(name: str, environ: dict[str, str]) -> bool:
     return name in {ALIASES.get(part, part) for part in names}
 
 
-def _module_name(raw: dict, where: str) -> str:
-    """Return the `models` key: a dotted module name (default `nivomigrate.schema`).
+def _module_name(raw: dict, where: str) -> str | None:
+    """Return the `models` key: a dotted module name, None when not set.
 
     Raises:
         ConfigError: it is not a dotted name of Python identifiers.
     """
-    name = _typed(raw, "models", str, where, "nivomigrate.schema")
-    if not all(part.isidentifier() for part in name.split(".")):
+    name = _typed(raw, "models", str, where, None)
+    if name is not None and not all(part.isidentifier() for part in name.split(".")):
         raise ConfigError(f"{where}: models must be a module name like \"app.models\", "
                           f"not {name!r}", hint="see README, Configuration")
     return name
@@ -379,12 +380,28 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _actor(environ: dict[str, str]) -> str:
-    if environ.get("GITHUB_ACTIONS"):
-        return f"ci:{environ.get('GITHUB_ACTOR', 'github')}"
-    if environ.get("CI"):
-        return "ci"
-    return environ.get("USER") or environ.get("USERNAME") or "unknown"
+def _actor(environ: dict[str, str], root: Path) -> str:
+    """Who runs: GitHub's actor (`ci:octocat`), else git's user.name in the project, else the
+    login name; `ci` or `unknown` only when none is known."""
+    if environ.get("GITHUB_ACTOR"):
+        return f"ci:{environ['GITHUB_ACTOR']}"
+    return (_git_user(root, environ) or environ.get("USER") or environ.get("USERNAME")
+            or ("ci" if environ.get("CI") else "unknown"))
+
+
+def _git_user(root: Path, environ: dict[str, str]) -> str | None:
+    """git's user.name for `root`: its repository's, else the global one of `environ`'s HOME;
+    None without git."""
+    import subprocess
+
+    names = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+    env = {"PATH": os.environ.get("PATH", ""), **{k: environ[k] for k in names if k in environ}}
+    try:
+        found = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True,
+                               text=True, timeout=10, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() or None
 
 
 @dataclass(frozen=True)
@@ -432,3 +449,9 @@ def github_context(environ: dict[str, str] | None = None) -> GitHubContext:
         step_summary=Path(environ["GITHUB_STEP_SUMMARY"]) if environ.get("GITHUB_STEP_SUMMARY")
         else None,
     )
+
+
+def step_output_file(environ: dict[str, str] | None = None) -> Path | None:
+    """Return GitHub Actions' step output file (`$GITHUB_OUTPUT`), None outside a job."""
+    environ = os.environ if environ is None else environ
+    return Path(environ["GITHUB_OUTPUT"]) if environ.get("GITHUB_OUTPUT") else None

@@ -61,6 +61,20 @@ class Target:
         return redact(self.url)
 
 
+def _missing_url_hint(environment: Environment) -> str:
+    """How to give an environment its URL; a platform's unprefixed name (Supabase's and
+    Vercel's POSTGRES_URL_NON_POOLING) is one per environment, so each gets its own file."""
+    near, name = environment.near_variable, environment.name
+    if near and environment.url_variable.endswith(f"_{near}"):
+        return (f"{near} is set, but it is one environment's: give each environment its own in "
+                f"nivomigrate.toml, [environments.{name}] env_file = \".env.{name}\" (a file "
+                f"holding {near}) and url_env = \"{near}\", and the same for the others; or "
+                f"set {environment.url_variable}")
+    return ((f"did you mean {near}? " if near else "") + f"set {environment.url_variable} to "
+            "the direct connection URL (POSTGRES_URL_NON_POOLING, port 5432), or pass "
+            "--env-file")
+
+
 def target_for(environment: Environment) -> Target:
     """Return the target of a configured environment.
 
@@ -72,10 +86,7 @@ def target_for(environment: Environment) -> Target:
     if not environment.url:
         raise ConfigError(
             f"{environment.url_variable} is not set (environment {environment.name!r})",
-            hint=(f"did you mean {environment.near_variable}? " if environment.near_variable
-                  else "") + f"set {environment.url_variable} to the direct connection URL "
-            "(POSTGRES_URL_NON_POOLING, port 5432), or pass --env-file",
-        )
+            hint=_missing_url_hint(environment))
     return Target(
         name=environment.name,
         url=environment.url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from nivomigrate.errors import first_exit_code
@@ -95,3 +95,28 @@ class Report:
     @property
     def verdict(self) -> str:
         return "blocked" if self.is_blocked else "pass"
+
+
+def with_relative_paths(report: Report, *roots: str) -> Report:
+    """Return `report` with each root's absolute prefix (`/home/runner/work/app/`) left out of
+    every file, text and row, so that a reader sees `versions/0002_x.py:17`."""
+    prefixes = [root.rstrip("/") + "/" for root in roots if root and root != "/"]
+
+    def short(text):
+        if not isinstance(text, str):
+            return text
+        for prefix in prefixes:
+            text = text.replace(prefix, "")
+        return text
+
+    def finding(f: Finding) -> Finding:
+        location = replace(f.location, file=short(f.location.file))
+        return replace(f, location=location, message=short(f.message), help=short(f.help),
+                       evidence=tuple((label, short(value)) for label, value in f.evidence))
+
+    sections = tuple(replace(s, title=short(s.title), text=short(s.text),
+                             rows=tuple(tuple(short(v) for v in row) for row in s.rows))
+                     for s in report.sections)
+    return replace(report, title=short(report.title),
+                   findings=tuple(finding(f) for f in report.findings),
+                   sections=sections, notes=tuple(short(n) for n in report.notes))

@@ -94,6 +94,17 @@ class RenderedRevision:
     def is_live(self) -> bool:
         return any(step.kind == "live" for step in self.steps)
 
+    def steps_text(self) -> str:
+        """The SQL as its steps run, each under a numbered header instead of alembic's
+        COMMIT/BEGIN pairs (what plan and the HTML report show); one step: the SQL as is."""
+        if len(self.steps) < 2:
+            return self.sql
+        how = {"transaction": "in one transaction", "statement": "outside a transaction",
+               "live": "on the live connection"}
+        return "\n".join(f"-- step {step.index}: {how.get(step.kind, step.kind)}\n"
+                         + "".join(f"{statement};\n" for statement in step.statements)
+                         for step in self.steps)
+
 
 def alembic_config(versions_dir: Path, **attributes: object) -> Config:
     """Return an alembic Config for `versions_dir`, with `attributes` (e.g. connection)."""
@@ -104,6 +115,8 @@ def alembic_config(versions_dir: Path, **attributes: object) -> Config:
     config.set_main_option("version_locations", str(versions_dir).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if "target_metadata" not in attributes:  # env.py then reads no models (upgrade, --sql)
+        config.attributes["nivomigrate_without_models"] = True
     config.attributes.update(attributes)
     return config
 

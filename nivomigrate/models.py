@@ -1,18 +1,18 @@
 """The project's models: the SQLAlchemy metadata `check` and `revision` compare with.
 
-Imported from the project's folder (`models = "package.module"` in nivomigrate.toml, default
-`nivomigrate.schema`), never from site-packages: after a non-editable `pip install .`, or in
+Imported from the project's folder (`models = "package.module"` in nivomigrate.toml; there is
+no default: a command that needs the models names the key when it is missing), never from
+site-packages: after a non-editable `pip install .`, or in
 another team's repository running the composite action, the models are the project's own
 files as they are now, not a copy installed earlier or NivoStack's. The module must define
 `metadata` (a `sqlalchemy.MetaData`). The objects declared beside the models (alembic_utils'
-`register_entities`, `nivomigrate.schema.objects`) are the project's too: the registry is
+`register_entities`, see `nivomigrate.schema.objects`) are the project's too: the registry is
 emptied before the import, and the adopted declarations `baseline --write-revision` wrote into
 the package (`adopted_*.py`) are imported with it.
 
 While it is imported, the module's top package is looked up in the project folder only (any
-module of that name already imported, nivomigrate itself for the default, is set aside and
-put back afterwards), so that the models' own imports (`from nivomigrate.schema.base import
-...`) read the project's files too.
+module of that name already imported is set aside and put back afterwards), so that the
+models' own imports (`from app.models.base import ...`) read the project's files too.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
     from nivomigrate.config import Settings
 
-DEFAULT_MODELS = "nivomigrate.schema"
+_NO_MODELS_HINT = ('set models = "package.module" in nivomigrate.toml: the module of your '
+                   "project, beside versions/, that defines `metadata` (README, Configuration)")
 
 
 def load_metadata(settings: Settings) -> MetaData:
@@ -46,12 +47,11 @@ def load_metadata(settings: Settings) -> MetaData:
 
     from nivomigrate.schema.objects import ADOPTED_PREFIX, ENTITY_TYPES
 
-    name, root = settings.models, settings.root
+    name, root = _configured(settings), settings.root
     found = _module_file(root, name)
     if not found:
         raise ConfigError(f"the models module {name} is not in {root}",
-                          hint='set models = "package.module" in nivomigrate.toml to the '
-                          "module of your project that defines `metadata`")
+                          hint=_NO_MODELS_HINT)
     registry.clear()
     register_entities([], entity_types=ENTITY_TYPES)
     with _from_project(root, name.split(".")[0]):
@@ -83,10 +83,10 @@ def _imported(name: str, path: Path):
 
 def models_directory(settings: Settings) -> Path:
     """Return the folder of the project's models package (where adopted declarations go)."""
-    found = _module_file(settings.root, settings.models)
+    found = _module_file(settings.root, _configured(settings))
     if found is None:
         raise ConfigError(f"the models module {settings.models} is not in {settings.root}",
-                          hint='set models = "package.module" in nivomigrate.toml')
+                          hint=_NO_MODELS_HINT)
     return found.parent
 
 
@@ -101,6 +101,13 @@ def module_files(settings: Settings) -> list[Path]:
     if found.name != "__init__.py":
         return [found]
     return sorted(path for path in found.parent.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def _configured(settings: Settings) -> str:
+    if settings.models is None:
+        raise ConfigError("no models module is configured: nivomigrate.toml has no `models =`",
+                          hint=_NO_MODELS_HINT)
+    return settings.models
 
 
 def _module_file(root: Path, name: str) -> Path | None:

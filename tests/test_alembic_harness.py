@@ -1,10 +1,10 @@
-"""The field's own harness runs the project's revisions unchanged: pytest-alembic's built-in
-tests (one head, upgrade, models match the DDL, up/down consistency) through its documented
-`create_alembic_fixture`.
+"""The field's own harness runs the repository's revisions unchanged: pytest-alembic's
+built-in tests (one head, upgrade, models match the DDL, up/down consistency) through its
+documented `create_alembic_fixture`, against the models `models =` names.
 
-pytest-alembic's automatic collection (its plugin binds the tests to tests/conftest.py) breaks
-on pytest 9 (`TestCollector` sets `_nodeid` before pytest does), so the plugin is off
-(`-p no:pytest_alembic` in pyproject.toml) and the built-in tests are called here instead.
+Here the built-in tests are called one by one, so a plain `pytest` runs them (the plugin's
+collection is off in pyproject.toml); a user's project runs them with `pytest --test-alembic`
+and nivomigrate.testing's fixtures (tests/test_testing.py).
 """
 
 from pathlib import Path
@@ -14,11 +14,14 @@ import sqlalchemy
 from pytest_alembic import tests as builtin
 from pytest_alembic.plugin.fixtures import create_alembic_fixture
 
+from nivomigrate.config import load_settings
 from nivomigrate.migrations import alembic_config
+from nivomigrate.models import load_metadata
 
-VERSIONS = Path(__file__).resolve().parents[1] / "versions"
+SETTINGS = load_settings(project_root=Path(__file__).resolve().parents[1], environ={})
 
-alembic = create_alembic_fixture(alembic_config(VERSIONS))
+alembic = create_alembic_fixture(alembic_config(
+    SETTINGS.versions_dir, target_metadata=load_metadata(SETTINGS)))
 
 
 @pytest.fixture

@@ -153,3 +153,46 @@ def test_a_config_that_is_not_utf8_is_an_error_naming_the_line(tmp_path):
     (tmp_path / "nivomigrate.toml").write_bytes(b'versions = "versions"\n# caf\xe9\n')
     with pytest.raises(ConfigError, match=r"nivomigrate.toml:2: not UTF-8 text \(byte 0xe9\)"):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_only_the_platforms_unprefixed_url_names_env_file_per_environment(tmp_path):
+    from nivomigrate.db import target_for
+
+    (tmp_path / "nivomigrate.toml").write_text("[environments.staging]\n[environments.prod]\n")
+    settings = load_settings(project_root=tmp_path, environ={
+        "POSTGRES_URL_NON_POOLING": "postgresql://u:pw@db.example.invalid:5432/postgres"})
+
+    with pytest.raises(ConfigError) as error:
+        target_for(settings.environment("staging"))
+
+    assert "STAGING_POSTGRES_URL_NON_POOLING is not set" in str(error.value)
+    assert '[environments.staging] env_file = ".env.staging"' in error.value.hint
+    assert 'url_env = "POSTGRES_URL_NON_POOLING"' in error.value.hint
+    assert "did you mean" not in error.value.hint and "pw" not in error.value.hint
+
+
+def _git_project(tmp_path, user: str | None):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    if user:
+        subprocess.run(["git", "-C", str(tmp_path), "config", "user.name", user], check=True)
+    (tmp_path / "nivomigrate.toml").write_text("")
+
+
+def test_actor_is_githubs_actor_first(tmp_path):
+    _git_project(tmp_path, "Ada Lovelace")
+    settings = load_settings(project_root=tmp_path, environ={
+        "GITHUB_ACTOR": "octocat", "GITHUB_ACTIONS": "true", "USER": "runner"})
+    assert settings.actor == "ci:octocat"
+
+
+def test_actor_is_gits_user_name_then_the_login_name(tmp_path):
+    _git_project(tmp_path, "Ada Lovelace")
+    assert load_settings(project_root=tmp_path, environ={"USER": "ada"}).actor == "Ada Lovelace"
+
+    other = tmp_path / "other"  # no user.name of its own, no HOME: no global one either
+    other.mkdir()
+    _git_project(other, None)
+    assert load_settings(project_root=other, environ={"USER": "ada"}).actor == "ada"
+    assert load_settings(project_root=other, environ={}).actor == "unknown"

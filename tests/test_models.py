@@ -40,25 +40,28 @@ def test_models_key_names_a_module_of_the_project(tmp_path):
     assert "app" not in sys.modules and "app.models" not in sys.modules
 
 
-def test_default_is_the_projects_own_nivomigrate_schema_not_the_installed_one(tmp_path):
-    (tmp_path / "nivomigrate").mkdir()
-    (tmp_path / "nivomigrate" / "__init__.py").write_text("")
-    shutil.copytree(REPO / "nivomigrate" / "schema", tmp_path / "nivomigrate" / "schema",
+def test_nivostack_models_are_the_repositorys_own_package_not_the_tools(tmp_path):
+    shutil.copytree(REPO / "nivostack_models", tmp_path / "nivostack_models",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    with (tmp_path / "nivomigrate" / "schema" / "__init__.py").open("a") as models:
-        models.write('\nfrom sqlalchemy import Column, Integer, Table\n'
+    with (tmp_path / "nivostack_models" / "__init__.py").open("a") as models:
+        models.write("from sqlalchemy import Column, Integer, Table\n"
                      'Table("ProjectNote", metadata, Column("id", Integer, primary_key=True))\n')
-    running = sys.modules["nivomigrate"]
 
-    metadata = load_metadata(_settings(tmp_path))
+    metadata = load_metadata(_settings(tmp_path, 'models = "nivostack_models"\n'))
 
     assert "ProjectNote" in metadata.tables and "Project" in metadata.tables
-    assert sys.modules["nivomigrate"] is running is nivomigrate
+    assert not (Path(nivomigrate.__file__).parent / "schema" / "control.py").exists()
+
+
+def test_no_models_key_is_refused_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="nivomigrate.toml has no `models =`") as e:
+        load_metadata(_settings(tmp_path))
+    assert 'models = "package.module"' in e.value.hint
 
 
 def test_missing_module_is_refused_with_the_key_to_set(tmp_path):
-    with pytest.raises(ConfigError, match="the models module nivomigrate.schema is not in") as e:
-        load_metadata(_settings(tmp_path))
+    with pytest.raises(ConfigError, match="the models module app.models is not in") as e:
+        load_metadata(_settings(tmp_path, 'models = "app.models"\n'))
     assert 'models = "package.module"' in e.value.hint
 
 
@@ -88,9 +91,11 @@ def test_check_sees_a_model_edited_after_a_non_editable_install(tmp_path, canary
     shutil.copytree(REPO / "versions", project / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "nivomigrate.toml", project / "nivomigrate.toml")
-    shutil.copytree(REPO / "nivomigrate" / "schema", project / "nivomigrate" / "schema",
+    shutil.copytree(REPO / "nivostack_models", project / "nivostack_models",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "nivomigrate" / "__init__.py", project / "nivomigrate" / "__init__.py")
+    # the wheel holds no models package of its own, only the demo's project copy
+    assert not (installed / "nivostack_models").exists()
+    assert (installed / "nivomigrate" / "_project" / "nivostack_models" / "control.py").is_file()
     environ = {**os.environ, "PYTHONPATH": str(installed),
                "NIVOMIGRATE_SHADOW_URL": canary_admin_url}
     imported = subprocess.run([sys.executable, "-P", "-c", "import nivomigrate; "
@@ -104,7 +109,7 @@ def test_check_sees_a_model_edited_after_a_non_editable_install(tmp_path, canary
 
     agree = nivomigrate_check()
     assert agree.returncode == 0, agree.stdout + agree.stderr
-    models = project / "nivomigrate" / "schema" / "control.py"
+    models = project / "nivostack_models" / "control.py"
     edited_text = models.read_text().replace(
         "    endpoint: Mapped[str]\n",
         "    endpoint: Mapped[str]\n    nickname: Mapped[str | None]\n", 1)

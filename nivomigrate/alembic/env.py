@@ -15,9 +15,9 @@ config = context.config
 
 def target_metadata():
     """The project's models: those nivomigrate passes (`target_metadata`, read by
-    nivomigrate/models.py from the project folder with their declared objects), else the
-    default models package and its adopted declarations, for a harness that runs alembic
-    itself (pytest-alembic).
+    nivomigrate/models.py from the project folder with their declared objects; None where no
+    comparison runs), else, for a harness that runs alembic with a config of its own, those
+    `models =` names in the nivomigrate.toml found from the working directory.
 
     Importing the models registers the objects declared beside them (views, functions,
     policies, grants, ...) with alembic_utils, whose comparison creates and drops each in
@@ -27,12 +27,12 @@ def target_metadata():
     if config.attributes.get("autogenerate") and not config.attributes.get("shadow"):
         raise RuntimeError("autogenerate runs only against a shadow database")
     given = config.attributes.get("target_metadata")
-    if given is None:
-        from nivomigrate.schema import metadata as given
-        from nivomigrate.schema.objects import declared_entities
+    if given is not None or config.attributes.get("nivomigrate_without_models"):
+        return given  # nivomigrate's own config; None for an upgrade or --sql
+    from nivomigrate.config import load_settings
+    from nivomigrate.models import load_metadata
 
-        declared_entities()
-    return given
+    return load_metadata(load_settings())
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -3,7 +3,8 @@
 Problem: a change made by hand (an index in the console, a column added by `prisma db push`)
 is not in the revisions; the next promotion then runs on a schema nobody verified, and
 staging can no longer vouch for prod.
-Do instead: put the change in a revision (nivomigrate revision -m ...) or undo it.
+Do instead: undo it; to keep it, declare it in the models and let `nivomigrate revision -m`
+write the revision that makes it again.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ def findings_of(found: Drift, current: str | None, environment: str, *,
         + (" (allowed by --allow-drift: recorded with the run and left out of its "
            "verification)" if allowed else ""),
         location=Location(object=environment),
-        help="put the change in a revision (nivomigrate revision -m ...) or undo it; "
-        "--allow-drift proceeds anyway and is recorded",
+        help=f"undo it on {environment}; to keep the change, declare it in the models too: "
+        "`nivomigrate revision -m \"...\"` writes what the models add to head (not what "
+        f"{environment} has), and apply makes it again; --allow-drift proceeds anyway and is "
+        "recorded",
         evidence=tuple(("difference", text) for _, text in
                        drift.entries("the revisions", environment)[:20]),
         environment=environment,

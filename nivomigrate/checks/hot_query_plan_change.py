@@ -88,8 +88,9 @@ def _unproven_finding(revision, simulation: Simulation,
         f"quer{'y uses' if len(unproven) == 1 else 'ies use'} an index the revision drops, "
         "and the change cannot be simulated there",
         location=revision.location(_statement(revision, first.table), first.table),
-        help="plan staging before applying it there (its rolled-back rehearsal proves the "
-        "drop); to prove it here too, use HypoPG 1.4+ (hypopg_hide_index)",
+        help="staging's own run proves the drop there (a rolled-back rehearsal); to simulate "
+        f"it on {simulation.environment} too, install HypoPG 1.4+ there (hypopg_hide_index) "
+        "before the next plan",
         evidence=tuple((query.name, "; ".join(reasons)) for query, reasons in unproven.items()),
         environment=simulation.environment)
 

@@ -22,8 +22,8 @@ NAME = "models-match-revisions"
 _TABLE_KINDS = frozenset({"table", "column", "index", "constraint", "sequence", "type",
                           "enum", "default"})
 _ONLY_IN_REVISIONS_HELP = (
-    "declare it beside the models (register_entities in nivomigrate/schema/, see "
-    "nivomigrate.schema.objects), or drop it in a revision")
+    "declare it beside the models (register_entities in the models package, see "
+    "docs/objects.md), or drop it in a revision")
 
 
 def _only_in_revisions_help(key: str) -> str:

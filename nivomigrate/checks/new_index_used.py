@@ -109,8 +109,9 @@ def _judge_database(revision, simulation: Simulation, created, queries) -> list[
              and simulation.sizes[i.table][0] < MIN_TELLING_ROWS]
     findings = [_unproven_together(
         revision, simulation, blind, "HypoPG is not installed there",
-        fix="plan prod, with HypoPG installed there (Supabase ships it: CREATE EXTENSION "
-        "hypopg, by its owner; nivomigrate never installs it)")] if blind else []
+        fix=f"install HypoPG on {simulation.environment} (Supabase ships it: CREATE EXTENSION "
+        "hypopg, by its owner; nivomigrate never installs it), then plan "
+        f"{simulation.environment} again")] if blind else []
     if small:
         findings.append(_unproven_together(
             revision, simulation, small, f"fewer than {MIN_TELLING_ROWS} rows or no statistics: "

@@ -38,8 +38,8 @@ def findings(actual: Snapshot, expected: Snapshot, environment: str, expected_na
             message=f"allowed drift of {environment} left out of the verification: "
             + allowed.summary("the revisions", environment),
             location=Location(object=environment), environment=environment,
-            help="put the change in a revision or undo it; `nivomigrate plan` keeps "
-            "reporting it until then",
+            help="declare it in the models and let `nivomigrate revision -m` write it, or "
+            "undo it; `nivomigrate plan` keeps reporting it until then",
         ))
     if difference.is_empty:
         return found

@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 def model_findings(settings: Settings) -> list[Finding]:
     """Compare the schema the revisions build at head with the one the models create.
 
-    The models are the tables of `nivomigrate.schema.metadata` plus every object declared
-    beside them (`nivomigrate.schema.objects`); both sides are compared with the same snapshot
-    as drift and verification, so server defaults, check constraints, index details, views
-    and their options, functions, triggers, policies, RLS and privileges count.
+    The models are the tables of the project's `metadata` (`models =`) plus every object
+    declared beside them (`nivomigrate.schema.objects`); both sides are compared with the
+    same snapshot as drift and verification, so server defaults, check constraints, index
+    details, views and their options, functions, triggers, policies, RLS and privileges count.
 
     A declared object that cannot be created (it needs one not declared) is a finding too.
 

@@ -3,9 +3,14 @@
 FORMATS = ("terminal", "json", "markdown", "github", "html")
 
 
-def render(report, fmt: str, out, *, verbose: bool = False, quiet: bool = False) -> None:
+def render(report, fmt: str, out, *, verbose: bool = False, quiet: bool = False,
+           roots: tuple[str, ...] = ()) -> None:
     """Write `report` to the text stream `out` in format `fmt` (`verbose`: every finding;
-    `quiet`: the terminal shows only the errors and the verdict)."""
+    `quiet`: the terminal shows only the errors and the verdict), with paths under `roots`
+    (the project's folder, the working directory) written relative to them."""
+    from nivomigrate.findings import with_relative_paths
+
+    report = with_relative_paths(report, *roots)
     if fmt == "json":
         from nivomigrate.render.json import render_json
 

@@ -43,10 +43,13 @@ def _unique(findings) -> list[tuple[Finding, list[str]]]:
 
 
 def _relative(path: str) -> str:
-    """Make a path relative to the working directory (the workspace), as GitHub expects."""
+    """Make a path relative to the repository's root (the workspace), as GitHub expects; a
+    relative path is the project's, from the working directory (a project in a subfolder)."""
     absolute = Path(path).resolve()
+    cwd = Path.cwd().resolve()
+    root = next((folder for folder in (cwd, *cwd.parents) if (folder / ".git").exists()), cwd)
     try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
+        return str(absolute.relative_to(root))
     except ValueError:
         return path
 

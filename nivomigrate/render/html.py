@@ -38,6 +38,7 @@ border-bottom:1px solid #eaeef2}.finding:last-child{border:0}.check{font-weight:
 .legend span{display:inline-block;margin-right:14px;font-size:12px}
 .reasons{margin:6px 0 0;padding-left:18px;color:#cf222e}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+.marks{margin:4px 0 10px;padding-left:18px;font-size:13px;list-style:none}
 """
 
 
@@ -59,9 +60,10 @@ def _verdict(report: Report) -> str:
     spans = "".join(f'<span class="{s.value}">{n} {s.value}{"s" if n != 1 else ""}</span>'
                     for s, n in counts.items())
     notes = "".join(f'<div class="muted">{escape(note)}</div>' for note in report.notes)
-    blocking = [f for f in report.findings if f.is_blocking]
+    blocking = [(f, envs) for f, envs in _merged(report.findings) if f.is_blocking]
     reasons = "".join(f'<li><span class="check">[{escape(f.check)}]</span> '
-                      f"{escape(f.where)}: {escape(f.message)}</li>" for f in blocking[:5])
+                      f"{escape(_where(f, envs))}: {escape(f.message)}</li>"
+                      for f, envs in blocking[:5])
     if len(blocking) > 5:
         reasons += f"<li>… {len(blocking) - 5} more below</li>"
     notes += f'<ul class="reasons">{reasons}</ul>' if reasons else ""
@@ -93,34 +95,89 @@ def _run(report: Report) -> str:
 
 
 def _sql(report: Report) -> str:
-    """The pending (or applied) SQL, one block per revision, highlighted."""
+    """The pending (or applied) SQL, one block per revision, highlighted; the statements a
+    finding is about marked, with the finding named under the block."""
     blocks = charts.pending_sql(report)
     if not blocks:
         return ""
-    items = "".join(f"<h3>{escape(title)}</h3>{highlight_sql(sql)}" for title, sql in blocks)
-    return f'<section id="sql"><h2>Pending SQL</h2>{items}</section>'
+    flagged = _flagged_statements(report.findings)
+    items = "".join(f"<h3>{escape(title)}</h3>{_marked_sql(sql, flagged)}"
+                    for title, sql in blocks)
+    heading = "SQL it ran" if report.command == "promote" else "Pending SQL"
+    return f'<section id="sql"><h2>{heading}</h2>{items}</section>'
 
 
-def highlight_sql(sql: str) -> str:
-    """Return `sql` as highlighted HTML with inline styles (no stylesheet to fetch)."""
+def _flagged_statements(findings) -> dict[str, list[Finding]]:
+    """The statements findings quote (evidence `statement`), whitespace-normalised."""
+    flagged: dict[str, list[Finding]] = {}
+    for finding, _ in _merged(findings):
+        for label, value in finding.evidence:
+            if label == "statement":
+                flagged.setdefault(" ".join(value.rstrip(";").split()), []).append(finding)
+    return flagged
+
+
+def _marked_sql(sql: str, flagged: dict[str, list[Finding]]) -> str:
+    from nivomigrate.sql import split
+
+    lines, notes = [], []
+    for statement in split(sql):
+        found = flagged.get(" ".join(statement.sql.split()), [])
+        if found:
+            lines += range(statement.first_line + 1, statement.last_line + 2)
+            notes += [f'<li><span class="{f.severity.value}">▲ line {statement.first_line + 1}'
+                      f'</span> <span class="check">[{escape(f.check)}]</span> '
+                      f"{escape(f.message)}</li>" for f in found]
+    marks = f'<ul class="marks">{"".join(notes)}</ul>' if notes else ""
+    return highlight_sql(sql, lines) + marks
+
+
+def highlight_sql(sql: str, marked_lines=()) -> str:
+    """Return `sql` as highlighted HTML with inline styles (no stylesheet to fetch), the
+    `marked_lines` (1-based) on a red background."""
     from pygments import highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PostgresLexer
+    from pygments.styles.friendly import FriendlyStyle
 
-    formatter = HtmlFormatter(noclasses=True, nobackground=True, style="friendly")
+    class Marked(FriendlyStyle):  # inline styles take the marked lines' colour from the style
+        highlight_color = "#ffd8d3"
+
+    formatter = HtmlFormatter(noclasses=True, nobackground=True, style=Marked,
+                              hl_lines=list(marked_lines))
     return f"<pre>{highlight(sql.rstrip(), PostgresLexer(), formatter)}</pre>"
 
 
 def _findings(report: Report) -> str:
     if not report.findings:
         return ""
-    ordered = sorted(report.findings, key=lambda f: _SEVERITIES.index(f.severity))
-    items = "".join(_finding(f) for f in ordered)
-    return f'<section id="findings"><h2>Findings ({len(report.findings)})</h2>{items}</section>'
+    merged = _merged(report.findings)
+    ordered = sorted(merged, key=lambda item: _SEVERITIES.index(item[0].severity))
+    items = "".join(_finding(f, environments) for f, environments in ordered)
+    return f'<section id="findings"><h2>Findings ({len(merged)})</h2>{items}</section>'
 
 
-def _finding(f: Finding) -> str:
-    where = f' <span class="muted">{escape(f.where)}</span>' if f.where else ""
+def _merged(findings) -> list[tuple[Finding, list[str]]]:
+    """Findings equal but for their environment, once, with the environments they concern."""
+    merged: dict[tuple, tuple[Finding, list[str]]] = {}
+    for f in findings:
+        key = (f.check, f.severity, f.message, f.location, f.help, f.evidence)
+        entry = merged.setdefault(key, (f, []))
+        if f.environment and f.environment not in entry[1]:
+            entry[1].append(f.environment)
+    return list(merged.values())
+
+
+def _where(f: Finding, environments: list[str]) -> str:
+    """`staging, prod versions/0002_x.py:17`: the environments, then the location."""
+    location = str(f.location)
+    return " ".join([", ".join(environments),
+                     "" if location in environments else location]).strip()
+
+
+def _finding(f: Finding, environments: list[str]) -> str:
+    where = _where(f, environments)
+    where = f' <span class="muted">{escape(where)}</span>' if where else ""
     fix = f'<div class="fix">fix: {escape(f.help)}</div>' if f.help else ""
     evidence = ""
     if f.evidence:

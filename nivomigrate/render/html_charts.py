@@ -20,8 +20,18 @@ _GREEN, _RED, _AMBER, _BLUE, _GREY = "#1a7f37", "#cf222e", "#bf8700", "#0969da",
 
 # --- lock footprint ---------------------------------------------------------------------------
 
+_STRENGTH = ("AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+             "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock")
+
+
+def _strongest(locks: list[dict]) -> str | None:
+    modes = [lock.get("mode") for lock in locks if lock.get("mode") in _STRENGTH]
+    return max(modes, key=_STRENGTH.index) if modes else None
+
+
 def footprint_rows(report: Report) -> list[dict]:
-    """One row per measured statement: label, measured and projected ms, limit, blocking."""
+    """One row per measured statement: label, measured and projected ms, its strongest lock
+    mode, the limit it is held against (only a write-blocking lock is), blocking."""
     limits = report.data.get("lock_limits") or {"default_ms": 1000, "tables": {}}
     rows = []
     for footprint in _footprints(report):
@@ -38,6 +48,8 @@ def footprint_rows(report: Report) -> list[dict]:
                 "measured_ms": statement["duration_s"] * 1000,
                 "projected_ms": projected * 1000 if projected is not None else None,
                 "limit_ms": limit, "blocks_writes": bool(blocking),
+                "mode": _strongest(statement.get("locks", [])),
+                "limit_for": ", ".join(sorted(set(blocking))),
             })
     return rows
 
@@ -84,7 +96,12 @@ def _legend_footprint() -> str:
              (_RED, "over the policy's limit (write-blocking lock)")]
     spans = "".join(f'<span><i class="swatch" style="background:{c}"></i>{escape(t)}</span>'
                     for c, t in items)
-    return f'<div class="legend">{spans}<span>┆ the limit (max_lock_hold_ms)</span></div>'
+    return (f'<div class="legend">{spans}<span>┆ the limit</span></div><p class="muted">Each '
+            "bar names the strongest lock its statement took. A lock that blocks writes "
+            "(ShareLock or stronger: a plain CREATE INDEX, most ALTER TABLE) is held against "
+            "policies/promotion.yaml's max_lock_hold_ms for its table, the dashed line; one that "
+            "lets reads and writes go on (ShareUpdateExclusiveLock: CREATE INDEX CONCURRENTLY, "
+            "VALIDATE CONSTRAINT) has no limit, only its duration.</p>")
 
 
 def _timeline_svg(rows: list[dict]) -> str:
@@ -114,14 +131,28 @@ def _timeline_row(row: dict, x, y: int) -> str:
     label = row["label"] if len(row["label"]) <= 62 else row["label"][:61] + "…"
     over = row["projected_ms"] is not None and row["projected_ms"] > row["limit_ms"]
     projected_colour = _RED if over and row["blocks_writes"] else _AMBER
-    parts = [f'<text x="6" y="{y + 13}" font-size="11" font-family="monospace">'
+    lock_colour = _RED if row["blocks_writes"] else _GREY
+    parts = [f'<text x="6" y="{y + 10}" font-size="11" font-family="monospace">'
              f"<title>{escape(row['sql'])}</title>{escape(label)}</text>",
-             _bar(x, y, row["measured_ms"], _BLUE),
-             f'<line x1="{x(row["limit_ms"]):.1f}" y1="{y - 2}" x2="{x(row["limit_ms"]):.1f}" '
-             f'y2="{y + 26}" stroke="{_RED}" stroke-dasharray="3,2" stroke-width="1.5"/>']
+             f'<text x="6" y="{y + 23}" font-size="10" fill="{lock_colour}">'
+             f"{escape(lock_text(row))}</text>",
+             _bar(x, y, row["measured_ms"], _BLUE)]
+    if row["blocks_writes"]:
+        parts.append(f'<line x1="{x(row["limit_ms"]):.1f}" y1="{y - 2}" '
+                     f'x2="{x(row["limit_ms"]):.1f}" y2="{y + 26}" stroke="{_RED}" '
+                     f'stroke-dasharray="3,2" stroke-width="1.5"><title>max_lock_hold_ms for '
+                     f'{escape(row["limit_for"])}: {_ms(row["limit_ms"])}</title></line>')
     if row["projected_ms"] is not None:
         parts.append(_bar(x, y + 12, row["projected_ms"], projected_colour))
     return "".join(parts)
+
+
+def lock_text(row: dict) -> str:
+    """The bar's lock: its mode, and whether (and against which limit) it is judged."""
+    mode = row.get("mode") or "no lock measured"
+    if row["blocks_writes"]:
+        return (f"{mode}: blocks writes to {row['limit_for']}; limit {_ms(row['limit_ms'])}")
+    return f"{mode}: reads and writes go on; no limit"
 
 
 def _bar(x, y: int, ms: float, colour: str) -> str:
@@ -146,8 +177,9 @@ def coverage_section(report: Report) -> str:
     data = coverage_data(report)
     if data is None:
         return ""
-    queries = data["hot_queries"]
-    redundant = {r["index"]: r for r in data.get("redundant_indexes", [])}
+    queries, note = _touched(report, data["hot_queries"])
+    redundant = {r["index"]: r for r in data.get("redundant_indexes", [])
+                 if any(q["table"] == r["table"] for q in queries)}
     tables = {q["index"]: q["table"] for q in queries if q["index"]}
     tables.update({name: r["table"] for name, r in redundant.items()})
     columns = sorted(tables, key=lambda index: (tables[index], index))
@@ -157,9 +189,22 @@ def coverage_section(report: Report) -> str:
     body = "".join(_coverage_row(q, columns, redundant) for q in ordered)
     served = sum(q["covered"] for q in queries)
     return (f'<section id="coverage"><h2>Coverage: {served} of {len(queries)} hot queries '
-            f"served, {len(redundant)} redundant index(es)</h2>{_legend_coverage()}"
+            f"served, {len(redundant)} redundant index(es)</h2>{note}{_legend_coverage()}"
             f'<div style="overflow:auto;max-height:620px"><table class="matrix"><tr>'
             f"<th>hot query</th>{header}</tr>{body}</table></div>{_MATRIX_STYLE}</section>")
+
+
+def _touched(report: Report, queries: list[dict]) -> tuple[list[dict], str]:
+    """A plan's matrix keeps the hot queries of the tables its pending SQL touches."""
+    blocks = [sql for _, sql in pending_sql(report)]
+    if report.command != "plan" or not blocks:
+        return queries, ""
+    tables = set(changed_tables(blocks, {})[0])
+    kept = [q for q in queries if q["table"] in tables]
+    note = (f'<p class="muted">The {len(kept)} hot queries of the {len(tables)} tables the '
+            f"pending SQL touches ({', '.join(sorted(tables))}), of {len(queries)}; "
+            "nivomigrate coverage shows them all.</p>")
+    return kept, note
 
 
 _MATRIX_STYLE = ("<style>.matrix td,.matrix th{border:1px solid #eaeef2;padding:2px 4px;"
@@ -200,12 +245,21 @@ def _legend_coverage() -> str:
 # --- changed tables ---------------------------------------------------------------------------
 
 def pending_sql(report: Report) -> list[tuple[str, str]]:
-    """Return (title, SQL) per pending revision, once, naming the environments it is pending in."""
+    """Return (title, SQL) per pending revision, once, naming the environments it is pending in;
+    for a promotion, the SQL it ran."""
+    if report.command == "promote":
+        ran = report.data.get("sql") or []
+        where = report.data.get("environment")
+        return [(f"{item['id']}: {item.get('file', '')} (ran on {where})", item["sql"])
+                for item in ran if isinstance(item, dict) and item.get("sql")]
+    shown = {s.title: s.text for s in report.sections if s.text}  # as steps, as plan shows it
     found: dict[str, dict] = {}
     for name, entry in (report.data.get("environments") or {}).items():
         for pending in (entry.get("pending") or []) if isinstance(entry, dict) else []:
             if isinstance(pending, dict) and pending.get("sql"):
-                item = found.setdefault(pending["id"], {**pending, "in": []})
+                item = found.setdefault(pending["id"], {
+                    **pending, "in": [],
+                    "sql": shown.get(f"{name}: SQL of {pending['id']}") or pending["sql"]})
                 item["in"].append(name)
     return [(f"{p['id']}: {p.get('file', '')} (pending in {', '.join(p['in'])})", p["sql"])
             for p in found.values()]
@@ -343,8 +397,12 @@ def history_section(report: Report) -> str:
             f"{_history_svg(lanes)}</section>")
 
 
+_LABEL_ROWS = 4
+_CHAR_PX = 6.4  # an 11 px label's width per character, for placing labels apart
+
+
 def _history_svg(lanes: dict[str, list[dict]]) -> str:
-    left, width, lane_h = 110, 1100, 70
+    left, width, lane_h = 110, 1100, 40 + 16 * _LABEL_ROWS
     times = [_time(r[key]) for runs in lanes.values() for r in runs
              for key in ("started_at", "finished_at") if r.get(key)]
     start, end = min(times), max(times)
@@ -356,10 +414,19 @@ def _history_svg(lanes: dict[str, list[dict]]) -> str:
         parts.append(f'<line x1="{left}" y1="{y + 26}" x2="{width - 30}" y2="{y + 26}" '
                      f'stroke="#d0d7de"/><text x="8" y="{y + 30}" font-size="13" '
                      f'font-weight="600">{escape(name)}</text>')
-        for i, run in enumerate(sorted(runs, key=lambda r: r["started_at"])):
-            parts.append(_run_mark(run, x, y, i))
-            centres[(name, run["id"])] = (x(run["started_at"]), y + 26)
-    parts += _promotion_links(lanes, centres)
+        ends = [float("-inf")] * _LABEL_ROWS  # where each label row is free from
+        for run in sorted(runs, key=lambda r: r["started_at"]):
+            start_x, label = x(run["started_at"]), run_label(run)
+            end_x = max(x(run["finished_at"]) if run.get("finished_at") else start_x,
+                        start_x + 8)
+            text_w = _CHAR_PX * len(label)
+            begin = start_x if start_x + text_w <= width - 10 else end_x - text_w  # as _label
+            row = next((r for r, end in enumerate(ends) if end < begin),
+                       min(range(_LABEL_ROWS), key=ends.__getitem__))
+            ends[row] = begin + text_w + 8
+            parts.append(_run_mark(run, x, y, row, label, right=width - 10))
+            centres[(name, run["id"])] = (start_x, y + 26)
+    parts[:0] = _promotion_links(lanes, centres)  # under the bars and labels
     height = 20 + lane_h * len(lanes)
     axis = (f'<text x="{left}" y="{height + 4}" font-size="10" fill="#59636e">'
             f'{start:%Y-%m-%d %H:%M:%S}</text><text x="{width - 30}" y="{height + 4}" '
@@ -368,17 +435,32 @@ def _history_svg(lanes: dict[str, list[dict]]) -> str:
             f'aria-label="history timeline">{"".join(parts)}{axis}</svg>')
 
 
-def _run_mark(run: dict, x, y: int, index: int) -> str:
+def run_label(run: dict) -> str:
+    """`#5 promote → 0002 by ada`: the run, where it went, who ran it."""
+    actor = f" by {run['actor']}" if run.get("actor") else ""
+    return f"#{run['id']} {run['kind']} → {run.get('to_revision')}{actor}"
+
+
+def _run_mark(run: dict, x, y: int, row: int, label: str, right: float) -> str:
+    """The run's bar on its lane, and its label on the free label row `row` below it (ending
+    at the bar's end when it would pass `right`)."""
     colour = {"passed": _GREEN, "failed": _RED}.get(run["status"], _GREY)
     x1 = x(run["started_at"])
     x2 = max(x(run["finished_at"]) if run.get("finished_at") else x1, x1 + 8)
-    label_y = y + (12 if index % 2 == 0 else 50)
+    label_y = y + 46 + 16 * row
     return (f'<rect x="{x1:.1f}" y="{y + 20}" width="{x2 - x1:.1f}" height="12" rx="3" '
             f'fill="{colour}"><title>#{run["id"]} {escape(run["kind"])} {run["status"]}: '
             f'{escape(str(run.get("from_revision") or "base"))} → '
-            f'{escape(str(run.get("to_revision")))}</title></rect><text x="{x1:.1f}" '
-            f'y="{label_y}" font-size="11" fill="{colour}">#{run["id"]} {escape(run["kind"])} '
-            f'→ {escape(str(run.get("to_revision")))}</text>')
+            f'{escape(str(run.get("to_revision")))}</title></rect>'
+            f'<line x1="{x1:.1f}" y1="{y + 32}" x2="{x1:.1f}" y2="{label_y - 9}" '
+            f'stroke="{colour}" stroke-width="0.8"/>'
+            + _label(x1, x2, label_y, label, colour, right))
+
+
+def _label(x1: float, x2: float, y: int, label: str, colour: str, right: float) -> str:
+    anchor, at = ("end", x2) if x1 + _CHAR_PX * len(label) > right else ("start", x1)
+    return (f'<text x="{at:.1f}" y="{y}" font-size="11" text-anchor="{anchor}" '
+            f'fill="{colour}">{escape(label)}</text>')
 
 
 def _promotion_links(lanes: dict, centres: dict) -> list[str]:

@@ -78,9 +78,8 @@ def _summary_line(console, group: list[Finding]) -> None:
     first = group[0]
     count = f"{len(group)} {first.severity.value}{'s' if len(group) != 1 else ''}"
     text = " ".join(f"{first.where}: {first.message}".split())
-    text = text if len(text) <= 90 else text[:89] + "…"
     console.print(f"[{_STYLES[first.severity]}]{count}[/] [bold]{_escape('[' + first.check + ']')}"
-                  f"[/bold], e.g. {_escape(text)}")
+                  f"[/bold], e.g. {_escape(text)}", soft_wrap=False)  # wrapped, never cut
 
 
 def _counts(findings: tuple[Finding, ...]) -> str:
@@ -94,7 +93,9 @@ def _section(console, section: Section) -> None:
 
     console.print(f"\n[bold]{_escape(section.title)}[/bold]")
     if section.columns:
-        table = Table(*(_escape(c) for c in section.columns), show_lines=False)
+        table = Table(show_lines=False)
+        for column in section.columns:
+            table.add_column(_escape(column), overflow="fold")  # wrapped, never cut with "…"
         for row in section.rows:
             table.add_row(*(_escape(redact(str(value))) for value in row))
         console.print(table)

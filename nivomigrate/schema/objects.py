@@ -11,18 +11,16 @@ after the tables and compares everything with the revisions; `nivomigrate revisi
 writes them. NivoStack's Prisma schema declares none yet.
 
 `nivomigrate baseline --write-revision` writes the declarations of the objects it adopts into
-`adopted_<environment>.py` beside this module; they are imported here, in name order.
+`adopted_<environment>.py` in the project's models package; `nivomigrate.models` imports them
+with the models, in name order.
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 from alembic_utils.pg_extension import PGExtension
 from alembic_utils.pg_function import PGFunction
 from alembic_utils.pg_materialized_view import PGMaterializedView
-from alembic_utils.replaceable_entity import ReplaceableEntity, register_entities, registry
+from alembic_utils.replaceable_entity import ReplaceableEntity, register_entities
 
 from nivomigrate.schema.entities import (
     ColumnGrant,
@@ -82,14 +80,3 @@ def _compare_on_shadow_only() -> None:
 
 _compare_on_shadow_only()
 
-
-def models_directory() -> Path:
-    """Return the folder of the models package (where adoption writes declarations)."""
-    return Path(__file__).resolve().parent
-
-
-def declared_entities() -> list[ReplaceableEntity]:
-    """Return every declared entity: the models' and the adopted ones, imported now."""
-    for path in sorted(models_directory().glob(f"{ADOPTED_PREFIX}*.py")):
-        importlib.import_module(f"{__package__}.{path.stem}")
-    return registry.entities()

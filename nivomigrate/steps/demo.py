@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,10 @@ analyze;
 """
 
 
+#: The models' package in the shipped project (pyproject's force-include).
+SHIPPED_MODELS = "nivostack_models"
+
+
 def shipped_project() -> Path:
     """Return the folder holding the revisions and policies that ship with nivomigrate."""
     packaged = resources.files("nivomigrate") / "_project"
@@ -39,39 +44,53 @@ def shipped_project() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def shipped_models(project: Path) -> str:
-    """Return the models' module in the shipped project (see pyproject's force-include)."""
-    return "nivostack_schema" if (project / "nivostack_schema").is_dir() else "nivomigrate.schema"
-
-
 def run_demo(out: TextIO, keep: bool = False) -> int:
-    """Run plan, apply staging and promote prod on embedded databases; return the exit code."""
+    """Run plan, apply staging and promote prod on embedded databases; return the exit code.
+
+    Without `keep` the databases are dropped and the own server, when the demo started it, is
+    stopped; with it both stay and the commands to explore them are printed."""
     progress = Progress()
     project = shipped_project()
+    was_running = _own_server_running()
     with progress.step("starting the embedded PostgreSQL server"):
         server = shadow.local_server(shadow_cache_dir())
     names = {env: shadow.scratch_name(f"nivo_demo_{env}") for env in ("staging", "prod")}
     urls = {env: shadow.create_database(server.admin_url, name) for env, name in names.items()}
+    environ = {"STAGING_POSTGRES_URL_NON_POOLING": urls["staging"],
+               "PROD_POSTGRES_URL_NON_POOLING": urls["prod"]}
     try:
         settings = load_settings(project_root=project, environ={
-            "STAGING_POSTGRES_URL_NON_POOLING": urls["staging"],
-            "PROD_POSTGRES_URL_NON_POOLING": urls["prod"],
-            "NIVOMIGRATE_SHADOW_URL": server.admin_url,
-            "USER": "demo",
-        })
-        settings = replace(settings, models=shipped_models(project))
+            **environ, "NIVOMIGRATE_SHADOW_URL": server.admin_url, "USER": "demo"})
+        settings = replace(settings, models=SHIPPED_MODELS)
         older = older_revision(settings.versions_dir)
         with progress.step(f"bringing staging and prod to revision {older} with sample data"):
             for url in urls.values():
                 prepare_database(settings.versions_dir, url, older)
-        return _walk(settings, out, progress)
+        code = _walk(settings, out, progress)
     finally:
-        if keep:
-            progress.say(f"kept the demo databases on {server.admin_url}: "
-                         + ", ".join(names.values()))
-        else:
+        if not keep:
             for name in names.values():
                 shadow.drop_database(server.admin_url, name)
+            if not was_running:
+                shadow.stop_own_server()
+    out.write(_explore_text(project, environ) if keep else
+              "\nTo explore staging and prod afterwards: nivomigrate demo --keep (it keeps them "
+              "and prints the commands).\n")
+    return code
+
+
+def _own_server_running() -> bool:
+    state = shadow.own_server_state()
+    return state is not None and state.is_running
+
+
+def _explore_text(project: Path, environ: dict[str, str]) -> str:
+    """The lines to paste to explore the kept databases (the demo's own, passwordless URLs)."""
+    exports = "".join(f"  export {name}={shlex.quote(url)}\n" for name, url in environ.items())
+    return ("\nThe demo's databases are kept, and its server runs. To explore them, paste:\n"
+            f"  cd {shlex.quote(str(project))}\n{exports}"
+            "  nivomigrate history staging && nivomigrate plan && nivomigrate coverage staging\n"
+            "When done: nivomigrate shadow stop\n")
 
 
 def older_revision(versions_dir: Path) -> str:
@@ -97,6 +116,7 @@ def _walk(settings, out: TextIO, progress: Progress) -> int:
     apply staging; promote prod; staging and prod are then equal."""
     from nivomigrate.engine.diff import diff_schemas
     from nivomigrate.engine.targets import resolve_target
+    from nivomigrate.findings import with_relative_paths
     from nivomigrate.render.terminal import render_terminal
     from nivomigrate.steps.apply import apply_environment
     from nivomigrate.steps.plan import make_plan
@@ -114,7 +134,7 @@ def _walk(settings, out: TextIO, progress: Progress) -> int:
         out.flush()
         with progress.step(command):
             report = step()
-        render_terminal(report, out, brief=True)
+        render_terminal(with_relative_paths(report, str(settings.root)), out, brief=True)
         code = report.exit_code
         if code not in expected:
             out.write(f"demo stopped: nivomigrate {command} exited with {code}\n")
@@ -124,6 +144,4 @@ def _walk(settings, out: TextIO, progress: Progress) -> int:
     difference = diff_schemas(staging, prod).sql
     out.write("\n$ nivomigrate diff staging prod\n"
               + (difference or "-- staging and prod are equal\n"))
-    out.write("\nThe full reports: nivomigrate plan | history | coverage staging "
-              "(--verbose, --format html).\n")
     return 0 if not difference.strip() else 1

@@ -88,8 +88,10 @@ def examine(settings: Settings) -> Report:
         sections.append(Section("Read replica (studio)", ("environment", "reaches", "user",
                                                           "member of", "may write", "replay"),
                                 tuple(replica_rows)))
+    notes = tuple(f"next for {row[0]}: {row[6].rsplit(': ', 1)[1]}" for row in rows
+                  if row[6].startswith("none"))
     return Report(command="doctor", title="nivomigrate doctor", sections=tuple(sections),
-                  findings=tuple(findings), exit_code=first_exit_code(codes))
+                  findings=tuple(findings), notes=notes, exit_code=first_exit_code(codes))
 
 
 def _replica(settings: Settings):
@@ -127,10 +129,18 @@ def _examine(environment, settings):
     missing = [p for p in privileges if not p.holds and p.needed_for_writes and not read_only]
     found = [_privilege_finding(environment.name, user, p) for p in missing]
     return ((environment.name, database, environment.source, kind, "yes", version,
-             revision or "none", may),
+             revision or _unversioned_next(environment, tables), may),
             found, _PRIVILEGE_EXIT_CODE, major, _setting_rows(environment.name, session),
             [(environment.name, p.what, p.shown, p.fails)
              for p in privileges])
+
+
+def _unversioned_next(environment, tables: int) -> str:
+    """The revision cell of a database without one: the command to run next."""
+    if tables:
+        return f"none: {tables} tables to adopt: nivomigrate baseline {environment.name}"
+    command = "promote" if environment.promoted_from else "apply"
+    return f"none, empty: nivomigrate {command} {environment.name}"
 
 
 def _revision(conn) -> str | None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks import unversioned
 from nivomigrate.db import connection, target_for
 from nivomigrate.engine.decision import apply_decision, promote_decision
 from nivomigrate.engine.run import RunContext
@@ -80,14 +81,17 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         else:
             decision = apply_decision(ctx, conn)
     findings = [replace(f, environment=f.environment or name) for f in decision.findings]
+    if any(f.check == unversioned.NAME for f in findings):
+        return findings, [_unversioned_section(name, pending)], {
+            "current_revision": None, "unversioned": True, "footprint": [], "pending": []}
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
         ("revision", "message", "file", "sql checksum"),
         tuple((r.id, r.message, r.file_name, (r.sql_checksum or "")[:12]) for r in pending),
     )]
-    sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
-                 for item in rendered]
+    sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.steps_text(),
+                         language="sql") for item in rendered]
     staging_run = decision.staging_run
     if staging_run is None and promoted_from and pending:
         with connection(targets[promoted_from], writes=False) as source_conn:
@@ -105,6 +109,15 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
     return findings, sections, data
+
+
+def _unversioned_section(name: str, pending) -> Section:
+    """What to do first on a database with a schema and no revision: no SQL, only the step."""
+    return Section(f"{name}: not versioned yet", text=(
+        f"Adopt {name} first: nivomigrate baseline {name}\n"
+        f"It records the revision whose schema {name} has and changes nothing; plan again "
+        f"then. The SQL of its {len(pending)} pending revisions is not shown: after the "
+        "baseline only those past the adopted one remain."))
 
 
 def _duration_budget(settings, target, name: str, pending, run: ledger.Run):

@@ -92,7 +92,17 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     report.data["staging_run_id"] = staging_run_id
     report.data["staging_footprint"] = ledger.footprints_of(
         decision.staging_run, {r.id for r in ctx.pending}) if decision.staging_run else []
+    report.data["sql"] = _applied_sql(ctx.settings.versions_dir, applied)
     return report
+
+
+def _applied_sql(versions_dir, applied) -> list[dict]:
+    """The SQL of each revision the promotion ran (the HTML report shows it)."""
+    from nivomigrate import migrations
+
+    return [{"id": a.revision.id, "file": a.revision.file_name,
+             "sql": migrations.render_sql(versions_dir, a.revision).steps_text()}
+            for a in applied]
 
 
 @contextmanager

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.models import models_directory
 
 if TYPE_CHECKING:
     import psycopg
@@ -77,8 +78,10 @@ class RolesResult:
     report: Report
 
 
-def write_roles_revision(settings: Settings, message: str = "Service roles") -> RolesResult:
-    """Compare the map with the privileges of the schema at head; write the difference.
+def write_roles_revision(settings: Settings, message: str = "Service roles", *,
+                         dry_run: bool = False) -> RolesResult:
+    """Compare the map with the privileges of the schema at head; write the difference: the
+    revision and the models' declarations of it (`dry_run`: neither, both shown instead).
 
     Raises:
         ConfigError: services.yaml is invalid or the revisions do not have one head.
@@ -93,25 +96,49 @@ def write_roles_revision(settings: Settings, message: str = "Service roles") -> 
     with connection(template_target(settings, head), writes=False) as conn:
         change, unmapped = privilege_change(conn, services)
     findings = [_unmapped_finding(table) for table in unmapped]
-    path = declarations = None
-    if not change.is_empty:
-        path = _write(settings.versions_dir, head, change, services, message)
-        declarations = _declare(settings, services)
+    if change.is_empty:
+        return RolesResult(None, _report(change, findings, None, None))
+    if dry_run:
+        return RolesResult(None, _dry_run(settings, head, change, services, message, findings))
+    path = _write(settings.versions_dir, head, change, services, message)
+    declarations = _declare(settings, services, models_directory(settings))
     return RolesResult(path, _report(change, findings, path, declarations))
 
 
-def _declare(settings: Settings, services) -> Path:
-    """Declare the roles' privileges at the new head beside the models (built in the shadow)."""
+def _dry_run(settings: Settings, head, change, services, message, findings) -> Report:
+    """Write both files in a scratch copy of the revisions and report their text and paths."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nivomigrate-roles-") as scratch:
+        versions = Path(scratch) / "versions"
+        shutil.copytree(settings.versions_dir, versions,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        (Path(scratch) / "models").mkdir()
+        path = _write(versions, head, change, services, message)
+        declared = _declare(replace(settings, versions_dir=versions), services,
+                            Path(scratch) / "models")
+        texts = (path.read_text(), declared.read_text())
+    revision = settings.versions_dir / path.name
+    declarations = models_directory(settings) / declared.name
+    report = _report(change, findings, revision, declarations, dry_run=True)
+    return replace(report, sections=(*report.sections,
+                                     Section(str(revision), text=texts[0], language="python"),
+                                     Section(str(declarations), text=texts[1],
+                                             language="python")))
+
+
+def _declare(settings: Settings, services, directory: Path) -> Path:
+    """Declare the roles' privileges at the new head in `directory` (built in the shadow)."""
     from nivomigrate import migrations
     from nivomigrate.engine.build import template_target
     from nivomigrate.engine.declarations import write_role_declarations
-    from nivomigrate.models import models_directory
     from nivomigrate.roles import service_roles
 
     head = migrations.head(settings.versions_dir)
     return write_role_declarations(
         template_target(settings, head), [role.role for role in service_roles(services)],
-        revision=head, directory=models_directory(settings))
+        revision=head, directory=directory)
 
 
 def privilege_change(conn: psycopg.Connection, services) -> tuple[PrivilegeChange, list[str]]:
@@ -166,20 +193,23 @@ def _unmapped_finding(table: str) -> Finding:
 
 
 def _report(change: PrivilegeChange, findings: list[Finding], path: Path | None,
-            declarations: Path | None) -> Report:
+            declarations: Path | None, dry_run: bool = False) -> Report:
     rows = tuple((verb, p.role, p.name + (f".{p.column}" if p.column else ""), p.privilege)
                  for verb, privileges in (("grant", change.grants), ("revoke", change.revokes))
                  for p in privileges)
-    title = (f"wrote {path.name}: {len(change.grants)} grants, {len(change.revokes)} revokes"
-             f" (declared for the models in {declarations.name})"
-             if path else "the privileges at head already match policies/services.yaml")
+    verb = "dry run, nothing written: would write" if dry_run else "wrote"
+    title = (f"{verb} the revision {path} ({len(change.grants)} grants, "
+             f"{len(change.revokes)} revokes) and its declarations for the models, "
+             f"{declarations}" if path
+             else "the privileges at head already match policies/services.yaml")
     return Report(
         command="roles",
         title=title,
         findings=tuple(findings),
         sections=(Section("Privileges", ("change", "role", "object", "privilege"), rows),)
         if rows else (),
-        data={"revision": str(path) if path else None, "grants": len(change.grants),
+        data={"revision": str(path) if path else None, "dry_run": dry_run,
+              "grants": len(change.grants),
               "revokes": len(change.revokes),
               **({"declarations": str(declarations)} if declarations else {})},
     )

@@ -4,7 +4,6 @@ on a Prisma-made database with RLS, a policy, a function and a trigger added by 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from alembic_utils.replaceable_entity import registry
 
 from nivomigrate.engine.models import model_findings
 from nivomigrate.models import models_directory as project_models_directory
-from nivomigrate.schema.objects import ADOPTED_PREFIX, models_directory
 from nivomigrate.steps.baseline import adopt
 from tests.steps.conftest import copy_project
 from tests.steps.test_baseline import Project, prisma_template  # noqa: F401
@@ -39,13 +37,9 @@ def prisma_project(tmp_path, make_database, prisma_template,  # noqa: F811
 
 @pytest.fixture
 def adopted_declarations():
-    """Remove what the adoption writes beside the models, and its registrations, afterwards."""
-    before = set(models_directory().glob(f"{ADOPTED_PREFIX}*.py"))
+    """Put back the registrations the adoption's declarations made, afterwards."""
     saved = dict(registry._entities)
     yield
-    for path in set(models_directory().glob(f"{ADOPTED_PREFIX}*.py")) - before:
-        path.unlink()
-        sys.modules.pop(f"nivomigrate.schema.{path.stem}", None)
     registry._entities.clear()
     registry._entities.update(saved)
 

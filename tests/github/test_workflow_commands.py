@@ -30,6 +30,9 @@ GATE = REPO / ".github" / "workflows" / "schema-gate.yml"
 PROMOTE = REPO / ".github" / "workflows" / "promote.yml"
 ACTION = REPO / ".github" / "actions" / "nivomigrate" / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
+# The reusable workflow for other repositories (tests/github/test_adopter_workflows.py).
+REUSABLE = REPO / ".github" / "workflows" / "nivomigrate.yml"
+OWN_WORKFLOWS = [path for path in WORKFLOWS if path != REUSABLE]
 URL_VARIABLES = ("STAGING_POSTGRES_URL_NON_POOLING", "PROD_POSTGRES_URL_NON_POOLING",
                  "NIVOMIGRATE_SHADOW_URL")
 CANARY_PASSWORD = "nivo%@/:canary"  # tests/conftest.py: must never be printed
@@ -161,7 +164,8 @@ def test_every_run_step_is_an_install_or_one_nivomigrate_command(path: Path) -> 
 
 
 def test_workflows_install_with_pip_install_dot() -> None:
-    for path in WORKFLOWS:
+    """NivoStack's own workflows install the checkout: nivomigrate is this repository."""
+    for path in OWN_WORKFLOWS:
         commands = [_parse(step.run) for step in _steps(path) if step.run]
         installs = [argv for kind, argv, _ in commands if kind == "install"]
         assert installs == [["python", "-m", "pip", "install", "."]] * len(_load(path)["jobs"])
@@ -232,7 +236,11 @@ def test_every_job_allows_the_session_pooler_as_docs_and_config_say() -> None:
 
     for path in WORKFLOWS:
         for name, job in _load(path)["jobs"].items():
-            assert job.get("env", {}).get("NIVOMIGRATE_ALLOW_SESSION_POOLER") == "1", (path, name)
+            allowed = job.get("env", {}).get("NIVOMIGRATE_ALLOW_SESSION_POOLER")
+            assert allowed == ("${{ inputs.allow-session-pooler }}" if path == REUSABLE
+                               else "1"), (path, name)
+    reusable = _load(REUSABLE)[True]["workflow_call"]["inputs"]  # YAML reads `on:` as True
+    assert reusable["allow-session-pooler"]["default"] == "1"
     config = tomllib.loads((REPO / "nivomigrate.toml").read_text())
     assert not any("allow_session_pooler" in table
                    for table in config.get("environments", {}).values())

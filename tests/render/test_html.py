@@ -22,12 +22,13 @@ from tests.render.chromium import Chromium, png_size
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
-SCREENSHOTS = {"plan": DOCS / "report-plan-blocked.png", "promote": DOCS / "report-promotion.png"}
+SCREENSHOTS = {"plan": DOCS / "report-plan-blocked.png", "promote": DOCS / "report-promotion.png",
+               "history": DOCS / "report-history.png"}
 DOCS_HEIGHT = 1800  # the docs show the top of each page: verdict, SQL, footprint, coverage
 REGIONS = {
     "plan": ["verdict", "sql", "footprint", "coverage", "tables", "findings"],
     "apply": ["verdict", "run", "footprint", "findings"],
-    "promote": ["verdict", "run", "footprint"],
+    "promote": ["verdict", "run", "sql", "footprint"],
     "coverage": ["verdict", "coverage", "findings"],
     "history": ["verdict", "history"],
 }
@@ -112,18 +113,24 @@ def test_page_renders_with_no_console_error_no_network_and_its_regions(
 
 
 def test_pictures_are_drawn_from_the_data(reports, browser, tmp_path):
-    """The timeline has a bar per measured statement; the matrix a row per hot query."""
+    """The timeline has a bar per measured statement, a limit line per write-blocking one and
+    its lock mode named; the matrix a row per hot query."""
     import json
 
+    from nivomigrate.render.html_charts import WRITE_BLOCKING
+
     promote = reports["promote"]
-    statements = sum(len(f["statements"]) for f in promote.data["staging_footprint"])
+    measured = [s for f in promote.data["staging_footprint"] for s in f["statements"]]
+    statements = len(measured)
+    blocking = sum(any(lock["mode"] in WRITE_BLOCKING for lock in s["locks"]) for s in measured)
     page = tmp_path / "promote.html"
     page.write_text(render_html(promote))
     script = ("JSON.stringify({bars: document.querySelectorAll('#footprint svg rect').length,"
               " limits: document.querySelectorAll('#footprint svg line[stroke-dasharray]')"
               ".length})")
     drawn = json.loads(browser.visit(page, script).value)
-    assert drawn["limits"] == statements and drawn["bars"] >= statements
+    assert drawn["limits"] == blocking and drawn["bars"] >= statements
+    assert "ShareUpdateExclusiveLock: reads and writes go on; no limit" in page.read_text()
     coverage = reports["coverage"]
     page = tmp_path / "coverage.html"
     page.write_text(render_html(coverage))
@@ -136,5 +143,42 @@ def test_committed_screenshots_exist_and_the_readme_shows_them():
     readme = (REPO / "README.md").read_text()
     for path in SCREENSHOTS.values():
         width, height = png_size(path.read_bytes())
-        assert width == 1280 and 600 < height <= DOCS_HEIGHT
+        assert width == 1280 and 300 < height <= DOCS_HEIGHT
         assert f"({path.relative_to(REPO)})" in readme
+
+
+def test_the_offending_statement_is_marked_and_a_finding_for_two_environments_shown_once():
+    from nivomigrate.findings import Finding, Location, Report, Severity
+
+    statement = 'CREATE INDEX "Log_tag_idx" ON "Log" ("tag")'
+    lint = [Finding("sql-lint", Severity.ERROR, "require-concurrent-index-creation: blocks writes",
+                    Location("versions/0003_x.py", 9), help="add CONCURRENTLY",
+                    evidence=(("statement", statement),), environment=environment)
+            for environment in ("staging", "prod")]
+    report = Report("plan", "nivomigrate plan", findings=tuple(lint), data={
+        "exit_code": 1, "environments": {name: {"current_revision": "0002", "pending": [
+            {"id": "0003", "file": "0003_x.py", "sql": f"SELECT 1;\n{statement};\n"}]}
+            for name in ("staging", "prod")}})
+
+    page = render_html(report)
+
+    findings = page[page.index('id="findings"'):]
+    assert findings.count("require-concurrent-index-creation: blocks writes") == 1
+    assert "staging, prod versions/0003_x.py:9" in findings
+    sql = page[page.index('id="sql"'):page.index('id="findings"')]
+    assert sql.count("#ffd8d3") == 1  # the CREATE INDEX line, not the SELECT
+    assert "▲ line 2" in sql and "[sql-lint]" in sql
+
+
+def test_the_promotion_page_shows_the_sql_it_ran():
+    from nivomigrate.findings import Report
+
+    report = Report("promote", "promote prod: 0001 → 0002 (run #2)", data={
+        "exit_code": 0, "environment": "prod", "run_id": 2, "from_revision": "0001",
+        "to_revision": "0002", "applied": ["0002"], "sql": [
+            {"id": "0002", "file": "0002_x.py", "sql": 'DROP INDEX CONCURRENTLY "Log_idx";\n'}]})
+
+    page = render_html(report)
+
+    assert "SQL it ran" in page and "0002: 0002_x.py (ran on prod)" in page
+    assert "Log_idx" in page

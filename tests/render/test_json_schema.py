@@ -34,8 +34,8 @@ RUNS = [
 ]
 # Commands with --format whose JSON another test validates, and why not here.
 ELSEWHERE = {
-    "shadow stop": "stops a server: tests/steps/test_shadow_admin.py (own server)",
-    "shadow prune": "drops templates: tests/steps/test_shadow_admin.py (own server)",
+    "shadow stop": "stops a server: tests/steps/test_shadow_command.py (own server)",
+    "shadow prune": "drops templates: tests/steps/test_shadow_command.py (own server)",
     "prisma check": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "prisma write": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "roles": "writes a revision and cluster-wide roles: tests/steps/test_roles.py",
@@ -69,7 +69,7 @@ def project(tmp_path, make_database, canary_admin_url) -> tuple[Path, dict]:
     shutil.copytree(REPO / "versions", folder / "versions",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "policies", folder / "policies")
-    shutil.copytree(REPO / "nivomigrate" / "schema", folder / COPIED_MODELS,
+    shutil.copytree(REPO / COPIED_MODELS, folder / COPIED_MODELS,
                     ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "nivomigrate.toml").write_text(
         f'models = "{COPIED_MODELS}"\n'

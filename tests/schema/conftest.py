@@ -177,8 +177,8 @@ def head_db(module_database: MakeDatabase) -> str:
 
 @pytest.fixture(scope="module")
 def models_db(module_database: MakeDatabase) -> str:
-    """A database where `nivomigrate.schema.metadata.create_all()` ran."""
-    from nivomigrate.schema import metadata
+    """A database where `nivostack_models.metadata.create_all()` ran."""
+    from nivostack_models import metadata
 
     url = module_database()
     engine = sa.create_engine(url, poolclass=sa.NullPool)

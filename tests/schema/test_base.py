@@ -1,4 +1,4 @@
-"""The helpers of nivomigrate.schema.base produce what Prisma emits.
+"""The helpers of nivostack_models.base produce what Prisma emits.
 
 Each probe model here is the twin of a small .prisma file in tests/fixtures/prisma/ whose
 DDL Prisma itself wrote; the database built from the model must not differ from it.
@@ -15,8 +15,8 @@ from sqlalchemy import Index, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from nivomigrate.schema import base
-from nivomigrate.schema.base import (
+import nivostack_models.base as base
+from nivostack_models.base import (
     TYPE_MAP,
     db_default,
     index,

@@ -1,4 +1,4 @@
-"""nivomigrate.schema: all 39 tables, each in the module of the service that owns it."""
+"""nivostack_models: all 39 tables, each in the module of the service that owns it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from nivomigrate.schema import Base, metadata
+from nivostack_models import Base, metadata
 
 SERVICES = Path(__file__).resolve().parents[2] / "policies" / "services.yaml"
 

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from nivomigrate.schema import metadata
 from nivomigrate.schema.entities import View
 from nivomigrate.schema.objects import ENTITY_TYPES, MANAGED_KINDS
+from nivostack_models import metadata
 from tests.objects_case import declared
 
 

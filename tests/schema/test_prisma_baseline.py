@@ -136,7 +136,7 @@ def test_autogenerate_finds_nothing_to_change_at_head(head_db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from nivomigrate.schema import metadata
+    from nivostack_models import metadata
 
     engine = sa.create_engine(head_db, poolclass=sa.NullPool)
     with engine.connect() as conn:

@@ -64,9 +64,8 @@ def head_template(canary_admin_url: str) -> str:
     return ensure_template(canary_admin_url, versions, migrations.head(versions))
 
 
-# Where a project copy keeps its models: not `nivomigrate/schema`, which would shadow the
-# installed nivomigrate for `python -m nivomigrate` run from the copy.
-COPIED_MODELS = "nivostack_schema"
+# The repository's models package, copied under its own name into a project copy.
+COPIED_MODELS = "nivostack_models"
 
 
 def copy_project(tmp_path: Path) -> Path:
@@ -81,11 +80,11 @@ def copy_project(tmp_path: Path) -> Path:
 
 
 def copy_config_and_models(root: Path) -> None:
-    """Copy nivomigrate.toml and the models (as `COPIED_MODELS`, named in the copy's toml)."""
-    shutil.copytree(REPO / "nivomigrate" / "schema", root / COPIED_MODELS,
+    """Copy nivomigrate.toml and the models (`COPIED_MODELS`, named in the toml)."""
+    shutil.copytree(REPO / COPIED_MODELS, root / COPIED_MODELS,
                     ignore=shutil.ignore_patterns("__pycache__"))
     config = (REPO / "nivomigrate.toml").read_text()
-    (root / "nivomigrate.toml").write_text(f'models = "{COPIED_MODELS}"\n' + config)
+    (root / "nivomigrate.toml").write_text(config)
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@ promoted to prod, gives each service's role exactly what services.yaml says, and
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -69,7 +73,7 @@ def test_roles_revision_applied_and_promoted_leaves_check_clean(promoted):
     assert report.exit_code == 0, report.findings
     again = write_roles_revision(promoted.settings())
     assert again.path is None
-    assert again.report.data == {"revision": None, "grants": 0, "revokes": 0}
+    assert again.report.data == {"revision": None, "dry_run": False, "grants": 0, "revokes": 0}
 
 
 def test_ingest_inserts_a_log_but_cannot_drop_alter_or_read_passwords(promoted,
@@ -165,3 +169,30 @@ def test_the_roles_revision_passes_the_gate_with_its_dynamic_sql_acknowledged(pr
     assert dynamic.severity.value == "info" and "acknowledged: the database's name" \
         in dynamic.message
     assert not [f for f in findings if f.is_blocking]
+
+
+def test_dry_run_shows_both_files_and_their_paths_and_writes_neither(roles_project):
+    versions = sorted(p.name for p in (roles_project.root / "versions").iterdir())
+    declared = roles_project.root / COPIED_MODELS / "adopted_service_roles.py"
+    environ = {**os.environ, **roles_project.environ}
+
+    shown = subprocess.run([sys.executable, "-m", "nivomigrate", "roles", "--dry-run"],
+                           cwd=roles_project.root, env=environ, capture_output=True, text=True,
+                           timeout=300)
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert sorted(p.name for p in (roles_project.root / "versions").iterdir()) == versions
+    assert not declared.exists()
+    revision = f"versions/{int(roles_project.head()) + 1:04d}_service_roles.py"
+    assert f"would write the revision {revision}" in shown.stdout
+    assert f"{COPIED_MODELS}/adopted_service_roles.py" in shown.stdout
+    assert "op.execute" in shown.stdout and "TableGrant(" in shown.stdout
+    assert str(roles_project.root) not in shown.stdout  # paths relative to the project
+
+    written = subprocess.run([sys.executable, "-m", "nivomigrate", "roles"],
+                             cwd=roles_project.root, env=environ, capture_output=True, text=True,
+                             timeout=300)
+
+    assert written.returncode == 0, written.stdout + written.stderr
+    assert f"wrote the revision {revision}" in written.stdout
+    assert f"{COPIED_MODELS}/adopted_service_roles.py" in written.stdout and declared.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 from nivomigrate import shadow
 from nivomigrate.config import load_settings
 from nivomigrate.engine.build import template_target
-from nivomigrate.steps.shadow_admin import prune_shadow, shadow_status, stop_shadow
+from nivomigrate.steps.shadow import prune_shadow, shadow_status, stop_shadow
 from tests.test_shadow import cache_dir  # noqa: F401 - the fixture
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 system settings.
 
 Attribute names are the Prisma field names; `metadata_` is the column "metadata" (see
-`nivomigrate.schema.base`).
+`nivostack_models.base`).
 """
 
 from __future__ import annotations
