@@ -1,4 +1,4 @@
-"""Render catalog facts as model source in the style of `nivomigrate.schema.base`.
+"""Render catalog facts as model source in the style of `nivostack_models/base.py`.
 
 A column becomes `name: Mapped[str | None] = mapped_column(...)` with the helpers that
 reproduce Prisma's DDL (`references`, `db_default`, `NOW`), an index `index(...)` /

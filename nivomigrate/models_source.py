@@ -2,7 +2,7 @@
 
 The catalog is the truth: after a revision changed the schema (written from schema.prisma),
 the schema the revisions build at head is compared with the one the models create, and each
-difference becomes an edit of the model files, in the style of `nivomigrate.schema.base`
+difference becomes an edit of the model files, in the style of `nivostack_models/base.py`
 (the helpers that reproduce Prisma's DDL): a column line regenerated from the catalog's
 column and its foreign key, an `index(...)` added to or removed from `__table_args__`, a class
 added or removed, an enum declared. Every other line stays as it was, comments included.
