@@ -62,4 +62,7 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
     with progress.step(f"verifying {ctx.environment} against the head schema"):
         checks = verify_and_finish(conn, run_id, applied, lambda: verification_findings(
             ctx, conn, applied, allowed_drift=decision.allowed_drift))
-    return run_report(ctx, findings + checks, applied, run_id)
+    from nivomigrate.engine.way_back import certify_run
+
+    return certify_run(ctx, conn, run_id, applied,
+                       run_report(ctx, findings + checks, applied, run_id), progress)

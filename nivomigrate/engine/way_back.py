@@ -1,0 +1,357 @@
+"""The way back of a revision (docs/rollback.md): its downgrade proven on staging's data (the
+way-back certificate) or on a copy of the schema in the shadow server (the merge gate), and
+what it loses. Returns data and never prints.
+
+On staging the downgrade runs inside one REPEATABLE READ transaction that is rolled back, so
+staging is never at the older revision for anyone else (it holds the downgrade's locks on the
+tables it changes until the rollback). A downgrade that cannot run in a transaction (CREATE
+INDEX CONCURRENTLY) is proven in the shadow server instead: up, down, the schema compared
+with the previous revision's template, up again; rows are then not compared.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from nivomigrate import migrations
+from nivomigrate.table_data import Table, count_and_checksum, filled_values, table_shapes
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from nivomigrate.config import Settings
+    from nivomigrate.migrations import Revision
+    from nivomigrate.snapshot import SchemaDiff
+
+PROVEN, LOSSY, ONE_WAY = "proven", "lossy", "one-way"
+ON_STAGING = "staging, in a rolled-back transaction"
+IN_SHADOW = "shadow server, schema only"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """What a revision's downgrade does: `verdict` proven, lossy (with `losses`) or one-way
+    (with `reason`), and where it was found (`method`)."""
+
+    revision: str
+    down_revision: str | None
+    verdict: str
+    method: str
+    losses: tuple[str, ...] = ()
+    reason: str | None = None
+    declared: bool = False
+    tables_compared: int = 0
+    counted_only: tuple[str, ...] = ()
+    lossy_tables: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+    def to_json(self) -> dict:
+        """The shape the ledger and JSON reports keep (docs/json-report.md)."""
+        return {"revision": self.revision, "down_revision": self.down_revision,
+                "verdict": self.verdict, "method": self.method, "losses": list(self.losses),
+                "reason": self.reason, "declared": self.declared,
+                "tables_compared": self.tables_compared, "counted_only": list(self.counted_only),
+                "lossy_tables": list(self.lossy_tables),
+                "duration_s": round(self.duration_s, 3)}
+
+    @classmethod
+    def from_json(cls, item: dict) -> Certificate:
+        return cls(item["revision"], item.get("down_revision"), item["verdict"],
+                   item.get("method", ""), tuple(item.get("losses") or ()), item.get("reason"),
+                   bool(item.get("declared")), int(item.get("tables_compared") or 0),
+                   tuple(item.get("counted_only") or ()), tuple(item.get("lossy_tables") or ()),
+                   float(item.get("duration_s") or 0))
+
+    @property
+    def summary(self) -> str:
+        """One line: the verdict and what it rests on."""
+        if self.verdict == ONE_WAY:
+            return f"one-way: {self.reason}"
+        if self.verdict == LOSSY:
+            return "lossy: loses " + "; ".join(self.losses)
+        if self.method == IN_SHADOW:
+            return "proven on the schema (rows not compared: the downgrade runs outside a " \
+                "transaction)"
+        return f"proven: schema restored, {self.tables_compared} table(s) with equal rows"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A downgrade tried in the shadow server: the error it raised, or the differences of the
+    schema after it from the previous revision's, and after up again from the revision's."""
+
+    revision: str
+    error: str | None = None
+    after_down: SchemaDiff | None = None
+    after_up: SchemaDiff | None = None
+
+    @property
+    def is_proven(self) -> bool:
+        return self.error is None and self.after_down is not None and \
+            self.after_down.is_empty and self.after_up is not None and self.after_up.is_empty
+
+    @property
+    def failure(self) -> str:
+        """Why the downgrade is not a way back, in one sentence ("" when proven)."""
+        if self.error:
+            return f"its downgrade fails: {self.error}"
+        if self.after_down is not None and not self.after_down.is_empty:
+            return ("its downgrade does not restore the previous schema: "
+                    + self.after_down.summary("the previous revision", "after the downgrade"))
+        if self.after_up is not None and not self.after_up.is_empty:
+            return ("upgrading again after its downgrade gives another schema: "
+                    + self.after_up.summary("the revision", "after down and up"))
+        return ""
+
+
+def one_way_reason(settings: Settings, revision: Revision) -> str | None:
+    """Return the revision's declared `one_way = "why"`, None when it declares none."""
+    script = migrations.script_directory(settings.versions_dir).get_revision(revision.id)
+    reason = getattr(script.module, "one_way", None)
+    return str(reason).strip() or None if reason else None
+
+
+# --- the shadow server: the merge gate's proof ------------------------------------------------
+
+_proofs: dict[tuple, Proof] = {}
+
+
+def prove_in_shadow(settings: Settings, revision: Revision, server=None) -> Proof:
+    """Run up, down, up of `revision` on a copy of its template in the shadow server and
+    compare the schemas with the templates of its parent and of itself (once per set of
+    checksums in this process)."""
+    from nivomigrate.engine.build import schema_at, shadow_server, snapshot_at
+    from nivomigrate.redaction import redact
+
+    chain = migrations.revisions(settings.versions_dir)
+    key = tuple(r.file_checksum for r in migrations.up_to(chain, revision.id))
+    if key in _proofs:
+        return _proofs[key]
+    server = server or shadow_server(settings)
+    with schema_at(settings, revision.id, server) as target:
+        try:
+            after_down, after_up = _down_and_up(settings, revision, target, server)
+            proof = Proof(revision.id, after_down=after_down, after_up=after_up)
+        except Exception as exc:  # the revision's own code: any error is its failure
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+            proof = Proof(revision.id, error=redact(f"{type(exc).__name__}: {reason}"[:300]))
+    snapshot_at(settings, revision.down_revision, server)  # keep the template warm
+    _proofs[key] = proof
+    return proof
+
+
+def _down_and_up(settings: Settings, revision: Revision, target, server):
+    from nivomigrate.db import connection, sqlalchemy_engine
+    from nivomigrate.engine.build import snapshot_at
+    from nivomigrate.snapshot import compare, take_snapshot
+
+    engine = sqlalchemy_engine(target, writes=True)
+    try:
+        with engine.connect() as conn:
+            migrations.downgrade(settings.versions_dir, conn, revision.down_revision or "base")
+            conn.commit()
+            with connection(target, writes=False) as reader:
+                after_down = compare(snapshot_at(settings, revision.down_revision, server),
+                                     take_snapshot(reader))
+            if not after_down.is_empty:
+                return after_down, None
+            migrations.upgrade(settings.versions_dir, conn, revision.id)
+            conn.commit()
+            with connection(target, writes=False) as reader:
+                after_up = compare(snapshot_at(settings, revision.id, server),
+                                   take_snapshot(reader))
+    finally:
+        engine.dispose()
+    return after_down, after_up
+
+
+# --- staging: the certificate ---------------------------------------------------------------
+
+
+@dataclass
+class _Limits:
+    max_checksum_rows: int
+    counted_only: list[str] = field(default_factory=list)
+
+
+def certify(settings: Settings, conn: psycopg.Connection, revisions: list[Revision],
+            say=lambda message: None) -> list[Certificate]:
+    """Make the certificates of `revisions` (applied, in order; `conn` is at the last one),
+    newest first: on staging while the downgrades can run in a transaction, else in the
+    shadow server."""
+    from nivomigrate.policies.promotion import load_promotion_policy
+
+    limits = _Limits(load_promotion_policy(settings.policies_dir).max_checksum_rows)
+    newest_first = list(reversed(revisions))
+    certificates: list[Certificate] = []
+    with conn.transaction(force_rollback=True):
+        conn.execute("set transaction isolation level repeatable read")
+        for revision in newest_first:
+            certificate = _on_staging(settings, conn, revision, limits, say)
+            if certificate is None:
+                break
+            certificates.append(certificate)
+            if certificate.verdict == ONE_WAY:
+                break
+            _execute(conn, migrations.render_downgrade(settings.versions_dir, revision))
+    for revision in newest_first[len(certificates):]:
+        say(f"{revision.id}: proving its downgrade in the shadow server")
+        certificates.append(_in_shadow(settings, revision))
+    return certificates
+
+
+def _on_staging(settings: Settings, conn, revision: Revision, limits: _Limits,
+                say) -> Certificate | None:
+    """The certificate of `revision` made on staging's data; None when its downgrade cannot
+    run in a transaction (or reads the live database)."""
+    reason = one_way_reason(settings, revision)
+    if reason:
+        return Certificate(revision.id, revision.down_revision, ONE_WAY, "declared",
+                           reason=reason, declared=True)
+    try:
+        steps = migrations.render_downgrade(settings.versions_dir, revision)
+    except Exception as exc:
+        return _found_one_way(revision, f"its downgrade does not render: "
+                              f"{type(exc).__name__}: {exc}"[:300])
+    if any(step.kind != "transaction" for step in steps):
+        return None
+    say(f"{revision.id}: proving its downgrade on staging's data (rolled back)")
+    return _compare_on_staging(settings, conn, revision, steps, limits)
+
+
+def _compare_on_staging(settings: Settings, conn, revision: Revision, steps,
+                        limits: _Limits) -> Certificate:
+    import psycopg
+
+    from nivomigrate.engine.build import snapshot_at
+    from nivomigrate.snapshot import compare, take_snapshot
+
+    started = time.perf_counter()
+    before = table_shapes(conn)
+    conn.execute("savepoint nivomigrate_way_back")
+    try:
+        _execute(conn, steps)
+    except psycopg.Error as exc:
+        conn.execute("rollback to savepoint nivomigrate_way_back")
+        return _found_one_way(revision, "its downgrade fails on staging: "
+                              + (str(exc).strip().splitlines() or [""])[0][:300])
+    difference = compare(snapshot_at(settings, revision.down_revision), take_snapshot(conn))
+    after = table_shapes(conn)
+    kept = {table: tuple(c for c in after[table].columns if c in before[table].columns)
+            for table in after if table in before}
+    downgraded = {table: _read(conn, table, columns, before[table].estimated_rows, limits)
+                  for table, columns in kept.items()}
+    conn.execute("rollback to savepoint nivomigrate_way_back")
+    losses, lossy_tables = _losses(conn, before, after, kept, downgraded, limits)
+    elapsed = time.perf_counter() - started
+    if not difference.is_empty:
+        return replace(_found_one_way(revision, "its downgrade does not restore the previous "
+                                      "schema: " + difference.summary(
+                                          "the previous revision", "after the downgrade")),
+                       method=ON_STAGING, duration_s=elapsed)
+    return Certificate(revision.id, revision.down_revision, LOSSY if losses else PROVEN,
+                       ON_STAGING, tuple(losses), tables_compared=len(kept),
+                       counted_only=tuple(sorted(set(limits.counted_only))),
+                       lossy_tables=tuple(sorted(lossy_tables)), duration_s=elapsed)
+
+
+def _read(conn, table: Table, columns: tuple[str, ...], estimate: int,
+          limits: _Limits) -> tuple[int, str | None]:
+    small = estimate <= limits.max_checksum_rows
+    if not small:
+        limits.counted_only.append(str(table))
+    return count_and_checksum(conn, table, columns, with_checksum=small)
+
+
+def _losses(conn, before, after, kept, downgraded, limits) -> tuple[list[str], set[str]]:
+    """What the upgraded tables hold that the downgraded ones do not (`conn` is upgraded)."""
+    losses: list[str] = []
+    lossy: set[str] = set()
+    for table in sorted(set(before) - set(after), key=str):
+        rows, _ = count_and_checksum(conn, table, (), with_checksum=False)
+        if rows:
+            losses.append(f"table {table} ({rows} rows)")
+            lossy.add(str(table))
+    for table, columns in sorted(kept.items(), key=lambda item: str(item[0])):
+        dropped = tuple(c for c in before[table].columns if c not in columns)
+        for column, values in filled_values(conn, table, dropped).items():
+            if values:
+                losses.append(f"column {table}.{column} ({values} values)")
+                lossy.add(str(table))
+        rows, checksum = _read(conn, table, columns, before[table].estimated_rows, limits)
+        down_rows, down_checksum = downgraded[table]
+        if rows != down_rows:
+            losses.append(f"rows of {table} ({rows} before the downgrade, {down_rows} after)")
+            lossy.add(str(table))
+        elif checksum != down_checksum:
+            losses.append(f"values of {table} (its kept columns differ after the downgrade)")
+            lossy.add(str(table))
+        restored = [c for c in after[table].columns if c not in before[table].columns]
+        if restored and rows:
+            losses.append(f"column {table}.{', '.join(restored)} comes back without the values "
+                          "the upgrade dropped")
+            lossy.add(str(table))
+    return losses, lossy
+
+
+def _found_one_way(revision: Revision, reason: str) -> Certificate:
+    from nivomigrate.redaction import redact
+
+    return Certificate(revision.id, revision.down_revision, ONE_WAY, ON_STAGING,
+                       reason=redact(reason))
+
+
+def _execute(conn, steps) -> None:
+    for step in steps:
+        for statement in step.statements:
+            conn.execute(statement)  # no parameters: psycopg sends the text as it is
+
+
+def _in_shadow(settings: Settings, revision: Revision) -> Certificate:
+    started = time.perf_counter()
+    reason = one_way_reason(settings, revision)
+    if reason:
+        return Certificate(revision.id, revision.down_revision, ONE_WAY, "declared",
+                           reason=reason, declared=True)
+    proof = prove_in_shadow(settings, revision)
+    verdict = PROVEN if proof.is_proven else ONE_WAY
+    return Certificate(revision.id, revision.down_revision, verdict, IN_SHADOW,
+                       reason=proof.failure or None,
+                       duration_s=time.perf_counter() - started)
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+def certify_run(ctx, conn, run_id: int | None, applied: list, report, progress):
+    """Make, record (ledger: nivomigrate.certificates) and report the certificates of the
+    revisions an apply run applied; the report unchanged when nothing was applied or the
+    run did not pass."""
+    from nivomigrate import certificates
+    from nivomigrate.checks import one_way
+
+    if run_id is None or not applied or report.is_blocked:
+        return report
+    revisions = [a.revision for a in applied]
+    with progress.step(f"proving the way back of {', '.join(r.id for r in revisions)}"):
+        made = certify(ctx.settings, conn, revisions, progress.say)
+    certificates.record(conn, run_id, ctx.environment, [c.to_json() for c in made])
+    findings = one_way.certificate_findings(made, ctx.environment,
+                                            {r.id: r for r in revisions})
+    return with_certificates(report, [c.to_json() for c in made], findings)
+
+
+def with_certificates(report, items: list[dict], findings=()):
+    """Return `report` with the certificates as a section and as `data.way_back`."""
+    from nivomigrate.findings import Section
+
+    certificates = [Certificate.from_json(item) for item in items]
+    rows = tuple((c.revision, c.verdict, c.method,
+                  "; ".join(c.losses) or c.reason or "nothing") for c in certificates)
+    section = Section("Way back: the downgrade's certificate",
+                      ("revision", "verdict", "proven on", "loses / why"), rows)
+    report.data["way_back"] = items
+    return replace(report, findings=report.findings + tuple(findings),
+                   sections=report.sections + (section,))
