@@ -355,3 +355,21 @@ def with_certificates(report, items: list[dict], findings=()):
     report.data["way_back"] = items
     return replace(report, findings=report.findings + tuple(findings),
                    sections=report.sections + (section,))
+
+
+def merge_gate_findings(settings: Settings) -> list:
+    """The merge gate's one-way check of every revision: proven in the shadow server, or
+    declared one-way."""
+    from nivomigrate.checks import one_way
+    from nivomigrate.engine.build import shadow_server
+
+    server = None
+    findings = []
+    for revision in migrations.revisions(settings.versions_dir):
+        declared = one_way_reason(settings, revision)
+        proof = None
+        if not declared:
+            server = server or shadow_server(settings)
+            proof = prove_in_shadow(settings, revision, server)
+        findings += one_way.gate_findings(revision, proof, declared)
+    return findings

@@ -164,6 +164,10 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
 
         with progress.step("checking that models and revisions agree"):
             findings += model_findings(settings)
+        from nivomigrate.engine.way_back import merge_gate_findings
+
+        with progress.step("proving each revision's way back in the shadow server"):
+            findings += merge_gate_findings(settings)
         if settings.prisma_schema is not None:
             from nivomigrate.steps.prisma import prisma_findings
 

@@ -102,3 +102,37 @@ def test_downgrade_dropping_a_filled_column_is_lossy_and_names_it(project):
     assert "public.User.nickname (3 values)" in warnings[0]["message"]
     with psycopg.connect(project.urls["staging"]) as conn:  # staging keeps its values
         assert conn.execute('select count("nickname") from "User"').fetchone()[0] == 3
+
+
+DROP_NAME = ['ALTER TABLE "User" DROP COLUMN "name"']
+
+
+def _one_way_findings(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if f["check"] == "one-way"]
+
+
+def test_merge_gate_refuses_a_revision_without_a_way_back(project):
+    revision = write_revision(project, "drop_name", DROP_NAME, None)
+
+    result = cli(project, "plan", "all", "--gate", "merge", "--format", "json")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    (finding,) = _one_way_findings(report)
+    assert finding["severity"] == "error"
+    assert finding["location"]["object"] == revision
+    assert "does not restore the previous schema" in finding["message"]
+    assert "column public.User.name" in finding["message"]
+    assert 'one_way = "<why>"' in finding["help"]
+
+
+def test_merge_gate_accepts_a_declared_one_way_revision_and_the_projects_own(project):
+    write_revision(project, "drop_name", DROP_NAME, None,
+                   module='one_way = "the names are gone: restore them from the backup"\n')
+
+    result = cli(project, "plan", "all", "--gate", "merge", "--format", "json")
+
+    report = json.loads(result.stdout)
+    findings = _one_way_findings(report)
+    assert [f["severity"] for f in findings] == ["info"], findings
+    assert "the names are gone" in findings[0]["message"]
