@@ -373,3 +373,43 @@ def merge_gate_findings(settings: Settings) -> list:
             proof = prove_in_shadow(settings, revision, server)
         findings += one_way.gate_findings(revision, proof, declared)
     return findings
+
+
+def run_downgrade(settings: Settings, conn, revision: Revision) -> None:
+    """Run `revision`'s downgrade on `conn` (autocommit; a transactional step commits as a
+    whole, with alembic_version moved to the parent in the last one; a live downgrade runs
+    through alembic on the same session)."""
+    steps = migrations.render_downgrade(settings.versions_dir, revision)
+    if any(step.kind == "live" for step in steps):
+        _downgrade_live(settings, conn, revision)
+        return
+    for step in steps:
+        if step.kind == "transaction":
+            with conn.transaction():
+                _execute(conn, (step,))
+        else:
+            _execute(conn, (step,))
+    with conn.transaction():
+        conn.execute("DELETE FROM alembic_version")
+        if revision.down_revision:
+            conn.execute("INSERT INTO alembic_version (version_num) VALUES (%s)",
+                         (revision.down_revision,))
+
+
+def _downgrade_live(settings: Settings, conn, revision: Revision) -> None:
+    import sqlalchemy
+    from sqlalchemy.pool import StaticPool
+
+    conn.autocommit = False
+    try:
+        engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: conn,
+                                          poolclass=StaticPool)
+        with engine.connect() as connection:
+            migrations.downgrade(settings.versions_dir, connection,
+                                 revision.down_revision or "base")
+            if connection.in_transaction():
+                connection.commit()
+    finally:
+        if not (conn.broken or conn.closed):
+            conn.rollback()
+            conn.autocommit = True
