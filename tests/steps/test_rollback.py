@@ -64,9 +64,8 @@ def test_rollback_runs_through_staging_then_prod_and_restores_prod(project):
 
 
 def test_one_way_revision_gives_the_recovery_steps_with_the_restore_point(project):
-    write_revision(project, "drop_name", ['ALTER TABLE "User" DROP COLUMN "name"'], None,
-                   module='one_way = "the names are gone"\n'
-                   '# nivomigrate: ack destructive-change "*" -- the test drops them on purpose\n')
+    write_revision(project, "nickname_kept", ADD_NICKNAME, None,
+                   module='one_way = "the nicknames are kept"\n')
     assert cli(project, "apply", "staging").returncode == 0
     assert cli(project, "promote", "prod").returncode == 0
 
@@ -77,5 +76,5 @@ def test_one_way_revision_gives_the_recovery_steps_with_the_restore_point(projec
     point = report["data"]["restore_point"]
     steps = next(s["text"] for s in report["sections"] if s["title"] == "Recovery steps")
     assert point["server_time"] in steps and point["wal_lsn"] in steps
-    assert "is one-way (the names are gone)" in report["findings"][0]["message"]
+    assert "is one-way (the nicknames are kept)" in report["findings"][0]["message"]
     assert _runs(project.urls["prod"]) == []
