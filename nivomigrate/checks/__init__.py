@@ -32,6 +32,7 @@ from nivomigrate.checks import (
     models_match,
     new_index_used,
     non_resumable,
+    one_way,
     platform_defaults,
     precondition,
     redundant_index,
@@ -54,5 +55,5 @@ COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, staging_changed,
                platform_defaults, verify, staging_check, models_match, baseline_match,
-               unmapped_table)
+               unmapped_table, one_way)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

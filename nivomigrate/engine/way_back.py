@@ -413,3 +413,71 @@ def _downgrade_live(settings: Settings, conn, revision: Revision) -> None:
         if not (conn.broken or conn.closed):
             conn.rollback()
             conn.autocommit = True
+
+
+# --- before a promotion -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BeforePromotion:
+    """The pending revisions' certificates from staging's run, how their data would come
+    back (`restore`), and the findings: a lossy or one-way revision without a usable
+    restore is an ERROR."""
+
+    items: list
+    restore: object
+    findings: tuple = ()
+
+
+def before_promotion(ctx, conn, staging_conn, staging_run) -> BeforePromotion:
+    """Read the certificates staging's passed run made and plan the restore point."""
+    from nivomigrate import certificates
+    from nivomigrate.checks import one_way
+    from nivomigrate.engine.restore import plan_restore
+    from nivomigrate.findings import Finding, Location, Severity
+
+    ids = [r.id for r in ctx.pending]
+    made = certificates.of_run(staging_conn, staging_run.id) if staging_run else {}
+    found = [Certificate.from_json(made[i]) for i in ids if i in made]
+    risky = [c for c in found if c.verdict in (LOSSY, ONE_WAY)]
+    tables = sorted({t for c in risky for t in c.lossy_tables} | _touched(ctx, risky))
+    restore = plan_restore(ctx.settings, conn, tables, needed=bool(risky))
+    findings = []
+    if risky and not restore.is_usable:
+        findings.append(Finding(
+            one_way.NAME, Severity.ERROR,
+            f"{', '.join(c.revision for c in risky)} cannot be undone without data loss and "
+            f"{ctx.environment} has no usable restore point: {restore.detail}",
+            Location(object=ctx.environment), environment=ctx.environment,
+            help="raise way_back.max_dump_bytes in policies/promotion.yaml, set "
+            "SUPABASE_ACCESS_TOKEN for a Supabase restore point, or make a backup and check "
+            "the PITR window (docs/rollback.md)"))
+    return BeforePromotion([c.to_json() for c in found], restore, tuple(findings))
+
+
+def _touched(ctx, risky: list[Certificate]) -> set[str]:
+    """The existing tables a one-way revision's upgrade changes (`public.` when unqualified)."""
+    from nivomigrate.checks.revision_sql import render_revision
+
+    touched = set()
+    for revision in (r for r in ctx.pending if r.id in {c.revision for c in risky
+                                                         if c.verdict == ONE_WAY}):
+        parsed = render_revision(ctx.settings.versions_dir, revision)
+        for statement in parsed.statements:
+            for change in statement.changes:
+                if change.kind not in ("create_table", "create_index"):
+                    touched.add(change.table if "." in change.table else f"public.{change.table}")
+        touched -= {f"public.{t}" for t in parsed.created_tables()}
+    return touched
+
+
+def restore_point(ctx, conn, back: BeforePromotion) -> dict:
+    """Prod's restore point (server time, WAL LSN), with the pg_dump or Supabase restore
+    point made just before when a pending revision is lossy or one-way (`way_back`)."""
+    from nivomigrate import ledger
+    from nivomigrate.engine.restore import make_restore
+
+    point = ledger.restore_point(conn)
+    made = make_restore(ctx.settings, ctx.target, back.restore,
+                        ctx.settings.root / ".nivomigrate" / "restore")
+    return {**point, "way_back": made.to_json()}

@@ -71,12 +71,16 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
         decision = promote_decision(ctx, conn, staging_conn, allow_drift=allow_drift,
                                     allow_dirty=allow_dirty)
     findings = list(decision.findings)
-    if decision.is_blocked or dry_run:
-        return _dry_or_blocked(ctx, findings, dry_run)
+    from nivomigrate.engine import way_back
+
+    back = way_back.before_promotion(ctx, conn, staging_conn, decision.staging_run)
+    findings += back.findings
+    if decision.is_blocked or back.findings or dry_run:
+        return way_back.with_certificates(_dry_or_blocked(ctx, findings, dry_run), back.items)
     staging_run_id = decision.staging_run.id if decision.staging_run else None
     run_id, applied = execute_revisions(
         ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
-        restore_point=ledger.restore_point(conn), staging_run_id=staging_run_id,
+        restore_point=way_back.restore_point(ctx, conn, back), staging_run_id=staging_run_id,
     )
     with prog.step("verifying prod equals staging"):
         checks = verify_and_finish(conn, run_id, applied, lambda: _equals_staging(
@@ -86,7 +90,8 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
 
         ledger.append_checks(conn, run_id, [duration_budget.ledger_entry(
             list(decision.projections), applied)])
-    report = run_report(ctx, findings + checks, applied, run_id, command="promote")
+    report = way_back.with_certificates(
+        run_report(ctx, findings + checks, applied, run_id, command="promote"), back.items)
     report.data["staging_run_id"] = staging_run_id
     report.data["staging_footprint"] = ledger.footprints_of(
         decision.staging_run, {r.id for r in ctx.pending}) if decision.staging_run else []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
 import psycopg
 
 from nivomigrate.snapshot import take_snapshot
@@ -76,5 +78,8 @@ def test_one_way_revision_gives_the_recovery_steps_with_the_restore_point(projec
     point = report["data"]["restore_point"]
     steps = next(s["text"] for s in report["sections"] if s["title"] == "Recovery steps")
     assert point["server_time"] in steps and point["wal_lsn"] in steps
+    dump = point["way_back"]  # promote saved the touched table with pg_dump just before
+    assert dump["kind"] == "pg_dump" and dump["tables"] == ["public.User"]
+    assert Path(dump["path"]).is_file() and dump["path"] in steps
     assert "is one-way (the nicknames are kept)" in report["findings"][0]["message"]
     assert _runs(project.urls["prod"]) == []
