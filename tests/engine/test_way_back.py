@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import psycopg
-import pytest
 
 from tests.report_schema import schema_errors
 
@@ -38,11 +37,14 @@ def write_revision(project, name: str, upgrade: list[str], downgrade: list[str] 
     """Write the next revision: each statement an op.execute; no downgrade: `pass`."""
     head = project.head()
     revision_id = f"{int(head) + 1:04d}"
-    body = lambda lines: "\n".join(f"    op.execute({line!r})" for line in lines) or "    pass"
     (project.root / "versions" / f"{revision_id}_{name}.py").write_text(REVISION.format(
-        doc=name, id=revision_id, down=head, module=module, upgrade=body(upgrade),
-        downgrade=body(downgrade or [])))
+        doc=name, id=revision_id, down=head, module=module, upgrade=_body(upgrade),
+        downgrade=_body(downgrade or [])))
     return revision_id
+
+
+def _body(lines: list[str]) -> str:
+    return "\n".join(f"    op.execute({line!r})" for line in lines) or "    pass"
 
 
 def cli(project, *args: str) -> subprocess.CompletedProcess:

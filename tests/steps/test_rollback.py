@@ -4,7 +4,6 @@ equal to what it was before the promotion; a one-way revision gives the recovery
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import psycopg
