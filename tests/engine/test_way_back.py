@@ -105,6 +105,16 @@ def test_downgrade_dropping_a_filled_column_is_lossy_and_names_it(project):
     with psycopg.connect(project.urls["staging"]) as conn:  # staging keeps its values
         assert conn.execute('select count("nickname") from "User"').fetchone()[0] == 3
 
+    (project.root / "apply.json").write_text(result.stdout)
+    for fmt, shown in (("markdown", "| lossy | staging, in a rolled-back transaction | "
+                                    "column public.User.nickname (3 values) |"),
+                       ("html", "<td>lossy</td><td>staging, in a rolled-back transaction</td>"
+                                "<td>column public.User.nickname (3 values)</td>")):
+        rendered = cli(project, "render", "apply.json", "--format", fmt)
+        assert "Way back: the downgrade&#x27;s certificate" in rendered.stdout or \
+            "Way back: the downgrade's certificate" in rendered.stdout
+        assert shown in rendered.stdout, rendered.stdout
+
 
 DROP_NAME = ['ALTER TABLE "User" DROP COLUMN "name"']
 
