@@ -118,53 +118,78 @@ def one_way_reason(settings: Settings, revision: Revision) -> str | None:
 _proofs: dict[tuple, Proof] = {}
 
 
-def prove_in_shadow(settings: Settings, revision: Revision, server=None) -> Proof:
-    """Run up, down, up of `revision` on a copy of its template in the shadow server and
-    compare the schemas with the templates of its parent and of itself (once per set of
-    checksums in this process)."""
-    from nivomigrate.engine.build import schema_at, shadow_server, snapshot_at
-    from nivomigrate.redaction import redact
+def prove_in_shadow(settings: Settings, revisions: list[Revision],
+                    server=None) -> dict[str, Proof]:
+    """Prove the downgrades of `revisions` (newest first) in the shadow server, on one copy
+    of the newest one's template: for each, down, the schema compared with its parent's
+    template, up, compared with its own, then down again to reach the next. After a failure
+    (or a gap in the chain) the rest start on a new copy. Proofs are kept per set of
+    checksums for the process. Returns revision id -> proof."""
+    from nivomigrate.engine.build import schema_at, shadow_server
 
     chain = migrations.revisions(settings.versions_dir)
-    key = tuple(r.file_checksum for r in migrations.up_to(chain, revision.id))
-    if key in _proofs:
-        return _proofs[key]
-    server = server or shadow_server(settings)
-    with schema_at(settings, revision.id, server) as target:
-        try:
-            after_down, after_up = _down_and_up(settings, revision, target, server)
-            proof = Proof(revision.id, after_down=after_down, after_up=after_up)
-        except Exception as exc:  # the revision's own code: any error is its failure
-            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
-            proof = Proof(revision.id, error=redact(f"{type(exc).__name__}: {reason}"[:300]))
-    snapshot_at(settings, revision.down_revision, server)  # keep the template warm
-    _proofs[key] = proof
-    return proof
+
+    def key(revision: Revision) -> tuple:
+        return tuple(r.file_checksum for r in migrations.up_to(chain, revision.id))
+
+    todo = [revision for revision in revisions if key(revision) not in _proofs]
+    while todo:
+        server = server or shadow_server(settings)
+        with schema_at(settings, todo[0].id, server) as target:
+            made = _prove_run(settings, todo, target, server)
+        for revision, proof in zip(todo, made, strict=False):
+            _proofs[key(revision)] = proof
+        todo = todo[len(made):]
+    return {revision.id: _proofs[key(revision)] for revision in revisions}
 
 
-def _down_and_up(settings: Settings, revision: Revision, target, server):
-    from nivomigrate.db import connection, sqlalchemy_engine
-    from nivomigrate.engine.build import snapshot_at
-    from nivomigrate.snapshot import compare, take_snapshot
+def _prove_run(settings: Settings, revisions: list[Revision], target, server) -> list[Proof]:
+    """Prove `revisions` one after the other on `target`; stop after the first failure or
+    gap in the chain. Returns the proofs made, in order."""
+    from nivomigrate.db import sqlalchemy_engine
+    from nivomigrate.redaction import redact
 
+    proofs: list[Proof] = []
     engine = sqlalchemy_engine(target, writes=True)
     try:
         with engine.connect() as conn:
-            migrations.downgrade(settings.versions_dir, conn, revision.down_revision or "base")
-            conn.commit()
-            with connection(target, writes=False) as reader:
-                after_down = compare(snapshot_at(settings, revision.down_revision, server),
-                                     take_snapshot(reader))
-            if not after_down.is_empty:
-                return after_down, None
-            migrations.upgrade(settings.versions_dir, conn, revision.id)
-            conn.commit()
-            with connection(target, writes=False) as reader:
-                after_up = compare(snapshot_at(settings, revision.id, server),
-                                   take_snapshot(reader))
+            for index, revision in enumerate(revisions):
+                try:
+                    proof = _down_and_up(settings, revision, conn, target, server)
+                except Exception as exc:  # the revision's own code: any error is its failure
+                    reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines()
+                              or [""])[0]
+                    proof = Proof(revision.id,
+                                  error=redact(f"{type(exc).__name__}: {reason}"[:300]))
+                proofs.append(proof)
+                following = revisions[index + 1] if index + 1 < len(revisions) else None
+                if not proof.is_proven or following is None or \
+                        following.id != revision.down_revision:
+                    break
+                migrations.downgrade(settings.versions_dir, conn, revision.down_revision)
+                conn.commit()
     finally:
         engine.dispose()
-    return after_down, after_up
+    return proofs
+
+
+def _down_and_up(settings: Settings, revision: Revision, conn, target, server) -> Proof:
+    from nivomigrate.db import connection
+    from nivomigrate.engine.build import snapshot_at
+    from nivomigrate.snapshot import compare, take_snapshot
+
+    migrations.downgrade(settings.versions_dir, conn, revision.down_revision or "base")
+    conn.commit()
+    with connection(target, writes=False) as reader:
+        after_down = compare(snapshot_at(settings, revision.down_revision, server),
+                             take_snapshot(reader))
+    if not after_down.is_empty:
+        return Proof(revision.id, after_down=after_down)
+    migrations.upgrade(settings.versions_dir, conn, revision.id)
+    conn.commit()
+    with connection(target, writes=False) as reader:
+        after_up = compare(snapshot_at(settings, revision.id, server), take_snapshot(reader))
+    return Proof(revision.id, after_down=after_down, after_up=after_up)
 
 
 # --- staging: the certificate ---------------------------------------------------------------
@@ -196,9 +221,10 @@ def certify(settings: Settings, conn: psycopg.Connection, revisions: list[Revisi
             if certificate.verdict == ONE_WAY:
                 break
             _execute(conn, migrations.render_downgrade(settings.versions_dir, revision))
-    for revision in newest_first[len(certificates):]:
-        say(f"{revision.id}: proving its downgrade in the shadow server")
-        certificates.append(_in_shadow(settings, revision))
+    rest = newest_first[len(certificates):]
+    if rest:
+        say(f"{', '.join(r.id for r in rest)}: proving the downgrades in the shadow server")
+        certificates += _in_shadow(settings, rest)
     return certificates
 
 
@@ -309,17 +335,24 @@ def _execute(conn, steps) -> None:
             conn.execute(statement)  # no parameters: psycopg sends the text as it is
 
 
-def _in_shadow(settings: Settings, revision: Revision) -> Certificate:
+def _in_shadow(settings: Settings, revisions: list[Revision]) -> list[Certificate]:
+    """The certificates of `revisions` (newest first) proven on the schema alone."""
     started = time.perf_counter()
-    reason = one_way_reason(settings, revision)
-    if reason:
-        return Certificate(revision.id, revision.down_revision, ONE_WAY, "declared",
-                           reason=reason, declared=True)
-    proof = prove_in_shadow(settings, revision)
-    verdict = PROVEN if proof.is_proven else ONE_WAY
-    return Certificate(revision.id, revision.down_revision, verdict, IN_SHADOW,
-                       reason=proof.failure or None,
-                       duration_s=time.perf_counter() - started)
+    declared = {r.id: one_way_reason(settings, r) for r in revisions}
+    proofs = prove_in_shadow(settings, [r for r in revisions if not declared[r.id]])
+    elapsed = (time.perf_counter() - started) / max(1, len(proofs))
+    certificates = []
+    for revision in revisions:
+        if declared[revision.id]:
+            certificates.append(Certificate(revision.id, revision.down_revision, ONE_WAY,
+                                            "declared", reason=declared[revision.id],
+                                            declared=True))
+            continue
+        proof = proofs[revision.id]
+        certificates.append(Certificate(
+            revision.id, revision.down_revision, PROVEN if proof.is_proven else ONE_WAY,
+            IN_SHADOW, reason=proof.failure or None, duration_s=elapsed))
+    return certificates
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -363,15 +396,15 @@ def merge_gate_findings(settings: Settings) -> list:
     from nivomigrate.checks import one_way
     from nivomigrate.engine.build import shadow_server
 
-    server = None
+    chain = migrations.revisions(settings.versions_dir)
+    declared = {r.id: one_way_reason(settings, r) for r in chain}
+    undeclared = [r for r in reversed(chain) if not declared[r.id]]
+    proofs = prove_in_shadow(settings, undeclared, shadow_server(settings)) if undeclared \
+        else {}
     findings = []
-    for revision in migrations.revisions(settings.versions_dir):
-        declared = one_way_reason(settings, revision)
-        proof = None
-        if not declared:
-            server = server or shadow_server(settings)
-            proof = prove_in_shadow(settings, revision, server)
-        findings += one_way.gate_findings(revision, proof, declared)
+    for revision in chain:
+        findings += one_way.gate_findings(revision, proofs.get(revision.id),
+                                          declared[revision.id])
     return findings
 
 

@@ -14,7 +14,7 @@ def _judge(project):
     settings = project.settings()
     revision = migrations.revisions(settings.versions_dir)[-1]
     declared = one_way_reason(settings, revision)
-    proof = None if declared else prove_in_shadow(settings, revision)
+    proof = None if declared else prove_in_shadow(settings, [revision])[revision.id]
     return one_way.gate_findings(revision, proof, declared)
 
 
