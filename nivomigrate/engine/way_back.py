@@ -378,16 +378,19 @@ def certify_run(ctx, conn, run_id: int | None, applied: list, report, progress):
 
 def with_certificates(report, items: list[dict], findings=()):
     """Return `report` with the certificates as a section and as `data.way_back`."""
+    report.data["way_back"] = items
+    return replace(report, findings=report.findings + tuple(findings),
+                   sections=report.sections + (certificate_section(items),))
+
+
+def certificate_section(items: list[dict], title: str = "Way back: the downgrade's certificate"):
+    """The certificates as a report table: revision, verdict, where proven, losses or why."""
     from nivomigrate.findings import Section
 
     certificates = [Certificate.from_json(item) for item in items]
     rows = tuple((c.revision, c.verdict, c.method,
                   "; ".join(c.losses) or c.reason or "nothing") for c in certificates)
-    section = Section("Way back: the downgrade's certificate",
-                      ("revision", "verdict", "proven on", "loses / why"), rows)
-    report.data["way_back"] = items
-    return replace(report, findings=report.findings + tuple(findings),
-                   sections=report.sections + (section,))
+    return Section(title, ("revision", "verdict", "proven on", "loses / why"), rows)
 
 
 def merge_gate_findings(settings: Settings) -> list:
@@ -504,13 +507,15 @@ def _touched(ctx, risky: list[Certificate]) -> set[str]:
     return touched
 
 
-def restore_point(ctx, conn, back: BeforePromotion) -> dict:
+def restore_point(ctx, conn, back: BeforePromotion | None) -> dict:
     """Prod's restore point (server time, WAL LSN), with the pg_dump or Supabase restore
     point made just before when a pending revision is lossy or one-way (`way_back`)."""
     from nivomigrate import ledger
     from nivomigrate.engine.restore import make_restore
 
     point = ledger.restore_point(conn)
+    if back is None:
+        return point
     made = make_restore(ctx.settings, ctx.target, back.restore,
                         ctx.settings.root / ".nivomigrate" / "restore")
     return {**point, "way_back": made.to_json()}

@@ -80,6 +80,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
             decision = apply_decision(ctx, conn)
     findings = [replace(f, environment=f.environment or name) for f in decision.findings]
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
+    back = decision.way_back.items if decision.way_back is not None else []
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
         ("revision", "message", "file", "sql checksum"),
@@ -87,6 +88,10 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.sql, language="sql")
                  for item in rendered]
+    if back:
+        from nivomigrate.engine.way_back import certificate_section
+
+        sections.append(certificate_section(back, f"{name}: way back (staging's certificates)"))
     staging_run = decision.staging_run
     if staging_run is None and promoted_from and pending:
         with connection(targets[promoted_from], writes=False) as source_conn:
@@ -99,7 +104,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
                                                            staging_run)
         sections.append(budget_section)
         findings += budget_findings if gate == "promote" else []
-    data = {"current_revision": current, "footprint": footprints, "pending": [
+    data = {"current_revision": current, "footprint": footprints, "way_back": back, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}

@@ -73,10 +73,10 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     findings = list(decision.findings)
     from nivomigrate.engine import way_back
 
-    back = way_back.before_promotion(ctx, conn, staging_conn, decision.staging_run)
-    findings += back.findings
-    if decision.is_blocked or back.findings or dry_run:
-        return way_back.with_certificates(_dry_or_blocked(ctx, findings, dry_run), back.items)
+    back = decision.way_back
+    if decision.is_blocked or dry_run:
+        return way_back.with_certificates(_dry_or_blocked(ctx, findings, dry_run),
+                                          back.items if back else [])
     staging_run_id = decision.staging_run.id if decision.staging_run else None
     run_id, applied = execute_revisions(
         ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
