@@ -23,11 +23,6 @@ def record(conn: psycopg.Connection, run_id: int, environment: str,
             (item["revision"], run_id, environment, item["verdict"], redact(json.dumps(item))))
 
 
-def of_run(conn: psycopg.Connection, run_id: int) -> dict[str, dict]:
-    """Return revision id -> certificate made by `run_id`; empty without a ledger."""
-    return _read(conn, "where run_id = %s", (run_id,))
-
-
 def newest(conn: psycopg.Connection, revision_ids: list[str]) -> dict[str, dict]:
     """Return revision id -> its newest certificate among `revision_ids`."""
     return _read(conn, "where revision = any(%s)", (list(revision_ids),))

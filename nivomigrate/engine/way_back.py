@@ -206,10 +206,13 @@ def certify(settings: Settings, conn: psycopg.Connection, revisions: list[Revisi
     """Make the certificates of `revisions` (applied, in order; `conn` is at the last one),
     newest first: on staging while the downgrades can run in a transaction, else in the
     shadow server."""
+    from nivomigrate.engine.build import snapshot_at
     from nivomigrate.policies.promotion import load_promotion_policy
 
     limits = _Limits(load_promotion_policy(settings.policies_dir).max_checksum_rows)
     newest_first = list(reversed(revisions))
+    for revision in newest_first:  # built before staging's tables are locked, not while
+        snapshot_at(settings, revision.down_revision)
     certificates: list[Certificate] = []
     with conn.transaction(force_rollback=True):
         conn.execute("set transaction isolation level repeatable read")
@@ -466,19 +469,27 @@ class BeforePromotion:
 
 
 def before_promotion(ctx, conn, staging_conn, staging_run) -> BeforePromotion:
-    """Read the certificates staging's passed run made and plan the restore point."""
+    """Read the pending revisions' newest certificates in staging's ledger and plan the
+    restore point."""
     from nivomigrate import certificates
     from nivomigrate.checks import one_way
     from nivomigrate.engine.restore import plan_restore
     from nivomigrate.findings import Finding, Location, Severity
 
     ids = [r.id for r in ctx.pending]
-    made = certificates.of_run(staging_conn, staging_run.id) if staging_run else {}
+    made = certificates.newest(staging_conn, ids) if staging_run else {}
     found = [Certificate.from_json(made[i]) for i in ids if i in made]
     risky = [c for c in found if c.verdict in (LOSSY, ONE_WAY)]
     tables = sorted({t for c in risky for t in c.lossy_tables} | _touched(ctx, risky))
     restore = plan_restore(ctx.settings, conn, tables, needed=bool(risky))
-    findings = []
+    findings = [Finding(
+        one_way.NAME, Severity.WARNING,
+        f"revision {revision_id} has no way-back certificate in staging's ledger: its "
+        "downgrade is unproven on staging's data", Location(object=revision_id),
+        environment=ctx.environment, help="re-run `nivomigrate apply staging`: a run whose "
+        "certificate was interrupted makes it again only with a new revision; "
+        "`nivomigrate plan all --gate merge` proves the downgrade in the shadow server")
+        for revision_id in ids if staging_run is not None and revision_id not in made]
     if risky and not restore.is_usable:
         findings.append(Finding(
             one_way.NAME, Severity.ERROR,
