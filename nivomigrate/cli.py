@@ -315,6 +315,24 @@ def apply(
 
 
 @app.command()
+def rollback(
+    env: Annotated[str, typer.Argument(help="The environment to roll back (staging, then prod).")],
+    allow_loss: Annotated[bool, typer.Option("--allow-loss")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    fmt: Format = "terminal",
+) -> None:
+    """Undo the current revision with its proven downgrade (staging first), or print the
+    recovery steps of a one-way revision."""
+    with _errors():
+        from nivomigrate.steps.rollback import rollback_environment
+
+        settings = _settings()
+        report = rollback_environment(settings, env, allow_loss=allow_loss, dry_run=dry_run)
+        _render(report, fmt, settings)
+        _exit_for(report)
+
+
+@app.command()
 def promote(
     env: Annotated[str, typer.Argument(help="The environment to promote to (prod).")],
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,

@@ -55,3 +55,26 @@ create table if not exists nivomigrate.steps (
     recorded_at  timestamptz not null default clock_timestamp(),
     primary key (revision, step)
 );
+
+-- The way back (docs/rollback.md): `rollback` runs, and each revision's way-back certificate
+-- made by an apply run. An existing ledger is migrated in place.
+do $$
+begin
+    if not exists (select 1 from pg_constraint
+                   where conrelid = 'nivomigrate.runs'::regclass and conname = 'runs_kind_check'
+                     and pg_get_constraintdef(oid) like '%rollback%') then
+        alter table nivomigrate.runs drop constraint if exists runs_kind_check;
+        alter table nivomigrate.runs add constraint runs_kind_check
+            check (kind in ('apply', 'promote', 'baseline', 'repair', 'rollback'));
+    end if;
+end $$;
+
+create table if not exists nivomigrate.certificates (
+    revision     text not null,
+    run_id       bigint not null,
+    environment  text not null,
+    verdict      text not null check (verdict in ('proven', 'lossy', 'one-way')),
+    certificate  jsonb not null,
+    made_at      timestamptz not null default clock_timestamp(),
+    primary key (revision, run_id)
+);

@@ -371,9 +371,9 @@ def _rendered_text(groups: list[tuple[bool, list[str]]]) -> str:
     return "".join(parts)
 
 
-def _needs_live_connection(path: Path) -> bool:
-    """Tell whether a revision reads the live database or branches on offline mode: its
-    rendering is then not what it runs (a text search, as no library answers this)."""
+def _needs_live_connection(path: Path, function: str = "upgrade") -> bool:
+    """Tell whether a revision's `function` reads the live database or branches on offline
+    mode: its rendering is then not what it runs (a text search, as no library answers this)."""
     import ast
 
     source = path.read_text()
@@ -382,7 +382,7 @@ def _needs_live_connection(path: Path) -> bool:
     except SyntaxError:
         return False
     upgrade = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
-                    and node.name == "upgrade"), None)
+                    and node.name == function), None)
     text = ast.unparse(upgrade) if upgrade is not None else source
     return any(marker in text for marker in LIVE_MARKERS)
 
@@ -476,3 +476,22 @@ def next_revision_id(versions_dir: Path) -> str:
     numbers = [int(m.group(1)) for path in versions_dir.glob("*.py")
                if (m := re.match(r"(\d{4})_", path.name))]
     return f"{max(numbers, default=0) + 1:04d}"
+
+
+def render_downgrade(versions_dir: Path, revision: Revision) -> tuple[Step, ...]:
+    """Return the steps of `revision`'s downgrade to its parent, rendered by alembic's offline
+    mode (one `live` step when the downgrade reads the live database).
+
+    Raises:
+        Exception: whatever the revision's downgrade() raises (NotImplementedError, ...).
+    """
+    from alembic import command
+
+    buffer = _StatementBuffer()
+    config = alembic_config(versions_dir, output_buffer=buffer)
+    command.downgrade(config, f"{revision.id}:{revision.down_revision or 'base'}", sql=True)
+    groups = _groups(buffer.statements)
+    if _needs_live_connection(revision.path, "downgrade"):
+        statements = tuple(s for _, g in groups for s in g)
+        return (Step(1, "live", statements, sql_checksum("".join(statements))),)
+    return _steps(groups)

@@ -33,6 +33,7 @@ from nivomigrate.checks import (
     models_match,
     new_index_used,
     non_resumable,
+    one_way,
     platform_defaults,
     precondition,
     redundant_index,
@@ -58,5 +59,5 @@ RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, signed_run,
                staging_changed,
                platform_defaults, verify, staging_check, models_match, baseline_match,
-               unmapped_table)
+               unmapped_table, one_way)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

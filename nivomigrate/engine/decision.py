@@ -51,6 +51,7 @@ class GateDecision:
     staging_run: ledger.Run | None = None
     allowed_drift: SchemaDiff | None = None
     projections: tuple = ()  # staging's statements projected onto prod (duration-budget)
+    way_back: object = None  # engine.way_back.BeforePromotion: certificates, restore plan
 
     @property
     def is_blocked(self) -> bool:
@@ -123,7 +124,8 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
 
     Checksums, uncommitted files, drift, staging's passed run of the same SQL (when something
     is pending), the platform's default privileges alike on both (Supabase), then the static
-    checks again with prod's own facts (sizes, data lost).
+    checks again with prod's own facts (sizes, data lost), and a usable restore point for a
+    revision whose way-back certificate is lossy or one-way (docs/rollback.md).
     """
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
     if ctx.current is None and any(f.is_blocking for f in findings):
@@ -143,7 +145,11 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     findings += _budget_findings(ctx, projections)
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
-    return GateDecision(tuple(findings), passed_run, allowed, tuple(projections))
+    from nivomigrate.engine.way_back import before_promotion
+
+    back = before_promotion(ctx, conn, staging_conn, passed_run)
+    findings += back.findings
+    return GateDecision(tuple(findings), passed_run, allowed, tuple(projections), back)
 
 
 def _staging_claims(ctx: RunContext, staging_conn: psycopg.Connection

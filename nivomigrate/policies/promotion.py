@@ -10,7 +10,7 @@ from nivomigrate.policies import load_policy, reject_unknown_keys
 
 FILE_NAME = "promotion.yaml"
 _KEYS = {"squawk_default", "squawk", "large_table", "max_lock_hold_ms", "max_rewrite_bytes",
-         "staging_checks", "duration_window_s", "require_signed_runs"}
+         "staging_checks", "duration_window_s", "require_signed_runs", "way_back"}
 _LEVELS = {"block", "warn", "off"}
 
 
@@ -40,6 +40,8 @@ class PromotionPolicy:
     # promote refuses staging runs without a valid signature of NIVOMIGRATE_LEDGER_KEY, and
     # refuses to run without the key (when the key is set, runs are checked anyway).
     require_signed_runs: bool = False
+    max_checksum_rows: int = 1_000_000     # way_back: larger tables are counted only
+    max_dump_bytes: int = 100 << 20        # way_back: pg_dump before a lossy promotion
 
     def squawk_level(self, rule: str) -> str:
         """Return `block`, `warn` or `off` for a squawk rule name."""
@@ -83,6 +85,8 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
     tables = _mapping(hold, "tables", path, "max_lock_hold_ms.tables")
     window = _duration_window(raw.get("duration_window_s"), path)
     defaults = PromotionPolicy()
+    way_back = _mapping(raw, "way_back", path)
+    reject_unknown_keys(way_back, {"max_checksum_rows", "max_dump_bytes"}, f"{path} way_back")
     checks = raw.get("staging_checks") or []
     if not isinstance(checks, list):
         raise _wrong(path, "staging_checks", checks, "a list of checks")
@@ -102,6 +106,10 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
         duration_window_s=window.get("default"),
         table_duration_window_s={k: v for k, v in window.items() if k != "default"},
         require_signed_runs=_flag(raw, "require_signed_runs", path),
+        max_checksum_rows=_number(way_back, "max_checksum_rows", defaults.max_checksum_rows,
+                                  path, "way_back."),
+        max_dump_bytes=_number(way_back, "max_dump_bytes", defaults.max_dump_bytes, path,
+                               "way_back."),
     )
 
 

@@ -64,5 +64,8 @@ def _apply(ctx: RunContext, conn: psycopg.Connection, progress: Progress,
         checks = verify_and_finish(conn, executed.run_id, applied, lambda: verification_findings(
             ctx, conn, applied, allowed_drift=decision.allowed_drift),
             key=ctx.settings.ledger_key)
-    return run_report(ctx, findings + checks, applied, executed.run_id,
-                      finished=executed.finished)
+    from nivomigrate.engine.way_back import certify_run
+
+    return certify_run(ctx, conn, executed.run_id, applied,
+                       run_report(ctx, findings + checks, applied, executed.run_id,
+                                  finished=executed.finished), progress)

@@ -85,6 +85,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         return findings, [_unversioned_section(name, pending)], {
             "current_revision": None, "unversioned": True, "footprint": [], "pending": []}
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
+    back = decision.way_back.items if decision.way_back is not None else []
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
         ("revision", "message", "file", "sql checksum"),
@@ -92,6 +93,10 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
     )]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.steps_text(),
                          language="sql") for item in rendered]
+    if back:
+        from nivomigrate.engine.way_back import certificate_section
+
+        sections.append(certificate_section(back, f"{name}: way back (staging's certificates)"))
     staging_run = decision.staging_run
     if staging_run is None and promoted_from and pending:
         with connection(targets[promoted_from], writes=False) as source_conn:
@@ -104,7 +109,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
                                                            staging_run)
         sections.append(budget_section)
         findings += budget_findings if gate == "promote" else []
-    data = {"current_revision": current, "footprint": footprints, "pending": [
+    data = {"current_revision": current, "footprint": footprints, "way_back": back, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
@@ -178,6 +183,10 @@ def _head_findings(settings: Settings, head: str | None, gate: str,
 
         with progress.step("checking that models and revisions agree"):
             findings += head_findings(settings)
+        from nivomigrate.engine.way_back import merge_gate_findings
+
+        with progress.step("proving each revision's way back in the shadow server"):
+            findings += merge_gate_findings(settings)
         if settings.prisma_schema is not None:
             from nivomigrate.steps.prisma import prisma_findings
 

@@ -71,12 +71,16 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
         decision = promote_decision(ctx, conn, staging_conn, allow_drift=allow_drift,
                                     allow_dirty=allow_dirty)
     findings = list(decision.findings)
+    from nivomigrate.engine import way_back
+
+    back = decision.way_back
     if decision.is_blocked or dry_run:
-        return _dry_or_blocked(ctx, findings, dry_run)
+        return way_back.with_certificates(_dry_or_blocked(ctx, findings, dry_run),
+                                          back.items if back else [])
     staging_run_id = decision.staging_run.id if decision.staging_run else None
     executed = execute_revisions(
         ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
-        restore_point=ledger.restore_point(conn), staging_run_id=staging_run_id,
+        restore_point=way_back.restore_point(ctx, conn, back), staging_run_id=staging_run_id,
     )
     run_id, applied = executed.run_id, executed.applied
     with prog.step("verifying prod equals staging"):
@@ -87,8 +91,9 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
 
         ledger.append_checks(conn, run_id, [duration_budget.ledger_entry(
             list(decision.projections), applied)])
-    report = run_report(ctx, findings + checks, applied, run_id, command="promote",
-                        finished=executed.finished)
+    report = way_back.with_certificates(
+        run_report(ctx, findings + checks, applied, run_id, command="promote",
+                   finished=executed.finished), back.items if back else [])
     report.data["staging_run_id"] = staging_run_id
     report.data["staging_footprint"] = ledger.footprints_of(
         decision.staging_run, {r.id for r in ctx.pending}) if decision.staging_run else []

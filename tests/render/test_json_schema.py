@@ -29,7 +29,7 @@ RUNS = [
     ("doctor", []), ("status", []), ("check", []), ("lint", []),
     ("plan", ["all", "--gate", "merge"]), ("coverage", ["staging"]),
     ("diff", ["staging", "prod"]), ("apply", ["staging"]), ("promote", ["prod"]),
-    ("history", []), ("repair", ["staging", "--reason", "schema test"]),
+    ("history", []), ("rollback", ["prod"]), ("repair", ["staging", "--reason", "schema test"]),
     ("baseline", ["adopted"]), ("shadow status", []), ("render", ["plan.json"]),
 ]
 # Commands with --format whose JSON another test validates, and why not here.

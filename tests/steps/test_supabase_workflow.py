@@ -64,6 +64,8 @@ revision = "{id}"
 down_revision = "{down}"
 branch_labels = None
 depends_on = None
+# The merge gate's one-way check (docs/rollback.md): re-opening the tables is no way back.
+one_way = "the tables stay closed to anon; re-open one with a GRANT in a new revision"
 
 
 def upgrade() -> None:
