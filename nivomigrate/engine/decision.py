@@ -5,8 +5,9 @@ facts and so give the same verdict; `plan` (for staging, and for every environme
 merge gate) and `apply` call `apply_decision`. Both start with `_preflight` (checksums,
 uncommitted files, drift) and `standing_findings`: what is wrong whatever the pending
 revisions do (a table at head no service owns, the index coverage of the schema at head, a
-table of the database open to the Supabase Data API that no pending revision closes), so that `plan` reports it and `apply` refuses before anything
-changes, instead of the verification failing afterwards. `check` and the merge gate share
+table of the database open to the Supabase Data API that no pending revision closes), so
+that `plan` reports it and `apply` refuses before anything changes, instead of the
+verification failing afterwards. `check` and the merge gate share
 `head_findings` (models against revisions, then unmapped tables).
 Both decisions run the static checks of the pending revisions (sql-lint, service-still-uses,
 destructive-change, blocking-lock-on-large-table) against the facts of the database that would
