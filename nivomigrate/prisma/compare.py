@@ -111,7 +111,7 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
         if wanted == declared:
             continue
         changes += _changes_for(key, wanted, declared, schema)
-    changes = _paired_relations(changes, schema)
+    changes = _with_new_fields(_paired_relations(changes, schema), schema)
     return PrismaComparison(tuple(changes), tuple(unexpressible), head_objects, prisma_objects)
 
 
@@ -362,6 +362,26 @@ def _relation_change(key: str, spec: ForeignKeySpec, schema: PrismaSchema,
     attribute = where + f"@relation({', '.join(options)})"
     return AttributeChange(model.name, action, "relation", attribute, key, False, spec,
                            spec.name if action == "remove" else None)
+
+
+def _with_new_fields(changes: list[AttributeChange], schema: PrismaSchema
+                     ) -> list[AttributeChange]:
+    """Make an index on a field that `prisma write` adds in the same pass writable too (the
+    new field is named as its column)."""
+    from dataclasses import replace
+
+    added = {(c.model, c.key.split(".", 2)[2]) for c in changes
+             if c.target == "field" and c.action == "add" and c.writable}
+    result = []
+    for change in changes:
+        model = schema.model(change.model)
+        if change.target in {"index", "unique"} and change.action == "add" and \
+                not change.writable and change.spec is not None and model is not None and \
+                all(model.field_for_column(column) or (change.model, column) in added
+                    for column, _ in change.spec.columns):
+            change = replace(change, writable=True)
+        result.append(change)
+    return result
 
 
 def _field_name(model, column: str) -> str:

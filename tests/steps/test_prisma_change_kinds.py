@@ -113,9 +113,9 @@ STEPS = [
         lambda t: replace(t, '  referred User[] @relation("Referrer")\n', ""))),
     ("models-field-index-relation", "models", lambda t: _steps(
         t,
-        lambda t: replace(t, "    updatedAt: Mapped[datetime]\n\n\nclass Project(Base):",
-                          "    updatedAt: Mapped[datetime]\n    locale: Mapped[str | None]\n"
-                          "\n\nclass Project(Base):"),
+        lambda t: replace(t, "    isAdmin: Mapped[bool] = mapped_column(server_default="
+                          "db_default(False))\n", "    isAdmin: Mapped[bool] = mapped_column("
+                          "server_default=db_default(False))\n    locale: Mapped[str | None]\n"),
         lambda t: replace(t, '        index("isAdmin"),\n',
                           '        index("isAdmin"),\n        index("locale"),\n'),
         lambda t: replace(t, 'userId: Mapped[str] = mapped_column(references("User", '
