@@ -16,7 +16,7 @@ from nivomigrate.models_source import (
 )
 from nivomigrate.prisma.compare import foreign_key_spec, index_spec
 
-MODELS = Path(__file__).resolve().parents[1] / "nivomigrate" / "schema" / "studio.py"
+MODELS = Path(__file__).resolve().parents[1] / "nivostack_models" / "studio.py"
 
 
 def _index(table: str, name: str, columns: str, unique: str = "") -> object:

@@ -16,7 +16,7 @@ from nivomigrate import ledger, migrations
 from nivomigrate.db import Target, connect
 from nivomigrate.snapshot import take_snapshot
 
-KEY = "ci-ledger-key-7f3a9c21d4e8b6051a2f"
+KEY = "ci-7f3a9c21d4e8b6051a2f-c93e0d"
 DELETE_REVISION = '''"""Delete every log (the statement a forged run lets through)."""
 from alembic import op
 

@@ -49,7 +49,22 @@ def write_revision(project: Project, body: str, *, name: str, message: str = "",
     (versions / f"{new_id}_{name}.py").write_text(REVISION.format(
         message=message or name.replace("_", " "), imports=imports, id=new_id, down=head,
         body=indented))
+    _own_new_tables(project, body)
     return new_id
+
+
+def _own_new_tables(project: Project, body: str) -> None:
+    """Give each table the revision creates an owner in the project's services.yaml, as a team
+    would (a table no service owns blocks apply: `unmapped-table`)."""
+    import re
+
+    tables = re.findall(r'create_table\("(\w+)"|CREATE TABLE "(\w+)"', body)
+    services = project.root / "policies" / "services.yaml"
+    text = services.read_text()
+    for table in {a or b for a, b in tables}:
+        if f"\n  {table}: " not in text:
+            text = text.replace("\nowners:\n", f"\nowners:\n  {table}: ingest\n", 1)
+    services.write_text(text)
 
 
 # Pauses inside a revision, only where the test asks for them (NIVO_TEST_PAUSE_S in the run's

@@ -69,7 +69,7 @@ def test_delete_edited_inside_a_dashed_literal_after_staging_is_refused_before_p
     path.write_text(path.read_text().replace("AND false", "OR true"))
     before = state(project)
     refused = cli(project, "promote", "prod")
-    assert refused.code == 1, refused
+    assert refused.code == 3, refused  # an edited revision (checksum) wins over staging-run
     assert f"revision {revision} step 1 is not the SQL that ran on staging" in refused.stdout
     assert state(project) == before  # prod's revision, schema and ledger: nothing changed
     assert _log_rows(project.urls["prod"]) == LOG_ROWS

@@ -210,7 +210,7 @@ def test_edited_applied_revision_exits_3(project, cli):
     assert state(project) == before
 
 
-def test_uncommitted_revision_warns_in_plan_and_blocks_promote_unless_allowed(project, cli):
+def test_uncommitted_revision_blocks_plan_and_promote_unless_allowed(project, cli):
     import git
 
     repo = git.Repo.init(project.root)
@@ -221,7 +221,7 @@ def test_uncommitted_revision_warns_in_plan_and_blocks_promote_unless_allowed(pr
     assert cli(project, "apply", "staging").code == 0
     plan = cli(project, "plan")
     assert "uncommitted revision files: versions/" in plan.stdout, plan
-    assert plan.code == 0, plan
+    assert plan.code == 2, plan  # the same verdict as promote (one verdict)
     before = state(project)
     refused = cli(project, "promote", "prod")
     assert refused.code == 2, refused

@@ -74,14 +74,14 @@ def test_models_match_hint_the_other_way_adds_it_to_the_models(project):
     [finding] = [f for f in found if f["check"] == "models-match-revisions"]
     assert "add the index to its table's class in the models" in finding["help"]
 
-    studio = project.root / "nivostack_schema" / "studio.py"
+    studio = project.root / "nivostack_models" / "studio.py"
     anchor = '        unique_index("name"),\n        index("isActive"),\n'  # Plan's
     studio.write_text(studio.read_text().replace(anchor, anchor + '        index("currency"),\n'))
     assert _nivomigrate(project, "check").returncode == 0
 
 
 def test_unmapped_table_hint_followed_passes_check(project):
-    with (project.root / "nivostack_schema" / "studio.py").open("a") as models:
+    with (project.root / "nivostack_models" / "studio.py").open("a") as models:
         models.write(ORPHAN_MODEL)
     written = _nivomigrate(project, "revision", "-m", "orphan table")
     assert written.returncode == 0, written.stderr

@@ -82,7 +82,7 @@ def _steps(text: str, *edits) -> str:
 
 
 # Kinds that go together in one commit (each step: its id, the file it edits, the edit):
-# "prisma" steps edit schema.prisma, "models" steps the model file (nivostack_schema/studio.py).
+# "prisma" steps edit schema.prisma, "models" steps the model file (nivostack_models/studio.py).
 STEPS = [
     ("fields-enum-index-unique", "prisma", lambda t: _steps(
         t,
@@ -122,7 +122,7 @@ STEPS = [
                           'on_delete="Restrict"))', 'userId: Mapped[str] = mapped_column('
                           'references("User", on_delete="Cascade"))'))),
 ]
-MODELS = "nivostack_schema/studio.py"
+MODELS = "nivostack_models/studio.py"
 
 
 def _owner(project: Project, table: str, service: str) -> None:
@@ -186,7 +186,7 @@ def test_revision_rendered_the_changes_online(project):
     relation = next(text for name, text in written.items() if "relation_changed" in name)
     assert "DROP CONSTRAINT" in relation and "NOT VALID" in relation
     assert "add_foreign_key_online(" in relation
-    models = (project.root / "nivostack_schema" / "studio.py").read_text()
+    models = (project.root / "nivostack_models" / "studio.py").read_text()
     assert "class AuditEvent(Base):" in models and '__tablename__ = "AuditEvent"' in models
     assert "    referrerId: Mapped[str | None]\n" in models  # the relation removed, not the field
     assert 'tier: Mapped[str] = mapped_column(Tier, server_default=db_default("FREE"))' in models

@@ -117,7 +117,7 @@ def test_schema_prisma_change_without_revision_is_blocked_until_revision_from_pr
              "PATH": os.environ.get("PATH", os.defpath), "HOME": str(prisma_project.root)})
     assert result.returncode == 0, result.stdout + result.stderr
     (written,) = (prisma_project.root / "versions").glob("0003_*.py")
-    assert f"wrote {written}" in result.stdout
+    assert f"wrote {written.relative_to(prisma_project.root)}" in result.stdout
     source = written.read_text()
     assert "create_index_concurrently(" in source and "Log_level_timestamp_idx" in source
     assert "drop_index_concurrently('Log_level_timestamp_idx')" in source

@@ -89,7 +89,7 @@ def test_nivostack_commit_reaches_prod_with_one_command(nivostack, commit, chang
     out = ok(nivostack, "revision", "--from-prisma", "-m", f"NivoStack {commit}")
     assert "wrote " in out
     changed = git(nivostack, "status", "--porcelain").split("\n")
-    assert any("nivostack_schema/" in line for line in changed), changed  # the models followed
+    assert any("nivostack_models/" in line for line in changed), changed  # the models followed
     git(nivostack, "add", "-A")
     git(nivostack, "commit", "-qm", f"replay {commit}")
     promote_all(nivostack)
@@ -112,5 +112,5 @@ def test_replayed_relation_drop_left_the_column_and_dropped_the_foreign_key(nivo
             "where table_name = 'ApiTrace'")}
     assert "ProjectMember_invitedBy_fkey" not in keys
     assert {"userId", "userEmail", "userName"} <= columns
-    models = (nivostack.root / "nivostack_schema" / "studio.py").read_text()
+    models = (nivostack.root / "nivostack_models" / "studio.py").read_text()
     assert 'invitedBy: Mapped[str | None]\n' in models

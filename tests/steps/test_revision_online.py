@@ -28,7 +28,7 @@ class AuditEvent(Base):
 
 
 def _edit(root: Path, module: str, old: str, new: str) -> None:
-    path = root / "nivostack_schema" / module
+    path = root / "nivostack_models" / module
     text = path.read_text()
     assert old in text, f"{old!r} not in {module}"
     path.write_text(text.replace(old, new, 1))
@@ -45,7 +45,7 @@ def _plan_column(root: Path, line: str) -> None:
 
 
 def _table(root: Path) -> None:
-    path = root / "nivostack_schema" / "ingest.py"
+    path = root / "nivostack_models" / "ingest.py"
     path.write_text(path.read_text() + AUDIT_EVENT)
     services = root / "policies" / "services.yaml"
     services.write_text(services.read_text().replace(
@@ -85,7 +85,7 @@ def _errors(result: subprocess.CompletedProcess) -> list[str]:
 
 
 def _prepare(project) -> None:
-    studio = project.root / "nivostack_schema" / "studio.py"
+    studio = project.root / "nivostack_models" / "studio.py"
     future = "from __future__ import annotations\n"
     studio.write_text(studio.read_text().replace(future, future + "\nimport sqlalchemy as sa\n", 1))
 

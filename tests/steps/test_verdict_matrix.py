@@ -99,7 +99,7 @@ def _orphan_table(project) -> None:
     revision_id = f"{int(head) + 1:04d}"
     (project.root / "versions" / f"{revision_id}_orphan.py").write_text(
         ORPHAN_REVISION.format(id=revision_id, down=head))
-    with (project.root / "nivostack_schema" / "studio.py").open("a") as models:
+    with (project.root / "nivostack_models" / "studio.py").open("a") as models:
         models.write(ORPHAN_MODEL)
 
 
@@ -133,7 +133,7 @@ def _uncommitted(project) -> None:
 
 
 def _model_only_column(project) -> None:
-    path = project.root / "nivostack_schema" / "studio.py"
+    path = project.root / "nivostack_models" / "studio.py"
     path.write_text(path.read_text().replace(
         "    maxLogs: Mapped[int | None]\n",
         "    maxLogs: Mapped[int | None]\n    nickname: Mapped[str | None]\n", 1))
