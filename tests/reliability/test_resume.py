@@ -295,7 +295,7 @@ def test_edited_recorded_step_is_refused_and_restoring_it_resumes(resume_project
     original = path.read_text()
     path.write_text(original.replace("SET \"resumeTag\" = level", "SET \"resumeTag\" = tag"))
     refused = cli(resume_project, "promote", "prod", "--allow-dirty")
-    assert refused.code == 1, refused
+    assert refused.code == 3, refused  # the edited file (checksum) wins over staging-run
     assert "revision 0003 step 1 is not the SQL that ran on staging" in refused.stdout, refused
     path.write_text(original)
     rerun = cli(resume_project, "promote", "prod")
