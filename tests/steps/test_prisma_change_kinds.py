@@ -197,4 +197,5 @@ def test_models_changes_wrote_schema_prisma_and_online_revisions(project):
     assert "  locale String?\n" in schema and "@@index([locale])" in schema
     written = {path.name: path.read_text() for path in (project.root / "versions").glob("*.py")}
     index = next(text for name, text in written.items() if "models_field" in name)
-    assert "create_index_concurrently('User_locale_idx', 'User', ['\"locale\"'])" in index
+    # autogenerate's online rendering passes plain names (the helper quotes them)
+    assert "create_index_concurrently('User_locale_idx', 'User', ['locale'])" in index
