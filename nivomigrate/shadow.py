@@ -188,12 +188,12 @@ def own_server_state(cache_dir: Path | None = None,
     if not (data_parent / "data" / "PG_VERSION").exists():
         return None
     port_file = data_parent / "port"
-    status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
-                                       "status"], check=False)
-    size = _folder_size(data_parent)
-    return OwnServerState(data_parent, major,
-                          int(port_file.read_text()) if port_file.exists() else None,
-                          status.returncode == 0, size)
+    with _start_lock(data_parent):  # a server being started is read once it has its port
+        status = _as_user(_server_user(), [binaries / "pg_ctl", "-D", data_parent / "data",
+                                           "status"], check=False)
+        port = int(port_file.read_text()) if port_file.exists() else None
+    return OwnServerState(data_parent, major, port, status.returncode == 0 and port is not None,
+                          _folder_size(data_parent))
 
 
 def _folder_size(folder: Path) -> int:
