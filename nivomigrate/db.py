@@ -15,6 +15,7 @@ and Prisma's `schema=`. Every URL that leaves this module as text has its passwo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -297,7 +298,7 @@ def _open(target: Target, url: ParsedURL, session: SessionSettings):
     import psycopg
 
     try:
-        return psycopg.connect(**_libpq_params(url, session, True)), True
+        return _connect_patiently(_libpq_params(url, session, True)), True
     except psycopg.Error as exc:
         text = str(exc).lower()
         if "configuration parameter" in text or "invalid value for parameter" in text:
@@ -315,9 +316,33 @@ def _open(target: Target, url: ParsedURL, session: SessionSettings):
                 hint=_DIRECT_HINT + "; " + _SESSION_POOLER_HINT,
             ) from None
     try:  # an allowed pooler: the settings go by SET alone
-        return psycopg.connect(**_libpq_params(url, session, False)), False
+        return _connect_patiently(_libpq_params(url, session, False)), False
     except psycopg.Error as exc:
         raise _unreachable(target, url, exc) from None
+
+
+# Logins a loaded server or pooler refuses for a moment; anything else (a wrong password, an
+# unknown host, a refused port) fails at once.
+_TRANSIENT_LOGIN = ("the database system is starting up", "too many clients already",
+                    "no more connections allowed", "query_wait_timeout")
+_LOGIN_ATTEMPTS = 3
+
+
+def _connect_patiently(params: dict):
+    """psycopg.connect, tried again (3 attempts in all, 1 s then 2 s apart) when the login
+    timed out or the server was momentarily full or starting: what a busy CI runner's pooler
+    shows now and then. libpq has no retry of its own."""
+    import psycopg
+
+    for attempt in range(1, _LOGIN_ATTEMPTS + 1):
+        try:
+            return psycopg.connect(**params)
+        except psycopg.OperationalError as exc:
+            transient = isinstance(exc, psycopg.errors.ConnectionTimeout) or any(
+                text in str(exc) for text in _TRANSIENT_LOGIN)
+            if not transient or attempt == _LOGIN_ATTEMPTS:
+                raise
+        time.sleep(2 ** (attempt - 1))
 
 
 def _unreachable(target: Target, url: ParsedURL, exc: Exception) -> DatabaseConnectionError:

@@ -176,3 +176,60 @@ def test_unknown_host_is_a_connection_error():
     error = _unreachable(url, connect_timeout_s=5)
     assert "nivo-unknown-host.invalid" in error.message
     _assert_no_password(error)
+
+
+# --- a login that times out for a moment (a busy runner's pooler) ----------------------------------
+
+@pytest.fixture
+def stalls_first_login(make_database) -> Iterator[tuple[str, list]]:
+    """A TCP relay to a real database whose first connection is accepted and never answered
+    (a pooler too busy to log in), every later one relayed: (its URL, accepted sockets)."""
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    upstream = urlsplit(make_database("nivo_stall"))
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list = []
+
+    def pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            sink.close()
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(client)
+            if len(accepted) == 1:
+                continue  # held open, never answered
+            server = socket.create_connection((upstream.hostname, upstream.port or 5432))
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        login = upstream.netloc.rsplit("@", 1)[0]
+        yield upstream._replace(netloc=f"{login}@127.0.0.1:{port}").geturl(), accepted
+    finally:
+        listener.close()
+        for sock in accepted:
+            sock.close()
+
+
+def test_a_login_that_times_out_once_is_tried_again(stalls_first_login):
+    url, accepted = stalls_first_login
+    started = time.monotonic()
+    with connect(Target("staging", url, SOURCE), writes=False,
+                 session=SessionSettings(connect_timeout_s=2)) as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
+    assert len(accepted) >= 2  # the stalled login, then the one that worked
+    assert 2 <= time.monotonic() - started < 20
