@@ -506,13 +506,18 @@ FleetName = Annotated[str, typer.Argument(help="The fleet ([fleets.<name>] in ni
 
 
 @fleet_app.command("plan")
-def fleet_plan(fleet: FleetName, fmt: Format = "terminal") -> None:
+def fleet_plan(
+    fleet: FleetName,
+    max_waves: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        help="Refuse a fleet with more waves (the workflow's wave jobs).")] = None,
+    fmt: Format = "terminal",
+) -> None:
     """Show the promote gate of every target and the waves' GitHub Actions matrix. Read-only."""
     with _errors():
         from nivomigrate.steps.fleet import plan_fleet
 
         settings = _settings()
-        report = plan_fleet(settings, fleet)
+        report = plan_fleet(settings, fleet, max_waves=max_waves)
         _render(report, fmt, settings)
         _matrix_outputs(report.data["matrix"])
         _exit_for(report)

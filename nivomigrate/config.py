@@ -38,6 +38,9 @@ LEDGER_KEY_VARIABLE = "NIVOMIGRATE_LEDGER_KEY"
 # (the secret named by its url_env) in these two; the target's own url_env, when set, wins.
 FLEET_TARGET_VARIABLE = "NIVOMIGRATE_FLEET_TARGET"
 FLEET_TARGET_URL_VARIABLE = "NIVOMIGRATE_FLEET_TARGET_URL"
+# The fleet workflow's plan job reads every target: one secret holding `url_env=URL` lines
+# (dotenv), read below every other source.
+FLEET_URLS_VARIABLE = "NIVOMIGRATE_FLEET_URLS"
 # The own shadow server's folder (wins over [shadow] cache_dir and XDG_CACHE_HOME).
 CACHE_DIR_VARIABLE = "NIVOMIGRATE_CACHE_DIR"
 
@@ -192,9 +195,30 @@ def load_settings(
     root = path.parent
     project_env = root / ".env"
     defaults = _read_dotenv(project_env) if project_env.is_file() else {}
-    environ = {**defaults, **explicit, **environ}
-    remember_environment(environ)
+    environ = {**_fleet_urls(environ), **defaults, **explicit, **environ}
+    # NIVOMIGRATE_FLEET_URLS is many lines: its URLs were remembered one by one (_fleet_urls);
+    # read as one URL, its line breaks would make variable names look like passwords.
+    remember_environment({key: value for key, value in environ.items()
+                          if key != FLEET_URLS_VARIABLE})
     return _settings_from(raw, root, environ, str(path))
+
+
+def _fleet_urls(environ: dict[str, str]) -> dict[str, str]:
+    """Return the `url_env=URL` lines of NIVOMIGRATE_FLEET_URLS (dotenv text), remembered as
+    secrets; {} when unset."""
+    import io
+
+    from dotenv import dotenv_values
+
+    from nivomigrate.redaction import remember_environment
+
+    text = environ.get(FLEET_URLS_VARIABLE) or ""
+    if not text.strip():
+        return {}
+    values = {key: value for key, value in dotenv_values(stream=io.StringIO(text)).items()
+              if value is not None}
+    remember_environment(values, secret_names=True)
+    return values
 
 
 def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -> Settings:
@@ -352,7 +376,7 @@ def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
     secret |= {env.read_only_url_variable for env in environments.values()
                if env.read_only_url_variable}
     secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING",
-               LEDGER_KEY_VARIABLE, FLEET_TARGET_URL_VARIABLE}
+               LEDGER_KEY_VARIABLE, FLEET_TARGET_URL_VARIABLE, FLEET_URLS_VARIABLE}
     return {key: value for key, value in environ.items() if key not in secret}
 
 

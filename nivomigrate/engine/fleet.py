@@ -56,16 +56,20 @@ def github_matrix(settings: Settings, fleet: Fleet, behind: set[str]) -> dict:
 
 def halt_findings(fleet: Fleet, before_wave: int, failed: list[str]) -> list[Finding]:
     """The halt rule before wave `before_wave`: blocked when more targets of the waves before
-    it failed (or are still behind head after their wave ran) than `max_failures` allows."""
+    it failed (or are still behind head after their wave ran) than `max_failures` allows.
+    `before_wave` past the last wave: the fleet's end, when some target failed."""
     if len(failed) <= fleet.max_failures:
         return []
     later = [t for wave in fleet.waves[before_wave - 1:] for t in wave]
+    where = (f"halted before wave {before_wave}" if later
+             else "did not reach head on every target")
     return [Finding(
         check=HALT, severity=Severity.ERROR,
-        message=f"fleet {fleet.name} halted before wave {before_wave}: {len(failed)} target(s) "
-                f"failed ({', '.join(failed)}), more than max_failures = {fleet.max_failures}",
+        message=f"fleet {fleet.name} {where}: {len(failed)} target(s) failed or are behind "
+                f"head ({', '.join(failed)}), more than max_failures = {fleet.max_failures}",
         location=Location(object=fleet.name),
-        help=f"nothing after wave {before_wave - 1} ran ({', '.join(later)} unchanged). Read "
+        help=(f"nothing after wave {before_wave - 1} ran ({', '.join(later)} unchanged). "
+              if later else "") + "Read "
              f"`nivomigrate fleet status {fleet.name}`, fix the failed target(s), then re-run "
              f"`nivomigrate fleet promote {fleet.name}` (or the workflow): it promotes only "
              "what is behind",

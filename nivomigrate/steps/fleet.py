@@ -39,11 +39,13 @@ FAILED = "fleet-target"
 PLAN_FILE = "fleet-plan.json"
 
 
-def plan_fleet(settings: Settings, name: str, progress: Progress | None = None) -> Report:
+def plan_fleet(settings: Settings, name: str, progress: Progress | None = None, *,
+               max_waves: int | None = None) -> Report:
     """Return the promote gate of every target of fleet `name` and the waves' matrix.
 
     A target that cannot be reached or has no URL is a blocking finding of its own (exit 4,
-    2), so the plan still shows the others.
+    2), so the plan still shows the others. `max_waves`: the waves the workflow has jobs for;
+    a fleet with more is refused (exit 2) rather than left half-promoted.
 
     Raises:
         ConfigError: unknown fleet, or staging's URL is not set.
@@ -76,6 +78,12 @@ def plan_fleet(settings: Settings, name: str, progress: Progress | None = None) 
                                "pending": pending, "verdict": "blocked" if blocking else "pass",
                                "blocking": blocking}
     matrix = github_matrix(settings, fleet, behind)
+    if max_waves is not None and len(fleet.waves) > max_waves:
+        findings.append(Finding(
+            check=FAILED, severity=Severity.ERROR, exit_code=2,
+            message=f"fleet {name} has {len(fleet.waves)} waves; the workflow runs {max_waves}",
+            location=Location(object=name), environment=name,
+            help="merge waves in nivomigrate.toml, or add a gate/wave job pair to the workflow"))
     sections = (
         Section(f"fleet {name}: the promote gate of each target (head {head})",
                 ("wave", "target", "revision", "pending", "verdict", "blocked by"), tuple(rows)),
@@ -132,8 +140,8 @@ def promote_fleet(settings: Settings, name: str, *, wave: int | None = None,
     promoted_in_last_wave = False
     for number in numbers:
         if number > 1:
-            failed = _failed_before(settings, fleet, number, head, failed)
-            halt = halt_findings(fleet, number, failed)
+            halt = halt_findings(fleet, number, _behind_before(settings, fleet, number, head,
+                                                               failed))
             if halt:
                 findings += halt
                 rows += _not_run(fleet, number, "not run: halted")
@@ -202,9 +210,10 @@ def _promote_target(settings: Settings, target: str, number: int, head: str | No
     return (str(number), target, f"promoted to {head}", run), found, True, True
 
 
-def _failed_before(settings: Settings, fleet: Fleet, number: int, head: str | None,
+def _behind_before(settings: Settings, fleet: Fleet, number: int, head: str | None,
                    failed: list[str]) -> list[str]:
-    """The targets of the waves before `number` that failed here or are still behind head."""
+    """The targets of the waves before `number` that failed here or are still behind head
+    (refused, failed or not run, in this run or an earlier one)."""
     earlier = [t for wave in fleet.waves[:number - 1] for t in wave]
     behind = []
     for target in earlier:
