@@ -151,3 +151,23 @@ def test_canary_halts_the_fleet_then_waves_promote_and_status_shows_all_at_head(
         out = io.StringIO()
         render(status, fmt, out)
         assert all(t in out.getvalue() for t in TARGETS), fmt
+
+
+def test_promotions_share_stagings_lock_and_a_run_on_staging_excludes_them(make_database):
+    """A wave's targets promote from staging at once; apply staging waits for all of them."""
+    from nivomigrate.errors import LockHeldError
+
+    url = make_database("nivo_fleet_lock")
+    with psycopg.connect(url, autocommit=True) as first, \
+            psycopg.connect(url, autocommit=True) as second, \
+            psycopg.connect(url, autocommit=True) as apply:
+        ledger.take_lock(first, "staging", shared=True)
+        ledger.take_lock(second, "staging", shared=True)
+        with pytest.raises(LockHeldError) as refused:
+            ledger.take_lock(apply, "staging")
+        assert refused.value.exit_code == 6 and "staging" in refused.value.message
+        first.execute("select pg_advisory_unlock_all()")
+        second.execute("select pg_advisory_unlock_all()")
+        ledger.take_lock(apply, "staging")
+        with pytest.raises(LockHeldError):
+            ledger.take_lock(first, "staging", shared=True)
