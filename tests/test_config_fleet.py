@@ -102,3 +102,42 @@ def test_cli_refuses_a_bad_fleet_with_exit_2_and_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "wave 2 is empty" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _report(folder, name: str, verdict: str, exit_code: int) -> None:
+    import json
+
+    (folder / name).write_text(json.dumps({"verdict": verdict, "data": {"exit_code": exit_code}}))
+
+
+def test_gate_counts_a_missing_or_blocked_report_as_failed_and_soaks_only_when_it_passes(
+        tmp_path):
+    import json
+
+    from nivomigrate.steps.fleet import gate_wave
+
+    settings = _settings(tmp_path, 'waves = [["canary"], ["eu", "us"]]\nmax_failures = 1\n'
+                         "soak_seconds = 30\n")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    waves = [{"include": [{"target": "canary", "url-env": "CANARY_URL"}]},
+             {"include": [{"target": "eu", "url-env": "EU_URL"},
+                          {"target": "us", "url-env": "US_URL"}]}]
+    (reports / "fleet-plan.json").write_text(json.dumps({"data": {"matrix": {"waves": waves}}}))
+    slept: list[float] = []
+    missing = gate_wave(settings, "prod", 2, reports, sleep=slept.append)
+    assert missing.exit_code == 0 and slept == [30]  # one failure allowed: the canary's
+    assert missing.data["failed"] == ["canary"]
+    _report(reports, "promote-canary.json", "blocked", 1)
+    _report(reports, "promote-eu.json", "pass", 0)
+    assert gate_wave(settings, "prod", 2, reports, sleep=slept.append).exit_code == 0
+    slept.clear()
+    with pytest.raises(ConfigError):
+        gate_wave(settings, "prod", 3, reports, sleep=slept.append)  # no wave 3
+    settings = _settings(tmp_path, 'waves = [["canary"], ["eu"], ["us"]]\nsoak_seconds = 30\n')
+    waves = [waves[0], {"include": waves[1]["include"][:1]}, {"include": waves[1]["include"][1:]}]
+    (reports / "fleet-plan.json").write_text(json.dumps({"data": {"matrix": {"waves": waves}}}))
+    halted = gate_wave(settings, "prod", 3, reports, sleep=slept.append)
+    assert halted.exit_code == 1 and slept == []
+    assert {f.check for f in halted.findings} == {"fleet-halt"}
+    assert halted.data["failed"] == ["canary"]  # us has no report, but is in wave 3

@@ -26,6 +26,7 @@ import yaml
 from nivomigrate import migrations
 from tests.adopter_project import make_adopter_project
 from tests.github.test_workflow_commands import _nivomigrate, _no_secret_leaked, _parse, _steps
+from tests.report_schema import schema_errors
 
 REPO = Path(__file__).resolve().parents[2]
 FLEET = REPO / ".github" / "workflows" / "fleet.yml"
@@ -324,6 +325,7 @@ def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behi
     assert [[i["target"] for i in wave["include"]] for wave in plan["data"]["matrix"]["waves"]] \
         == json.loads(WAVES)
     assert plan["data"]["matrix"]["waves"][1]["include"][0]["url-env"] == "EU_URL"
+    assert schema_errors(plan) == []
     assert first.outputs["plan"]["max-parallel"] == "2"
     assert (first.results["wave-1"], first.results["wave-2"]) == ("success", "failure")
     assert first.results["gate-3"] == "failure" and first.results["wave-3"] == "skipped"
@@ -351,4 +353,7 @@ def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behi
                             timeout=600)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["data"]["at_head"] == len(TARGETS)
+    assert schema_errors(status.stdout) == []
+    gate = json.loads(second.artifacts["fleet-promote-asia"]["promote-asia.json"])
+    assert gate["verdict"] == "pass" and schema_errors(gate) == []
     _no_secret_leaked([], *(out for *_, out in first.played + second.played))
