@@ -1,5 +1,7 @@
 """The reusable fleet workflow (.github/workflows/fleet.yml), played as GitHub would run it on a
-throw-away repository (tests/adopter_project.py) with four targets in three waves.
+throw-away repository (tests/adopter_project.py) with four empty targets in three waves: a
+target of wave 2 gets a hand-made table after the plan, so its promotion is refused and the gate
+before wave 3 halts the fleet; fixed, the workflow again promotes only the two behind.
 
 As the other workflow tests do, steps are taken from the YAML in order and `uses:` steps are
 played by the test: checkout = a copy of the repository per job (each job has its own
@@ -256,24 +258,20 @@ def _config() -> str:
 
 @pytest.fixture
 def fleet_repository(tmp_path, make_database, canary_admin_url):
-    """The adopter's repository with a fleet of four targets, all at 0001 (promoted by
-    `fleet promote`), and the pull request's 0002 applied to staging."""
+    """The adopter's repository with a fleet of four empty targets (the revisions create their
+    schema) and the change, 0001 and 0002, applied to staging."""
     urls = {"STAGING_POSTGRES_URL_NON_POOLING": make_database("nivo_fleet_staging")}
     urls |= {f"{t.upper()}_URL": make_database(f"nivo_fleet_{t}") for t in TARGETS}
     repository = tmp_path / "repository"
     make_adopter_project(repository)
     (repository / "nivomigrate.toml").write_text(_config())
-    env = {**os.environ, **urls, "NIVOMIGRATE_SHADOW_URL": canary_admin_url}
-    for command in (["apply", "staging"], ["fleet", "promote", "prod"]):
-        done = subprocess.run([_nivomigrate(), *command], cwd=repository, env=env,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
     models = repository / "app" / "models.py"
     models.write_text(models.read_text().replace(
         'Table("author", metadata, Column("id", Integer, primary_key=True),\n'
         '      Column("name", Text, nullable=False))\n', UNIQUE_MODELS_LINE)
         .replace("MetaData, Table", "Index, MetaData, Table"))
     (repository / "db" / "versions" / "0002_unique_author_names.py").write_text(UNIQUE_NAMES)
+    env = {**os.environ, **urls, "NIVOMIGRATE_SHADOW_URL": canary_admin_url}
     done = subprocess.run([_nivomigrate(), "apply", "staging"], cwd=repository, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -288,10 +286,11 @@ def _revisions(urls: dict[str, str]) -> dict[str, str | None]:
     return found
 
 
-def _duplicate_names(url: str, delete: bool = False) -> None:
+def _hand_made_table(url: str, drop: bool = False) -> None:
+    """A table made by hand in a target: its promotion is refused (no revision recorded)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DELETE FROM author WHERE id = (SELECT max(id) FROM author)" if delete
-                     else "INSERT INTO author (name) VALUES ('Ann'), ('Ann')")
+        conn.execute("DROP TABLE author" if drop else
+                     "CREATE TABLE author (id int PRIMARY KEY, name text)")
 
 
 def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behind(
@@ -307,7 +306,7 @@ def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behi
            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
            "NIVOMIGRATE_SHADOW_URL": canary_admin_url}
 
-    # First run: the plan passes; then "us" gets duplicate names before its wave runs.
+    # First run: the plan passes; then someone makes a table by hand in "us" before its wave.
     first = Run(tmp_path / "run-1", repository, secrets, env)
     (tmp_path / "run-1").mkdir()
     jobs = _load(FLEET)["jobs"]
@@ -315,7 +314,7 @@ def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behi
 
     def play_job(name, job, matrix):
         if name == "wave-2" and matrix.get("target") == "us":
-            _duplicate_names(urls["US_URL"])
+            _hand_made_table(urls["US_URL"])
         return original(name, job, matrix)
 
     first._play_job = play_job
@@ -331,11 +330,11 @@ def test_a_wave_that_fails_halts_the_rest_and_a_rerun_promotes_only_what_is_behi
     assert first.results["gate-3"] == "failure" and first.results["wave-3"] == "skipped"
     gate = next(out for job, command, _, out in first.played if job == "gate-3")
     assert "fleet-halt" in gate and "us" in gate
-    assert _revisions(urls) == {"canary": "0002", "eu": "0002", "us": "0001", "asia": "0001"}
+    assert _revisions(urls) == {"canary": "0002", "eu": "0002", "us": None, "asia": None}
     assert set(jobs) >= {"wave-4", "gate-4"} and first.results["wave-4"] == "skipped"
 
     # Fixed, the workflow again: only "us" and "asia" are in the matrix, wave by wave.
-    _duplicate_names(urls["US_URL"], delete=True)
+    _hand_made_table(urls["US_URL"], drop=True)
     second = Run(tmp_path / "run-2", repository, secrets, env)
     (tmp_path / "run-2").mkdir()
     second.play()
