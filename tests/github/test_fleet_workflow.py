@@ -90,10 +90,15 @@ def test_waves_follow_the_plan_and_each_gate_and_promote_one_target_each() -> No
 
 
 def test_nivomigrate_comes_from_a_package_index_or_a_git_ref() -> None:
+    import tomllib
+
     targets = {_parse(s.run)[1][-1] for s in _steps(FLEET) if s.run
                and _parse(s.run)[0] == "install"}
     assert targets == {"nivomigrate==$NIVOMIGRATE_VERSION",
                        "git+$GITHUB_SERVER_URL/$NIVOMIGRATE_REPOSITORY@$NIVOMIGRATE_REF"}
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    assert _load(FLEET)[True]["workflow_call"]["inputs"]["nivomigrate-version"]["default"] \
+        == version
 
 
 # -- playing it -------------------------------------------------------------------------------
