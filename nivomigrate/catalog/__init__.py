@@ -95,13 +95,50 @@ class Row:
         return f"{self.kind} {self.name}"
 
 
+# Items that are data, not schema: read for the script's sake, never a difference.
+DATA_ITEMS: frozenset[str] = frozenset({"sequence_value"})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One of the diff's items (`items.sql`): what it scripts besides migra, or prunes by.
+
+    `key` is SQL text naming the object; `ident` and `parent` its unquoted name parts
+    (("rel", schema, name), ("sub", schema, table, name), ("func", schema, name, arguments)).
+    """
+
+    key: str
+    ident: tuple[str, ...] | None
+    parent: tuple[str, ...] | None
+    value: object
+
+
+@dataclass(frozen=True)
+class Items:
+    """One database's diff items by kind, then key ("acl" -> "TABLE public.t" -> item)."""
+
+    items: Mapping[str, Mapping[str, Item]] = field(default_factory=dict)
+
+    def of(self, kind: str) -> Mapping[str, Item]:
+        return self.items.get(kind, MappingProxyType({}))
+
+    def comparable(self) -> dict[str, dict[str, object]]:
+        """Return the values of the schema's items (not data such as sequences' values)."""
+        return {kind: {key: item.value for key, item in found.items()}
+                for kind, found in self.items.items() if kind not in DATA_ITEMS}
+
+
 @dataclass(frozen=True)
 class Catalog:
-    """One database's managed objects, by kind then qualified name, and its platform's part."""
+    """One database's managed objects, by kind then qualified name, and its platform's part.
+
+    `items`: the diff's items (`read_catalog(..., items=True)`), else empty.
+    """
 
     rows: Mapping[str, Mapping[str, Row]] = field(default_factory=dict)
     platform: Platform = Platform()
     server_version: int = 0
+    items: Items = Items()
 
     def of(self, kind: str) -> Mapping[str, Row]:
         """Return the rows of `kind` by qualified name (empty when there are none)."""
@@ -122,11 +159,13 @@ def _read(name: str) -> str:
 
 
 def query(body: str) -> str:
-    """Return `body` (more `name as (...)` CTEs and a final select) over `managed.sql`'s CTEs.
+    """Return `body` (a select, or more `name as (...)` CTEs and a select) over `managed.sql`.
 
-    The result takes `parameters()`'s parameters (and any of `body`'s own).
+    The result takes `parameters()`'s parameters (and any of `body`'s own); run it with
+    search_path = pg_catalog.
     """
-    return "with " + _managed_ctes() + ",\n" + body
+    joint = "\n" if body.lstrip().lower().startswith("select") else ",\n"
+    return "with " + _managed_ctes() + joint + body
 
 
 def _managed_ctes() -> str:
@@ -144,6 +183,11 @@ def parameters(platform: Platform, exclude_schemas=DEFAULT_EXCLUDED,
             **acl.parameters()}
 
 
+def managed_parameters(conn: psycopg.Connection | psycopg.Cursor) -> dict[str, list[str]]:
+    """Return `parameters()` for the database `conn` reads (its platform's part read first)."""
+    return parameters(read_platform(conn))
+
+
 @cache
 def _objects_query() -> str:
     branches = "\nunion all\n".join(
@@ -156,7 +200,8 @@ def _objects_query() -> str:
 
 def read_catalog(conn: psycopg.Connection, *,
                  exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
-                 exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES) -> Catalog:
+                 exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
+                 items: bool = False) -> Catalog:
     """Read every managed object through `conn`: one transaction, two queries, only reads.
 
     The platform's part of the database (platform.py) is always left out.
@@ -164,15 +209,29 @@ def read_catalog(conn: psycopg.Connection, *,
     Args:
         exclude_schemas: schemas left out besides pg_* ones and the platform's.
         exclude_tables: "schema.table" names left out, with their indexes and constraints.
+        items: read the diff's items too (`items.sql`, a third query).
     """
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("set local search_path to pg_catalog")
         platform = read_platform(cur)
-        cur.execute(_objects_query(), parameters(platform, exclude_schemas, exclude_tables))
+        managed = parameters(platform, exclude_schemas, exclude_tables)
+        cur.execute(_objects_query(), managed)
         (document,) = cur.fetchone()
+        read_items = Items()
+        if items:
+            cur.execute(query(_read("items.sql")), managed)
+            read_items = _items(cur.fetchone()[0])
     rows: dict[str, dict[str, Row]] = {}
     for kind, name, attributes in json.loads(document):
         rows.setdefault(kind, {})[name] = Row(kind, name, MappingProxyType(attributes))
     return Catalog(MappingProxyType({kind: MappingProxyType(found)
                                      for kind, found in rows.items()}),
-                   platform, conn.info.server_version)
+                   platform, conn.info.server_version, read_items)
+
+
+def _items(document: str) -> Items:
+    found: dict[str, dict[str, Item]] = {}
+    for kind, key, ident, parent, value in json.loads(document):
+        found.setdefault(kind, {})[key] = Item(
+            key, tuple(ident) if ident else None, tuple(parent) if parent else None, value)
+    return Items(MappingProxyType({kind: MappingProxyType(rows) for kind, rows in found.items()}))

@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
+from nivomigrate.catalog import DEFAULT_EXCLUDED, EXCLUDED_TABLES, read_catalog
 from nivomigrate.engine import diff_catalog, migra_fixes, migra_objects
 from nivomigrate.quoting import literal
 from nivomigrate.snapshot import (
-    DEFAULT_EXCLUDED,
-    EXCLUDED_TABLES,
     SchemaDiff,
     Snapshot,
     compare,
+    snapshot_of_catalog,
     take_snapshot,
 )
 
@@ -128,10 +128,8 @@ def snapshot_of(target: db.Target) -> Snapshot:
 def _read_side(target: db.Target, connections: list) -> _Side:
     conn = db.connect(target, writes=False)
     connections.append(conn)
-    snapshot = take_snapshot(conn)
-    platform = snapshot.platform  # the platform's part is never scripted (platform.py)
-    return _Side(conn, snapshot, diff_catalog.read_catalog(
-        conn, DEFAULT_EXCLUDED | platform.schemas, EXCLUDED_TABLES | platform.relations))
+    catalog = read_catalog(conn, items=True)  # the platform's part is left out, never scripted
+    return _Side(conn, snapshot_of_catalog(catalog), catalog.items)
 
 
 def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str]],
@@ -196,7 +194,8 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
     migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
-                          relations)
+                          relations, {key: item.value for key, item
+                                      in source_side.catalog.of("sequence_value").items()})
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
