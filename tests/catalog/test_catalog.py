@@ -98,7 +98,7 @@ def test_kinds_table_and_files_agree():
 def test_no_other_module_defines_managed_objects_or_the_default_acl_mapping():
     """`managed.sql` defines the managed objects, `acl.py` the default-ACL kinds; the checks
     still holding their own default-privilege queries are named here until they move."""
-    remaining = {"checks/platform_defaults.py", "checks/anon_opened.py",
+    remaining = {"checks/anon_opened.py",
                  "schema/default_privileges.sql", "schema/privileges.sql"}
     for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.sql")]:
         relative = str(path.relative_to(PACKAGE))
