@@ -148,11 +148,6 @@ class Catalog:
         return (row for rows in self.rows.values() for row in rows.values())
 
 
-def sql_text(name: str) -> str:
-    """Return the text of one of the floor's `.sql` files ("managed.sql", "kinds/table.sql")."""
-    return _read(name)
-
-
 @cache
 def _read(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text()
