@@ -50,16 +50,16 @@ where n.nspname = any(%s) order by 1
 # in `public` and in the platform's schemas; a global entry replaces the built-in default, so it
 # starts from nothing), and the grants on schema `public` to the platform's and API roles. The
 # migration role's own default privileges (and its grants to itself) are written for
-# `current_user`: in the shadow they are those of the role the revisions run as there.
+# `current_user`: in the shadow they are those of the role the revisions run as there. Over the
+# catalog's managed.sql (its default-ACL mapping, `default_acl_kind`).
 _PRIVILEGES_SQL = """
-with default_entry as (
+default_entry as (
     select case when d.defaclrole = (select oid from pg_roles where rolname = current_user)
                 then 'current_user' else d.defaclrole::regrole::text end as role,
-           n.nspname as schema,
-           case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
-                when 'f' then 'functions' when 'T' then 'types' else 'schemas' end as noun,
-           d.defaclacl
-    from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+           n.nspname as schema, k.noun, d.defaclacl
+    from pg_default_acl d
+    join default_acl_kind k on k.objtype = d.defaclobjtype
+    left join pg_namespace n on n.oid = d.defaclnamespace
     where d.defaclnamespace = 0 or n.nspname = any(%(schemas)s)
 )
 select 1, format('alter default privileges for role %%s revoke all on %%s from public, %%s;',
@@ -141,9 +141,11 @@ def read_copy(target: Target, available_extensions: set[str]) -> PlatformCopy | 
 
 def _privileges(conn: psycopg.Connection, platform) -> str:
     """Return the platform's privilege setup (`_PRIVILEGES_SQL`) as statements."""
-    from nivomigrate.platform import API_ROLES, PLATFORM_ROLES
+    from nivomigrate import catalog
+    from nivomigrate.catalog.platform import API_ROLES, PLATFORM_ROLES
 
-    rows = conn.execute(_PRIVILEGES_SQL, {
+    rows = conn.execute(catalog.query(_PRIVILEGES_SQL), {
+        **catalog.parameters(platform),
         "schemas": sorted(platform.schemas | {"public"}),
         "grantees": sorted(PLATFORM_ROLES | set(API_ROLES) | {"postgres"})}).fetchall()
     return "".join(statement + "\n" for _, statement in rows)

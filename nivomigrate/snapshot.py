@@ -26,25 +26,16 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING
 
-from nivomigrate.platform import Platform, read_platform
+from nivomigrate.catalog import DEFAULT_EXCLUDED, EXCLUDED_TABLES, Catalog, read_catalog
+from nivomigrate.catalog.platform import Platform
 
 if TYPE_CHECKING:
     import psycopg
 
-# Our ledger and the schemas PostgreSQL keeps for itself. Schemas named pg_* (pg_catalog,
-# pg_toast, pg_temp_N, pg_toast_temp_N) are always left out. The platform's schemas (Supabase's
-# auth, storage, ...) are found in the catalog (nivomigrate/platform.py), not named here.
-DEFAULT_EXCLUDED: frozenset[str] = frozenset({
-    "nivomigrate", "pg_catalog", "information_schema", "pg_toast",
-})
-# Migration ledgers: they differ between environments by design.
-EXCLUDED_TABLES: frozenset[str] = frozenset({"public.alembic_version", "public._prisma_migrations"})
 SNAPSHOT_FORMAT = 1
 
-_SNAPSHOT_SQL = resources.files(__package__).joinpath("snapshot.sql").read_text()
 # Attributes whose text is normalised: runs of whitespace become one space.
 _FREE_TEXT = {"view": ("definition",), "materialized view": ("definition",),
               "function": ("definition",), "procedure": ("definition",)}
@@ -115,31 +106,27 @@ def take_snapshot(
 ) -> Snapshot:
     """Read the managed schema through `conn`; only reads (one transaction, two queries).
 
-    The platform's part of the database (nivomigrate/platform.py) is always left out.
+    The platform's part of the database (nivomigrate/catalog/platform.py) is always left out.
 
     Args:
         exclude_schemas: schemas left out besides pg_* ones and the platform's.
         exclude_tables: "schema.table" names left out, with their indexes and constraints.
     """
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("set local search_path to pg_catalog")
-        platform = read_platform(cur)
-        cur.execute(_SNAPSHOT_SQL, {
-            "excluded_schemas": sorted(set(exclude_schemas) | platform.schemas),
-            "excluded_tables": sorted(set(exclude_tables) | platform.relations),
-            "excluded_routines": sorted(platform.routines),
-            "platform_schemas": sorted(platform.schemas),
-        })
-        (document,) = cur.fetchone()
-    found = json.loads(document)
+    return snapshot_of_catalog(read_catalog(conn, exclude_schemas=exclude_schemas,
+                                            exclude_tables=exclude_tables))
+
+
+def snapshot_of_catalog(catalog: Catalog) -> Snapshot:
+    """Return the snapshot of catalog rows read by `catalog.read_catalog`."""
+    found = {row.key: dict(row.attributes) for row in catalog}
     if found.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
         del found[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
-    if platform.owns_default_privileges:
+    if catalog.platform.owns_default_privileges:
         for key in [k for k in found if k.startswith("default_privileges ")]:
             del found[key]
-    schemas = {key.split(" ", 1)[1] for key in found if key.startswith("schema ")}
+    schemas = set(catalog.of("schema"))
     objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
-    return Snapshot(objects, fingerprint(objects), conn.info.server_version, platform)
+    return Snapshot(objects, fingerprint(objects), catalog.server_version, catalog.platform)
 
 
 _PUBLIC_SCHEMA_USAGE = "grant on schema public to PUBLIC"

@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import psycopg
 
-# The user tables and their columns; pg_* schemas and the excluded ones are left out.
+# The managed tables (nivomigrate/catalog/managed.sql) and their columns, partitions left out.
 _COLUMNS_SQL = """
-select n.nspname, c.relname, a.attname, greatest(c.reltuples, 0)::bigint
-from pg_class c
-join pg_namespace n on n.oid = c.relnamespace
+select c.nspname::text, c.relname::text, a.attname::text,
+       greatest(pc.reltuples, 0)::bigint
+from managed_class c
+join pg_class pc on pc.oid = c.oid
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 where c.relkind in ('r', 'p') and not c.relispartition
-  and n.nspname <> all(%(excluded)s) and n.nspname not like 'pg\\_%%'
-  and n.nspname || '.' || c.relname <> all(%(excluded_tables)s)
 order by 1, 2, 3
 """
 
@@ -52,14 +51,10 @@ class TableShape:
 
 def table_shapes(conn: psycopg.Connection) -> dict[Table, TableShape]:
     """Return the user tables (not nivomigrate's, alembic's or the platform's) and columns."""
-    from nivomigrate.platform import read_platform
-    from nivomigrate.snapshot import DEFAULT_EXCLUDED, EXCLUDED_TABLES
+    from nivomigrate import catalog
 
     with conn.cursor() as cur:
-        platform = read_platform(cur)
-        cur.execute(_COLUMNS_SQL, {
-            "excluded": sorted(DEFAULT_EXCLUDED | platform.schemas),
-            "excluded_tables": sorted(EXCLUDED_TABLES | platform.relations)})
+        cur.execute(catalog.query(_COLUMNS_SQL), catalog.managed_parameters(cur))
         rows = cur.fetchall()
     columns: dict[Table, list[str]] = {}
     estimates: dict[Table, int] = {}

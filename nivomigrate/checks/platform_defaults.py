@@ -25,13 +25,15 @@ if TYPE_CHECKING:
 
 NAME = "platform-defaults"
 EXIT_CODE = 3
-# The migration role's default privileges in public: (objects, grantee, privilege).
+# The migration role's default privileges in public: (objects, grantee, privilege), over the
+# catalog floor's managed.sql (its default-ACL mapping, `default_acl_kind`).
 _DEFAULTS_SQL = """
-select case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences'
-            when 'f' then 'functions' when 'T' then 'types' else 'schemas' end,
+select k.noun,
        case x.grantee when 0 then 'public' else x.grantee::regrole::text end,
        x.privilege_type
-from pg_default_acl d cross join lateral aclexplode(d.defaclacl) x
+from pg_default_acl d
+join default_acl_kind k on k.objtype = d.defaclobjtype
+cross join lateral aclexplode(d.defaclacl) x
 where d.defaclrole = (select oid from pg_roles where rolname = current_user)
   and x.grantee <> d.defaclrole
   and d.defaclnamespace = 'public'::regnamespace
@@ -41,11 +43,12 @@ where d.defaclrole = (select oid from pg_roles where rolname = current_user)
 def findings(staging: psycopg.Connection, target: psycopg.Connection, environment: str,
              pending: bool) -> list[Finding]:
     """Compare the migration role's default privileges of staging and `target` (prod)."""
-    from nivomigrate.platform import read_platform
+    from nivomigrate.catalog.platform import read_platform
 
-    if not any(read_platform(conn).owns_default_privileges for conn in (target, staging)):
+    platforms = [read_platform(conn) for conn in (staging, target)]
+    if not any(platform.owns_default_privileges for platform in platforms):
         return []
-    wanted, found = _defaults(staging), _defaults(target)
+    wanted, found = _defaults(staging, platforms[0]), _defaults(target, platforms[1])
     if wanted == found:
         return []
     fix = _statements(wanted - found, "grant", "to") + _statements(found - wanted, "revoke",
@@ -65,8 +68,11 @@ def findings(staging: psycopg.Connection, target: psycopg.Connection, environmen
         environment=environment)]
 
 
-def _defaults(conn: psycopg.Connection) -> set[tuple[str, str, str]]:
-    return {tuple(row) for row in conn.execute(_DEFAULTS_SQL).fetchall()}
+def _defaults(conn: psycopg.Connection, platform) -> set[tuple[str, str, str]]:
+    from nivomigrate import catalog
+
+    return {tuple(row) for row in conn.execute(catalog.query(_DEFAULTS_SQL),
+                                               catalog.parameters(platform)).fetchall()}
 
 
 def _statements(entries: set[tuple[str, str, str]], verb: str, preposition: str) -> list[str]:

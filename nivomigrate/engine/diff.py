@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import db
-from nivomigrate.engine import diff_catalog, migra_fixes, migra_objects
+from nivomigrate.catalog import DEFAULT_EXCLUDED, EXCLUDED_TABLES, Catalog, read_catalog
+from nivomigrate.engine import diff_catalog, diff_kinds, migra_fixes, migra_objects
 from nivomigrate.quoting import literal
 from nivomigrate.snapshot import (
-    DEFAULT_EXCLUDED,
-    EXCLUDED_TABLES,
     SchemaDiff,
     Snapshot,
     compare,
+    snapshot_of_catalog,
     take_snapshot,
 )
 
@@ -65,7 +65,8 @@ class DiffResult:
 class _Side:
     conn: psycopg.Connection
     snapshot: Snapshot
-    catalog: diff_catalog.Catalog
+    catalog: diff_catalog.Catalog  # the diff's items
+    rows: Catalog
 
 
 def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
@@ -128,10 +129,8 @@ def snapshot_of(target: db.Target) -> Snapshot:
 def _read_side(target: db.Target, connections: list) -> _Side:
     conn = db.connect(target, writes=False)
     connections.append(conn)
-    snapshot = take_snapshot(conn)
-    platform = snapshot.platform  # the platform's part is never scripted (platform.py)
-    return _Side(conn, snapshot, diff_catalog.read_catalog(
-        conn, DEFAULT_EXCLUDED | platform.schemas, EXCLUDED_TABLES | platform.relations))
+    catalog = read_catalog(conn, items=True)  # the platform's part is left out, never scripted
+    return _Side(conn, snapshot_of_catalog(catalog), catalog.items, catalog)
 
 
 def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str]],
@@ -179,9 +178,11 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
                                 migra_statements, default_privileges=not platform_owned)
     composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
-    return (extra.first + changes["early"] + extra.before_tables + changes["drops"] + composite
-            + changes["tables"] + [s for s in changes["creations"] if s not in composite]
-            + extra.after_all + extra.last + changes["late"])
+    kinds = diff_kinds.script(source_side.rows, target_side.rows)
+    return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
+            + changes["drops"] + composite + changes["tables"]
+            + [s for s in changes["creations"] if s not in composite]
+            + extra.after_all + extra.last + changes["late"] + list(kinds.late))
 
 
 def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side: _Side,
@@ -196,20 +197,21 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
     migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
-                          relations)
+                          relations, {key: item.value for key, item
+                                      in source_side.catalog.of("sequence_value").items()})
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
-    """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in."""
+    """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
+
+    Schemas and extensions are not migra's: `diff_kinds` scripts them from the catalogs.
+    """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
-        "early": [changes.schemas(creations_only=True),
-                  changes.extensions(creations_only=True, modifications=False),
-                  changes.extensions(modifications_only=True, modifications=True),
-                  changes.collations(creations_only=True),
+        "early": [changes.collations(creations_only=True),
                   changes.enums(creations_only=True, modifications=False),
                   changes.sequences(creations_only=True)],
         "drops": [changes.triggers(drops_only=True), changes.rlspolicies(drops_only=True),
@@ -219,7 +221,6 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
                   changes.non_mv_indexes(drops_only=True)],
         "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
                    changes.enums(drops_only=True, modifications=False),
-                   changes.extensions(drops_only=True, modifications=False),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
@@ -227,19 +228,15 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
                       changes.mv_indexes(creations_only=True),
                       changes.rlspolicies(creations_only=True),
                       changes.triggers(creations_only=True)],
-        "late": [changes.collations(drops_only=True), changes.schemas(drops_only=True)],
+        "late": [changes.collations(drops_only=True)],
     }
     return {name: [statement for group in groups for statement in group
                    if statement.strip() and not _LEDGER_STATEMENT.search(statement)]
             for name, groups in parts.items()}
 
 
-# Snapshot kinds migra or diff_catalog write statements for ("grant" and "default_privileges"
-# are the snapshot's names for privileges, from diff_catalog's catalog reads).
-_SCRIPTED_KINDS = frozenset({
-    "schema", "table", "column", "index", "constraint", "enum", "domain", "type", "sequence",
-    "view", "materialized view", "function", "procedure", "trigger", "policy", "extension",
-    "collation", "grant", "default_privileges"})
+# Snapshot kinds some statement is written for (the kinds table, engine/diff_kinds.py).
+_SCRIPTED_KINDS = frozenset(diff_kinds.SCRIPTS)
 # Attributes no statement changes: owners (nivomigrate never sets owners).
 _UNSCRIPTED_ATTRIBUTES = frozenset({"owner"})
 

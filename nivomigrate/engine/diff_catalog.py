@@ -3,10 +3,10 @@
 migra (run without `--with-privileges`, and even with it blind to PUBLIC) writes no GRANT or
 REVOKE, no default privileges, no COMMENT, no view or table options (`security_invoker`,
 `security_barrier`, `fillfactor`), no REPLICA IDENTITY, no FORCE ROW LEVEL SECURITY, no
-identity sequence options and nothing for domains. This module reads those from each database
-(`diff_catalog.sql`, one query) and writes the statements that turn the source's into the
-target's. No library does this for
-PostgreSQL catalogs without a dependency as large as migra itself, hence by hand.
+identity sequence options and nothing for domains. The catalog floor reads those from each
+database (`nivomigrate/catalog/items.sql`, `Catalog.items`); this module writes the statements
+that turn the source's into the target's. No library does this for PostgreSQL catalogs without
+a dependency as large as migra itself, hence by hand.
 
 Objects that migra creates or drops and re-creates start from what a new object gets: no comment,
 no options, and the source's default privileges for its owner (so the target owner's name is
@@ -16,48 +16,16 @@ an object's owner are left alone (owners are not compared anywhere).
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from importlib import resources
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from nivomigrate.catalog import Item as CatalogItem
+from nivomigrate.catalog import Items as Catalog
+from nivomigrate.catalog.acl import BUILT_IN, DEFAULT_ACL_KINDS, OBJTYPE_OF_ACL_KIND
 from nivomigrate.quoting import identifier, literal
 
-if TYPE_CHECKING:
-    import psycopg
-
-_CATALOG_SQL = resources.files(__package__).joinpath("diff_catalog.sql").read_text()
-# Privileges every role gets on a new object when no default privileges say otherwise
-# (acldefault(), owner's own left out): PUBLIC may run functions and use types.
-_BUILT_IN = {"f": {("PUBLIC", "EXECUTE", False)}, "T": {("PUBLIC", "USAGE", False)}}
-# pg_default_acl.defaclobjtype -> acldefault() kind and the ALTER DEFAULT PRIVILEGES noun
-_DEFAULT_KIND = {"r": ("r", "TABLES"), "S": ("s", "SEQUENCES"), "f": ("f", "FUNCTIONS"),
-                 "T": ("T", "TYPES"), "n": ("n", "SCHEMAS")}
-_ACL_KIND = {"r": "r", "s": "S", "f": "f", "T": "T", "n": "n"}
+__all__ = ["Catalog", "CatalogItem", "CatalogScript", "needed_tables", "script"]
 _QUOTED = r'"((?:[^"]|"")*)"'
-
-
-@dataclass(frozen=True)
-class CatalogItem:
-    key: str
-    ident: tuple[str, ...] | None
-    parent: tuple[str, ...] | None
-    value: object
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """One database's items by kind, then key ("acl" -> "TABLE public.t" -> item)."""
-
-    items: dict[str, dict[str, CatalogItem]] = field(default_factory=dict)
-
-    def of(self, kind: str) -> dict[str, CatalogItem]:
-        return self.items.get(kind, {})
-
-    def comparable(self) -> dict[str, dict[str, object]]:
-        return {kind: {key: item.value for key, item in found.items()}
-                for kind, found in self.items.items()}
 
 
 @dataclass(frozen=True)
@@ -68,20 +36,6 @@ class CatalogScript:
     before_tables: list[str]
     after_all: list[str]
     last: list[str]
-
-
-def read_catalog(conn: psycopg.Connection, excluded_schemas, excluded_tables) -> Catalog:
-    """Read the items of `diff_catalog.sql` through `conn` (one query, search_path pg_catalog)."""
-    items: dict[str, dict[str, CatalogItem]] = {}
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("set local search_path to pg_catalog")
-        cur.execute(_CATALOG_SQL, {"excluded_schemas": sorted(excluded_schemas),
-                                   "excluded_tables": sorted(excluded_tables)})
-        (document,) = cur.fetchone()
-        for kind, key, ident, parent, value in json.loads(document):
-            items.setdefault(kind, {})[key] = CatalogItem(
-                key, tuple(ident) if ident else None, tuple(parent) if parent else None, value)
-    return Catalog(items)
 
 
 def needed_tables(*catalogs: Catalog) -> set[str]:
@@ -242,10 +196,10 @@ def _entries(value) -> set[tuple[str, str, bool]]:
 def _creation_privileges(source: Catalog, owner: str, schema: str, objtype: str) -> set:
     """What an object of `objtype` made by `owner` in `schema` gets in the source."""
     defaults = source.of("default_acl")
-    kind = _ACL_KIND[objtype]
+    kind = OBJTYPE_OF_ACL_KIND[objtype]
     global_item = defaults.get(f"FOR ROLE {owner}|{kind}")
     granted = _entries(global_item.value["entries"]) if global_item else set(
-        _BUILT_IN.get(objtype, set()))
+        BUILT_IN.get(objtype, set()))
     for item in defaults.values():
         if item.ident == (owner, schema, kind):
             granted |= _entries(item.value["entries"])
@@ -255,7 +209,7 @@ def _creation_privileges(source: Catalog, owner: str, schema: str, objtype: str)
 def _granted(value: dict) -> set[tuple[str, str, bool]]:
     """The privileges of one `acl` item; no ACL (None) means the built-in default."""
     if value["entries"] is None:
-        return set(_BUILT_IN.get(value["objtype"], set()))
+        return set(BUILT_IN.get(value["objtype"], set()))
     return _entries(value["entries"])
 
 
@@ -327,8 +281,8 @@ def _default_privileges(source: Catalog, target: Catalog) -> list[str]:
         _role, schema, kind = item.ident
         if schema and schema not in schemas:
             continue
-        acl_kind, noun = _DEFAULT_KIND[kind]
-        empty = set() if schema else set(_BUILT_IN.get(acl_kind, set()))
+        acl_kind, noun = DEFAULT_ACL_KINDS[kind].acl_kind, DEFAULT_ACL_KINDS[kind].noun.upper()
+        empty = set() if schema else set(BUILT_IN.get(acl_kind, set()))
         before = _entries(source_defaults[key].value["entries"]) if key in source_defaults \
             else empty
         after = _entries(target_defaults[key].value["entries"]) if key in target_defaults \

@@ -1,47 +1,10 @@
--- What the diff reads besides the snapshot: what migra cannot script (privileges, default
+-- What the diff reads besides the objects: what migra cannot script (privileges, default
 -- privileges, comments, relation options, row level security flags, identity sequence options,
 -- domains) and what its pruned inspection must keep (tables views depend on, inheritance).
 -- One row per item: (kind, key, ident, parent, value). `key` is SQL text naming the object
 -- (quoted as PostgreSQL quotes it); `ident`/`parent` are unquoted name arrays matched against
--- the objects migra's statements drop. Run with search_path = pg_catalog.
--- Parameters: %(excluded_schemas)s text[], %(excluded_tables)s text[] ('schema.table').
-with managed_namespace as (
-    select n.oid, n.nspname, n.nspowner, n.nspacl
-    from pg_namespace n
-    where n.nspname <> all (%(excluded_schemas)s::text[])
-      and n.nspname not like 'pg\_%%'
-      and n.nspname <> 'information_schema'
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_namespace'::regclass and d.objid = n.oid
-                        and d.deptype = 'e')
-),
-managed_class as (
-    select c.oid, c.relname, c.relkind, n.nspname, c.relowner, c.relacl, c.reloptions,
-           c.relrowsecurity, c.relforcerowsecurity, c.relreplident
-    from pg_class c
-    join managed_namespace n on n.oid = c.relnamespace
-    where n.nspname || '.' || c.relname <> all (%(excluded_tables)s::text[])
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_class'::regclass and d.objid = c.oid
-                        and d.deptype = 'e')
-),
-managed_proc as (
-    select p.oid, p.proname, p.prokind, n.nspname, p.pronamespace, p.proowner, p.proacl
-    from pg_proc p
-    join managed_namespace n on n.oid = p.pronamespace
-    where not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_proc'::regclass and d.objid = p.oid
-                        and d.deptype = 'e')
-),
-managed_type as (
-    select t.oid, t.typname, t.typtype, n.nspname, t.typowner, t.typacl
-    from pg_type t
-    join managed_namespace n on n.oid = t.typnamespace
-    where t.typtype in ('e', 'd')
-      and not exists (select 1 from pg_depend d
-                      where d.classid = 'pg_type'::regclass and d.objid = t.oid
-                        and d.deptype = 'e')
-),
+-- the objects migra's statements drop. Over managed.sql (`catalog.query`); run with
+-- search_path = pg_catalog.
 acl_object (key, ident, owner, objtype, acl) as (
     select case c.relkind when 'S' then 'SEQUENCE ' else 'TABLE ' end
                || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
@@ -289,6 +252,15 @@ cross join lateral (
     where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
 ) u (key)
 group by f.key
+
+union all
+-- sequences' current values (data, read only to know whether new bounds would refuse them;
+-- null when never used or not readable by this role)
+select 'sequence_value', c.nspname || '.' || c.relname, null::text[], null::text[],
+       to_jsonb(case when has_sequence_privilege(c.oid, 'SELECT')
+                     then pg_sequence_last_value(c.oid) end)
+from managed_class c
+where c.relkind = 'S'
 
 union all
 -- replica identities other than the default: full, nothing, using index "name"

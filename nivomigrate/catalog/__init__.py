@@ -1,0 +1,232 @@
+"""The catalog floor: the one reader of PostgreSQL's catalog for the schema's objects.
+
+What is the app's and what is the platform's is defined once, in `managed.sql` (the managed
+schemas, relations, routines and types: not pg_*, not extension members, not nivomigrate's
+ledger, not the platform's part that `platform.py` finds) and every catalog query of the
+schema starts from it. Each object kind is one `.sql` file in `kinds/`, one row of `KINDS`;
+`read_catalog` runs them all as one query (one round trip, one snapshot of the catalog) and
+returns frozen rows keyed by kind and qualified name. The default-ACL mapping (what a
+pg_default_acl entry's kind is called and defaults to) is `acl.py`'s, given to the queries as
+bound parameters.
+
+Readers above this floor (snapshot.py, the diff, drift, adoption, the checks) take `Catalog`
+rows or compose their own query over `managed.sql` with `query()`; none defines "managed"
+again. Adding an object kind: one `kinds/<kind>.sql`, one row in `KINDS`, the scripting
+function in `engine/diff_kinds.py`, tests (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from nivomigrate.catalog import acl
+from nivomigrate.catalog.platform import Platform, read_platform
+
+if TYPE_CHECKING:
+    import psycopg
+
+# nivomigrate's ledger and the schemas PostgreSQL keeps for itself. Schemas named pg_*
+# (pg_catalog, pg_toast, pg_temp_N, pg_toast_temp_N) are always left out; the platform's
+# schemas (Supabase's auth, storage, ...) are found in the catalog (platform.py).
+DEFAULT_EXCLUDED: frozenset[str] = frozenset({
+    "nivomigrate", "pg_catalog", "information_schema", "pg_toast",
+})
+# Migration ledgers: they differ between environments by design.
+EXCLUDED_TABLES: frozenset[str] = frozenset({"public.alembic_version", "public._prisma_migrations"})
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One object kind: the file of `kinds/` that reads it, and the kinds of row it yields.
+
+    `names`: the kinds its query writes in its rows' first column (a file may read related
+    kinds at once: `function.sql` reads functions and procedures).
+    """
+
+    name: str
+    sql: str
+    names: tuple[str, ...] = ()
+
+    @property
+    def yields(self) -> tuple[str, ...]:
+        return self.names or (self.name,)
+
+
+# The kinds table: every object kind the catalog reads, in the order scripts create them.
+KINDS: tuple[Kind, ...] = (
+    Kind("schema", "schema.sql"),
+    Kind("extension", "extension.sql"),
+    Kind("collation", "collation.sql"),
+    Kind("enum", "enum.sql"),
+    Kind("domain", "domain.sql"),
+    Kind("type", "type.sql"),
+    Kind("sequence", "sequence.sql"),
+    Kind("table", "table.sql"),
+    Kind("column", "column.sql"),
+    Kind("index", "index.sql"),
+    Kind("constraint", "constraint.sql"),
+    Kind("view", "view.sql", ("view", "materialized view")),
+    Kind("function", "function.sql", ("function", "procedure")),
+    Kind("trigger", "trigger.sql"),
+    Kind("policy", "policy.sql"),
+    Kind("grant", "grant.sql"),
+    Kind("default_privileges", "default_privileges.sql"),
+)
+ROW_KINDS: frozenset[str] = frozenset(name for kind in KINDS for name in kind.yields)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One object of the catalog: its kind, qualified name and attributes (read-only)."""
+
+    kind: str
+    name: str
+    attributes: Mapping[str, object]
+
+    @property
+    def key(self) -> str:
+        """The snapshot's key: "<kind> <qualified name>"."""
+        return f"{self.kind} {self.name}"
+
+
+# Items that are data, not schema: read for the script's sake, never a difference.
+DATA_ITEMS: frozenset[str] = frozenset({"sequence_value"})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One of the diff's items (`items.sql`): what it scripts besides migra, or prunes by.
+
+    `key` is SQL text naming the object; `ident` and `parent` its unquoted name parts
+    (("rel", schema, name), ("sub", schema, table, name), ("func", schema, name, arguments)).
+    """
+
+    key: str
+    ident: tuple[str, ...] | None
+    parent: tuple[str, ...] | None
+    value: object
+
+
+@dataclass(frozen=True)
+class Items:
+    """One database's diff items by kind, then key ("acl" -> "TABLE public.t" -> item)."""
+
+    items: Mapping[str, Mapping[str, Item]] = field(default_factory=dict)
+
+    def of(self, kind: str) -> Mapping[str, Item]:
+        return self.items.get(kind, MappingProxyType({}))
+
+    def comparable(self) -> dict[str, dict[str, object]]:
+        """Return the values of the schema's items (not data such as sequences' values)."""
+        return {kind: {key: item.value for key, item in found.items()}
+                for kind, found in self.items.items() if kind not in DATA_ITEMS}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """One database's managed objects, by kind then qualified name, and its platform's part.
+
+    `items`: the diff's items (`read_catalog(..., items=True)`), else empty.
+    """
+
+    rows: Mapping[str, Mapping[str, Row]] = field(default_factory=dict)
+    platform: Platform = Platform()
+    server_version: int = 0
+    items: Items = Items()
+
+    def of(self, kind: str) -> Mapping[str, Row]:
+        """Return the rows of `kind` by qualified name (empty when there are none)."""
+        return self.rows.get(kind, MappingProxyType({}))
+
+    def __iter__(self):
+        return (row for rows in self.rows.values() for row in rows.values())
+
+
+@cache
+def _read(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text()
+
+
+def query(body: str) -> str:
+    """Return `body` (a select, or more `name as (...)` CTEs and a select) over `managed.sql`.
+
+    The result takes `parameters()`'s parameters (and any of `body`'s own); run it with
+    search_path = pg_catalog.
+    """
+    joint = "\n" if body.lstrip().lower().startswith("select") else ",\n"
+    return "with " + _managed_ctes() + joint + body
+
+
+def _managed_ctes() -> str:
+    return "\n".join(line for line in _read("managed.sql").splitlines()
+                     if not line.startswith("--"))
+
+
+def parameters(platform: Platform, exclude_schemas=DEFAULT_EXCLUDED,
+               exclude_tables=EXCLUDED_TABLES) -> dict[str, list[str]]:
+    """Return `managed.sql`'s parameters: what is left out, with the platform's part."""
+    return {"excluded_schemas": sorted(set(exclude_schemas) | platform.schemas),
+            "excluded_tables": sorted(set(exclude_tables) | platform.relations),
+            "excluded_routines": sorted(platform.routines),
+            "platform_schemas": sorted(platform.schemas),
+            **acl.parameters()}
+
+
+def managed_parameters(conn: psycopg.Connection | psycopg.Cursor) -> dict[str, list[str]]:
+    """Return `parameters()` for the database `conn` reads (its platform's part read first)."""
+    return parameters(read_platform(conn))
+
+
+@cache
+def _objects_query() -> str:
+    branches = "\nunion all\n".join(
+        _read(f"kinds/{kind.sql}").strip() for kind in KINDS)
+    return query(
+        f"managed_object (kind, name, attributes) as (\n{branches}\n)\n"
+        "select coalesce(json_agg(json_build_array(kind, name, attributes)), '[]')::text\n"
+        "from managed_object")
+
+
+def read_catalog(conn: psycopg.Connection, *,
+                 exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
+                 exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
+                 items: bool = False) -> Catalog:
+    """Read every managed object through `conn`: one transaction, two queries, only reads.
+
+    The platform's part of the database (platform.py) is always left out.
+
+    Args:
+        exclude_schemas: schemas left out besides pg_* ones and the platform's.
+        exclude_tables: "schema.table" names left out, with their indexes and constraints.
+        items: read the diff's items too (`items.sql`, a third query).
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("set local search_path to pg_catalog")
+        platform = read_platform(cur)
+        managed = parameters(platform, exclude_schemas, exclude_tables)
+        cur.execute(_objects_query(), managed)
+        (document,) = cur.fetchone()
+        read_items = Items()
+        if items:
+            cur.execute(query(_read("items.sql")), managed)
+            read_items = _items(cur.fetchone()[0])
+    rows: dict[str, dict[str, Row]] = {}
+    for kind, name, attributes in json.loads(document):
+        rows.setdefault(kind, {})[name] = Row(kind, name, MappingProxyType(attributes))
+    return Catalog(MappingProxyType({kind: MappingProxyType(found)
+                                     for kind, found in rows.items()}),
+                   platform, conn.info.server_version, read_items)
+
+
+def _items(document: str) -> Items:
+    found: dict[str, dict[str, Item]] = {}
+    for kind, key, ident, parent, value in json.loads(document):
+        found.setdefault(kind, {})[key] = Item(
+            key, tuple(ident) if ident else None, tuple(parent) if parent else None, value)
+    return Items(MappingProxyType({kind: MappingProxyType(rows) for kind, rows in found.items()}))

@@ -1,0 +1,17 @@
+-- Columns of tables, keyed "schema.table.column" (not by position), over managed.sql.
+select 'column' as kind, t.nspname || '.' || t.relname || '.' || a.attname as name,
+       jsonb_build_object(
+           'type', format_type(a.atttypid, a.atttypmod),
+           'not_null', a.attnotnull,
+           'default', case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end,
+           'generated', case when a.attgenerated <> '' then pg_get_expr(d.adbin, d.adrelid) end,
+           'identity', nullif(a.attidentity, ''),
+           'collation', case when a.attcollation <> ty.typcollation
+                             then a.attcollation::regcollation::text end,
+           'comment', dc.description) as attributes
+from managed_table t
+join pg_attribute a on a.attrelid = t.oid and a.attnum > 0 and not a.attisdropped
+join pg_type ty on ty.oid = a.atttypid
+left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+left join pg_description dc on dc.objoid = t.oid and dc.classoid = 'pg_class'::regclass
+                              and dc.objsubid = a.attnum

@@ -1,0 +1,12 @@
+-- Table constraints, keyed "schema.table.name"; not the NOT NULL rows PostgreSQL 18 adds
+-- (the column's not_null says it). Over managed.sql.
+select 'constraint' as kind, t.nspname || '.' || t.relname || '.' || k.conname as name,
+       jsonb_build_object(
+           'type', k.contype,
+           'definition', pg_get_constraintdef(k.oid),
+           'validated', k.convalidated,
+           'comment', dc.description) as attributes
+from managed_table t
+join pg_constraint k on k.conrelid = t.oid
+left join pg_description dc on dc.objoid = k.oid and dc.classoid = 'pg_constraint'::regclass
+where k.contype in ('p', 'u', 'f', 'c', 'x')

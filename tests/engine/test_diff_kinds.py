@@ -1,0 +1,46 @@
+"""The kinds table of the diff: every catalog kind has a scripter; schemas and extensions are
+scripted from the two catalogs with every name and string quoted."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from nivomigrate.catalog import ROW_KINDS, Catalog, Row
+from nivomigrate.engine import diff_kinds
+
+
+def _catalog(**kinds: dict[str, dict]) -> Catalog:
+    return Catalog(MappingProxyType({
+        kind: MappingProxyType({name: Row(kind, name, MappingProxyType(attributes))
+                                for name, attributes in rows.items()})
+        for kind, rows in kinds.items()}))
+
+
+def test_every_kind_the_catalog_reads_has_a_row_in_the_kinds_table():
+    assert set(diff_kinds.SCRIPTS) == ROW_KINDS
+
+
+def test_schemas_are_created_first_and_dropped_last_with_hostile_names_quoted():
+    source = _catalog(schema={"public": {}, 'old"one': {}})
+    target = _catalog(schema={"public": {}, "new; drop schema public; --": {}})
+    placed = diff_kinds.script_schemas(source, target)
+    assert placed.early == ('create schema if not exists "new; drop schema public; --";',)
+    assert placed.late == ('drop schema if exists "old""one";',)
+
+
+def test_extensions_are_created_moved_updated_and_dropped():
+    source = _catalog(extension={"citext": {"schema": "public", "version": "1.5"},
+                                 "gone": {"schema": "public", "version": "1"}})
+    target = _catalog(extension={"citext": {"schema": "Ext's", "version": "1.6"},
+                                 "pg_trgm": {"schema": "public", "version": "1.6"}})
+    placed = diff_kinds.script(source, target)
+    assert placed.early == (
+        'alter extension "citext" set schema "Ext\'s";',
+        "alter extension \"citext\" update to '1.6';",
+        'create extension if not exists "pg_trgm" with schema "public" version \'1.6\';')
+    assert placed.late == ('drop extension if exists "gone";',)
+
+
+def test_equal_catalogs_script_nothing():
+    same = _catalog(schema={"public": {}}, extension={"x": {"schema": "public", "version": "1"}})
+    assert diff_kinds.script(same, same) == diff_kinds.Placed()
