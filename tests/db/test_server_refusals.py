@@ -178,7 +178,7 @@ def test_unknown_host_is_a_connection_error():
     _assert_no_password(error)
 
 
-# --- a login that times out for a moment (a busy runner's pooler) ----------------------------------
+# --- a login that times out for a moment (a busy runner's pooler) --------------------------------
 
 @pytest.fixture
 def stalls_first_login(make_database) -> Iterator[tuple[str, list]]:
