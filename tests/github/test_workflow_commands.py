@@ -539,8 +539,6 @@ def test_gate_summary_names_the_databases_it_read(tmp_path, local_urls) -> None:
     _no_secret_leaked(gate, text)
 
 
-@pytest.mark.xfail(strict=False, reason="passes alone; in the parallel suite the merge base's plan "
-                   "could not connect to prod once and timed out once: under investigation")
 def test_one_comment_created_then_updated_on_the_next_push_with_the_new_findings(
         tmp_path, local_urls, github_api) -> None:
     """Two pushes to one pull request: the comment is made once, then edited in place; the
