@@ -51,7 +51,7 @@ class GateDecision:
     staging_run: ledger.Run | None = None
     allowed_drift: SchemaDiff | None = None
     projections: tuple = ()  # staging's statements projected onto prod (duration-budget)
-    way_back: object = None  # engine.way_back.BeforePromotion: certificates, restore plan
+    way_back: object = None  # engine.restore.BeforePromotion: certificates, restore plan
 
     @property
     def is_blocked(self) -> bool:
@@ -145,7 +145,7 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     findings += _budget_findings(ctx, projections)
     findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
                     ctx.environment)
-    from nivomigrate.engine.way_back import before_promotion
+    from nivomigrate.engine.restore import before_promotion
 
     back = before_promotion(ctx, conn, staging_conn, passed_run)
     findings += back.findings

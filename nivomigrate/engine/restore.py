@@ -1,13 +1,16 @@
 """The restore point a lossy or one-way promotion needs, and the recovery steps that use it
 (docs/rollback.md): a pg_dump of the touched tables when they are small, else on Supabase a
 restore point made through the Management API (when a token is configured) within the PITR
-window. Returns data and never prints."""
+window; before a promotion, the pending revisions' certificates read from staging's ledger
+with the restore they need. Returns data and never prints."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from nivomigrate.engine.way_back import LOSSY, ONE_WAY, Certificate
 
 if TYPE_CHECKING:
     import psycopg
@@ -207,3 +210,79 @@ def recovery_steps(environment: str, revision: str, previous: str | None,
                   "recovery_target_inclusive = off.",
                   f"2. `nivomigrate status {environment}` must show revision {previous}."]
     return "\n".join(lines)
+
+
+# --- before a promotion -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BeforePromotion:
+    """The pending revisions' certificates from staging's run, how their data would come
+    back (`restore`), and the findings: a lossy or one-way revision without a usable
+    restore is an ERROR."""
+
+    items: list
+    restore: object
+    findings: tuple = ()
+
+
+def before_promotion(ctx, conn, staging_conn, staging_run) -> BeforePromotion:
+    """Read the pending revisions' newest certificates in staging's ledger and plan the
+    restore point."""
+    from nivomigrate import certificates
+    from nivomigrate.checks import one_way
+    from nivomigrate.findings import Finding, Location, Severity
+
+    ids = [r.id for r in ctx.pending]
+    made = certificates.newest(staging_conn, ids) if staging_run else {}
+    found = [Certificate.from_json(made[i]) for i in ids if i in made]
+    risky = [c for c in found if c.verdict in (LOSSY, ONE_WAY)]
+    tables = sorted({t for c in risky for t in c.lossy_tables} | _touched(ctx, risky))
+    restore = plan_restore(ctx.settings, conn, tables, needed=bool(risky))
+    findings = [Finding(
+        one_way.NAME, Severity.WARNING,
+        f"revision {revision_id} has no way-back certificate in staging's ledger: its "
+        "downgrade is unproven on staging's data", Location(object=revision_id),
+        environment=ctx.environment, help="re-run `nivomigrate apply staging`: a run whose "
+        "certificate was interrupted makes it again only with a new revision; "
+        "`nivomigrate plan all --gate merge` proves the downgrade in the shadow server")
+        for revision_id in ids if staging_run is not None and revision_id not in made]
+    if risky and not restore.is_usable:
+        findings.append(Finding(
+            one_way.NAME, Severity.ERROR,
+            f"{', '.join(c.revision for c in risky)} cannot be undone without data loss and "
+            f"{ctx.environment} has no usable restore point: {restore.detail}",
+            Location(object=ctx.environment), environment=ctx.environment,
+            help="raise way_back.max_dump_bytes in policies/promotion.yaml, set "
+            "SUPABASE_ACCESS_TOKEN for a Supabase restore point, or make a backup and check "
+            "the PITR window (docs/rollback.md)"))
+    return BeforePromotion([c.to_json() for c in found], restore, tuple(findings))
+
+
+def _touched(ctx, risky: list[Certificate]) -> set[str]:
+    """The existing tables a one-way revision's upgrade changes (`public.` when unqualified)."""
+    from nivomigrate.checks.revision_sql import render_revision
+
+    touched = set()
+    for revision in (r for r in ctx.pending if r.id in {c.revision for c in risky
+                                                         if c.verdict == ONE_WAY}):
+        parsed = render_revision(ctx.settings.versions_dir, revision)
+        for statement in parsed.statements:
+            for change in statement.changes:
+                if change.kind not in ("create_table", "create_index"):
+                    touched.add(change.table if "." in change.table else f"public.{change.table}")
+        touched -= {f"public.{t}" for t in parsed.created_tables()}
+    return touched
+
+
+def restore_point(ctx, conn, back: BeforePromotion | None) -> dict:
+    """Prod's restore point (server time, WAL LSN), with the pg_dump or Supabase restore
+    point made just before when a pending revision is lossy or one-way (`way_back`)."""
+    from nivomigrate import ledger
+
+    point = ledger.restore_point(conn)
+    if back is None:
+        return point
+    made = make_restore(ctx.settings, ctx.target, back.restore,
+                        ctx.settings.root / ".nivomigrate" / "restore")
+    return {**point, "way_back": made.to_json()}

@@ -74,6 +74,7 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
                                     allow_dirty=allow_dirty)
     findings = list(decision.findings)
     from nivomigrate.engine import way_back
+    from nivomigrate.engine.restore import restore_point
 
     back = decision.way_back
     if decision.is_blocked or dry_run:
@@ -82,7 +83,7 @@ def _promote(ctx: RunContext, conn, staging_conn, prog: Progress, *, dry_run: bo
     staging_run_id = decision.staging_run.id if decision.staging_run else None
     executed = execute_revisions(
         ctx, conn, prog, kind="promote", allow_drift=allow_drift, measure_footprint=False,
-        restore_point=way_back.restore_point(ctx, conn, back), staging_run_id=staging_run_id,
+        restore_point=restore_point(ctx, conn, back), staging_run_id=staging_run_id,
     )
     run_id, applied = executed.run_id, executed.applied
     with prog.step("verifying prod equals staging"):
