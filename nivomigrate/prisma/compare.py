@@ -105,14 +105,24 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
     cannot express of head."""
     head_objects, unexpressible = expressible_objects(head.objects)
     prisma_objects, _ = expressible_objects(prisma.objects)
+    primary_key_indexes = _primary_key_indexes(head.objects) | \
+        _primary_key_indexes(prisma.objects)
     changes: list[AttributeChange] = []
     for key in sorted(set(head_objects) | set(prisma_objects)):
         wanted, declared = head_objects.get(key), prisma_objects.get(key)
-        if wanted == declared:
+        if wanted == declared or key in primary_key_indexes:
             continue
         changes += _changes_for(key, wanted, declared, schema)
     changes = _with_new_fields(_paired_relations(changes, schema), schema)
     return PrismaComparison(tuple(changes), tuple(unexpressible), head_objects, prisma_objects)
+
+
+def _primary_key_indexes(objects) -> set[str]:
+    """The keys of the indexes behind primary keys: said by their constraint (`@id`,
+    `@@id`), never as a `@@unique` of the same name."""
+    return {f"index {_schema_of(key)}.{key.rsplit('.', 1)[1]}"
+            for key, value in objects.items()
+            if key.startswith("constraint ") and value.get("type") == "p"}
 
 
 def expressible_objects(objects) -> tuple[dict, list[Unexpressible]]:
