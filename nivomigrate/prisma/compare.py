@@ -114,6 +114,8 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
             continue
         changes += _changes_for(key, wanted, declared, schema)
     changes = _with_new_fields(_paired_relations(changes, schema), schema)
+    changes = _with_new_models(changes, schema, head_objects)
+    changes = _with_relation_fields(changes, schema, head_objects)
     return PrismaComparison(tuple(changes), tuple(unexpressible), head_objects, prisma_objects)
 
 
@@ -392,6 +394,68 @@ def _with_new_fields(changes: list[AttributeChange], schema: PrismaSchema
             change = replace(change, writable=True)
         result.append(change)
     return result
+
+
+def _with_new_models(changes: list[AttributeChange], schema: PrismaSchema,
+                     head_objects: dict) -> list[AttributeChange]:
+    """Make the changes of a table head has and schema.prisma lacks writable when it can be
+    said as a model (nivomigrate.prisma.new_models): the model's change carries it."""
+    from dataclasses import replace
+
+    from nivomigrate.prisma.new_models import new_models
+
+    if not any(c.target == "model" and c.action == "add" for c in changes):
+        return changes
+    models = new_models(schema, head_objects)
+    keys = {key: table for table, model in models.items() for key in model.keys}
+    result = []
+    for change in changes:
+        table = keys.get(change.key)
+        if table is not None and change.action == "add":
+            change = replace(change, writable=True,
+                             spec=models[table] if change.target == "model" else change.spec)
+        result.append(change)
+    return result
+
+
+def _with_relation_fields(changes: list[AttributeChange], schema: PrismaSchema,
+                          head_objects: dict) -> list[AttributeChange]:
+    """Make a foreign key added between two existing models writable as its relation field
+    and list field (spec: nivomigrate.prisma.new_models.RelationLines), and one removed
+    writable as the removal of both fields (when the list field is the only one back)."""
+    from dataclasses import replace
+
+    from nivomigrate.prisma.new_models import relation_lines
+
+    result = []
+    for change in changes:
+        if change.target == "relation" and not change.writable and change.spec is not None:
+            model = schema.model(change.model)
+            spec = change.spec
+            if change.action == "add" and model is not None:
+                optional = not all(head_objects.get(f"column public.{spec.table}.{c}", {})
+                                   .get("not_null") for c in spec.columns)
+                lines = relation_lines(schema, model.name, spec, optional)
+                if lines is not None:
+                    change = replace(change, writable=True, spec=lines)
+            elif change.action == "remove" and model is not None and \
+                    back_field(schema, model, spec) is not None:
+                change = replace(change, writable=True)
+        result.append(change)
+    return result
+
+
+def back_field(schema: PrismaSchema, model, spec):
+    """The one field of the referenced model that lists `model` (None: none or several)."""
+    from nivomigrate.prisma.schema import declared_relations
+
+    relation = next((r for r in declared_relations(model) if r.name == spec.name), None)
+    referenced = schema.model_for_table(spec.referenced_table)
+    if relation is None or referenced is None or referenced.name == model.name:
+        return None
+    back = [f for f in referenced.fields if f.base_type == model.name]
+    holders = [f for f in model.fields if f.base_type == referenced.name]
+    return back[0] if len(back) == 1 and len(holders) == 1 else None
 
 
 def _field_name(model, column: str) -> str:

@@ -229,3 +229,35 @@ def test_models_changes_wrote_schema_prisma_and_online_revisions(project):
     index = next(text for name, text in written.items() if "models_field" in name)
     # autogenerate's online rendering passes plain names (the helper quotes them)
     assert "create_index_concurrently('User_locale_idx', 'User', ['locale'])" in index
+
+
+AUDIT_NOTE = '''
+
+class AuditNote(Base):
+    __tablename__ = "AuditNote"
+    __table_args__ = (index("userId"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    userId: Mapped[str | None] = mapped_column(references("User", on_delete="SetNull"))
+    note: Mapped[str] = mapped_column(server_default=db_default(""))
+    createdAt: Mapped[datetime] = mapped_column(server_default=NOW)
+'''
+
+
+def test_a_model_added_to_the_models_is_written_into_schema_prisma_and_reaches_prod(project):
+    """From the models: a new class with a relation; `revision -m` writes the revision and
+    the model in schema.prisma (with User's list field), with no hand edit."""
+    models = project.root / MODELS
+    models.write_text(models.read_text() + AUDIT_NOTE)
+    _owner(project, "AuditNote", "studio")  # a policy decision, not written by the tool
+
+    out = ok(project, "revision", "-m", "audit notes")
+
+    schema = (project.root / "schema.prisma").read_text()
+    assert "model AuditNote {" in schema and "  auditNotes AuditNote[]\n" in schema, out
+    assert "owner User? @relation" not in schema  # the field is named after the model
+    assert "user User? @relation(fields: [userId], references: [id], onDelete: SetNull, " \
+        "onUpdate: Cascade)" in schema
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "audit notes")
+    promote_all(project)
