@@ -105,6 +105,7 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
     cannot express of head."""
     head_objects, unexpressible = expressible_objects(head.objects)
     prisma_objects, _ = expressible_objects(prisma.objects)
+    schema = _with_head_enums(schema, head_objects)
     primary_key_indexes = _primary_key_indexes(head.objects) | \
         _primary_key_indexes(prisma.objects)
     changes: list[AttributeChange] = []
@@ -117,6 +118,25 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
     changes = _with_new_models(changes, schema, head_objects)
     changes = _with_relation_fields(changes, schema, head_objects)
     return PrismaComparison(tuple(changes), tuple(unexpressible), head_objects, prisma_objects)
+
+
+def _with_head_enums(schema: PrismaSchema, head_objects: dict) -> PrismaSchema:
+    """`schema` knowing head's enums of `public` too: a field of an enum `prisma write` adds in
+    the same pass is typed by it."""
+    from dataclasses import replace
+
+    names = [key.split(".", 1)[1] for key in head_objects if key.startswith("enum public.")]
+    added = tuple(name for name in sorted(names) if name not in schema.enums)
+    return replace(schema, enums=schema.enums + added) if added else schema
+
+
+def enum_block(name: str, labels: list[str]) -> str | None:
+    """Return `enum Name { ... }` declaring `labels`, None when a label is no Prisma
+    identifier (it would need `@map`)."""
+    if not re.fullmatch(r"[A-Za-z]\w*", name) or \
+            not all(re.fullmatch(r"[A-Za-z]\w*", label) for label in labels):
+        return None
+    return f"enum {name} {{\n" + "".join(f"  {label}\n" for label in labels) + "}\n"
 
 
 def _primary_key_indexes(objects) -> set[str]:
@@ -291,7 +311,27 @@ def _describe(key: str, attributes: dict, declared: dict | None, schema: PrismaS
         line = _field_write(action, model, field, column, attributes, schema)
         return AttributeChange(model_name, action, "field", text, key, line is not None, line,
                                field.name if field and action != "add" else None)
+    if kind == "enum" and action in {"add", "change"} and name.startswith("public."):
+        enum = name.split(".", 1)[1]
+        declared_text = enum_lines(schema, enum)
+        block = enum_block(enum, attributes.get("labels") or [])
+        writable = block is not None and (action == "add" or declared_text is not None)
+        return AttributeChange(enum, action, "enum", f"enum {enum} {attributes}", key, writable,
+                               block)
     return AttributeChange(model_name, action, kind, f"{kind} {name} {attributes}", key)
+
+
+def enum_lines(schema: PrismaSchema, name: str) -> tuple[int, int] | None:
+    """The first and last line of enum `name` in `schema` (None: absent, or a label is
+    mapped)."""
+    for number, line in enumerate(schema.lines):
+        if re.match(rf"^\s*enum\s+{re.escape(name)}\s*\{{", line):
+            end = next(i for i in range(number + 1, len(schema.lines))
+                       if schema.lines[i].strip().startswith("}"))
+            if any("@map" in schema.lines[i] for i in range(number, end)):
+                return None
+            return number, end
+    return None
 
 
 def _field_write(action: str, model, field, column: str, attributes: dict,

@@ -42,6 +42,16 @@ def apply_changes(schema: PrismaSchema, changes: tuple[AttributeChange, ...]) ->
                 touched.add(name)
                 inserted[max(f.line for f in referenced.fields)] += list(lines)
             continue
+        if change.writable and change.target == "enum":
+            from nivomigrate.prisma.compare import enum_lines
+
+            where = enum_lines(schema, change.model) if change.action == "change" else None
+            if where is None:
+                blocks.append(change.spec)
+            else:  # the block's lines replaced by the new one
+                deleted.update(range(where[0] + 1, where[1] + 1))
+                edited[where[0]] = change.spec.rstrip("\n")
+            continue
         model = schema.model(change.model)
         if not change.writable or model is None:
             continue

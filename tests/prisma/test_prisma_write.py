@@ -197,3 +197,15 @@ def test_a_relation_added_between_models_gets_both_fields_and_removed_loses_both
             "onUpdate: Cascade)\n}") in added
     removed = _written(added, TAG_LABEL, {**TAG_OWNER, **TAG_LABEL})
     assert removed == SCHEMA
+
+
+def test_an_enum_head_adds_and_its_field_are_written_and_a_new_label_rewrites_the_block():
+    tier = {"enum public.Tier": {"labels": ["FREE", "PRO"]},
+            "column public.Tag.tier": {"type": '"Tier"', "not_null": True,
+                                       "default": "'FREE'::\"Tier\""}}
+    added = _written(SCHEMA, {**TAG_LABEL, **tier}, TAG_LABEL)
+    assert "  label String\n  tier Tier @default(FREE)\n}" in added
+    assert added.endswith("\nenum Tier {\n  FREE\n  PRO\n}\n")
+    more = {**tier, "enum public.Tier": {"labels": ["FREE", "PRO", "TEAM"]}}
+    relabelled = _written(added, {**TAG_LABEL, **more}, {**TAG_LABEL, **tier})
+    assert relabelled == added.replace("  PRO\n}", "  PRO\n  TEAM\n}")
