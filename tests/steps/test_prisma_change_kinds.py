@@ -9,6 +9,8 @@ The steps run in order on one project (staging and prod cloned once from a seede
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 
@@ -17,7 +19,7 @@ from tests.steps.prisma_flow import git, module_databases, ok, prisma_project, p
 
 __all__ = ["module_databases"]  # the fixture this module's project uses
 
-ROWS = 3_000
+ROWS = int(os.environ.get("NIVOMIGRATE_KINDS_ROWS", "3000"))  # 100k: benchmarks/
 SEED = f"""
 insert into "User" (id, email, password, "updatedAt")
 select 'u' || g, 'u' || g || '@example.com', 'x', now() from generate_series(1, {ROWS}) g;
