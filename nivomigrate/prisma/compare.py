@@ -446,7 +446,7 @@ def _with_new_models(changes: list[AttributeChange], schema: PrismaSchema,
 
     if not any(c.target == "model" and c.action == "add" for c in changes):
         return changes
-    models = new_models(schema, head_objects)
+    models = new_models(schema, head_objects, (foreign_key_spec, index_spec))
     keys = {key: table for table, model in models.items() for key in model.keys}
     result = []
     for change in changes:

@@ -35,23 +35,25 @@ class NewModel:
     keys: frozenset[str]
 
 
-def new_models(schema: PrismaSchema, head_objects: dict) -> dict[str, NewModel]:
+def new_models(schema: PrismaSchema, head_objects: dict, specs) -> dict[str, NewModel]:
     """Return the models (by table) that declare head's tables schema.prisma lacks; a table
-    Prisma cannot declare as it is is left out."""
+    Prisma cannot declare as it is is left out. `specs` is nivomigrate.prisma.compare's
+    (foreign_key_spec, index_spec), passed in (compare calls this module)."""
     declared = {model.table for model in schema.models}
     tables = sorted({key.split(".", 1)[1] for key in head_objects
                      if key.startswith("table public.")} - declared)
     found = {}
     for table in (t for t in tables if _IDENTIFIER.fullmatch(t)):
-        model = _new_model(schema, head_objects, table)
+        model = _new_model(schema, head_objects, table, specs)
         if model is not None:
             found[table] = model
     return found
 
 
-def _new_model(schema: PrismaSchema, objects: dict, table: str) -> NewModel | None:
-    from nivomigrate.prisma.compare import foreign_key_spec, index_spec
+def _new_model(schema: PrismaSchema, objects: dict, table: str, specs) -> NewModel | None:
     from nivomigrate.prisma.fields import field_line
+
+    foreign_key_spec, index_spec = specs
 
     keys = {f"table public.{table}"}
     columns = {key.rsplit(".", 1)[1]: value for key, value in objects.items()
