@@ -323,9 +323,8 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     Head's datamodel is schema.prisma with head's fields and attributes written back (what
     `prisma write` makes of it) when it can write them all; otherwise the newest committed
     schema.prisma that is at head. `@map`/`@@map` changes are renames (written when no service
-uses the old name, refused otherwise); Prisma's SQL is rendered
-    with the online helpers (nivomigrate.prisma.revision); the new revision is checked against
-    schema.prisma.
+    uses the old name, refused otherwise); Prisma's SQL is rendered with the online helpers
+    (nivomigrate.prisma.revision); the new revision is checked against schema.prisma.
 
     Raises:
         ConfigError: schema.prisma already agrees with head; no datamodel of head is found
