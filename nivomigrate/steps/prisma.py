@@ -329,8 +329,8 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     Raises:
         ConfigError: schema.prisma already agrees with head; no datamodel of head is found
             (commit schema.prisma at head first); or a required field without a default is
-            added to an existing model (the expand/backfill/contract steps are named).
-            Nothing is written then.
+            added to an existing model (the expand/backfill/contract steps are named); or a
+            `@map`/`@@map` rename of what a service uses. Nothing is written then.
     """
     import tempfile
 
