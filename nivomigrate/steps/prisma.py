@@ -378,13 +378,17 @@ def _script(statements: tuple[str, ...]) -> str:
     return "".join(f"{statement};\n" for statement in statements)
 
 
-def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Prisma's model names and field orders by table, for the classes of new tables."""
+def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]],
+                                      dict[str, dict[str, str]]]:
+    """Prisma's model names, field orders and field names by table, for the classes of new
+    tables and the attributes of new columns."""
     from nivomigrate.prisma.schema import read_schema
 
     models = read_schema(path.read_text()).models
     return ({model.table: model.name for model in models},
-            {model.table: [f.column for f in model.fields if f.column] for model in models})
+            {model.table: [f.column for f in model.fields if f.column] for model in models},
+            {model.table: {f.column: f.name for f in model.fields if f.column}
+             for model in models})
 
 
 def _head_datamodel(settings: Settings, path: Path, state: PrismaState,
