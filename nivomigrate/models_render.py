@@ -41,6 +41,14 @@ def attribute_for(column: str) -> str:
     return name
 
 
+def new_attribute(column: str, field_name: str | None) -> str:
+    """A new column's attribute: its Prisma field's name when that is a free Python name (a
+    column renamed by `@map` keeps its field's name), else the column's own."""
+    if field_name and attribute_for(field_name) == field_name:
+        return field_name
+    return attribute_for(column)
+
+
 def quoted(value: str) -> str:
     """Return `value` as a double-quoted Python string literal (the models' style)."""
     return json.dumps(value, ensure_ascii=False)
@@ -172,7 +180,8 @@ def index_name_of(element: ast.AST, table: str) -> str | None:
 
 
 def class_lines(name: str, table: str, facts, order: list[str], enums: dict[str, str],
-                imports: dict[str, set[str]]) -> list[str]:
+                imports: dict[str, set[str]], fields: dict[str, str] | None = None
+                ) -> list[str]:
     """Return the lines of a new model class for `table` (columns in `order`, then the rest).
 
     Raises:
@@ -188,7 +197,8 @@ def class_lines(name: str, table: str, facts, order: list[str], enums: dict[str,
     columns = [c for c in order if c in facts.columns] + \
         sorted(c for c in facts.columns if c not in order)
     for column in columns:
-        lines.append(column_line(attribute_for(column), column, ColumnFacts(
+        lines.append(column_line(new_attribute(column, (fields or {}).get(column)), column,
+                                 ColumnFacts(
             facts.columns[column], facts.foreign_keys.get(column),
             column in facts.primary_key), enums, imports))
     return lines

@@ -19,11 +19,11 @@ from pathlib import Path
 from nivomigrate.models_render import (
     ColumnFacts,
     UnsupportedError,
-    attribute_for,
     class_lines,
     column_line,
     index_expression,
     index_name_of,
+    new_attribute,
     quoted,
 )
 
@@ -131,6 +131,7 @@ class TableChanges:
     indexes: set[str]
     removed_indexes: set[str]
     order: list[str]
+    fields: dict[str, str] = field(default_factory=dict)  # column -> Prisma field name
 
 
 def edit_table(edit: FileEdit, model: ModelClass, facts: TableFacts, changes: TableChanges,
@@ -150,7 +151,7 @@ def edit_table(edit: FileEdit, model: ModelClass, facts: TableFacts, changes: Ta
             continue
         try:
             attribute = statements[column].target.id if column in statements else \
-                attribute_for(column)
+                new_attribute(column, changes.fields.get(column))
             line = column_line(attribute, column, _facts(facts, column), enum_names,
                                edit.imports)
         except UnsupportedError as exc:
@@ -220,9 +221,11 @@ def remove_class(edit: FileEdit, model: ModelClass) -> None:
 
 
 def add_class(edit: FileEdit, name: str, table: str, facts: TableFacts, order: list[str],
-              enum_names: dict[str, str]) -> None:
-    """Append the class of a new table to the file."""
-    edit.appended += ["", "", *class_lines(name, table, facts, order, enum_names, edit.imports)]
+              enum_names: dict[str, str], fields: dict[str, str] | None = None) -> None:
+    """Append the class of a new table to the file (`fields`: Prisma's field names by
+    column, the attributes' names)."""
+    edit.appended += ["", "", *class_lines(name, table, facts, order, enum_names, edit.imports,
+                                           fields)]
 
 
 def declare_enum(edit: FileEdit, variable: str, name: str, labels: list[str],

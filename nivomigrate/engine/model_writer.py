@@ -57,12 +57,15 @@ class _Plan:
 
 
 def write_models(settings: Settings, names: dict[str, str] | None = None,
-                 orders: dict[str, list[str]] | None = None) -> ModelsWritten:
+                 orders: dict[str, list[str]] | None = None,
+                 fields: dict[str, dict[str, str]] | None = None) -> ModelsWritten:
     """Write the models' differences from head into the model files; return what changed.
 
     Args:
         names: class names for new tables (Prisma's model names), by table.
         orders: column order for new tables (Prisma's field order), by table.
+        fields: Prisma's field names by table and column: a new column's attribute (a column
+            renamed by `@map` keeps its field's name).
     """
     from nivomigrate.models import module_files
     from nivomigrate.policies.services import load_service_map
@@ -76,7 +79,8 @@ def write_models(settings: Settings, names: dict[str, str] | None = None,
     files = module_files(settings)
     plan = _plan(difference, expected.objects, actual.objects)
     owners = load_service_map(settings.policies_dir).owners or {}
-    edits = _edits(plan, expected.objects, files, owners, names or {}, orders or {})
+    edits = _edits(plan, expected.objects, files, owners, names or {}, orders or {},
+                   fields or {})
     changed = {}
     for path, edit in edits.items():
         new = edit.result()
@@ -192,7 +196,8 @@ def table_facts(objects: dict, table: str) -> TableFacts:
 
 
 def _edits(plan: _Plan, expected: dict, files: list[Path], owners: dict[str, str],
-           names: dict[str, str], orders: dict[str, list[str]]) -> dict[Path, FileEdit]:
+           names: dict[str, str], orders: dict[str, list[str]],
+           fields: dict[str, dict[str, str]]) -> dict[Path, FileEdit]:
     from nivomigrate.models_render import UnsupportedError, class_name
 
     classes = find_classes(files)
@@ -210,14 +215,15 @@ def _edits(plan: _Plan, expected: dict, files: list[Path], owners: dict[str, str
         model = classes[table]
         changes = TableChanges(plan.columns[table], plan.removed_columns[table],
                                plan.indexes[table], plan.removed_indexes[table],
-                               orders.get(table, []))
+                               orders.get(table, []), fields.get(table, {}))
         plan.left += edit_table(edits[model.path], model, table_facts(expected, table), changes,
                                 enums)
     for table in sorted(plan.new_tables):
         path = _file_for(table, expected, files, owners, classes)
         try:
             add_class(edits[path], names.get(table) or class_name(table), table,
-                      table_facts(expected, table), orders.get(table, []), enums)
+                      table_facts(expected, table), orders.get(table, []), enums,
+                      fields.get(table))
         except UnsupportedError as exc:
             plan.left.append(f"table {table}: {exc}")
     return edits

@@ -133,3 +133,28 @@ def _names(value: object, path: Path, where: str) -> tuple[str, ...]:
         raise ConfigError(f"{path}: {where} must be a list of column names, not {value!r}",
                           hint='e.g. reads: [id, "projectId"], or ["*"] for every column')
     return tuple(map(str, value))
+
+
+def rename_owner(policies_dir: Path, old: str, new: str) -> bool:
+    """Give table `new` the owner of table `old` in services.yaml's `owners:` (a renamed table
+    keeps its owner); the line is edited in place, its comment kept. Return whether one was.
+
+    Written by hand: a YAML round trip would drop the file's comments, which are its
+    documentation."""
+    import re
+
+    path = policies_dir / SERVICES_FILE
+    if not path.is_file():
+        return False
+    lines = path.read_text().splitlines(keepends=True)
+    inside = False
+    pattern = re.compile(r'^(\s+)(["\']?)' + re.escape(old) + r'\2(\s*:)')
+    for number, line in enumerate(lines):
+        if not line.startswith((" ", "#")) and line.strip():
+            inside = line.startswith("owners:")
+            continue
+        if inside and pattern.match(line):
+            lines[number] = pattern.sub(lambda m: f"{m.group(1)}{new}{m.group(3)}", line, 1)
+            path.write_text("".join(lines))
+            return True
+    return False

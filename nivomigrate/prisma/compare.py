@@ -105,14 +105,46 @@ def compare_with_head(head: Snapshot, prisma: Snapshot, schema: PrismaSchema) ->
     cannot express of head."""
     head_objects, unexpressible = expressible_objects(head.objects)
     prisma_objects, _ = expressible_objects(prisma.objects)
+    schema = _with_head_enums(schema, head_objects)
+    primary_key_indexes = _primary_key_indexes(head.objects) | \
+        _primary_key_indexes(prisma.objects)
     changes: list[AttributeChange] = []
     for key in sorted(set(head_objects) | set(prisma_objects)):
         wanted, declared = head_objects.get(key), prisma_objects.get(key)
-        if wanted == declared:
+        if wanted == declared or key in primary_key_indexes:
             continue
         changes += _changes_for(key, wanted, declared, schema)
     changes = _with_new_fields(_paired_relations(changes, schema), schema)
+    changes = _with_new_models(changes, schema, head_objects)
+    changes = _with_relation_fields(changes, schema, head_objects)
     return PrismaComparison(tuple(changes), tuple(unexpressible), head_objects, prisma_objects)
+
+
+def _with_head_enums(schema: PrismaSchema, head_objects: dict) -> PrismaSchema:
+    """`schema` knowing head's enums of `public` too: a field of an enum `prisma write` adds in
+    the same pass is typed by it."""
+    from dataclasses import replace
+
+    names = [key.split(".", 1)[1] for key in head_objects if key.startswith("enum public.")]
+    added = tuple(name for name in sorted(names) if name not in schema.enums)
+    return replace(schema, enums=schema.enums + added) if added else schema
+
+
+def enum_block(name: str, labels: list[str]) -> str | None:
+    """Return `enum Name { ... }` declaring `labels`, None when a label is no Prisma
+    identifier (it would need `@map`)."""
+    if not re.fullmatch(r"[A-Za-z]\w*", name) or \
+            not all(re.fullmatch(r"[A-Za-z]\w*", label) for label in labels):
+        return None
+    return f"enum {name} {{\n" + "".join(f"  {label}\n" for label in labels) + "}\n"
+
+
+def _primary_key_indexes(objects) -> set[str]:
+    """The keys of the indexes behind primary keys: said by their constraint (`@id`,
+    `@@id`), never as a `@@unique` of the same name."""
+    return {f"index {_schema_of(key)}.{key.rsplit('.', 1)[1]}"
+            for key, value in objects.items()
+            if key.startswith("constraint ") and value.get("type") == "p"}
 
 
 def expressible_objects(objects) -> tuple[dict, list[Unexpressible]]:
@@ -279,7 +311,27 @@ def _describe(key: str, attributes: dict, declared: dict | None, schema: PrismaS
         line = _field_write(action, model, field, column, attributes, schema)
         return AttributeChange(model_name, action, "field", text, key, line is not None, line,
                                field.name if field and action != "add" else None)
+    if kind == "enum" and action in {"add", "change"} and name.startswith("public."):
+        enum = name.split(".", 1)[1]
+        declared_text = enum_lines(schema, enum)
+        block = enum_block(enum, attributes.get("labels") or [])
+        writable = block is not None and (action == "add" or declared_text is not None)
+        return AttributeChange(enum, action, "enum", f"enum {enum} {attributes}", key, writable,
+                               block)
     return AttributeChange(model_name, action, kind, f"{kind} {name} {attributes}", key)
+
+
+def enum_lines(schema: PrismaSchema, name: str) -> tuple[int, int] | None:
+    """The first and last line of enum `name` in `schema` (None: absent, or a label is
+    mapped)."""
+    for number, line in enumerate(schema.lines):
+        if re.match(rf"^\s*enum\s+{re.escape(name)}\s*\{{", line):
+            end = next(i for i in range(number + 1, len(schema.lines))
+                       if schema.lines[i].strip().startswith("}"))
+            if any("@map" in schema.lines[i] for i in range(number, end)):
+                return None
+            return number, end
+    return None
 
 
 def _field_write(action: str, model, field, column: str, attributes: dict,
@@ -382,6 +434,68 @@ def _with_new_fields(changes: list[AttributeChange], schema: PrismaSchema
             change = replace(change, writable=True)
         result.append(change)
     return result
+
+
+def _with_new_models(changes: list[AttributeChange], schema: PrismaSchema,
+                     head_objects: dict) -> list[AttributeChange]:
+    """Make the changes of a table head has and schema.prisma lacks writable when it can be
+    said as a model (nivomigrate.prisma.new_models): the model's change carries it."""
+    from dataclasses import replace
+
+    from nivomigrate.prisma.new_models import new_models
+
+    if not any(c.target == "model" and c.action == "add" for c in changes):
+        return changes
+    models = new_models(schema, head_objects, (foreign_key_spec, index_spec))
+    keys = {key: table for table, model in models.items() for key in model.keys}
+    result = []
+    for change in changes:
+        table = keys.get(change.key)
+        if table is not None and change.action == "add":
+            change = replace(change, writable=True,
+                             spec=models[table] if change.target == "model" else change.spec)
+        result.append(change)
+    return result
+
+
+def _with_relation_fields(changes: list[AttributeChange], schema: PrismaSchema,
+                          head_objects: dict) -> list[AttributeChange]:
+    """Make a foreign key added between two existing models writable as its relation field
+    and list field (spec: nivomigrate.prisma.new_models.RelationLines), and one removed
+    writable as the removal of both fields (when the list field is the only one back)."""
+    from dataclasses import replace
+
+    from nivomigrate.prisma.new_models import relation_lines
+
+    result = []
+    for change in changes:
+        if change.target == "relation" and not change.writable and change.spec is not None:
+            model = schema.model(change.model)
+            spec = change.spec
+            if change.action == "add" and model is not None:
+                optional = not all(head_objects.get(f"column public.{spec.table}.{c}", {})
+                                   .get("not_null") for c in spec.columns)
+                lines = relation_lines(schema, model.name, spec, optional)
+                if lines is not None:
+                    change = replace(change, writable=True, spec=lines)
+            elif change.action == "remove" and model is not None and \
+                    back_field(schema, model, spec) is not None:
+                change = replace(change, writable=True)
+        result.append(change)
+    return result
+
+
+def back_field(schema: PrismaSchema, model, spec):
+    """The one field of the referenced model that lists `model` (None: none or several)."""
+    from nivomigrate.prisma.schema import declared_relations
+
+    relation = next((r for r in declared_relations(model) if r.name == spec.name), None)
+    referenced = schema.model_for_table(spec.referenced_table)
+    if relation is None or referenced is None or referenced.name == model.name:
+        return None
+    back = [f for f in referenced.fields if f.base_type == model.name]
+    holders = [f for f in model.fields if f.base_type == referenced.name]
+    return back[0] if len(back) == 1 and len(holders) == 1 else None
 
 
 def _field_name(model, column: str) -> str:

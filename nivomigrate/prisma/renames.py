@@ -4,8 +4,9 @@ Prisma's `migrate diff` sees a field whose `@map` changed as one column dropped 
 added (the data is lost), and a model whose `@@map` changed as a table dropped and another
 created. A model or field of the same name on both sides whose database name changed is a
 rename: the statements here rename the table or column and the keys and indexes whose Prisma
-names follow it, and the old datamodel gets the new names. `revision --from-prisma` refuses a
-rename by these statements (the services use the old name: expand/contract instead).
+names follow it, and the old datamodel gets the new names. `revision --from-prisma` writes
+them as the revision's first statements when no service uses the old name, and refuses the
+rename otherwise (the deployed services would break: expand/contract instead).
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ class Renames:
     renamed_text: str
     upgrade: tuple[str, ...]
     downgrade: tuple[str, ...]
+    tables: tuple[tuple[str, str], ...] = ()          # (old table, new table)
+    columns: tuple[tuple[str, str, str], ...] = ()    # (old table, old column, new column)
 
 
 def find_renames(old_text: str, new_text: str) -> Renames:
     """Return the renames from `old_text` to `new_text` (none: `old_text`, no statements)."""
     old, new = read_schema(old_text), read_schema(new_text)
     lines = list(old.lines)
-    table_renames, column_renames = [], []
+    table_renames, column_renames, old_columns = [], [], []
     for model in old.models:
         target = new.model(model.name)
         if target is None:
@@ -49,6 +52,7 @@ def find_renames(old_text: str, new_text: str) -> Renames:
             moved = next((f for f in target.fields if f.name == field.name), None)
             if field.column and moved and moved.column and moved.column != field.column:
                 column_renames.append((target.table, field.column, moved.column))
+                old_columns.append((model.table, field.column, moved.column))
                 lines[field.line] = _with_column(lines[field.line], field.name, moved.column)
     if not table_renames and not column_renames:
         return Renames(old_text, (), ())
@@ -62,7 +66,8 @@ def find_renames(old_text: str, new_text: str) -> Renames:
     downgrade += [f"ALTER TABLE {_q(t)} RENAME COLUMN {_q(b)} TO {_q(a)}"
                   for t, a, b in column_renames]
     downgrade += [f"ALTER TABLE {_q(b)} RENAME TO {_q(a)}" for a, b in table_renames]
-    return Renames(renamed_text, tuple(upgrade), tuple(downgrade))
+    return Renames(renamed_text, tuple(upgrade), tuple(downgrade), tuple(table_renames),
+                   tuple(old_columns))
 
 
 def _q(name: str) -> str:

@@ -172,9 +172,12 @@ def _names(columns: str) -> list[str]:
 
 
 def revision_text(revision_id: str, down_revision: str | None, message: str, provenance: str,
-                  upgrade_sql: str, downgrade_sql: str) -> str:
-    """Return the revision file running `upgrade_sql` up and `downgrade_sql` down."""
+                  upgrade_sql: str, downgrade_sql: str, comments: tuple[str, ...] = ()) -> str:
+    """Return the revision file running `upgrade_sql` up and `downgrade_sql` down; `comments`
+    (waivers, `# nivomigrate: ...`) open upgrade()'s body."""
     upgrade, downgrade = python_calls(upgrade_sql), python_calls(downgrade_sql)
+    if comments:
+        upgrade = "".join(f"    {comment}\n" for comment in comments) + upgrade
     body = upgrade + downgrade
     helpers = [name for name in ("add_foreign_key_online", "create_index_concurrently",
                                  "drop_index_concurrently", "set_not_null_online",

@@ -1,5 +1,6 @@
 """Rewrite schema.prisma's models in place: index, unique and relation attributes, and
-scalar fields (nivomigrate.prisma.fields).
+scalar fields (nivomigrate.prisma.fields); a model head has and the file lacks is added at the
+end, with its list fields on the models it references (nivomigrate.prisma.new_models).
 
 Written by hand: `prisma format` rewrites a whole file and `prisma db pull` (which would
 render head) needs the native engine. Every other line is kept as it is, comments included:
@@ -32,7 +33,25 @@ def apply_changes(schema: PrismaSchema, changes: tuple[AttributeChange, ...]) ->
     edited: dict[int, str] = {}
     inserted: dict[int, list[str]] = defaultdict(list)
     touched: set[str] = set()
+    blocks = []
     for change in changes:
+        if change.writable and change.target == "model" and change.action == "add":
+            blocks.append(change.spec.block)
+            for name, lines in change.spec.back_relations.items():
+                referenced = schema.model(name)
+                touched.add(name)
+                inserted[max(f.line for f in referenced.fields)] += list(lines)
+            continue
+        if change.writable and change.target == "enum":
+            from nivomigrate.prisma.compare import enum_lines
+
+            where = enum_lines(schema, change.model) if change.action == "change" else None
+            if where is None:
+                blocks.append(change.spec)
+            else:  # the block's lines replaced by the new one
+                deleted.update(range(where[0] + 1, where[1] + 1))
+                edited[where[0]] = change.spec.rstrip("\n")
+            continue
         model = schema.model(change.model)
         if not change.writable or model is None:
             continue
@@ -44,11 +63,24 @@ def apply_changes(schema: PrismaSchema, changes: tuple[AttributeChange, ...]) ->
             inserted[line].append(_INDENT + change.attribute)
         elif change.target == "field":
             _write_field(model, change, deleted, edited, inserted)
+        elif change.target == "relation" and change.action == "add":
+            referenced = schema.model(change.spec.referenced)
+            touched.add(referenced.name)
+            inserted[max(f.line for f in model.fields)].append(change.spec.field)
+            inserted[max(f.line for f in referenced.fields)].append(change.spec.back)
+        elif change.target == "relation" and change.action == "remove":
+            from nivomigrate.prisma.compare import back_field
+
+            deleted.add(_relation_line(model, change.removes))
+            back = back_field(schema, model, change.spec)
+            deleted.add(back.line)
+            touched.add(schema.model_for_table(change.spec.referenced_table).name)
         elif change.target == "relation":
             relation_line = _relation_line(model, change.removes)
             line_text = edited.get(relation_line, schema.lines[relation_line])
             edited[relation_line] = _with_relation(line_text, change.spec, model, relation_line)
-    return _joined(schema, deleted, edited, inserted, touched)
+    text = _joined(schema, deleted, edited, inserted, touched)
+    return text + "".join("\n" + block for block in blocks)
 
 
 def _write_field(model: PrismaModel, change: AttributeChange, deleted: set[int],

@@ -89,12 +89,17 @@ REVISION_FIX = "nivomigrate revision --from-prisma"
 def check_prisma(settings: Settings, path: Path | None) -> Report:
     """Return the report of `prisma check`: blocked (exit 1) when schema.prisma and head
     differ in what Prisma can express, one finding per model; what it cannot is listed,
-    never blocking."""
+    never blocking. Each finding says which side moved, as the merge gate does: a change
+    schema.prisma made is fixed by `revision --from-prisma`, not by undoing it."""
+    from nivomigrate.engine.build import shadow_server
+
     path = schema_path(settings, path)
-    state = compare_prisma(settings, path)
-    items = [(change, f"schema.prisma is not at revision {state.revision}",
-              _fix(settings, path, change)) for change in state.comparison.changes]
-    return _report("check", state, _grouped(state, items))
+    server = shadow_server(settings)
+    state = compare_prisma(settings, path, server=server)
+    if state.comparison.in_step:
+        return _report("check", state, [])
+    return _report("check", state, _grouped(state, _directed_items(settings, path, state,
+                                                                   server)))
 
 
 def _fix(settings: Settings, path: Path, change) -> str:
@@ -249,19 +254,30 @@ def prisma_findings(settings: Settings, server: shadow.LocalServer | None = None
     state = compare_prisma(settings, schema_path(settings, None), server=server)
     if state.comparison.in_step:
         return []
+    return _grouped(state, _directed_items(settings, schema_path(settings, None), state,
+                                           server))
+
+
+def _directed_items(settings: Settings, path: Path, state: PrismaState,
+                    server: shadow.LocalServer) -> list[tuple]:
+    """(change, headline, fix) of each difference, by the side that moved: schema.prisma
+    behind the revisions (`prisma write` follows) or ahead of them (`revision --from-prisma`
+    follows)."""
     behind = _behind(settings, state, server)
     items = []
     for change in state.comparison.changes:
         if change.key in behind:
-            fix = f"run `{WRITE_FIX}` and commit schema.prisma" if change.writable else \
-                f"edit schema.prisma: {change.text()}"
+            fix = f"run `{_command(settings, path, WRITE_FIX)}` and commit schema.prisma" \
+                if change.writable else f"edit schema.prisma: {change.text()}"
             items.append((change, f"schema.prisma is behind revision {state.revision}",
-                          fix + f" (or, if schema.prisma is right: `{REVISION_FIX}`)"))
+                          fix + " (or, if schema.prisma is right: "
+                          f"`{_command(settings, path, REVISION_FIX)}`)"))
         else:
-            fix = f"run `{REVISION_FIX}` and commit the new revision and the models"
+            fix = f"run `{_command(settings, path, REVISION_FIX)}` and commit the new " \
+                "revision and the models"
             items.append((_opposite_change(change), "schema.prisma changed without a revision "
                           f"(revision {state.revision} does not have it)", fix))
-    return _grouped(state, items)
+    return items
 
 
 ANCESTORS_CHECKED = 5
@@ -306,21 +322,22 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
 
     Head's datamodel is schema.prisma with head's fields and attributes written back (what
     `prisma write` makes of it) when it can write them all; otherwise the newest committed
-    schema.prisma that is at head. `@map`/`@@map` changes are renames; Prisma's SQL is rendered
-    with the online helpers (nivomigrate.prisma.revision); the new revision is checked against
-    schema.prisma.
+    schema.prisma that is at head. `@map`/`@@map` changes are renames (written when no service
+    uses the old name, refused otherwise); Prisma's SQL is rendered with the online helpers
+    (nivomigrate.prisma.revision); the new revision is checked against schema.prisma.
 
     Raises:
         ConfigError: schema.prisma already agrees with head; no datamodel of head is found
             (commit schema.prisma at head first); or a required field without a default is
-            added to an existing model (the expand/backfill/contract steps are named).
-            Nothing is written then.
+            added to an existing model (the expand/backfill/contract steps are named); or a
+            `@map`/`@@map` rename of what a service uses. Nothing is written then.
     """
     import tempfile
 
     from nivomigrate.engine.build import shadow_server
     from nivomigrate.engine.model_writer import write_models
     from nivomigrate.migrations import next_revision_id
+    from nivomigrate.policies.services import rename_owner
     from nivomigrate.prisma.renames import find_renames
     from nivomigrate.prisma.render import diff_datamodels, find_cli
     from nivomigrate.prisma.revision import revision_text
@@ -335,7 +352,7 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     cli = find_cli(settings.root, server.admin_url, settings.command_environ)
     old_text, source = _head_datamodel(settings, path, state, server)
     renames = find_renames(old_text, path.read_text())
-    _refuse_renames(renames)
+    waivers = _rename_waivers(settings, renames)
     _refuse_unsafe(renames.renamed_text, path.read_text())
     with tempfile.TemporaryDirectory(prefix="nivo-prisma-head-") as folder:
         head_schema = Path(folder) / "head.prisma"
@@ -348,7 +365,9 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     provenance = (f"  old datamodel: {source}\n  new datamodel: {path.name} as it was.")
     target = settings.versions_dir / f"{revision_id}_{_slug(message)}.py"
     target.write_text(revision_text(revision_id, state.revision, message, provenance,
-                                    upgrade_sql, downgrade_sql))
+                                    upgrade_sql, downgrade_sql, waivers))
+    for old_table, new_table in renames.tables:  # a renamed table keeps its owner
+        rename_owner(settings.policies_dir, old_table, new_table)
     after = compare_prisma(settings, path, revision_id, server)
     return PrismaRevision(target, source, after.comparison.changes,
                           write_models(settings, *_model_hints(path)))
@@ -359,13 +378,17 @@ def _script(statements: tuple[str, ...]) -> str:
     return "".join(f"{statement};\n" for statement in statements)
 
 
-def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Prisma's model names and field orders by table, for the classes of new tables."""
+def _model_hints(path: Path) -> tuple[dict[str, str], dict[str, list[str]],
+                                      dict[str, dict[str, str]]]:
+    """Prisma's model names, field orders and field names by table, for the classes of new
+    tables and the attributes of new columns."""
     from nivomigrate.prisma.schema import read_schema
 
     models = read_schema(path.read_text()).models
     return ({model.table: model.name for model in models},
-            {model.table: [f.column for f in model.fields if f.column] for model in models})
+            {model.table: [f.column for f in model.fields if f.column] for model in models},
+            {model.table: {f.column: f.name for f in model.fields if f.column}
+             for model in models})
 
 
 def _head_datamodel(settings: Settings, path: Path, state: PrismaState,
@@ -410,20 +433,40 @@ def _at_head(settings: Settings, text: str, state: PrismaState,
             return False
 
 
-def _refuse_renames(renames) -> None:
-    """A `@map`/`@@map` change renames a column or table the deployed services still use by
-    its old name (lint's renaming-column/renaming-table); Prisma's diff would drop and re-add it
-    (the data lost). Either way it is not one step."""
+def _rename_waivers(settings: Settings, renames) -> tuple[str, ...]:
+    """The waivers of squawk's renaming-table/renaming-column rules for the renames of a
+    `@map`/`@@map` change, each saying why it is safe: no service in policies/services.yaml
+    reads or writes the old name.
+
+    Raises:
+        ConfigError: a service uses a renamed table or column by its old name (its Prisma
+            client selects it until it is redeployed): the expand/contract steps are named.
+    """
+    from nivomigrate.policies.services import load_service_map
+
     if not renames.upgrade:
-        return
-    said = [statement for statement in renames.upgrade if " RENAME TO " in statement
-            and statement.startswith("ALTER TABLE") or " RENAME COLUMN " in statement]
-    raise ConfigError(
-        "a @map/@@map change renames what the deployed services use by its old name ("
-        + "; ".join(said) + "), and Prisma's diff would drop and re-add it",
-        hint="in steps (expand/contract): add the new field or model beside the old one and "
-        "run `nivomigrate revision --from-prisma`; copy the data and have the services write "
-        "both, then read the new one; remove the old one in a later change")
+        return ()
+    services = load_service_map(settings.policies_dir)
+    moved = dict(renames.tables)  # a column rename's statement names the table's new name
+    renamed = [(old, None, f'"{old}" to "{new}"', "renaming-table", old)
+               for old, new in renames.tables]
+    renamed += [(table, old, f'"{table}"."{old}" to "{new}"', "renaming-column",
+                 moved.get(table, table)) for table, old, new in renames.columns]
+    used = []
+    for table, column, said, _, _ in renamed:
+        users = sorted({use.service for use in services.of_table(table) if use.uses(column)})
+        if users:
+            used.append(f"{said} ({', '.join(users)} use{'s' if len(users) == 1 else ''} "
+                        "the old name)")
+    if used:
+        raise ConfigError(
+            "a @map/@@map change renames what the deployed services use by its old name: "
+            + "; ".join(used),
+            hint="in steps (expand/contract): add the new field or model beside the old one and "
+            "run `nivomigrate revision --from-prisma`; copy the data and have the services write "
+            "both, then read the new one; remove the old one in a later change")
+    return tuple(f'# nivomigrate: waive {rule} "{table}" -- renames {said}: no service in '
+                 "policies/services.yaml uses the old name" for _, _, said, rule, table in renamed)
 
 
 def _refuse_unsafe(old_text: str, new_text: str) -> None:

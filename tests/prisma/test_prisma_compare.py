@@ -88,3 +88,21 @@ def test_index_differences_are_attributes_with_field_names_and_map():
         "remove @@index([projectId]) on model Log",
     ]
     assert all(change.writable for change in comparison.changes)
+
+
+def test_a_missing_models_primary_key_is_said_as_its_key_never_as_a_unique():
+    """A model the revisions add: its primary key's index is the key's, not `@@unique([id],
+    map: "AuditEvent_pkey")` (the model has `@id`)."""
+    head = _snapshot({
+        "table public.AuditEvent": {"kind": "r"},
+        "column public.AuditEvent.id": {"type": "text", "not_null": True, "default": None},
+        "constraint public.AuditEvent.AuditEvent_pkey": {"type": "p",
+                                                         "definition": "PRIMARY KEY (id)"},
+        "index public.AuditEvent_pkey": {
+            "table": "public.AuditEvent", "valid": True, "definition":
+            'CREATE UNIQUE INDEX "AuditEvent_pkey" ON public."AuditEvent" USING btree (id)'},
+    })
+    comparison = compare_with_head(head, _snapshot({}), SCHEMA)
+    said = [change.text() for change in comparison.changes]
+    assert not any("@@unique" in text for text in said), said
+    assert any(change.target == "primary key" for change in comparison.changes), said

@@ -115,3 +115,97 @@ def test_rewritten_schema_validates_and_is_formatted(prisma_cli, tmp_path: Path)
     path.write_text(new)
     validate(prisma_cli, path)
     assert formatted(prisma_cli, new) == new
+
+
+# A table the revisions added (the models declared it): head's objects as the comparison
+# keeps them. schema.prisma gets the model, and Owner its list field.
+AUDIT_OBJECTS = {
+    "table public.Audit": {"kind": "r"},
+    "column public.Audit.id": {"type": "text", "not_null": True, "default": None},
+    "column public.Audit.ownerId": {"type": "text", "not_null": False, "default": None},
+    "column public.Audit.action": {"type": "text", "not_null": True, "default": "'seen'::text"},
+    "column public.Audit.at": {"type": "timestamp(3) without time zone", "not_null": True,
+                               "default": "CURRENT_TIMESTAMP"},
+    "constraint public.Audit.Audit_pkey": {"definition": "PRIMARY KEY (id)"},
+    "constraint public.Audit.Audit_ownerId_fkey": {
+        "definition": 'FOREIGN KEY ("ownerId") REFERENCES public."Owner"(id) ON UPDATE CASCADE '
+                      "ON DELETE SET NULL"},
+    "index public.Audit_pkey": {"definition": 'CREATE UNIQUE INDEX "Audit_pkey" ON '
+                                              'public."Audit" USING btree (id)'},
+    "index public.Audit_ownerId_idx": {"definition": 'CREATE INDEX "Audit_ownerId_idx" ON '
+                                                     'public."Audit" USING btree ("ownerId")'},
+}
+
+
+def _new_model_text(source: str) -> str:
+    from nivomigrate.prisma.compare import compare_with_head
+    from nivomigrate.snapshot import Snapshot, fingerprint
+
+    schema = read_schema(source)
+    head = {key: dict(value) for key, value in AUDIT_OBJECTS.items()}
+    comparison = compare_with_head(Snapshot(head, fingerprint(head), 150000),
+                                   Snapshot({}, fingerprint({}), 150000), schema)
+    assert comparison.changes and all(c.writable for c in comparison.changes), [
+        c.text() for c in comparison.changes if not c.writable]
+    return apply_changes(schema, comparison.changes)
+
+
+def test_a_model_head_has_is_added_with_its_relation_both_ways():
+    new = _new_model_text(SCHEMA)
+    assert "  events Event[]\n  audits Audit[]\n}" in new
+    assert new.endswith('''
+model Audit {
+  id String @id
+  action String @default("seen")
+  at DateTime @default(now())
+  ownerId String?
+  owner Owner? @relation(fields: [ownerId], references: [id], onDelete: SetNull, onUpdate: Cascade)
+
+  @@index([ownerId])
+}
+''')
+
+
+def test_the_added_model_validates(prisma_cli, tmp_path: Path):
+    path = tmp_path / "schema.prisma"
+    path.write_text(_new_model_text(SCHEMA))
+    validate(prisma_cli, path)
+
+
+def _written(source: str, head: dict, prisma: dict) -> str:
+    from nivomigrate.prisma.compare import compare_with_head
+    from nivomigrate.snapshot import Snapshot, fingerprint
+
+    schema = read_schema(source)
+    comparison = compare_with_head(Snapshot(head, fingerprint(head), 150000),
+                                   Snapshot(prisma, fingerprint(prisma), 150000), schema)
+    assert comparison.changes and all(c.writable for c in comparison.changes), [
+        c.text() for c in comparison.changes if not c.writable]
+    return apply_changes(schema, comparison.changes)
+
+
+TAG_OWNER = {"constraint public.Tag.Tag_label_fkey": {
+    "definition": 'FOREIGN KEY (label) REFERENCES public."Owner"(id) ON UPDATE CASCADE '
+                  "ON DELETE RESTRICT"}}
+TAG_LABEL = {"column public.Tag.label": {"type": "text", "not_null": True, "default": None}}
+
+
+def test_a_relation_added_between_models_gets_both_fields_and_removed_loses_both():
+    added = _written(SCHEMA, {**TAG_OWNER, **TAG_LABEL}, TAG_LABEL)
+    assert "  events Event[]\n  tags   Tag[]\n}" in added or "  tags Tag[]\n" in added, added
+    assert ("  owner Owner @relation(fields: [label], references: [id], onDelete: Restrict, "
+            "onUpdate: Cascade)\n}") in added
+    removed = _written(added, TAG_LABEL, {**TAG_OWNER, **TAG_LABEL})
+    assert removed == SCHEMA
+
+
+def test_an_enum_head_adds_and_its_field_are_written_and_a_new_label_rewrites_the_block():
+    tier = {"enum public.Tier": {"labels": ["FREE", "PRO"]},
+            "column public.Tag.tier": {"type": '"Tier"', "not_null": True,
+                                       "default": "'FREE'::\"Tier\""}}
+    added = _written(SCHEMA, {**TAG_LABEL, **tier}, TAG_LABEL)
+    assert "  label String\n  tier Tier @default(FREE)\n}" in added
+    assert added.endswith("\nenum Tier {\n  FREE\n  PRO\n}\n")
+    more = {**tier, "enum public.Tier": {"labels": ["FREE", "PRO", "TEAM"]}}
+    relabelled = _written(added, {**TAG_LABEL, **more}, {**TAG_LABEL, **tier})
+    assert relabelled == added.replace("  PRO\n}", "  PRO\n  TEAM\n}")

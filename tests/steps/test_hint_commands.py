@@ -1,6 +1,8 @@
 """Each hint names a command that works in the state that printed it: the hint's command is
 run, through the CLI as a user would, and exits 0 (plan's baseline, doctor's next command,
-drift's undo-and-revision, diff's "equal")."""
+drift's undo-and-revision, diff's "equal", and the Prisma hints of `prisma check` and the merge
+gate on a schema.prisma change: the command they name, then a commit, and the change reaches
+prod)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ import psycopg
 import pytest
 
 from tests.steps.conftest import Project, copy_project
+from tests.steps.prisma_flow import git, module_databases, prisma_project, promote_all, run
 from tests.steps.test_baseline import prisma_template  # noqa: F401
+from tests.steps.test_prisma_change_kinds import add_lines
+
+__all__ = ["module_databases"]  # the fixture the Prisma project uses
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess:
@@ -100,3 +106,37 @@ def test_diff_says_equal_on_stderr_and_prints_no_sql(project):
     assert compared.returncode == 0, compared.stderr
     assert compared.stdout == ""
     assert compared.stderr.strip() == "staging and prod are equal"
+
+
+@pytest.fixture(scope="module")
+def prisma_flow(tmp_path_factory, module_databases, canary_admin_url) -> Project:
+    """A git project whose schema.prisma is at head; staging and prod at head."""
+    urls = {env: module_databases(f"nivo_hint_{env}") for env in ("staging", "prod")}
+    return prisma_project(tmp_path_factory.mktemp("hints"), urls, canary_admin_url)
+
+
+def _named_commands(output: str) -> set[str]:
+    return set(re.findall(r"`(nivomigrate [^`]+)`", output))
+
+
+def test_a_field_added_to_schema_prisma_is_fixed_by_the_revision_the_hints_name(prisma_flow):
+    """schema.prisma moved, not the revisions: `prisma check` and the merge gate both name
+    `revision --from-prisma` (never "edit schema.prisma by hand: remove field ..."), and
+    following it, then committing, reaches prod."""
+    schema = prisma_flow.root / "schema.prisma"
+    schema.write_text(add_lines(schema.read_text(), "User", "nickname String?"))
+
+    for command in (("prisma", "check"), ("plan", "all", "--gate", "merge")):
+        found = run(prisma_flow, *command)
+        assert found.returncode == 1, found.stdout + found.stderr
+        assert "by hand" not in found.stdout and "remove field" not in found.stdout, found.stdout
+        assert "changed without a revision" in found.stdout, found.stdout
+        assert "model User: added field nickname" in found.stdout, found.stdout
+        hinted = _named_commands(found.stdout)
+        assert hinted == {"nivomigrate revision --from-prisma"}, (command, found.stdout)
+
+    followed = _hinted(prisma_flow, "nivomigrate revision --from-prisma")
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    git(prisma_flow, "add", "-A")  # "... and commit the new revision and the models"
+    git(prisma_flow, "commit", "-qm", "User.nickname")
+    promote_all(prisma_flow)

@@ -5,6 +5,12 @@ apply and promote change nothing: schema fingerprints and ledgers as they were.
 
 The commands are the steps the CLI calls (the CLI adds only rendering and the exit code taken
 from `Report.exit_code`); the staging and prod databases are clones of one head template.
+
+The matrix is data: every check registered in nivomigrate/checks/__init__.py is a row of
+STATES (the state that trips it and the commands whose scope includes it) or of
+NOT_A_BLOCK_BEFORE_A_RUN (why no command can give it as a block before anything changes, and
+where it is proven instead). A newly registered check fails
+`test_every_registered_check_is_a_row` until it gets its row.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+import yaml
 
 from nivomigrate.errors import NivoError
 from nivomigrate.snapshot import take_snapshot
@@ -189,6 +196,82 @@ def _rewrite_of_a_large_table(project) -> None:
     project.add_revision('op.execute(\'ALTER TABLE "Plan" ALTER COLUMN "price" TYPE numeric\')')
 
 
+def _policy(project, **changes) -> None:
+    """Set top-level keys of policies/promotion.yaml."""
+    path = project.root / "policies" / "promotion.yaml"
+    policy = yaml.safe_load(path.read_text())
+    policy.update(changes)
+    path.write_text(yaml.safe_dump(policy))
+
+
+def _dynamic_sql(project) -> None:
+    project.add_revision("""op.execute("DO $$ BEGIN EXECUTE 'SELECT 1'; END $$")""")
+
+
+ONE_WAY_REVISION = ORPHAN_REVISION.replace('"""A table no service owns."""',
+                                           '"""A device nickname, no way back."""') \
+    .replace('CREATE TABLE "Orphan" ("id" TEXT PRIMARY KEY)',
+             'ALTER TABLE "Device" ADD COLUMN "nickname" TEXT') \
+    .replace("""op.execute('DROP TABLE "Orphan"')""", "pass")
+
+
+def _no_way_back(project) -> None:
+    """A downgrade that is `pass` and no `one_way = "why"` declared."""
+    head = project.head()
+    revision_id = f"{int(head) + 1:04d}"
+    (project.root / "versions" / f"{revision_id}_no_way_back.py").write_text(
+        ONE_WAY_REVISION.format(id=revision_id, down=head))
+
+
+def _staged(project) -> None:
+    """A pending revision (Device.nickname) that passed on staging."""
+    project.add_revision()
+    code, blocking = _run_command(project, "apply staging")
+    assert code == 0, blocking
+
+
+def _window_overrun(project) -> None:
+    """Staging measured the revision; Device's window is shorter than any statement."""
+    _staged(project)
+    _policy(project, duration_window_s={"default": 600, "tables": {"Device": 0.000001}})
+
+
+def _unsigned_run(project) -> None:
+    """Staging's run is unsigned (no ledger key) and the policy requires signed runs."""
+    _staged(project)
+    _policy(project, require_signed_runs=True)
+
+
+PLANS = """insert into "Plan" ("id", "name", "displayName", "currency", "updatedAt")
+select g::text, 'plan ' || g, 'P', case when g % 2 = 0 then 'USD' else 'EUR' end, now()
+from generate_series(1, 20000) g;
+analyze "Plan"
+"""
+PLANS_BY_NAME = PLANS_BY_CURRENCY.replace("plans_by_currency", "plans_by_name") \
+    .replace("[currency]", "[name]").replace('"currency" = $1', '"name" = $1')
+
+
+def _plans(project, query: str) -> None:
+    """20,000 plans on staging and prod (two currencies, unique names), and a hot query."""
+    for env in ("staging", "prod"):
+        _execute(project.urls[env], PLANS)
+    with (project.root / "policies" / "hot_queries.yaml").open("a") as queries:
+        queries.write(query)
+
+
+def _unused_new_index(project) -> None:
+    """An index on a column of two values: the planner reads half of Plan by a scan."""
+    _plans(project, PLANS_BY_CURRENCY)
+    project.add_revision('from nivomigrate.ops import create_index_concurrently\n    '
+                         'create_index_concurrently("Plan_currency_idx", "Plan", ["currency"])')
+
+
+def _dropped_index_a_hot_query_uses(project) -> None:
+    _plans(project, PLANS_BY_NAME)
+    project.add_revision('from nivomigrate.ops import drop_index_concurrently\n    '
+                         'drop_index_concurrently("Plan_name_key")')
+
+
 def _git(root, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True)
 
@@ -221,6 +304,44 @@ STATES = {
     "hot-query-index": State(_uncovered_hot_query, 1, ALL_GATES),
     "staging-changed": State(_staging_changed_after_its_run, 3,
                              ("plan --gate promote", "promote prod")),
+    "dynamic-sql": State(_dynamic_sql, 1, ("lint", *ALL_GATES)),
+    # the merge gate proves every revision's way back in the shadow server (docs/rollback.md)
+    "one-way": State(_no_way_back, 1, ("plan --gate merge",)),
+    # measured by apply staging, judged where prod is promoted
+    "duration-budget": State(_window_overrun, 1, ("plan --gate promote", "promote prod")),
+    "signed-run": State(_unsigned_run, 2, ("plan --gate promote", "promote prod")),
+    # Judged by each database's planner: staging proves it by a rolled-back rehearsal; prod
+    # (no HypoPG here: it would be drift) says "unproven", so `promote prod`, which judges prod
+    # only, cannot block on it (and staging-run blocks it first).
+    "new-index-used": State(_unused_new_index, 1, ("lint", "plan --gate merge",
+                                                   "plan --gate promote", "apply staging")),
+    "hot-query-plan-change": State(_dropped_index_a_hot_query_uses, 1, (
+        "lint", "plan --gate merge", "plan --gate promote", "apply staging")),
+}
+AFTER_A_RUN = "an after-run check: it judges what a run did, so it fires only once the run " \
+    "changed the database, and then fails that run"
+NOT_A_BLOCK_BEFORE_A_RUN = {
+    "verify": AFTER_A_RUN + " (tests/checks/test_verify.py; tests/reliability)",
+    "integrity": AFTER_A_RUN + ": what an interrupted online change left "
+                 "(tests/checks/test_integrity.py)",
+    "staging-check": AFTER_A_RUN + ": the project's assertions on staging after its "
+                     "revisions (tests/checks/test_staging_check.py)",
+    "lock-footprint": AFTER_A_RUN + ": apply's verification judges the locks its run measured "
+                      "(tests/checks/test_lock_footprint.py)",
+    "baseline": "only `baseline` adopts a database without a ledger; no command of the "
+                "matrix adopts (tests/steps/test_baseline.py)",
+    "non-resumable-revision": "a WARNING by design, never a block "
+                              "(tests/checks/test_non_resumable.py)",
+    "redundant-index": "a WARNING or INFO by design, never a block "
+                       "(tests/checks/test_redundant_index.py)",
+    "hot-query-plan": "a WARNING or INFO by design (hot-query-index is the block on the same "
+                      "facts: its row above)",
+    "anon-access": "needs Supabase's roles: "
+                   "test_tables_open_to_anon_block_every_command_before_anything_changes below",
+    "platform-defaults": "needs two Supabase databases: "
+                         "test_older_prod_default_privileges_block_the_promotion below",
+    "service-access": "needs the service roles adopted: "
+                      "test_a_revoked_grant_blocks_every_command_before_anything_changes below",
 }
 
 
@@ -239,11 +360,12 @@ def test_every_command_gives_the_same_block_and_changes_nothing(project, check):
     assert {env: _state_of(url) for env, url in project.urls.items()} == before
 
 
-def test_the_matrix_names_registered_checks():
+def test_every_registered_check_is_a_row():
     from nivomigrate.checks import CHECKS
 
     names = {module.NAME for module in CHECKS}
-    assert set(STATES) <= names
+    assert not set(STATES) & set(NOT_A_BLOCK_BEFORE_A_RUN)
+    assert set(STATES) | set(NOT_A_BLOCK_BEFORE_A_RUN) == names
 
 
 def _open_supabase_project(tmp_path, make_supabase_database, canary_admin_url):
@@ -292,3 +414,54 @@ def test_a_pending_revision_that_closes_them_is_let_through(tmp_path, make_supab
     code, blocking = _run_command(project, "plan --gate promote")
 
     assert "anon-access" not in blocking, (code, blocking)
+
+
+def _same_block_and_nothing_changed(project, check: str, commands, exit_codes=(1,)) -> None:
+    """Run `commands` after the state is made: each names `check` among its blocks, all give
+    one exit code, and no database changed."""
+    before = {env: _state_of(url) for env, url in project.urls.items()}
+
+    verdicts = {command: _run_command(project, command) for command in commands}
+
+    assert len({code for code, _ in verdicts.values()}) == 1, verdicts
+    for command, (code, blocking) in verdicts.items():
+        assert check in blocking and code in exit_codes, (command, code, blocking)
+    assert {env: _state_of(url) for env, url in project.urls.items()} == before
+
+
+# What Supabase projects made since 2026-05-30 have: new tables go to no Data API role.
+NEWER_DEFAULTS = ("alter default privileges in schema public "
+                  "revoke all on tables from anon, authenticated, service_role")
+
+
+def test_older_prod_default_privileges_block_the_promotion(tmp_path, make_supabase_database,
+                                                          canary_admin_url):
+    """platform-defaults: staging gives new tables to no Data API role, prod still does; a
+    pending revision would get other grants on prod than on staging. Only the promotion gate
+    reads both databases, so only it can judge."""
+    project = _open_supabase_project(tmp_path, make_supabase_database, canary_admin_url)
+    project.add_revision("op.execute('REVOKE ALL ON ALL TABLES IN SCHEMA public "
+                         "FROM anon, authenticated')")  # closes what anon-access names
+    _execute(project.urls["staging"], NEWER_DEFAULTS)
+
+    _same_block_and_nothing_changed(project, "platform-defaults",
+                                    ("plan --gate promote", "promote prod"), exit_codes=(3,))
+
+
+def test_a_revoked_grant_blocks_every_command_before_anything_changes(roles_project,
+                                                                     service_role_names):
+    """service-access: with the service roles adopted on staging and prod, a revision that
+    takes a grant from a service is blocked wherever a pending revision is judged."""
+    from nivomigrate.progress import Progress
+    from nivomigrate.steps.apply import apply_environment
+    from nivomigrate.steps.promote import promote_environment
+    from nivomigrate.steps.roles import write_roles_revision
+
+    project, quiet = roles_project, Progress(quiet=True)
+    assert write_roles_revision(project.settings()).path is not None
+    assert apply_environment(project.settings(), "staging", progress=quiet).exit_code == 0
+    assert promote_environment(project.settings(), "prod", progress=quiet).exit_code == 0
+    project.add_revision(f"op.execute('REVOKE SELECT ON \"Log\" FROM "
+                         f"\"{service_role_names['ingest']}\"')", name="revoke")
+
+    _same_block_and_nothing_changed(project, "service-access", ALL_GATES)
