@@ -349,6 +349,9 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     target = settings.versions_dir / f"{revision_id}_{_slug(message)}.py"
     target.write_text(revision_text(revision_id, state.revision, message, provenance,
                                     upgrade_sql, downgrade_sql))
+    from nivomigrate.engine.phases import declare_phase
+
+    declare_phase(settings, target)
     after = compare_prisma(settings, path, revision_id, server)
     return PrismaRevision(target, source, after.comparison.changes,
                           write_models(settings, *_model_hints(path)))
