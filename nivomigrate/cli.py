@@ -352,8 +352,8 @@ def promote(
     with _errors():
         from nivomigrate.steps.promote import contract_options, promote_environment
 
-        settings = _settings()
         contract = contract_options(until_clear, timeout, waive, reason)
+        settings = _settings()
         report = promote_environment(settings, env, dry_run=dry_run, allow_drift=allow_drift,
                                      allow_dirty=allow_dirty, contract=contract)
         _render(report, fmt, settings)

@@ -85,8 +85,12 @@ def _statement_finding(statement, builds, revision, location, environment,
                        quiet_minutes: float) -> Finding:
     service = statement.service or f"role {statement.role}"
     live = builds.get(statement.service or "", [])
-    seen = (f"at or before {_time(statement.last_seen)} (first reading)"
-            if statement.first_seen else _time(statement.last_seen))
+    if statement.last_seen is None:  # read once (plan): the view keeps no time of last call
+        seen = "unknown: pg_stat_statements keeps no time; promote --until-clear watches it"
+    elif statement.first_seen:
+        seen = f"at or before {_time(statement.last_seen)} (first reading)"
+    else:
+        seen = _time(statement.last_seen)
     return Finding(
         NAME, Severity.ERROR,
         f"{service} ran a statement naming {', '.join(statement.names)} within the "

@@ -2,7 +2,8 @@
 
 `revision` (from the models or from schema.prisma) calls `declare_phase` once the file is
 written, so that the declaration and the `phase` lint check (checks/phase.py) read the same
-operations; a mix is declared as the contract it contains, and lint then says to split it.
+operations. A revision that mixes both gets no declaration but a comment saying to split it:
+lint warns about it, and promote's gate treats it as the contract it contains.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 def declare_phase(settings: Settings, path: Path) -> str | None:
     """Write `phase = "expand"` or `phase = "contract"` under the revision's identifiers in
-    `path`; return the phase, None when its operations imply neither (nothing is written)."""
+    `path`; return the phase, None when its operations imply neither (nothing is written) or
+    mix both (a comment says to split it)."""
     from nivomigrate import migrations
     from nivomigrate.checks.phase import phase_of
     from nivomigrate.checks.revision_sql import render_revision
@@ -33,9 +35,12 @@ def declare_phase(settings: Settings, path: Path) -> str | None:
     at = next((i for i, line in enumerate(lines) if line.startswith("depends_on")), None)
     declaration = (f'# expand/contract (docs/expand-contract.md): set by nivomigrate revision\n'
                    f'phase = "{found.inferred}"\n')
+    if found.is_mixed:
+        declaration = ("# phase: this revision mixes expand and contract; split it, the "
+                       "contract in a later revision (docs/expand-contract.md)\n")
     if at is None:
         lines.append("\n" + declaration)
     else:
         lines.insert(at + 1, declaration)
     path.write_text("".join(lines))
-    return found.inferred
+    return None if found.is_mixed else found.inferred

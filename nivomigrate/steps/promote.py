@@ -62,7 +62,8 @@ def contract_options(until_clear: bool, timeout: str | None, waive: str | None,
 
 
 def parse_duration(text: str) -> float:
-    """Return the seconds of `90s`, `30m`, `2h` or a plain number of seconds.
+    """Return the seconds of `90s`, `30m`, `2h` or a plain number of seconds (three units,
+    parsed here: not worth a dependency).
 
     Raises:
         ConfigError: anything else, or a duration that is not positive.

@@ -11,6 +11,8 @@ the ledger keeps with who gave it and why.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from nivomigrate.engine.build import ensure_template
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Severity
 from nivomigrate.steps.apply import apply_environment
+from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.promote import ContractOptions, contract_options, promote_environment
 from tests import servers
 from tests.steps.conftest import copy_project
@@ -174,6 +177,13 @@ def test_contract_held_while_an_old_build_reads_then_released_and_waived(cluster
     applied = apply_environment(settings, "staging", allow_dirty=True)
     assert applied.exit_code == 0, [f.message for f in applied.findings if f.is_blocking]
 
+    plan = make_plan(settings, "prod")
+    pending = next(s for s in plan.sections if s.title.startswith("prod: 0003 → 0004"))
+    assert pending.columns[1] == "phase" and pending.rows[0][:2] == ("0004", "contract")
+    assert plan.data["environments"]["prod"]["pending"][0]["phase"] == "contract"
+    assert any(s.title.startswith("prod: live readers of contract 0004") for s in plan.sections)
+    assert plan.exit_code == 1
+
     held = promote_environment(settings, "prod", allow_dirty=True)
     assert held.exit_code == 1 and _current(urls["prod"]) == "0003"
     blockers = _blockers(held)
@@ -239,3 +249,12 @@ def test_contract_options_read_durations():
     assert contract_options(True, "90s", None, None).timeout_s == 90
     assert contract_options(True, "2h", None, None).timeout_s == 7200
     assert contract_options(False, None, "live-readers", " ok ").waiver == "ok"
+
+
+def test_a_waiver_without_a_reason_is_refused_by_the_cli_before_any_work(tmp_path):
+    (tmp_path / "nivomigrate.toml").write_text("")
+    result = subprocess.run([sys.executable, "-m", "nivomigrate", "promote", "prod", "--waive",
+                             "live-readers"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --waive and --reason go together")
+    assert "Traceback" not in result.stderr

@@ -132,3 +132,17 @@ def test_revision_declares_the_phase_its_operations_imply(tmp_path):
     assert 'phase = "contract"' in path.read_text()
     revision = next(r for r in migrations.revisions(root / "versions") if r.id == "0003")
     assert phase.declared_phase(root / "versions", revision) == "contract"
+
+
+def test_revision_says_to_split_a_mix_instead_of_declaring_it(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "versions", root / "versions",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "policies", root / "policies")
+    shutil.copy(REPO / "nivomigrate.toml", root / "nivomigrate.toml")
+    path = root / "versions" / "0003_pending.py"
+    path.write_text(REVISION.format(declared="", upgrade=ADD + "\n" + DROP))
+    settings = load_settings(project_root=root, environ={"USER": "tester"})
+    assert declare_phase(settings, path) is None
+    assert "mixes expand and contract; split it" in path.read_text()
+    assert "phase = " not in path.read_text()
