@@ -21,11 +21,14 @@ import pytest
 import yaml
 
 from nivomigrate import ledger, migrations
+from nivomigrate.checks.phase import Removed
 from nivomigrate.config import load_settings
 from nivomigrate.db import with_database
 from nivomigrate.engine.build import ensure_template
+from nivomigrate.engine.live_readers import map_statements, names_removed
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Severity
+from nivomigrate.policies.services import ServiceMap, TableUse
 from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.promote import ContractOptions, contract_options, promote_environment
@@ -258,3 +261,24 @@ def test_a_waiver_without_a_reason_is_refused_by_the_cli_before_any_work(tmp_pat
     assert result.returncode == 2
     assert result.stderr.startswith("error: --waive and --reason go together")
     assert "Traceback" not in result.stderr
+
+
+def test_a_statement_names_a_column_by_its_tokens_not_its_text():
+    removed = [Removed("drop_column", "Log", "level")]
+    assert names_removed('SELECT "id", "level" FROM "Log" WHERE "level" = $1',
+                         removed) == ("Log.level",)
+    assert names_removed('SELECT "id" FROM "Log" WHERE "message" = \'level\'', removed) == ()
+    assert names_removed('SELECT "level" FROM "Crash"', removed) == ()
+
+
+def test_the_service_map_replays_what_each_service_reads_and_writes():
+    services = ServiceMap((
+        TableUse("ingest", "Log", ("*",), ("id", "message"), ("insert",)),
+        TableUse("studio", "Log", ("id", "tag"), ()),
+    ))
+    statements = map_statements(services, [Removed("drop_column", "Log", "level")])
+    assert statements == [
+        ("ingest", 'SELECT "level" FROM "Log"'),  # "*": every column it had, level too
+        ("ingest", 'INSERT INTO "Log" ("id", "message") VALUES ($1, $2)'),
+        ("studio", 'SELECT "id", "tag" FROM "Log"'),
+    ]
