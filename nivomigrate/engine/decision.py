@@ -181,9 +181,15 @@ def contract_findings(ctx: RunContext, conn: psycopg.Connection,
     quiet = load_promotion_policy(ctx.settings.policies_dir).contract_quiet_minutes
     services = load_service_map(ctx.settings.policies_dir)
     expanded = ledger.last_passed_run(conn, ctx.current, kinds=("promote", "apply", "baseline"))
+    from nivomigrate import migrations
+
+    staging_at = migrations.current_revision(staging_conn) if staging_conn is not None else None
+    applied = {r.id for r in migrations.up_to(ctx.chain, staging_at)} if staging_at else set()
     findings, evidence = [], []
     for revision, phase in contracts:
-        found = read_evidence(conn, staging_conn, list(phase.contract), services, watch=watch,
+        # the replay means something only on a staging the contract already ran on
+        replay_on = staging_conn if revision.id in applied else None
+        found = read_evidence(conn, replay_on, list(phase.contract), services, watch=watch,
                               expand_promoted_at=expanded.finished_at if expanded else None)
         evidence.append((revision, found))
         findings += live_readers.findings(found, revision, quiet, ctx.environment)

@@ -143,7 +143,7 @@ def read_evidence(production: psycopg.Connection, staging: psycopg.Connection | 
                   watch: Watch | None = None,
                   expand_promoted_at: datetime | None = None) -> LiveEvidence:
     """Read the sessions and statements on prod and replay the old statements on staging
-    (None: no replay). Read-only on both."""
+    (None: no replay, staging has not run the contract). Read-only on both."""
     now = datetime.now(UTC)
     roles = _service_roles(services)
     sessions = read_sessions(production, removed, roles)
@@ -151,7 +151,8 @@ def read_evidence(production: psycopg.Connection, staging: psycopg.Connection | 
     if watch is not None:
         statements = watch.observe(statements, now)
     replay: list[ReplayResult] = []
-    replay_note = "no staging connection" if staging is None else None
+    replay_note = ("no replay: staging has not run this contract yet (apply staging first)"
+                   if staging is None else None)
     if staging is not None:
         replay, replay_note = replay_statements(staging, removed, services, roles)
     return LiveEvidence(tuple(r.label for r in removed), now, tuple(sessions), tuple(statements),
