@@ -338,15 +338,24 @@ def promote(
     dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
     allow_drift: Annotated[bool, typer.Option("--allow-drift")] = False,
     allow_dirty: Annotated[bool, typer.Option("--allow-dirty")] = False,
+    until_clear: Annotated[bool, typer.Option(
+        "--until-clear", help="Wait for a contract's live readers to clear.")] = False,
+    timeout: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="How long --until-clear waits: 90s, 30m, 2h (default 30m).")] = None,
+    waive: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="live-readers: promote a contract despite live readers (with --reason).")] = None,
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Why the waiver is safe.")] = None,
     fmt: Format = "terminal",
 ) -> None:
     """Promote to prod the revisions that passed on staging, then verify prod equals staging."""
     with _errors():
-        from nivomigrate.steps.promote import promote_environment
+        from nivomigrate.steps.promote import contract_options, promote_environment
 
+        contract = contract_options(until_clear, timeout, waive, reason)
         settings = _settings()
-        report = promote_environment(settings, env, dry_run=dry_run,
-                                     allow_drift=allow_drift, allow_dirty=allow_dirty)
+        report = promote_environment(settings, env, dry_run=dry_run, allow_drift=allow_drift,
+                                     allow_dirty=allow_dirty, contract=contract)
         _render(report, fmt, settings)
         _exit_for(report)
 

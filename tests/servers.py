@@ -131,12 +131,13 @@ def run_as_server_user(command: list, **kwargs) -> subprocess.CompletedProcess:
 
 @contextmanager
 def private_server(workdir: Path, *, password: str | None = None,
-                   host: str = "127.0.0.1") -> Iterator[RunningServer]:
+                   host: str = "127.0.0.1", options: str = "") -> Iterator[RunningServer]:
     """Run a fresh primary on a free port; stop it afterwards.
 
     Args:
         password: the password of the `postgres` superuser. Given, TCP logins need it
             (scram-sha-256) while the Unix socket stays trusted; `None` trusts everyone.
+        options: more server options, e.g. `-c shared_preload_libraries=pg_stat_statements`.
     """
     binaries = postgres_binaries()
     data = _own_folder(workdir) / "data"
@@ -151,7 +152,7 @@ def private_server(workdir: Path, *, password: str | None = None,
         command.append(f"--pwfile={pwfile}")
     run_as_server_user(command)
     server = RunningServer(host, free_port(host), "postgres", password, data)
-    with _started(binaries, server, workdir):
+    with _started(binaries, server, workdir, options):
         yield server
 
 
@@ -170,13 +171,14 @@ def standby_of(primary: RunningServer, workdir: Path) -> Iterator[RunningServer]
 
 
 @contextmanager
-def _started(binaries: Path, server: RunningServer, workdir: Path) -> Iterator[None]:
+def _started(binaries: Path, server: RunningServer, workdir: Path,
+             options: str = "") -> Iterator[None]:
     socket_dir = server.data_dir.parent
     run_as_server_user([binaries / "pg_ctl", "-D", server.data_dir, "-l", workdir / "server.log",
                         "-w", "-t", "30", "-o",
                         f"-p {server.port} -k {socket_dir} -c listen_addresses={server.host} "
                         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                        "-c max_connections=50", "start"])
+                        f"-c max_connections=50 {options}".strip(), "start"])
     try:
         yield
     finally:

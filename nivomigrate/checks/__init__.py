@@ -29,11 +29,13 @@ from nivomigrate.checks import (
     hot_query_plan,
     hot_query_plan_change,
     integrity,
+    live_readers,
     lock_footprint,
     models_match,
     new_index_used,
     non_resumable,
     one_way,
+    phase,
     platform_defaults,
     precondition,
     redundant_index,
@@ -52,12 +54,12 @@ from nivomigrate.checks import (
 
 LINT_CHECKS = (sql_lint, blocking_lock_on_large_table, service_still_uses, destructive_change,
                precondition, non_resumable, hot_query_plan_change, new_index_used, anon_opened,
-               dynamic_sql)
+               dynamic_sql, phase)
 COVERAGE_CHECKS = (hot_query_index, hot_query_plan, redundant_index, anon_access,
                    service_access)
 RUN_CHECKS = (lock_footprint, integrity, duration_budget)
 GATE_CHECKS = (single_head, checksum, dirty_tree, unversioned, drift, staging_run, signed_run,
                staging_changed,
                platform_defaults, verify, staging_check, models_match, baseline_match,
-               unmapped_table, one_way)
+               unmapped_table, one_way, live_readers)
 CHECKS = LINT_CHECKS + COVERAGE_CHECKS + RUN_CHECKS + GATE_CHECKS

@@ -52,6 +52,8 @@ class GateDecision:
     allowed_drift: SchemaDiff | None = None
     projections: tuple = ()  # staging's statements projected onto prod (duration-budget)
     way_back: object = None  # engine.restore.BeforePromotion: certificates, restore plan
+    # (revision, engine.live_readers.LiveEvidence) of each pending contract revision
+    live_readers: tuple = ()
 
     @property
     def is_blocked(self) -> bool:
@@ -119,13 +121,16 @@ def apply_decision(ctx: RunContext, conn: psycopg.Connection, *,
 
 def promote_decision(ctx: RunContext, conn: psycopg.Connection,
                      staging_conn: psycopg.Connection, *, allow_drift: bool = False,
-                     allow_dirty: bool = False) -> GateDecision:
+                     allow_dirty: bool = False, watch=None,
+                     waiver: str | None = None) -> GateDecision:
     """Decide whether the pending revisions may be promoted to `ctx.environment` (prod).
 
     Checksums, uncommitted files, drift, staging's passed run of the same SQL (when something
     is pending), the platform's default privileges alike on both (Supabase), then the static
-    checks again with prod's own facts (sizes, data lost), and a usable restore point for a
-    revision whose way-back certificate is lossy or one-way (docs/rollback.md).
+    checks again with prod's own facts (sizes, data lost), a usable restore point for a
+    revision whose way-back certificate is lossy or one-way (docs/rollback.md), and, for a
+    contract revision, no live reader of what it removes (`contract_findings`; `watch` keeps
+    what earlier readings saw, `waiver` is the reason given with `--waive live-readers`).
     """
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
     if ctx.current is None and any(f.is_blocking for f in findings):
@@ -149,7 +154,61 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
 
     back = before_promotion(ctx, conn, staging_conn, passed_run)
     findings += back.findings
-    return GateDecision(tuple(findings), passed_run, allowed, tuple(projections), back)
+    live, evidence = contract_findings(ctx, conn, staging_conn, watch=watch, waiver=waiver)
+    return GateDecision(tuple(findings + live), passed_run, allowed, tuple(projections), back,
+                        tuple(evidence))
+
+
+def contract_findings(ctx: RunContext, conn: psycopg.Connection,
+                      staging_conn: psycopg.Connection | None, *, watch=None,
+                      waiver: str | None = None) -> tuple[list[Finding], list]:
+    """The live-readers gate of each pending contract revision: the evidence read on prod
+    (`conn`) and replayed on staging, judged against the policy's quiet period; with `waiver`
+    (a reason), its ERRORs become INFO naming the actor and the reason.
+
+    Returns:
+        The findings, and (revision, LiveEvidence) for each contract revision.
+    """
+    from nivomigrate.checks import live_readers
+    from nivomigrate.engine.live_readers import read_evidence
+    from nivomigrate.policies.promotion import load_promotion_policy
+    from nivomigrate.policies.services import load_service_map
+
+    contracts = pending_phases(ctx.settings, ctx.pending)
+    contracts = [(r, p) for r, p in contracts if p.phase == "contract" and p.contract]
+    if not contracts:
+        return [], []
+    quiet = load_promotion_policy(ctx.settings.policies_dir).contract_quiet_minutes
+    services = load_service_map(ctx.settings.policies_dir)
+    expanded = ledger.last_passed_run(conn, ctx.current, kinds=("promote", "apply", "baseline"))
+    from nivomigrate import migrations
+
+    staging_at = migrations.current_revision(staging_conn) if staging_conn is not None else None
+    applied = {r.id for r in migrations.up_to(ctx.chain, staging_at)} if staging_at else set()
+    findings, evidence = [], []
+    for revision, phase in contracts:
+        # the replay means something only on a staging the contract already ran on
+        replay_on = staging_conn if revision.id in applied else None
+        found = read_evidence(conn, replay_on, list(phase.contract), services, watch=watch,
+                              expand_promoted_at=expanded.finished_at if expanded else None)
+        evidence.append((revision, found))
+        findings += live_readers.findings(found, revision, quiet, ctx.environment)
+    if waiver is not None:
+        findings = live_readers.waived(findings, ctx.settings.actor, waiver)
+    return findings, evidence
+
+
+def pending_phases(settings: Settings, revisions: list[Revision]) -> list[tuple]:
+    """Return (revision, checks.phase.PhaseOf) for each revision: its declared phase, the one
+    its operations imply, and what a contract removes."""
+    from nivomigrate.checks.phase import declared_phase, phase_of
+    from nivomigrate.checks.revision_sql import render_revision
+    from nivomigrate.policies.services import load_service_map
+
+    services = load_service_map(settings.policies_dir)
+    return [(revision, phase_of(render_revision(settings.versions_dir, revision), services,
+                                declared_phase(settings.versions_dir, revision)))
+            for revision in revisions]
 
 
 def _staging_claims(ctx: RunContext, staging_conn: psycopg.Connection

@@ -10,7 +10,7 @@ from nivomigrate.policies import load_policy, reject_unknown_keys
 
 FILE_NAME = "promotion.yaml"
 _KEYS = {"squawk_default", "squawk", "large_table", "max_lock_hold_ms", "max_rewrite_bytes",
-         "staging_checks", "duration_window_s", "require_signed_runs", "way_back"}
+         "staging_checks", "duration_window_s", "require_signed_runs", "way_back", "contract"}
 _LEVELS = {"block", "warn", "off"}
 
 
@@ -42,6 +42,9 @@ class PromotionPolicy:
     require_signed_runs: bool = False
     max_checksum_rows: int = 1_000_000     # way_back: larger tables are counted only
     max_dump_bytes: int = 100 << 20        # way_back: pg_dump before a lossy promotion
+    # contract: how long no live build may have read what a contract revision removes before
+    # promote runs it (docs/expand-contract.md), in minutes
+    contract_quiet_minutes: float = 30.0
 
     def squawk_level(self, rule: str) -> str:
         """Return `block`, `warn` or `off` for a squawk rule name."""
@@ -87,6 +90,11 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
     defaults = PromotionPolicy()
     way_back = _mapping(raw, "way_back", path)
     reject_unknown_keys(way_back, {"max_checksum_rows", "max_dump_bytes"}, f"{path} way_back")
+    contract = _mapping(raw, "contract", path)
+    reject_unknown_keys(contract, {"quiet_minutes"}, f"{path} contract")
+    quiet = contract.get("quiet_minutes", defaults.contract_quiet_minutes)
+    if isinstance(quiet, bool) or not isinstance(quiet, (int, float)) or quiet < 0:
+        raise _wrong(path, "contract.quiet_minutes", quiet, "a number of minutes, 0 or more")
     checks = raw.get("staging_checks") or []
     if not isinstance(checks, list):
         raise _wrong(path, "staging_checks", checks, "a list of checks")
@@ -110,6 +118,7 @@ def load_promotion_policy(policies_dir: Path) -> PromotionPolicy:
                                   path, "way_back."),
         max_dump_bytes=_number(way_back, "max_dump_bytes", defaults.max_dump_bytes, path,
                                "way_back."),
+        contract_quiet_minutes=float(quiet),
     )
 
 

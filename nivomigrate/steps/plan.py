@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from nivomigrate import ledger, migrations
 from nivomigrate.checks import unversioned
+from nivomigrate.checks.live_readers import evidence_section
 from nivomigrate.db import connection, target_for
-from nivomigrate.engine.decision import apply_decision, promote_decision
+from nivomigrate.engine.decision import apply_decision, pending_phases, promote_decision
 from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding, Report, Section
@@ -86,11 +87,15 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
             "current_revision": None, "unversioned": True, "footprint": [], "pending": []}
     rendered = [migrations.render_sql(settings.versions_dir, r) for r in pending]
     back = decision.way_back.items if decision.way_back is not None else []
+    phases = {r.id: p.phase for r, p in pending_phases(settings, pending)}
     sections = [Section(
         f"{name}: {current or 'base'} → {head} ({len(pending)} pending)",
-        ("revision", "message", "file", "sql checksum"),
-        tuple((r.id, r.message, r.file_name, (r.sql_checksum or "")[:12]) for r in pending),
+        ("revision", "phase", "message", "file", "sql checksum"),
+        tuple((r.id, phases[r.id], r.message, r.file_name, (r.sql_checksum or "")[:12])
+              for r in pending),
     )]
+    sections += [evidence_section(evidence, revision, name)
+                 for revision, evidence in decision.live_readers]
     sections += [Section(f"{name}: SQL of {item.revision.id}", text=item.steps_text(),
                          language="sql") for item in rendered]
     if back:
@@ -111,6 +116,7 @@ def _plan_environment(settings, name, targets, chain, head, gate, git):
         findings += budget_findings if gate == "promote" else []
     data = {"current_revision": current, "footprint": footprints, "way_back": back, "pending": [
         {"id": item.revision.id, "file": item.revision.file_name,
+         "phase": phases[item.revision.id],
          "file_checksum": item.revision.file_checksum,
          "sql_checksum": item.revision.sql_checksum, "sql": item.sql} for item in rendered]}
     return findings, sections, data

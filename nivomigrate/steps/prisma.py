@@ -368,6 +368,9 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
                                     upgrade_sql, downgrade_sql, waivers))
     for old_table, new_table in renames.tables:  # a renamed table keeps its owner
         rename_owner(settings.policies_dir, old_table, new_table)
+    from nivomigrate.engine.phases import declare_phase
+
+    declare_phase(settings, target)
     after = compare_prisma(settings, path, revision_id, server)
     return PrismaRevision(target, source, after.comparison.changes,
                           write_models(settings, *_model_hints(path)))

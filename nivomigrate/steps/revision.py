@@ -17,7 +17,8 @@ def write_revision(settings: Settings, message: str) -> Path:
     """Autogenerate the next revision from the models; return the new file's path.
 
     The operations are written through the online helpers of nivomigrate.ops
-    (engine/online.py), so that the revision passes `nivomigrate lint` as written.
+    (engine/online.py), so that the revision passes `nivomigrate lint` as written, and its
+    phase (expand or contract, from those operations) is declared in it (engine/phases.py).
 
     Raises:
         ConfigError: the message is empty, the models already agree with head, or they
@@ -68,6 +69,9 @@ def write_revision(settings: Settings, message: str) -> Path:
             + "; ".join(f.message for f in differences[:5]),
             hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
         )
+    from nivomigrate.engine.phases import declare_phase
+
+    declare_phase(settings, Path(script.path))
     return Path(script.path)
 
 
