@@ -208,6 +208,13 @@ def _dynamic_sql(project) -> None:
     project.add_revision("""op.execute("DO $$ BEGIN EXECUTE 'SELECT 1'; END $$")""")
 
 
+def _contract_that_only_expands(project) -> None:
+    """A revision declaring phase = "contract" whose one operation adds a column."""
+    path = project.add_revision()
+    path.write_text(path.read_text().replace("depends_on = None\n",
+                                             'depends_on = None\nphase = "contract"\n'))
+
+
 ONE_WAY_REVISION = ORPHAN_REVISION.replace('"""A table no service owns."""',
                                            '"""A device nickname, no way back."""') \
     .replace('CREATE TABLE "Orphan" ("id" TEXT PRIMARY KEY)',
@@ -307,6 +314,7 @@ STATES = {
     "dynamic-sql": State(_dynamic_sql, 1, ("lint", *ALL_GATES)),
     # the merge gate proves every revision's way back in the shadow server (docs/rollback.md)
     "one-way": State(_no_way_back, 1, ("plan --gate merge",)),
+    "phase": State(_contract_that_only_expands, 1, ("lint", *ALL_GATES)),
     # measured by apply staging, judged where prod is promoted
     "duration-budget": State(_window_overrun, 1, ("plan --gate promote", "promote prod")),
     "signed-run": State(_unsigned_run, 2, ("plan --gate promote", "promote prod")),
@@ -340,6 +348,9 @@ NOT_A_BLOCK_BEFORE_A_RUN = {
                    "test_tables_open_to_anon_block_every_command_before_anything_changes below",
     "platform-defaults": "needs two Supabase databases: "
                          "test_older_prod_default_privileges_block_the_promotion below",
+    "live-readers": "needs pg_stat_statements preloaded and a live service session: "
+                    "tests/checks/test_live_readers.py (promote holds a contract, plan shows "
+                    "its evidence, the waiver is recorded)",
     "service-access": "needs the service roles adopted: "
                       "test_a_revoked_grant_blocks_every_command_before_anything_changes below",
 }
