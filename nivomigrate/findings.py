@@ -64,6 +64,17 @@ class Section:
     language: str = ""
 
 
+def deduplicated(findings: list[Finding]) -> list[Finding]:
+    """The findings without repeats (the same check, message and environment), in order."""
+    seen, unique = set(), []
+    for finding in findings:
+        key = (finding.check, finding.message, finding.environment)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
 def exit_code_of(findings: tuple[Finding, ...] | list[Finding]) -> int:
     """Return the exit code the blocking findings stand for (0 when none blocks)."""
     return first_exit_code([f.exit_code for f in findings if f.is_blocking])

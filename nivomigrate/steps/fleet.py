@@ -29,7 +29,7 @@ from nivomigrate.engine.fleet import (
 )
 from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError, DatabaseConnectionError, NivoError
-from nivomigrate.findings import Finding, Location, Report, Section, Severity
+from nivomigrate.findings import Finding, Location, Report, Section, Severity, deduplicated
 from nivomigrate.progress import Progress
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def plan_fleet(settings: Settings, name: str, progress: Progress | None = None, 
     )
     return Report(command="fleet plan", title=f"nivomigrate fleet plan {name}: head {head}, "
                   f"{len(behind)} of {len(fleet.targets)} target(s) behind",
-                  findings=tuple(_deduplicated(findings)), sections=sections,
+                  findings=tuple(deduplicated(findings)), sections=sections,
                   data={"fleet": name, "head": head, "targets": targets, "matrix": matrix},
                   notes=("read-only: every session was opened read-only",))
 
@@ -342,12 +342,3 @@ def _failure(target: str, exc: NivoError) -> Finding:
                    location=Location(object=target), help=exc.hint, environment=target,
                    exit_code=exc.exit_code)
 
-
-def _deduplicated(findings: list[Finding]) -> list[Finding]:
-    seen, unique = set(), []
-    for finding in findings:
-        key = (finding.check, finding.message, finding.environment)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique

@@ -12,7 +12,7 @@ from nivomigrate.db import connection, target_for
 from nivomigrate.engine.decision import apply_decision, pending_phases, promote_decision
 from nivomigrate.engine.run import RunContext
 from nivomigrate.errors import ConfigError
-from nivomigrate.findings import Finding, Report, Section
+from nivomigrate.findings import Finding, Report, Section, deduplicated
 from nivomigrate.policies.promotion import load_promotion_policy
 from nivomigrate.progress import Progress
 
@@ -52,7 +52,7 @@ def make_plan(settings: Settings, selection: str = "all", *, gate: str = "promot
     findings += _head_findings(settings, head, gate, progress, data)
     data["lock_limits"] = load_promotion_policy(settings.policies_dir).lock_limits_json()
     sections += _environment_diff(settings, targets, progress)
-    findings = _deduplicated(findings)
+    findings = deduplicated(findings)
     notes = ("read-only: every session was opened read-only, so a read-only role works too",)
     return Report(command="plan", title=f"nivomigrate plan ({gate} gate): head {head}",
                   findings=tuple(findings), sections=tuple(sections), data=data, notes=notes)
@@ -216,12 +216,3 @@ def _environment_diff(settings: Settings, targets: dict, progress: Progress) -> 
                                 language="sql"))
     return sections
 
-
-def _deduplicated(findings: list[Finding]) -> list[Finding]:
-    seen, unique = set(), []
-    for finding in findings:
-        key = (finding.check, finding.message, finding.environment)
-        if key not in seen:
-            seen.add(key)
-            unique.append(finding)
-    return unique
