@@ -37,6 +37,8 @@ def drop_roles(admin_url: str, roles: list[str], attempt: int = 1) -> None:
     for database in databases:
         try:
             with psycopg.connect(with_database(admin_url, database), autocommit=True) as conn:
+                # a database a test made read-only (another session's, on a shared server)
+                conn.execute("SET default_transaction_read_only = off")
                 conn.execute(f"DROP OWNED BY {quoted}")
         except psycopg.OperationalError:  # dropped meanwhile
             continue
