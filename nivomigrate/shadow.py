@@ -303,11 +303,12 @@ def admin_connection(url: str):
                    writes=True)
 
 
-def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+def create_database(admin_url: str, name: str, template: str | None = None,
+                    busy_wait_s: float | None = None) -> str:
     """Create database `name` (from `template` when given) and return its URL.
 
     A template another session is reading (PostgreSQL refuses to copy it then) is waited for,
-    up to a minute.
+    up to a minute (or `busy_wait_s`).
     """
     import psycopg
     from psycopg import sql
@@ -317,7 +318,7 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
     statement = sql.SQL("create database {}").format(sql.Identifier(name))
     if template:
         statement += sql.SQL(" template {}").format(sql.Identifier(template))
-    deadline = time.monotonic() + _TEMPLATE_BUSY_WAIT_S
+    deadline = time.monotonic() + (_TEMPLATE_BUSY_WAIT_S if busy_wait_s is None else busy_wait_s)
     with admin_connection(admin_url) as conn:
         while True:
             try:

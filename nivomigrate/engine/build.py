@@ -48,14 +48,15 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
     """
     chain = migrations.revisions(versions_dir)
     upto = migrations.up_to(chain, revision)
+    role = shadow.login_role(admin_url)
     keys = [r.file_checksum for r in upto] + ([platform_template] if platform_template else [])
-    name = shadow.template_name(revision, keys, shadow.login_role(admin_url))
+    name = shadow.template_name(revision, keys, role)
     if shadow.hold_template(admin_url, name):
         return name
     building = shadow.scratch_name("nivo_build")
-    url = shadow.create_database(admin_url, building, platform_template)
+    url, todo = _start_build(admin_url, building, upto, platform_template, role)
     try:
-        _build(versions_dir, url, upto)
+        _build(versions_dir, url, todo)
         shadow.rename_database(admin_url, building, name)
     except BaseException:
         shadow.drop_database(admin_url, building)
@@ -64,6 +65,40 @@ def ensure_template(admin_url: str, versions_dir: Path, revision: str | None,
     if prune:
         prune_templates(admin_url, versions_dir, platform_template, idle_for_s=PRUNE_IDLE_S)
     return name
+
+
+def _template_of(upto: list, platform_template: str | None, role: str) -> str:
+    """The name of the template holding the revisions `upto` (on the platform's copy), as
+    `ensure_template` names it (and `chain_template_names` keeps it)."""
+    keys = [r.file_checksum for r in upto] + ([platform_template] if platform_template else [])
+    return shadow.template_name(upto[-1].id, keys, role)
+
+
+def _start_build(admin_url: str, building: str, upto: list, platform_template: str | None,
+                 role: str) -> tuple[str, list]:
+    """Create database `building` to build `upto` in; return its URL and the revisions left
+    to run in it. It is a copy of the template of the longest beginning of `upto` that exists
+    (held from now on), else of the platform's copy (or an empty database).
+
+    A template is keyed by the checksums of every revision it holds, so the template of a
+    beginning holds exactly what running those revisions from empty gives (each runs in its
+    own transaction either way); building on it runs only the revisions after it. One that a
+    session is reading (it cannot be copied then) is passed over after a moment.
+    """
+    import psycopg
+
+    for end in range(len(upto) - 1, 0, -1):
+        name = _template_of(upto[:end], platform_template, role)
+        if shadow.hold_template(admin_url, name):
+            try:
+                return shadow.create_database(admin_url, building, name,
+                                              busy_wait_s=_BUSY_START_WAIT_S), upto[end:]
+            except (psycopg.errors.ObjectInUse, psycopg.errors.InvalidCatalogName):
+                break  # read by a session now, or dropped by hand: build from the start
+    return shadow.create_database(admin_url, building, platform_template), upto
+
+
+_BUSY_START_WAIT_S = 2
 
 
 # A template of another checkout (or of an edited revision) outlives a day without use.

@@ -5,14 +5,25 @@ its bundled WebAssembly schema engine behind a driver adapter (tools/prisma/pris
 docs/prisma.md). The adapter needs a reachable server, nivomigrate's shadow server; `migrate
 diff` between datamodels neither reads nor writes it. Placeholder engine files, never run,
 keep the CLI from looking for the native ones.
+
+Each answer is a function of the datamodels' text and of the installed CLI alone, and one call
+costs seconds (Node, the CLI, its WebAssembly engine), while one command may ask the same
+question several times (`plan` and `prisma check` of one schema.prisma, or `revision
+--from-prisma` comparing before and after). With a cache folder (`PrismaCli.cache_dir`), each
+successful answer is kept under the hash of its inputs; refusals are never kept. Prisma has no
+such cache of its own, hence this one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +41,8 @@ class PrismaCli:
     folder: Path
     adapter_url: str = field(repr=False)
     environ: dict[str, str] = field(default_factory=dict, repr=False)
+    # Where answers are kept (see the module's docstring); None: every call runs the CLI.
+    cache_dir: Path | None = None
 
     @property
     def entry_point(self) -> Path:
@@ -37,9 +50,11 @@ class PrismaCli:
 
 
 def find_cli(root: Path, adapter_url: str, environ: dict[str, str],
-             folders: tuple[Path, ...] | None = None) -> PrismaCli:
+             folders: tuple[Path, ...] | None = None, cache_dir: Path | None = None
+             ) -> PrismaCli:
     """Return the Prisma CLI installed in the first of `folders` that has it: by default
-    `root`/tools/prisma, then the one beside nivomigrate's own source.
+    `root`/tools/prisma, then the one beside nivomigrate's own source; its answers kept in
+    `cache_dir` when given.
 
     Raises:
         ConfigError: it is not installed (exit 2), with the command that installs it.
@@ -48,7 +63,7 @@ def find_cli(root: Path, adapter_url: str, environ: dict[str, str],
     for folder in folders or (root / TOOL_DIR, own):
         if (folder / "node_modules" / "prisma" / "build" / "index.js").is_file() and \
                 (folder / "prisma.config.ts").is_file():
-            return PrismaCli(folder, adapter_url, environ)
+            return PrismaCli(folder, adapter_url, environ, cache_dir)
     raise ConfigError(
         f"the Prisma CLI is not installed in {root / TOOL_DIR}",
         hint=f"install the pinned version (Node 20 and npm): {INSTALL_COMMAND}",
@@ -115,8 +130,9 @@ def diff_datamodels(cli: PrismaCli, old: Path | None, new: Path) -> str:
     """Return the SQL that turns the schema of datamodel `old` (None: empty) into `new`'s."""
     old, new = (old.resolve() if old else None), new.resolve()
     source = ["--from-empty"] if old is None else ["--from-schema-datamodel", str(old)]
-    sql = _run(cli, ["migrate", "diff", *source, "--to-schema-datamodel", str(new), "--script"],
-               new)
+    sql = _cached(cli, ("migrate diff", _content(old), _content(new)),
+                  lambda: _run(cli, ["migrate", "diff", *source, "--to-schema-datamodel",
+                                     str(new), "--script"], new))
     return "" if sql.strip() == "-- This is an empty migration." else sql
 
 
@@ -127,16 +143,75 @@ def validate(cli: PrismaCli, schema: Path) -> None:
         ConfigError: it is not valid (Prisma's message).
     """
     schema = schema.resolve()
-    _run(cli, ["validate", "--schema", str(schema)], schema, _placeholder_urls(schema))
+
+    def run() -> str:
+        _run(cli, ["validate", "--schema", str(schema)], schema, _placeholder_urls(schema))
+        return ""  # valid
+
+    _cached(cli, ("validate", _content(schema)), run)
 
 
 def formatted(cli: PrismaCli, text: str) -> str:
     """Return `text` as `prisma format` lays it out (the file given is not touched)."""
-    with tempfile.TemporaryDirectory(prefix="nivo-prisma-format-") as folder:
-        copy = Path(folder) / "schema.prisma"
-        copy.write_text(text)
-        _run(cli, ["format", "--schema", str(copy)], copy, _placeholder_urls(copy))
-        return copy.read_text()
+    def run() -> str:
+        with tempfile.TemporaryDirectory(prefix="nivo-prisma-format-") as folder:
+            copy = Path(folder) / "schema.prisma"
+            copy.write_text(text)
+            _run(cli, ["format", "--schema", str(copy)], copy, _placeholder_urls(copy))
+            return copy.read_text()
+
+    return _cached(cli, ("format", text), run)
+
+
+def _cached(cli: PrismaCli, question: tuple[str | None, ...], run: Callable[[], str]) -> str:
+    """Return the kept answer to `question` (a command and the datamodels' text), else
+    `run()`'s, kept when it succeeds. An unreadable or unwritable cache is no cache.
+
+    Raises:
+        ConfigError: as `_run`, Node.js or the CLI missing included (checked before a kept
+            answer is returned, so a cache never stands in for a missing CLI).
+    """
+    _node(cli)
+    if cli.cache_dir is None or question[-1] is None:
+        return run()
+    path = cli.cache_dir / f"{_cache_key(cli, question)}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["answer"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    answer = run()
+    try:
+        cli.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"answer": answer}), encoding="utf-8")
+        os.replace(partial, path)  # whole or absent, for concurrent readers
+    except OSError:
+        pass
+    return answer
+
+
+def _content(path: Path | None) -> str | None:
+    """The hash of the file's bytes (None: no file, or one that cannot be read, whose
+    question then has no answer to keep: Prisma says what is wrong)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None
+
+
+def _cache_key(cli: PrismaCli, question: tuple[str | None, ...]) -> str:
+    """The hash of `question` and of what answers it: the installed CLI's packages, its
+    config file and the Node.js executable."""
+    digest = hashlib.sha256(json.dumps(question).encode())
+    modules = cli.folder / "node_modules"
+    manifests = [modules / "prisma" / "package.json",
+                 *sorted((modules / "@prisma").glob("*/package.json"))]
+    for path in [*manifests, cli.folder / "prisma.config.ts"]:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    node = Path(_node(cli)).resolve()
+    status = node.stat()
+    digest.update(f"{node}:{status.st_size}:{status.st_mtime_ns}".encode())
+    return digest.hexdigest()
 
 
 def _placeholder_urls(schema: Path) -> dict[str, str]:

@@ -54,6 +54,16 @@ def compare_prisma(settings: Settings, path: Path, revision: str | None = None,
     return PrismaState(path, revision, comparison)
 
 
+def _cli(settings: Settings, server: shadow.LocalServer):
+    """The Prisma CLI of the project, its adapter on `server`, its answers kept in the cache
+    folder (`<cache_dir>/prisma`: nivomigrate.prisma.render)."""
+    from nivomigrate.prisma.render import find_cli
+
+    return find_cli(settings.root, server.admin_url, settings.command_environ,
+                    cache_dir=settings.shadow_cache_dir / "prisma"
+                    if settings.shadow_cache_dir else None)
+
+
 def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServer):
     """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database.
 
@@ -63,10 +73,10 @@ def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServe
     import psycopg
 
     from nivomigrate.db import Target, connection, redact
-    from nivomigrate.prisma.render import find_cli, render_ddl
+    from nivomigrate.prisma.render import render_ddl
     from nivomigrate.snapshot import take_snapshot
 
-    cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    cli = _cli(settings, server)
     ddl = render_ddl(cli, path)
     with shadow.scratch_database(server.admin_url, prefix="nivo_prisma") as url:
         with shadow.admin_connection(url) as conn:
@@ -186,7 +196,7 @@ def write_prisma(settings: Settings, path: Path | None) -> Report:
 
     from nivomigrate.engine.build import shadow_server
     from nivomigrate.findings import Section
-    from nivomigrate.prisma.render import find_cli, validate
+    from nivomigrate.prisma.render import validate
     from nivomigrate.prisma.schema import read_schema
     from nivomigrate.prisma.write import apply_changes
 
@@ -199,7 +209,7 @@ def write_prisma(settings: Settings, path: Path | None) -> Report:
         with tempfile.TemporaryDirectory(prefix="nivo-prisma-write-") as folder:
             candidate = Path(folder) / path.name
             candidate.write_text(new)
-            validate(find_cli(settings.root, server.admin_url, settings.command_environ),
+            validate(_cli(settings, server),
                      candidate)
         path.write_text(new)
     diff = unified_diff(old, new, path.name)
@@ -339,7 +349,7 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
     from nivomigrate.migrations import next_revision_id
     from nivomigrate.policies.services import rename_owner
     from nivomigrate.prisma.renames import find_renames
-    from nivomigrate.prisma.render import diff_datamodels, find_cli
+    from nivomigrate.prisma.render import diff_datamodels
     from nivomigrate.prisma.revision import revision_text
 
     path = schema_path(settings, path)
@@ -349,7 +359,7 @@ def revision_from_prisma(settings: Settings, path: Path | None, message: str | N
         raise ConfigError(f"schema.prisma and revision {state.revision} already agree",
                           hint="change schema.prisma first, or write a revision with "
                           "nivomigrate revision -m ...")
-    cli = find_cli(settings.root, server.admin_url, settings.command_environ)
+    cli = _cli(settings, server)
     old_text, source = _head_datamodel(settings, path, state, server)
     renames = find_renames(old_text, path.read_text())
     waivers = _rename_waivers(settings, renames)

@@ -14,6 +14,7 @@ import pytest
 from nivomigrate.config import load_settings
 from nivomigrate.prisma.render import INSTALL_COMMAND, TOOL_DIR, PrismaCli, find_cli
 from tests import servers
+from tests.conftest import CACHE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "prisma"
@@ -37,7 +38,8 @@ def settings_for(root: Path, shadow_url: str):
     """The configuration of the project at `root`, its shadow server `shadow_url`."""
     require_prisma()
     return load_settings(project_root=root, environ={
-        "NIVOMIGRATE_SHADOW_URL": shadow_url, "PATH": os.environ.get("PATH", os.defpath)})
+        "NIVOMIGRATE_SHADOW_URL": shadow_url, "PATH": os.environ.get("PATH", os.defpath),
+        "NIVOMIGRATE_CACHE_DIR": str(CACHE_DIR)})
 
 
 @pytest.fixture

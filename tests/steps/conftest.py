@@ -10,6 +10,7 @@ import pytest
 from nivomigrate import migrations
 from nivomigrate.config import load_settings
 from nivomigrate.engine.build import ensure_template
+from tests.conftest import CACHE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,7 +43,8 @@ class Project:
     def environ(self) -> dict[str, str]:
         return {"STAGING_POSTGRES_URL_NON_POOLING": self.urls["staging"],
                 "PROD_POSTGRES_URL_NON_POOLING": self.urls["prod"],
-                "NIVOMIGRATE_SHADOW_URL": self.shadow_url, "USER": "tester"}
+                "NIVOMIGRATE_SHADOW_URL": self.shadow_url, "USER": "tester",
+                "NIVOMIGRATE_CACHE_DIR": str(CACHE_DIR)}
 
     def settings(self):
         return load_settings(project_root=self.root, environ=self.environ)
