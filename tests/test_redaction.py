@@ -157,15 +157,24 @@ def test_pieces_of_the_user_name_are_not_hidden() -> None:
     assert redact("reporting_user_pw9") == "***"
 
 
-def test_a_large_report_is_redacted_quickly() -> None:
+def test_redaction_time_grows_linearly_with_the_report() -> None:
+    """Ten times the report takes about ten times as long (not a hundred: no quadratic scan of
+    the pieces of the secret), measured back to back so that the machine's load cancels out."""
     import time
 
     redaction.remember_url(f"postgresql://app:{quote(TRANSFORMED, safe='')}@h/db")
-    report = ("| public.Device | ok | 12 ms |\n" * 40_000) + TRANSFORMED.upper()  # 1.2 MB
-    started = time.monotonic()
-    shown = redact(report)
-    assert time.monotonic() - started < 5
-    assert shown.endswith("***") and len(shown) == len(report) - len(TRANSFORMED) + 3
+
+    def fastest(lines: int) -> float:
+        report = ("| public.Device | ok | 12 ms |\n" * lines) + TRANSFORMED.upper()
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            shown = redact(report)
+            times.append(time.perf_counter() - started)
+        assert shown.endswith("***") and len(shown) == len(report) - len(TRANSFORMED) + 3
+        return min(times)
+
+    assert fastest(40_000) / fastest(4_000) < 30  # 1.2 MB against 120 kB
 
 
 def test_a_password_holding_a_word_of_the_messages_leaves_the_messages_readable() -> None:
