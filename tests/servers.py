@@ -234,10 +234,13 @@ def pgbouncer(upstream_url: str, workdir: Path, *, pool_mode: str = "transaction
     if user_entry is not None:
         for path in (auth_file, config):
             os.chown(path, user_entry.pw_uid, user_entry.pw_gid)
-    process = subprocess.Popen([pgbouncer_binary(), str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, preexec_fn=_demote, cwd="/")
+    # Its log goes to a file: a pipe nobody reads fills after 64 kB of log lines, and then
+    # PgBouncer blocks on its next line, holding every client (seen in long workflow tests).
+    with open(folder / "pgbouncer.stderr", "wb") as stderr:
+        process = subprocess.Popen([pgbouncer_binary(), str(config)], stdout=subprocess.DEVNULL,
+                                   stderr=stderr, preexec_fn=_demote, cwd="/")
     try:
-        _wait_for_process(process, listen_host, port)
+        _wait_for_process(process, listen_host, port, folder / "pgbouncer.stderr")
         yield RunningServer(listen_host, port, user, password or None)
     finally:
         process.terminate()
@@ -252,12 +255,13 @@ def _quoted(value: str) -> str:
     return value.replace('"', '""')
 
 
-def _wait_for_process(process: subprocess.Popen, host: str, port: int) -> None:
+def _wait_for_process(process: subprocess.Popen, host: str, port: int, stderr: Path) -> None:
     try:
         wait_for_port(host, port)
     except TimeoutError:
         process.kill()
-        raise RuntimeError(f"pgbouncer did not start: {process.communicate()[1]}") from None
+        process.wait()
+        raise RuntimeError(f"pgbouncer did not start: {stderr.read_text()}") from None
 
 
 def skip_unless(available: object, reason: str) -> None:
