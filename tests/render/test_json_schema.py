@@ -39,6 +39,10 @@ ELSEWHERE = {
     "prisma check": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "prisma write": "needs the pinned Prisma CLI: tests/steps/test_prisma.py",
     "roles": "writes a revision and cluster-wide roles: tests/steps/test_roles.py",
+    "fleet plan": "needs a fleet of databases: tests/github/test_fleet_workflow.py",
+    "fleet gate": "reads the wave jobs' reports: tests/github/test_fleet_workflow.py",
+    "fleet status": "needs a fleet of databases: tests/github/test_fleet_workflow.py",
+    "fleet promote": "promotes a fleet of databases: tests/steps/test_fleet.py",
 }
 
 

@@ -15,6 +15,7 @@ from nivomigrate.progress import Progress
 from nivomigrate.render import render
 from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.fleet import fleet_status, plan_fleet, promote_fleet
+from tests.report_schema import schema_errors
 from tests.steps.conftest import PENDING_REVISION, copy_project
 
 QUIET = Progress(quiet=True)
@@ -151,6 +152,10 @@ def test_canary_halts_the_fleet_then_waves_promote_and_status_shows_all_at_head(
         out = io.StringIO()
         render(status, fmt, out)
         assert all(t in out.getvalue() for t in TARGETS), fmt
+    for report in (halted, stopped, finished):  # `fleet promote --format json`'s documents
+        out = io.StringIO()
+        render(report, "json", out)
+        assert schema_errors(out.getvalue()) == []
 
 
 def test_promotions_share_stagings_lock_and_a_run_on_staging_excludes_them(make_database):
