@@ -29,9 +29,11 @@ from typing import ClassVar
 from alembic_utils.exceptions import BadInputException
 from alembic_utils.replaceable_entity import ReplaceableEntity
 from alembic_utils.reversible_op import ReplaceOp
-from alembic_utils.statement import coerce_to_quoted, coerce_to_unquoted, normalize_whitespace
+from alembic_utils.statement import coerce_to_unquoted, normalize_whitespace
 from sqlalchemy import text as sql_text
 from sqlalchemy.sql.elements import TextClause
+
+from nivomigrate import quoting
 
 __all__ = [
     "ColumnGrant",
@@ -68,10 +70,6 @@ def _role(name: str) -> str:
     return "PUBLIC" if name.upper() == "PUBLIC" else coerce_to_unquoted(name)
 
 
-def _role_sql(name: str) -> str:
-    return "PUBLIC" if name == "PUBLIC" else coerce_to_quoted(name)
-
-
 def _variable(*parts: str) -> str:
     return re.sub(r"\W+", "_", "_".join(parts)).strip("_").lower()
 
@@ -103,7 +101,7 @@ class View(_Rendered, ReplaceableEntity):
         raise NotImplementedError("declare View(schema, name, definition, options=...)")
 
     def _name(self) -> str:
-        return f"{self.literal_schema}.{coerce_to_quoted(self.signature)}"
+        return quoting.identifier(self.schema, self.signature)
 
     def _with(self) -> str:
         if not self.options:
@@ -189,7 +187,7 @@ class _Privileges:
         return text + (" WITH GRANT OPTION" if self.with_grant_option else "")
 
     def _target(self) -> str:
-        return f"{self.on_kind} {self.literal_schema}.{coerce_to_quoted(self.object_name)}"
+        return f"{self.on_kind} {quoting.identifier(self.schema, self.object_name)}"
 
     def _privilege_list(self, privileges: Iterable[str]) -> str:
         return ", ".join(privileges)
@@ -197,11 +195,11 @@ class _Privileges:
     def _grant(self, privileges: tuple[str, ...], grant_option: bool = False) -> str:
         option = " WITH GRANT OPTION" if grant_option else ""
         return (f"GRANT {self._privilege_list(privileges)} ON {self._target()} "
-                f"TO {_role_sql(self.role)}{option}")
+                f"TO {quoting.role(self.role)}{option}")
 
     def _revoke(self, privileges: tuple[str, ...], cascade: bool = False) -> str:
         return (f"REVOKE {self._privilege_list(privileges)} ON {self._target()} "
-                f"FROM {_role_sql(self.role)}{' CASCADE' if cascade else ''}")
+                f"FROM {quoting.role(self.role)}{' CASCADE' if cascade else ''}")
 
     def _default(self) -> tuple[str, ...]:
         return self.public_default if self.role == "PUBLIC" else ()
@@ -293,7 +291,7 @@ class FunctionGrant(_Rendered, _Privileges, ReplaceableEntity):
 
     def _target(self) -> str:
         name, _, arguments = self.object_name.partition("(")
-        return f"FUNCTION {self.literal_schema}.{coerce_to_quoted(name)}({arguments}"
+        return f"FUNCTION {quoting.identifier(self.schema, name)}({arguments}"
 
 
 class SchemaGrant(_Rendered, _Privileges, ReplaceableEntity):
@@ -308,7 +306,7 @@ class SchemaGrant(_Rendered, _Privileges, ReplaceableEntity):
         self._setup(schema, schema, role, privileges, with_grant_option)
 
     def _target(self) -> str:
-        return f"SCHEMA {self.literal_schema}"
+        return f"SCHEMA {quoting.identifier(self.schema)}"
 
     @classmethod
     def _from_row(cls, on_kind, schema, name, column, role, granted, grantable):
@@ -336,7 +334,7 @@ class ColumnGrant(_Rendered, _Privileges, ReplaceableEntity):
         self.signature = f"{table}.{column} to {self.role}"
 
     def _privilege_list(self, privileges: Iterable[str]) -> str:
-        return ", ".join(f"{p} ({coerce_to_quoted(self.column)})" for p in privileges)
+        return ", ".join(f"{p} ({quoting.identifier(self.column)})" for p in privileges)
 
     @classmethod
     def _from_row(cls, on_kind, schema, name, column, role, granted, grantable):
@@ -401,8 +399,8 @@ class DefaultPrivileges(_Rendered, _Privileges, ReplaceableEntity):
         return self.on.upper()
 
     def _prefix(self) -> str:
-        role = f" FOR ROLE {coerce_to_quoted(self.for_role)}" if self.for_role else ""
-        schema = f" IN SCHEMA {coerce_to_quoted(self.in_schema)}" if self.in_schema else ""
+        role = f" FOR ROLE {quoting.identifier(self.for_role)}" if self.for_role else ""
+        schema = f" IN SCHEMA {quoting.identifier(self.in_schema)}" if self.in_schema else ""
         return f"ALTER DEFAULT PRIVILEGES{role}{schema} "
 
     def _grant(self, privileges, grant_option=False) -> str:
@@ -448,7 +446,7 @@ class RowLevelSecurity(_Rendered, ReplaceableEntity):
 
     def _alter(self, enabled: bool, forced: bool) -> TextClause:
         return sql_text(
-            f"ALTER TABLE {self.literal_schema}.{coerce_to_quoted(self.signature)} "
+            f"ALTER TABLE {quoting.identifier(self.schema, self.signature)} "
             f"{'ENABLE' if enabled else 'DISABLE'} ROW LEVEL SECURITY, "
             f"{'FORCE' if forced else 'NO FORCE'} ROW LEVEL SECURITY")
 
@@ -496,17 +494,17 @@ class _OnTable:
         self.definition = normalize_whitespace(definition.strip().rstrip(";").strip())
 
     def _table_sql(self) -> str:
-        return f"{self.literal_schema}.{coerce_to_quoted(self.table)}"
+        return quoting.identifier(self.schema, self.table)
 
     def to_sql_statement_create(self) -> TextClause:
         return sql_text(self.definition)
 
     def to_sql_statement_drop(self, cascade=False) -> TextClause:
-        return sql_text(f"DROP {self.object_word} {coerce_to_quoted(self.name)} ON "
+        return sql_text(f"DROP {self.object_word} {quoting.identifier(self.name)} ON "
                         f"{self._table_sql()}{' CASCADE' if cascade else ''}")
 
     def to_sql_statement_create_or_replace(self):
-        yield sql_text(f"DROP {self.object_word} IF EXISTS {coerce_to_quoted(self.name)} ON "
+        yield sql_text(f"DROP {self.object_word} IF EXISTS {quoting.identifier(self.name)} ON "
                        f"{self._table_sql()}")
         yield self.to_sql_statement_create()
 
