@@ -68,6 +68,26 @@ def test_every_kind_of_the_table_is_read_keyed_by_qualified_name(read):
     assert read.of("trigger")["App's.Order.t"].key == "trigger App's.Order.t"
 
 
+def test_parts_name_each_object_unquoted_and_are_no_attribute(read):
+    order = read.of("table")["App's.Order"]
+    assert dict(order.parts) == {"schema": "App's", "name": "Order"}
+    assert read.of("index")["App's.order.qty"].parts["table"] == "Order"
+    assert read.of("column")["App's.Order.id"].parts["sequence"] == ["App's", "Order_id_seq"]
+    assert read.of("constraint")["App's.Order.Order_pkey"].parts["columns"] == ["id"]
+    grant = read.of("grant")["on table App's.Order to PUBLIC"]
+    assert (grant.parts["name"], grant.parts["grantee"]) == ("Order", None)
+    assert read.of("policy")["App's.Order.own rows"].parts["roles"] == [None]
+    assert not any("parts" in row.attributes for row in read)
+
+
+def test_a_read_inside_a_transaction_gives_its_search_path_back(canary_admin_url):
+    with psycopg.connect(canary_admin_url) as conn:
+        conn.execute("set local search_path to public")
+        only = read_catalog(conn, kinds=frozenset({"schema"}))
+        assert conn.execute("show search_path").fetchone()[0] == "public"
+    assert set(only.rows) == {"schema"}
+
+
 def test_rows_are_frozen(read):
     row = read.of("table")["App's.Order"]
     with pytest.raises(AttributeError):
