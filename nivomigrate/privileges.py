@@ -26,7 +26,7 @@ _MAPPED = {"table": "table", "view": "table", "materialized view": "table",
 
 def read_app_catalog(conn: psycopg.Connection) -> Catalog:
     """Return the catalog `tables_of` and `privileges_of` read (the ledgers' tables in)."""
-    return read_catalog(conn, exclude_tables=frozenset())
+    return read_catalog(conn, exclude_tables=frozenset(), parts=True)
 
 
 def read_tables(conn: psycopg.Connection, schema: str = "public") -> dict[str, TableShape]:

@@ -85,8 +85,9 @@ ROW_KINDS: frozenset[str] = frozenset(name for kind in KINDS for name in kind.yi
 class Row:
     """One object of the catalog: its kind, qualified name and attributes (read-only).
 
-    `parts`: what names the object and places it, not compared (a kind's query writes them as
-    its attribute "parts"): the unquoted names (`schema`, `table`, `name`, `column`,
+    `parts` (read with `read_catalog(..., parts=True)`, else empty): what names the object and
+    places it, not compared (a kind's query writes them as its attribute "parts" when
+    `%(parts)s` is true): the unquoted names (`schema`, `table`, `name`, `column`,
     `grantee`, ...) and positions (a column's `position`), for readers that need a name's
     parts rather than the qualified name (which is ambiguous when a name holds a dot).
     """
@@ -205,7 +206,8 @@ def _objects_query(kinds: frozenset[str] | None = None) -> str:
 def read_catalog(conn: psycopg.Connection, *,
                  exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
                  exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
-                 items: bool = False, kinds: frozenset[str] | None = None) -> Catalog:
+                 items: bool = False, kinds: frozenset[str] | None = None,
+                 parts: bool = False) -> Catalog:
     """Read every managed object through `conn`: one transaction, two queries, only reads.
 
     The platform's part of the database (platform.py) is always left out. Inside a transaction
@@ -216,6 +218,8 @@ def read_catalog(conn: psycopg.Connection, *,
         exclude_tables: "schema.table" names left out, with their indexes and constraints.
         items: read the diff's items too (`items.sql`, a third query).
         kinds: read only these kinds (names of `KINDS`' rows); None: all.
+        parts: read the rows' `parts` too (else they are empty: the snapshot and the diff
+            compare attributes, and 1,000 tables' parts cost them about half again).
     """
     from psycopg.pq import TransactionStatus
 
@@ -228,7 +232,8 @@ def read_catalog(conn: psycopg.Connection, *,
         (search_path, _) = cur.fetchone()
         platform = read_platform(cur)
         managed = parameters(platform, exclude_schemas, exclude_tables)
-        cur.execute(_objects_query(None if kinds is None else frozenset(kinds)), managed)
+        cur.execute(_objects_query(None if kinds is None else frozenset(kinds)),
+                    managed | {"parts": parts})
         (document,) = cur.fetchone()
         read_items = Items()
         if items:

@@ -71,7 +71,7 @@ def read_api_catalog(conn: psycopg.Connection, schema: str = "public") -> Catalo
     alembic's version table in `schema` is not."""
     from nivomigrate.catalog import read_catalog
 
-    return read_catalog(conn, exclude_tables=_excluded(schema))
+    return read_catalog(conn, exclude_tables=_excluded(schema), parts=True)
 
 
 def api_access(conn: psycopg.Connection, read: Catalog, schema: str = "public"

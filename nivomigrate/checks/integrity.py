@@ -39,7 +39,7 @@ def integrity_findings(conn: psycopg.Connection, environment: str | None = None
     platform's, not extension members), the migration ledgers' tables included."""
     from nivomigrate.catalog import read_catalog
 
-    catalog = read_catalog(conn, exclude_tables=frozenset())
+    catalog = read_catalog(conn, exclude_tables=frozenset(), parts=True)
     findings = [_not_valid(*_names(row), environment) for row in _sorted(catalog, "constraint")
                 if not row.attributes["validated"]]
     findings += [_invalid_index(*_names(row), row.attributes["definition"], environment)

@@ -75,7 +75,7 @@ def _catalog_rows(sess, kind: str, schema: str) -> list:
 
     (read_kind,) = [k.name for k in KINDS if kind in k.yields]
     conn = sess.connection().connection.driver_connection
-    read = read_catalog(conn, kinds=frozenset({read_kind}))
+    read = read_catalog(conn, kinds=frozenset({read_kind}), parts=True)
     pattern = re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c)
                                  for c in schema), re.DOTALL)
     return [row for row in read.of(kind).values()

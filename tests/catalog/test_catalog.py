@@ -50,7 +50,7 @@ def read(canary_admin_url, dropper):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(SCHEMA)
         with psycopg.connect(url) as conn:
-            yield read_catalog(conn, items=True)
+            yield read_catalog(conn, items=True, parts=True)
     finally:
         dropper.drop(canary_admin_url, name)
 
@@ -83,9 +83,12 @@ def test_parts_name_each_object_unquoted_and_are_no_attribute(read):
 def test_a_read_inside_a_transaction_gives_its_search_path_back(canary_admin_url):
     with psycopg.connect(canary_admin_url) as conn:
         conn.execute("set local search_path to public")
-        only = read_catalog(conn, kinds=frozenset({"schema"}))
+        conn.execute('create schema "nivo parts"; create table "nivo parts".t ()')
+        only = read_catalog(conn, kinds=frozenset({"table"}))  # parts not asked for
         assert conn.execute("show search_path").fetchone()[0] == "public"
-    assert set(only.rows) == {"schema"}
+        conn.rollback()
+    assert set(only.rows) == {"table"}
+    assert dict(only.of("table")["nivo parts.t"].parts) == {}
 
 
 def test_rows_are_frozen(read):

@@ -9,11 +9,11 @@ select 'grant' as kind,
                              else g.grantee::regrole::text end as name,
        jsonb_build_object(
            'privileges', to_jsonb(g.actual),
-           'parts', jsonb_build_object(
+           'parts', case when %(parts)s then jsonb_build_object(
                'on', o.on_kind, 'schema', o.schema_name, 'name', o.object_name,
                'column', o.column_name,
                'grantee', case when g.grantee <> 0 then pg_get_userbyid(g.grantee) end,
-               'is_owner', g.grantee = o.owner)
+               'is_owner', g.grantee = o.owner) end
        ) as attributes
 from (
     select case c.relkind when 'S' then 'sequence' when 'v' then 'view'

@@ -4,8 +4,10 @@ select 'index' as kind, i.nspname || '.' || i.relname as name, jsonb_build_objec
            'definition', pg_get_indexdef(i.oid),
            'valid', x.indisvalid,
            'comment', dc.description,
-           'parts', jsonb_build_object('schema', i.nspname, 'table', t.relname,
-                                       'name', i.relname)) as attributes
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', i.nspname, 'table', t.relname,
+                                                 'name', i.relname) end
+       ) as attributes
 from managed_class i
 join pg_index x on x.indexrelid = i.oid
 join managed_class t on t.oid = x.indrelid

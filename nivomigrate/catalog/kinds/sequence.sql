@@ -10,7 +10,7 @@ select 'sequence' as kind, c.nspname || '.' || c.relname as name, jsonb_build_ob
                         where d.classid = 'pg_class'::regclass and d.objid = c.oid
                           and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
                         limit 1),
-           'parts', jsonb_build_object(
+           'parts', case when %(parts)s then jsonb_build_object(
                'schema', c.nspname, 'name', c.relname,
                -- the column that owns it: [schema, table, column]
                'owned_by', (select jsonb_build_array(tn.nspname, t.relname, a.attname)
@@ -21,7 +21,7 @@ select 'sequence' as kind, c.nspname || '.' || c.relname as name, jsonb_build_ob
                                                and a.attnum = d.refobjsubid
                             where d.classid = 'pg_class'::regclass and d.objid = c.oid
                               and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
-                            limit 1))) as attributes
+                            limit 1)) end) as attributes
 from managed_class c
 join pg_sequence s on s.seqrelid = c.oid
 where c.relkind = 'S'

@@ -4,8 +4,10 @@ select 'trigger' as kind, t.nspname || '.' || t.relname || '.' || g.tgname as na
        jsonb_build_object(
            'definition', pg_get_triggerdef(g.oid),
            'enabled', g.tgenabled,
-           'parts', jsonb_build_object('schema', t.nspname, 'table', t.relname,
-                                       'name', g.tgname)) as attributes
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', t.nspname, 'table', t.relname,
+                                                 'name', g.tgname) end
+       ) as attributes
 from (select oid, relname, nspname from managed_class
       union all
       select oid, relname, nspname from platform_table) t

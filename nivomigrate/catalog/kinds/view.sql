@@ -10,6 +10,8 @@ select case c.relkind when 'v' then 'view' else 'materialized view' end as kind,
            'owner', (select case when c.relowner = r.oid then 'current_user'
                                  else c.relowner::regrole::text end
                      from pg_roles r where r.rolname = current_user),
-           'parts', jsonb_build_object('schema', c.nspname, 'name', c.relname)) as attributes
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', c.nspname, 'name', c.relname) end
+       ) as attributes
 from managed_class c
 where c.relkind in ('v', 'm')
