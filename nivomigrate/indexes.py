@@ -1,5 +1,12 @@
 """The indexes of a database's application tables, as the catalog describes them
-(`indexes.sql`); read by the coverage checks and the redundant-index check."""
+(`indexes.sql`); read by the coverage checks and the redundant-index check.
+
+Which tables are the application's is the catalog floor's (`indexes.sql` runs over
+`nivomigrate/catalog/managed.sql`, the migration ledgers' tables in). The index facts stay
+their own query because their readers are the planner's checks (hot queries under EXPLAIN,
+hypothetical indexes): they need what the floor's rows, made to compare two schemas, do not
+keep: sizes on disk, OIDs, each key's options, operator class and collation.
+"""
 
 from __future__ import annotations
 
@@ -66,13 +73,13 @@ def read_indexes(conn: psycopg.Connection) -> list[IndexInfo]:
     the platform's: nivomigrate/platform.py)."""
     from psycopg.rows import dict_row
 
+    from nivomigrate import catalog
     from nivomigrate.platform import read_platform
 
-    platform = read_platform(conn)
+    parameters = catalog.parameters(read_platform(conn), exclude_tables=frozenset())
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(_INDEXES_SQL).fetchall()
-    return [_index(row) for row in rows
-            if not platform.owns_relation(row["schema_name"], row["table_name"])]
+        rows = cur.execute(catalog.query(_INDEXES_SQL), parameters).fetchall()
+    return [_index(row) for row in rows]
 
 
 def _index(row: dict) -> IndexInfo:

@@ -1,5 +1,6 @@
--- Every index of the application's tables, one row each, as the server stores it.
--- Runs as-is in psql. Key columns first (indnkeyatts of them), then INCLUDE columns.
+-- Every index of the application's tables, one row each, as the server stores it, over
+-- nivomigrate/catalog/managed.sql (`catalog.query` puts the managed objects before it).
+-- Key columns first (indnkeyatts of them), then INCLUDE columns.
 select
     n.nspname                                   as schema_name,
     t.relname                                   as table_name,
@@ -41,13 +42,10 @@ select
     pg_get_indexdef(i.indexrelid)               as definition
 from pg_index i
 join pg_class c on c.oid = i.indexrelid
-join pg_class t on t.oid = i.indrelid
+join managed_class t on t.oid = i.indrelid
 join pg_namespace n on n.oid = t.relnamespace
 join pg_am am on am.oid = c.relam
 left join pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid
                            and con.contype in ('p', 'u', 'x')
 where t.relkind in ('r', 'p', 'm')
-  and n.nspname not in ('pg_catalog', 'information_schema', 'nivomigrate')
-  and n.nspname not like 'pg\_toast%'
-  and n.nspname not like 'pg\_temp%'
-order by n.nspname, t.relname, c.relname;
+order by n.nspname, t.relname, c.relname

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from nivomigrate.prisma.schema import default_name
+from nivomigrate.quoting import identifier
 
 _TYPES = {"text": "str", "integer": "int", "double precision": "float", "boolean": "bool",
           "timestamp(3) without time zone": "datetime", "jsonb": "Json",
@@ -153,16 +154,12 @@ def index_expression(spec, imports) -> str:
     for column, descending in spec.columns:
         if descending:
             imports["sqlalchemy"].add("text")
-            keys.append(f"text({quoted(_quoted(column) + ' DESC')})")
+            keys.append(f"text({quoted(identifier(column) + ' DESC')})")
         else:
             keys.append(quoted(column))
     options = (["unique=True"] if spec.unique else []) + \
         ([f"postgresql_using={quoted(spec.method)}"] if spec.method != "btree" else [])
     return f"Index({', '.join([quoted(spec.name), *keys, *options])})"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def index_name_of(element: ast.AST, table: str) -> str | None:

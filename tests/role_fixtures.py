@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from nivomigrate.db import with_database
 
@@ -89,7 +90,8 @@ def api_roles(canary_admin_url: str) -> Iterator[tuple[str, str]]:
             if not conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone():
                 try:
                     conn.execute(f"CREATE ROLE {role} NOLOGIN")
-                    conn.execute(f"COMMENT ON ROLE {role} IS '{API_ROLES_MARK}'")
+                    conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(
+                        sql.Identifier(role), sql.Literal(API_ROLES_MARK)))
                 except psycopg.errors.DuplicateObject:
                     pass
     yield ("anon", "authenticated")

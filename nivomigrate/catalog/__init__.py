@@ -83,11 +83,19 @@ ROW_KINDS: frozenset[str] = frozenset(name for kind in KINDS for name in kind.yi
 
 @dataclass(frozen=True)
 class Row:
-    """One object of the catalog: its kind, qualified name and attributes (read-only)."""
+    """One object of the catalog: its kind, qualified name and attributes (read-only).
+
+    `parts` (read with `read_catalog(..., parts=True)`, else empty): what names the object and
+    places it, not compared (a kind's query writes them as its attribute "parts" when
+    `%(parts)s` is true): the unquoted names (`schema`, `table`, `name`, `column`,
+    `grantee`, ...) and positions (a column's `position`), for readers that need a name's
+    parts rather than the qualified name (which is ambiguous when a name holds a dot).
+    """
 
     kind: str
     name: str
     attributes: Mapping[str, object]
+    parts: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def key(self) -> str:
@@ -159,7 +167,8 @@ def query(body: str) -> str:
     The result takes `parameters()`'s parameters (and any of `body`'s own); run it with
     search_path = pg_catalog.
     """
-    joint = "\n" if body.lstrip().lower().startswith("select") else ",\n"
+    code = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("--"))
+    joint = "\n" if code.lstrip().lower().startswith("select") else ",\n"
     return "with " + _managed_ctes() + joint + body
 
 
@@ -184,9 +193,10 @@ def managed_parameters(conn: psycopg.Connection | psycopg.Cursor) -> dict[str, l
 
 
 @cache
-def _objects_query() -> str:
+def _objects_query(kinds: frozenset[str] | None = None) -> str:
     branches = "\nunion all\n".join(
-        _read(f"kinds/{kind.sql}").strip() for kind in KINDS)
+        _read(f"kinds/{kind.sql}").strip() for kind in KINDS
+        if kinds is None or kind.name in kinds)
     return query(
         f"managed_object (kind, name, attributes) as (\n{branches}\n)\n"
         "select coalesce(json_agg(json_build_array(kind, name, attributes)), '[]')::text\n"
@@ -196,29 +206,45 @@ def _objects_query() -> str:
 def read_catalog(conn: psycopg.Connection, *,
                  exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
                  exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
-                 items: bool = False) -> Catalog:
+                 items: bool = False, kinds: frozenset[str] | None = None,
+                 parts: bool = False) -> Catalog:
     """Read every managed object through `conn`: one transaction, two queries, only reads.
 
-    The platform's part of the database (platform.py) is always left out.
+    The platform's part of the database (platform.py) is always left out. Inside a transaction
+    of the caller's (a savepoint then), the caller's search_path is given back afterwards.
 
     Args:
         exclude_schemas: schemas left out besides pg_* ones and the platform's.
         exclude_tables: "schema.table" names left out, with their indexes and constraints.
         items: read the diff's items too (`items.sql`, a third query).
+        kinds: read only these kinds (names of `KINDS`' rows); None: all.
+        parts: read the rows' `parts` too (else they are empty: the snapshot and the diff
+            compare attributes, and 1,000 tables' parts cost them about half again).
     """
+    from psycopg.pq import TransactionStatus
+
+    if kinds is not None and not set(kinds) <= {kind.name for kind in KINDS}:
+        raise ValueError(f"no such kinds in KINDS: {sorted(kinds)}")
+    nested = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("set local search_path to pg_catalog")
+        cur.execute("select pg_catalog.current_setting('search_path'), "
+                    "pg_catalog.set_config('search_path', 'pg_catalog', true)")
+        (search_path, _) = cur.fetchone()
         platform = read_platform(cur)
         managed = parameters(platform, exclude_schemas, exclude_tables)
-        cur.execute(_objects_query(), managed)
+        cur.execute(_objects_query(None if kinds is None else frozenset(kinds)),
+                    managed | {"parts": parts})
         (document,) = cur.fetchone()
         read_items = Items()
         if items:
             cur.execute(query(_read("items.sql")), managed)
             read_items = _items(cur.fetchone()[0])
+        if nested:
+            cur.execute("select pg_catalog.set_config('search_path', %s, true)", (search_path,))
     rows: dict[str, dict[str, Row]] = {}
     for kind, name, attributes in json.loads(document):
-        rows.setdefault(kind, {})[name] = Row(kind, name, MappingProxyType(attributes))
+        parts = MappingProxyType(attributes.pop("parts", None) or {})
+        rows.setdefault(kind, {})[name] = Row(kind, name, MappingProxyType(attributes), parts)
     return Catalog(MappingProxyType({kind: MappingProxyType(found)
                                      for kind, found in rows.items()}),
                    platform, conn.info.server_version, read_items)

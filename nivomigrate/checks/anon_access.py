@@ -14,6 +14,12 @@ through it, as the roles cannot log in.
 Judges one database's catalog (coverage, plan on head, apply's verification on staging); a
 server without the roles (not Supabase) has nothing to judge. The revision that opens a
 table is stopped earlier by `anon-opened` (lint).
+
+The tables, views, RLS, view options and policies are the catalog floor's rows
+(`nivomigrate.catalog`). What the roles may do is asked of the server with
+has_table_privilege / has_any_column_privilege (`anon_access.sql`, over `managed.sql`):
+those count PUBLIC's grants and role memberships as PostgreSQL does when it checks a request,
+which no catalog row says (the floor's grant rows are each role's direct grants only).
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ from nivomigrate.quoting import identifier
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.catalog import Catalog
     from nivomigrate.checks.context import CoverageContext
 
 NAME = "anon-access"
 API_ROLES = ("anon", "authenticated")
 _SQL = resources.files(__package__).joinpath("anon_access.sql").read_text()
+_TRUE = {"true", "on", "yes", "1"}
 
 
 @dataclass(frozen=True)
@@ -55,12 +63,52 @@ class ApiAccess:
 
 def read_api_access(conn: psycopg.Connection, schema: str = "public") -> list[ApiAccess]:
     """Return what `anon` and `authenticated` may do on each table and view of `schema`."""
+    return api_access(conn, read_api_catalog(conn, schema), schema)
+
+
+def read_api_catalog(conn: psycopg.Connection, schema: str = "public") -> Catalog:
+    """Return the catalog `api_access` judges: the migration ledgers' tables are judged too,
+    alembic's version table in `schema` is not."""
+    from nivomigrate.catalog import read_catalog
+
+    return read_catalog(conn, exclude_tables=_excluded(schema), parts=True)
+
+
+def api_access(conn: psycopg.Connection, read: Catalog, schema: str = "public"
+               ) -> list[ApiAccess]:
+    """Return what the API roles may do on `read`'s tables and views of `schema` (`read` is
+    `read_api_catalog`'s, of `conn`'s database)."""
+    from nivomigrate import catalog
+
+    relations = _relations(read, schema)
+    parameters = catalog.parameters(read.platform, exclude_tables=_excluded(schema))
+    rows = conn.execute(catalog.query(_SQL), parameters | {
+        "schema": schema, "roles": list(API_ROLES)}).fetchall()
+    return [ApiAccess(name, role, *relations[name][:1], tuple(privileges), *relations[name][1:])
+            for name, role, privileges in rows if name in relations]
+
+
+def _excluded(schema: str) -> frozenset[str]:
     from nivomigrate.migrations import VERSION_TABLE
 
-    rows = conn.execute(_SQL, {"schema": schema, "roles": list(API_ROLES),
-                               "version_table": VERSION_TABLE}).fetchall()
-    return [ApiAccess(name, role, kind, tuple(privileges), has_rls, policies)
-            for name, role, kind, privileges, has_rls, policies in rows]
+    return frozenset({f"{schema}.{VERSION_TABLE}"})
+
+
+def _relations(read: Catalog, schema: str) -> dict[str, tuple[str, bool, int]]:
+    """Return each table's and view's relkind, whether RLS applies, and its policies."""
+    policies: dict[str, int] = {}
+    for row in read.of("policy").values():
+        if row.parts["schema"] == schema:
+            policies[row.parts["table"]] = policies.get(row.parts["table"], 0) + 1
+    found = {row.parts["name"]: (row.attributes["kind"], bool(row.attributes["row_security"]))
+             for row in read.of("table").values() if row.parts["schema"] == schema}
+    for kind, relkind in (("view", "v"), ("materialized view", "m")):
+        for row in read.of(kind).values():
+            if row.parts["schema"] == schema:
+                # a security_invoker view applies its tables' RLS to the caller (PostgreSQL 15+)
+                invoker = (row.attributes["options"] or {}).get("security_invoker", "")
+                found[row.parts["name"]] = (relkind, invoker.lower() in _TRUE)
+    return {name: (kind, rls, policies.get(name, 0)) for name, (kind, rls) in found.items()}
 
 
 def findings(accesses: list[ApiAccess], schema: str = "public") -> list[Finding]:

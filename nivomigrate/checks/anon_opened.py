@@ -10,9 +10,10 @@ authenticated`, or `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY` and write policie
 
 Read from the parsed SQL, per table, in statement order (a later REVOKE or ENABLE closes what
 an earlier statement opened); with a database, it also knows which tables RLS already covers,
-whether CREATE TABLE inherits default privileges there (`pg_default_acl` of the migration
-role, in the table's schema or global), and whether it is a Supabase project at all: a grant
-to PUBLIC reaches `anon` only there (on plain PostgreSQL it is an ordinary grant).
+whether CREATE TABLE inherits default privileges there (the catalog floor's default-privileges
+rows of the migration role, in the table's schema or global), and whether it is a Supabase
+project at all: a grant to PUBLIC reaches `anon` only there (on plain PostgreSQL it is an
+ordinary grant).
 """
 
 from __future__ import annotations
@@ -25,26 +26,12 @@ from nivomigrate.findings import Finding, Severity
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.catalog import Catalog
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import RevisionSQL, Statement
 
 NAME = "anon-opened"
 API_ROLES = frozenset({"anon", "authenticated", "public"})
-_DEFAULT_ACL_SQL = """
-select exists (
-  select from pg_default_acl d cross join lateral aclexplode(d.defaclacl) acl
-  where d.defaclrole = (select oid from pg_roles where rolname = current_user)
-    and d.defaclobjtype = 'r'
-    and (d.defaclnamespace = 0 or d.defaclnamespace = 'public'::regnamespace)
-    and (acl.grantee = 0 or acl.grantee in (select oid from pg_roles
-                                            where rolname in ('anon', 'authenticated'))))
-"""
-_RLS_SQL = """
-select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = 'public' and c.relrowsecurity
-"""
-
-
 @dataclass(frozen=True)
 class _Facts:
     """What one database says before the revision: do new tables inherit API grants, which
@@ -67,18 +54,31 @@ def run(revision: RevisionSQL, databases: dict[str, psycopg.Connection]) -> list
 
 
 def _facts(databases) -> dict[str | None, _Facts]:
-    from nivomigrate.checks.anon_access import read_api_access
-    from nivomigrate.platform import read_platform
+    """Read each database's facts from the catalog floor (`nivomigrate.catalog`) and what the
+    API roles may do there (`anon_access.api_access`)."""
+    from nivomigrate.checks.anon_access import api_access, read_api_catalog
+    from nivomigrate.privileges import row_secured
 
     if not databases:
         return {None: _Facts()}
     facts = {}
     for environment, conn in databases.items():
-        granted = {a.table for a in read_api_access(conn) if a.privileges}
-        facts[environment] = _Facts(bool(conn.execute(_DEFAULT_ACL_SQL).fetchone()[0]),
-                                    frozenset(name for (name,) in conn.execute(_RLS_SQL)),
-                                    frozenset(granted), bool(read_platform(conn).schemas))
+        read = read_api_catalog(conn)
+        granted = {a.table for a in api_access(conn, read) if a.privileges}
+        facts[environment] = _Facts(_inherits(read), frozenset(row_secured(read)),
+                                    frozenset(granted),
+                                    bool(read.platform.schemas))
     return facts
+
+
+def _inherits(read: Catalog) -> bool:
+    """Whether the migration role's default privileges (global or in public) give new tables
+    to PUBLIC, anon or authenticated."""
+    return any(row.parts["for_current_user"] and row.parts["on"] == "tables"
+               and row.parts["schema"] in (None, "public")
+               and row.parts["grantee"] in (None, "anon", "authenticated")
+               and row.attributes["privileges"]
+               for row in read.of("default_privileges").values())
 
 
 def _opened(revision: RevisionSQL, facts: _Facts) -> dict[str, Statement]:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from nivomigrate.policies.promotion import PromotionPolicy
 
 NAME = "blocking-lock-on-large-table"
+# A table's size as the revision names it (through the search_path the revision runs with):
+# statistics and bytes on disk, which the catalog floor's rows do not keep.
 TABLE_SIZE_SQL = """
 select c.reltuples::bigint, pg_total_relation_size(c.oid)
 from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 NAME = "dynamic-sql"
 DO_BLOCK = "DO"
 _ROUTINES = ("FUNCTION", "PROCEDURE")
+# The bodies of the PL/pgSQL routines a revision calls, by name in any schema: a call reaches
+# the platform's and extensions' routines too, which the catalog floor leaves out.
 _CALLED_SQL = """
 select p.proname, p.oid::regprocedure::text, p.prosrc
 from pg_proc p join pg_language l on l.oid = p.prolang

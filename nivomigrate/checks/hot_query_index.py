@@ -183,20 +183,24 @@ def assess(conn: psycopg.Connection, queries: list[HotQuery],
     return coverages
 
 
+# The app's tables and materialized views with their columns in order, over the catalog
+# floor's managed.sql (`catalog.query`).
 _TABLE_COLUMNS_SQL = """
-select n.nspname, c.relname, array_agg(a.attname::text order by a.attnum)
-from pg_class c
-join pg_namespace n on n.oid = c.relnamespace
+select c.nspname::text, c.relname::text, array_agg(a.attname::text order by a.attnum)
+from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-where c.relkind in ('r', 'p', 'm') and n.nspname not in ('pg_catalog', 'information_schema')
-group by n.nspname, c.relname
+where c.relkind in ('r', 'p', 'm')
+group by c.nspname, c.relname
 """
 
 
 def _table_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[str]]:
+    from nivomigrate import catalog
+
     with conn.cursor() as cur:
-        return {(schema, table): columns
-                for schema, table, columns in cur.execute(_TABLE_COLUMNS_SQL).fetchall()}
+        rows = cur.execute(catalog.query(_TABLE_COLUMNS_SQL),
+                           catalog.managed_parameters(cur)).fetchall()
+        return {(schema, table): columns for schema, table, columns in rows}
 
 
 def _schema_of(table: str, tables: dict[tuple[str, str], list[str]]) -> str | None:

@@ -104,16 +104,22 @@ def explain_hot_queries(conn: psycopg.Connection, queries: list[HotQuery],
 
 # Below this many rows the planner's choice among indexes says little about production.
 MIN_TELLING_ROWS = 1000
+# The app's tables (the catalog floor's managed.sql, `catalog.query`) whose statistics say
+# they have enough rows: the planner's estimate (reltuples), which no catalog row keeps.
 _ANALYSED_SQL = """
-select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and c.reltuples >= %(min_rows)s
-  and n.nspname not in ('pg_catalog', 'information_schema')
+select c.relname::text
+from managed_table c
+join pg_class s on s.oid = c.oid
+where c.relkind in ('r', 'p') and s.reltuples >= %(min_rows)s
 """
 
 
 def _analysed_tables(conn: psycopg.Connection) -> set[str]:
+    from nivomigrate import catalog
+
     with conn.cursor() as cur:
-        rows = cur.execute(_ANALYSED_SQL, {"min_rows": MIN_TELLING_ROWS}).fetchall()
+        rows = cur.execute(catalog.query(_ANALYSED_SQL), catalog.managed_parameters(cur)
+                           | {"min_rows": MIN_TELLING_ROWS}).fetchall()
         return {name for (name,) in rows}
 
 

@@ -10,7 +10,6 @@ rebuild the index CONCURRENTLY, VALIDATE the constraint, setval the sequence).
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from nivomigrate.findings import Finding, Location, Severity
@@ -19,36 +18,69 @@ from nivomigrate.quoting import identifier, literal
 if TYPE_CHECKING:
     import psycopg
 
+    from nivomigrate.catalog import Catalog
+
 NAME = "integrity"
-_SQL = resources.files(__package__).joinpath("integrity.sql").read_text()
-# Schemas a Supabase platform owns: not ours to judge (nor pg_* and information_schema).
-PLATFORM_SCHEMAS = frozenset({
-    "auth", "storage", "realtime", "supabase_functions", "supabase_migrations", "extensions",
-    "graphql", "graphql_public", "pgsodium", "pgsodium_masks", "vault", "net", "cron",
-    "pgbouncer", "nivomigrate"})
-_SCHEMAS_SQL = """
-select coalesce(array_agg(nspname::text), '{}') from pg_namespace
-where nspname not like 'pg\\_%' and nspname <> 'information_schema'
+# The sequences' current values are data, not catalog facts: read here, for the sequences the
+# catalog names (pg_sequences shows null where this role may not read one).
+_LAST_VALUES_SQL = """
+select s.schemaname::text, s.sequencename::text, s.last_value
+from pg_catalog.pg_sequences s
+join unnest(%(schemas)s::text[], %(names)s::text[]) q (schemaname, sequencename)
+  on q.schemaname = s.schemaname and q.sequencename = s.sequencename
 """
 
 
 def integrity_findings(conn: psycopg.Connection, environment: str | None = None
                        ) -> list[Finding]:
-    """Return one ERROR per INVALID index, NOT VALID constraint and sequence behind its column."""
-    schemas = [name for name in conn.execute(_SCHEMAS_SQL).fetchone()[0]
-               if name not in PLATFORM_SCHEMAS]
-    findings = []
-    for kind, schema, table, name, definition, column in conn.execute(
-            _SQL, {"schemas": schemas}).fetchall():
-        if kind == "index":
-            findings.append(_invalid_index(schema, table, name, definition, environment))
-        elif kind == "constraint":
-            findings.append(_not_valid(schema, table, name, environment))
-        elif (maximum := _column_maximum(conn, schema, table, column)) is not None and (
-                not definition or maximum > int(definition)):
-            findings.append(_behind(schema, table, name, column, definition, maximum,
+    """Return one ERROR per INVALID index, NOT VALID constraint and sequence behind its column.
+
+    The managed objects are the catalog floor's (`nivomigrate.catalog`: not pg_*, not the
+    platform's, not extension members), the migration ledgers' tables included."""
+    from nivomigrate.catalog import read_catalog
+
+    catalog = read_catalog(conn, exclude_tables=frozenset(), parts=True)
+    findings = [_not_valid(*_names(row), environment) for row in _sorted(catalog, "constraint")
+                if not row.attributes["validated"]]
+    findings += [_invalid_index(*_names(row), row.attributes["definition"], environment)
+                 for row in _sorted(catalog, "index") if not row.attributes["valid"]]
+    owned = _owned_sequences(catalog)
+    last_values = _last_values(conn, [sequence for sequence, _ in owned])
+    for (schema, name), (table_schema, table, column) in owned:
+        last_value = last_values.get((schema, name))
+        maximum = _column_maximum(conn, table_schema, table, column)
+        if maximum is not None and (last_value is None or maximum > last_value):
+            findings.append(_behind(schema, table, name, column,
+                                    "" if last_value is None else str(last_value), maximum,
                                     environment))
     return findings
+
+
+def _names(row) -> tuple[str, str, str]:
+    return row.parts["schema"], row.parts["table"], row.parts["name"]
+
+
+def _sorted(catalog: Catalog, kind: str) -> list:
+    return sorted(catalog.of(kind).values(), key=_names)
+
+
+def _owned_sequences(catalog: Catalog) -> list[tuple[tuple[str, str], tuple[str, str, str]]]:
+    """Return ((schema, sequence), (schema, table, column)) of every sequence a column owns:
+    serial and OWNED BY ones, then identity columns' own, sorted as the findings are."""
+    owned = [((row.parts["schema"], row.parts["name"]), tuple(row.parts["owned_by"]))
+             for row in catalog.of("sequence").values() if row.parts["owned_by"]]
+    owned += [(tuple(row.parts["sequence"]), _names(row))
+              for row in catalog.of("column").values() if row.parts["sequence"]]
+    return sorted(owned, key=lambda pair: (pair[0][0], pair[1][1], pair[0][1]))
+
+
+def _last_values(conn: psycopg.Connection, sequences: list[tuple[str, str]]
+                 ) -> dict[tuple[str, str], int | None]:
+    if not sequences:
+        return {}
+    rows = conn.execute(_LAST_VALUES_SQL, {"schemas": [schema for schema, _ in sequences],
+                                           "names": [name for _, name in sequences]})
+    return {(schema, name): value for schema, name, value in rows.fetchall()}
 
 
 def _invalid_index(schema, table, name, definition, environment) -> Finding:

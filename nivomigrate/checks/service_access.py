@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 
 NAME = "service-access"
 _PARAMETERS_SQL = "select cardinality(parameter_types) from pg_prepared_statements where name = %s"
-_RLS_TABLES_SQL = """
-select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = 'public' and c.relrowsecurity
-"""
 
 
 @dataclass(frozen=True)
@@ -56,20 +52,29 @@ class Refusal:
 def run(conn: psycopg.Connection, services: ServiceMap,
         queries: list[HotQuery]) -> list[Finding]:
     """Try every shape and hot query as its service's role on `conn`; report what fails."""
-    from nivomigrate.privileges import existing_roles, read_privileges, read_tables
+    from nivomigrate.privileges import (
+        existing_roles,
+        privileges_of,
+        read_app_catalog,
+        row_secured,
+        tables_of,
+    )
     from nivomigrate.roles import service_roles
 
     roles = service_roles(services)
     names = [role.role for role in roles]
     present = existing_roles(conn, names)
-    if not services.uses or not present or not _adopted(read_privileges(conn, names)):
+    if not services.uses or not present:
+        return []
+    catalog = read_app_catalog(conn)
+    if not _adopted(privileges_of(catalog, names)):
         return []
     found = [_missing(role) for role in roles if role.role not in present]
-    tables = read_tables(conn)
+    tables = tables_of(catalog)
     for role in (r for r in roles if r.role in present):
         found += [_refused(r) for r in _refusals(conn, role, _shapes(role, services, tables,
                                                                       queries))]
-        found += _rls_findings(conn, role, services, tables)
+        found += _rls_findings(conn, role, services, tables, row_secured(catalog))
     return found
 
 
@@ -134,11 +139,12 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _rls_findings(conn, role: ServiceRole, services: ServiceMap, tables) -> list[Finding]:
-    """An RLS table the service reads that has rows must show the role some."""
+def _rls_findings(conn, role: ServiceRole, services: ServiceMap, tables,
+                  rls: set[str]) -> list[Finding]:
+    """An RLS table the service reads that has rows must show the role some (`rls`: the
+    tables of public with row level security, from the catalog floor)."""
     from psycopg import sql
 
-    rls = {name for (name,) in conn.execute(_RLS_TABLES_SQL).fetchall()}
     read = sorted({use.table for use in services.uses if use.service == role.service
                    and use.reads and use.table in rls and use.table in tables})
     found = []

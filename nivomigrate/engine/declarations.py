@@ -58,20 +58,19 @@ def adopted_entities(shadow: Target, models: Target) -> list:
 
 def _entities(target: Target) -> list:
     """Return every entity of the compared kinds in `target`, once each."""
-    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
+    from nivomigrate.catalog import read_catalog
     from nivomigrate.schema.objects import ENTITY_TYPES
-    from nivomigrate.snapshot import DEFAULT_EXCLUDED
 
     found: dict[str, object] = {}
     engine = sqlalchemy_engine(target, writes=False)
     try:
         with engine.connect() as conn, Session(bind=conn) as session:
-            schemas = [name for (name,) in conn.execute(text(
-                "select nspname from pg_namespace where nspname not like 'pg\\_%' "
-                "and nspname <> all(:excluded) order by 1"),
-                {"excluded": sorted(DEFAULT_EXCLUDED)})]
+            # the managed schemas, and the platform's (the app's policies and triggers on its
+            # tables are declared in them)
+            read = read_catalog(conn.connection.driver_connection, kinds=frozenset({"schema"}))
+            schemas = sorted(set(read.of("schema")) | read.platform.schemas)
             for kind in ENTITY_TYPES:
                 for schema in schemas:
                     for entity in kind.from_database(session, schema):

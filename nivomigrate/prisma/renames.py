@@ -21,6 +21,7 @@ from nivomigrate.prisma.schema import (
     read_schema,
     without_comment,
 )
+from nivomigrate.quoting import identifier
 
 _MAP = re.compile(r'\s*@map\(\s*(?:name:\s*)?"[^"]*"\s*\)')
 
@@ -58,20 +59,17 @@ def find_renames(old_text: str, new_text: str) -> Renames:
         return Renames(old_text, (), ())
     renamed_text = "\n".join(lines) + ("\n" if old.final_newline else "")
     names = _name_changes(old_text, renamed_text)
-    upgrade = [f"ALTER TABLE {_q(a)} RENAME TO {_q(b)}" for a, b in table_renames]
-    upgrade += [f"ALTER TABLE {_q(t)} RENAME COLUMN {_q(a)} TO {_q(b)}"
+    upgrade = [f"ALTER TABLE {identifier(a)} RENAME TO {identifier(b)}" for a, b in table_renames]
+    upgrade += [f"ALTER TABLE {identifier(t)} RENAME COLUMN {identifier(a)} TO {identifier(b)}"
                 for t, a, b in column_renames]
     upgrade += [_rename_name(kind, table, a, b) for kind, table, a, b in names]
     downgrade = [_rename_name(kind, table, b, a) for kind, table, a, b in names]
-    downgrade += [f"ALTER TABLE {_q(t)} RENAME COLUMN {_q(b)} TO {_q(a)}"
+    downgrade += [f"ALTER TABLE {identifier(t)} RENAME COLUMN {identifier(b)} TO {identifier(a)}"
                   for t, a, b in column_renames]
-    downgrade += [f"ALTER TABLE {_q(b)} RENAME TO {_q(a)}" for a, b in table_renames]
+    downgrade += [f"ALTER TABLE {identifier(b)} RENAME TO {identifier(a)}"
+                  for a, b in table_renames]
     return Renames(renamed_text, tuple(upgrade), tuple(downgrade), tuple(table_renames),
                    tuple(old_columns))
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _set_table(lines: list[str], model: PrismaModel, table: str) -> None:
@@ -119,5 +117,6 @@ def _name_changes(old_text: str, new_text: str) -> list[tuple[str, str, str, str
 
 def _rename_name(kind: str, table: str, old: str, new: str) -> str:
     if kind == "index":
-        return f"ALTER INDEX {_q(old)} RENAME TO {_q(new)}"
-    return f"ALTER TABLE {_q(table)} RENAME CONSTRAINT {_q(old)} TO {_q(new)}"
+        return f"ALTER INDEX {identifier(old)} RENAME TO {identifier(new)}"
+    return (f"ALTER TABLE {identifier(table)} RENAME CONSTRAINT {identifier(old)} "
+            f"TO {identifier(new)}")

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import ClassVar
 
 from alembic_utils.exceptions import BadInputException
 from alembic_utils.replaceable_entity import ReplaceableEntity
 from alembic_utils.reversible_op import ReplaceOp
-from alembic_utils.statement import coerce_to_quoted, coerce_to_unquoted, normalize_whitespace
+from alembic_utils.statement import coerce_to_unquoted, normalize_whitespace
 from sqlalchemy import text as sql_text
 from sqlalchemy.sql.elements import TextClause
+
+from nivomigrate import quoting
 
 __all__ = [
     "ColumnGrant",
@@ -48,8 +49,6 @@ __all__ = [
     "table_grants",
 ]
 
-_PRIVILEGES_SQL = resources.files(__package__).joinpath("privileges.sql").read_text()
-_DEFAULTS_SQL = resources.files(__package__).joinpath("default_privileges.sql").read_text()
 _TRUE = {"on", "true", "yes", "1", "t", "y"}
 _FALSE = {"off", "false", "no", "0", "f", "n"}
 
@@ -68,8 +67,19 @@ def _role(name: str) -> str:
     return "PUBLIC" if name.upper() == "PUBLIC" else coerce_to_unquoted(name)
 
 
-def _role_sql(name: str) -> str:
-    return "PUBLIC" if name == "PUBLIC" else coerce_to_quoted(name)
+def _catalog_rows(sess, kind: str, schema: str) -> list:
+    """Return the catalog floor's rows of `kind` (a row kind of `nivomigrate.catalog`) in the
+    schemas `schema` matches (a LIKE pattern, as alembic_utils passes it), read through the
+    session's connection (in its transaction)."""
+    from nivomigrate.catalog import KINDS, read_catalog
+
+    (read_kind,) = [k.name for k in KINDS if kind in k.yields]
+    conn = sess.connection().connection.driver_connection
+    read = read_catalog(conn, kinds=frozenset({read_kind}), parts=True)
+    pattern = re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c)
+                                 for c in schema), re.DOTALL)
+    return [row for row in read.of(kind).values()
+            if pattern.fullmatch(row.parts.get("schema") or "public")]
 
 
 def _variable(*parts: str) -> str:
@@ -103,7 +113,7 @@ class View(_Rendered, ReplaceableEntity):
         raise NotImplementedError("declare View(schema, name, definition, options=...)")
 
     def _name(self) -> str:
-        return f"{self.literal_schema}.{coerce_to_quoted(self.signature)}"
+        return quoting.identifier(self.schema, self.signature)
 
     def _with(self) -> str:
         if not self.options:
@@ -125,16 +135,9 @@ class View(_Rendered, ReplaceableEntity):
 
     @classmethod
     def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(
-            "select n.nspname, c.relname, pg_get_viewdef(c.oid), c.reloptions "
-            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind = 'v' and n.nspname like :schema "
-            "and n.nspname not in ('pg_catalog', 'information_schema') "
-            "and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass "
-            "and d.objid = c.oid and d.deptype = 'e')"), {"schema": schema}).fetchall()
-        return [cls(nsp, name, definition,
-                    dict(option.split("=", 1) for option in (reloptions or [])))
-                for nsp, name, definition, reloptions in rows]
+        return [cls(row.parts["schema"], row.parts["name"], row.attributes["definition"],
+                    row.attributes["options"] or {})
+                for row in _catalog_rows(sess, "view", schema)]
 
     def get_required_migration_op(self, sess, dependencies=None):
         """alembic_utils compares the definition; the options are compared here too."""
@@ -189,7 +192,7 @@ class _Privileges:
         return text + (" WITH GRANT OPTION" if self.with_grant_option else "")
 
     def _target(self) -> str:
-        return f"{self.on_kind} {self.literal_schema}.{coerce_to_quoted(self.object_name)}"
+        return f"{self.on_kind} {quoting.identifier(self.schema, self.object_name)}"
 
     def _privilege_list(self, privileges: Iterable[str]) -> str:
         return ", ".join(privileges)
@@ -197,11 +200,11 @@ class _Privileges:
     def _grant(self, privileges: tuple[str, ...], grant_option: bool = False) -> str:
         option = " WITH GRANT OPTION" if grant_option else ""
         return (f"GRANT {self._privilege_list(privileges)} ON {self._target()} "
-                f"TO {_role_sql(self.role)}{option}")
+                f"TO {quoting.role(self.role)}{option}")
 
     def _revoke(self, privileges: tuple[str, ...], cascade: bool = False) -> str:
         return (f"REVOKE {self._privilege_list(privileges)} ON {self._target()} "
-                f"FROM {_role_sql(self.role)}{' CASCADE' if cascade else ''}")
+                f"FROM {quoting.role(self.role)}{' CASCADE' if cascade else ''}")
 
     def _default(self) -> tuple[str, ...]:
         return self.public_default if self.role == "PUBLIC" else ()
@@ -230,8 +233,8 @@ class _Privileges:
 
     @classmethod
     def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(_PRIVILEGES_SQL), {"schema": schema}).fetchall()
-        return [entity for row in rows if (entity := cls._from_row(*row)) is not None]
+        rows = [_grant_row(row) for row in _catalog_rows(sess, "grant", schema)]
+        return [entity for row in rows if row and (entity := cls._from_row(*row)) is not None]
 
     @classmethod
     def _from_row(cls, on_kind, schema, name, column, role, granted, grantable):
@@ -293,7 +296,7 @@ class FunctionGrant(_Rendered, _Privileges, ReplaceableEntity):
 
     def _target(self) -> str:
         name, _, arguments = self.object_name.partition("(")
-        return f"FUNCTION {self.literal_schema}.{coerce_to_quoted(name)}({arguments}"
+        return f"FUNCTION {quoting.identifier(self.schema, name)}({arguments}"
 
 
 class SchemaGrant(_Rendered, _Privileges, ReplaceableEntity):
@@ -308,7 +311,7 @@ class SchemaGrant(_Rendered, _Privileges, ReplaceableEntity):
         self._setup(schema, schema, role, privileges, with_grant_option)
 
     def _target(self) -> str:
-        return f"SCHEMA {self.literal_schema}"
+        return f"SCHEMA {quoting.identifier(self.schema)}"
 
     @classmethod
     def _from_row(cls, on_kind, schema, name, column, role, granted, grantable):
@@ -336,7 +339,7 @@ class ColumnGrant(_Rendered, _Privileges, ReplaceableEntity):
         self.signature = f"{table}.{column} to {self.role}"
 
     def _privilege_list(self, privileges: Iterable[str]) -> str:
-        return ", ".join(f"{p} ({coerce_to_quoted(self.column)})" for p in privileges)
+        return ", ".join(f"{p} ({quoting.identifier(self.column)})" for p in privileges)
 
     @classmethod
     def _from_row(cls, on_kind, schema, name, column, role, granted, grantable):
@@ -401,8 +404,8 @@ class DefaultPrivileges(_Rendered, _Privileges, ReplaceableEntity):
         return self.on.upper()
 
     def _prefix(self) -> str:
-        role = f" FOR ROLE {coerce_to_quoted(self.for_role)}" if self.for_role else ""
-        schema = f" IN SCHEMA {coerce_to_quoted(self.in_schema)}" if self.in_schema else ""
+        role = f" FOR ROLE {quoting.identifier(self.for_role)}" if self.for_role else ""
+        schema = f" IN SCHEMA {quoting.identifier(self.in_schema)}" if self.in_schema else ""
         return f"ALTER DEFAULT PRIVILEGES{role}{schema} "
 
     def _grant(self, privileges, grant_option=False) -> str:
@@ -413,11 +416,17 @@ class DefaultPrivileges(_Rendered, _Privileges, ReplaceableEntity):
 
     @classmethod
     def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(_DEFAULTS_SQL), {"schema": schema}).fetchall()
-        kinds = {code: name for name, code in _OBJECT_TYPES.items()}
-        return [cls(kinds[object_type], role, granted, in_schema=in_schema, for_role=for_role,
-                    with_grant_option=grantable)
-                for for_role, in_schema, object_type, role, granted, grantable in rows]
+        entities = []
+        for row in _catalog_rows(sess, "default_privileges", schema):
+            parts = row.parts
+            if parts["grantee"] == parts["role"]:
+                continue  # the owner's own: ALTER DEFAULT PRIVILEGES does not declare them
+            granted, grantable = _privileges(row)
+            entities.append(cls(parts["on"], parts["grantee"] or "PUBLIC", granted,
+                                in_schema=parts["schema"],
+                                for_role=None if parts["for_current_user"] else parts["role"],
+                                with_grant_option=grantable))
+        return entities
 
     def __repr__(self) -> str:
         extra = "".join(f", {name}={value!r}" for name, value in (
@@ -448,7 +457,7 @@ class RowLevelSecurity(_Rendered, ReplaceableEntity):
 
     def _alter(self, enabled: bool, forced: bool) -> TextClause:
         return sql_text(
-            f"ALTER TABLE {self.literal_schema}.{coerce_to_quoted(self.signature)} "
+            f"ALTER TABLE {quoting.identifier(self.schema, self.signature)} "
             f"{'ENABLE' if enabled else 'DISABLE'} ROW LEVEL SECURITY, "
             f"{'FORCE' if forced else 'NO FORCE'} ROW LEVEL SECURITY")
 
@@ -467,13 +476,12 @@ class RowLevelSecurity(_Rendered, ReplaceableEntity):
 
     @classmethod
     def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(
-            "select n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity "
-            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind in ('r', 'p') and n.nspname like :schema "
-            "and (c.relrowsecurity or c.relforcerowsecurity)"), {"schema": schema}).fetchall()
-        return [cls(nsp, name, enabled=enabled, forced=forced)
-                for nsp, name, enabled, forced in rows]
+        return [cls(row.parts["schema"], row.parts["name"],
+                    enabled=row.attributes["row_security"],
+                    forced=row.attributes["force_row_security"])
+                for row in _catalog_rows(sess, "table", schema)
+                if row.attributes["kind"] in ("r", "p") and (
+                    row.attributes["row_security"] or row.attributes["force_row_security"])]
 
     def to_variable_name(self) -> str:
         return _variable("rls", self.schema, self.signature)
@@ -488,31 +496,42 @@ class _OnTable:
     PGTrigger and PGPolicy unquote the table's name, which breaks on Prisma's CamelCase."""
 
     object_word: ClassVar[str]
+    catalog_kind: ClassVar[str]  # its rows' kind in nivomigrate.catalog
 
-    def _setup(self, schema: str, table: str, name: str, definition: str) -> None:
+    def __init__(self, schema: str, table: str, name: str, definition: str):
         self.schema, self.table = coerce_to_unquoted(schema), coerce_to_unquoted(table)
         self.name = coerce_to_unquoted(name)
         self.signature = f"{self.table}.{self.name}"
         self.definition = normalize_whitespace(definition.strip().rstrip(";").strip())
 
     def _table_sql(self) -> str:
-        return f"{self.literal_schema}.{coerce_to_quoted(self.table)}"
+        return quoting.identifier(self.schema, self.table)
 
     def to_sql_statement_create(self) -> TextClause:
         return sql_text(self.definition)
 
     def to_sql_statement_drop(self, cascade=False) -> TextClause:
-        return sql_text(f"DROP {self.object_word} {coerce_to_quoted(self.name)} ON "
+        return sql_text(f"DROP {self.object_word} {quoting.identifier(self.name)} ON "
                         f"{self._table_sql()}{' CASCADE' if cascade else ''}")
 
     def to_sql_statement_create_or_replace(self):
-        yield sql_text(f"DROP {self.object_word} IF EXISTS {coerce_to_quoted(self.name)} ON "
+        yield sql_text(f"DROP {self.object_word} IF EXISTS {quoting.identifier(self.name)} ON "
                        f"{self._table_sql()}")
         yield self.to_sql_statement_create()
 
     @classmethod
     def from_sql(cls, sql: str):
         raise NotImplementedError(f"declare {cls.__name__}(schema, table, name, sql)")
+
+    @classmethod
+    def from_database(cls, sess, schema="%"):
+        return [cls(row.parts["schema"], row.parts["table"], row.parts["name"],
+                    cls._statement(row))
+                for row in _catalog_rows(sess, cls.catalog_kind, schema)]
+
+    @staticmethod
+    def _statement(row) -> str:
+        return row.attributes["definition"]
 
     def to_variable_name(self) -> str:
         return _variable(type(self).__name__, self.schema, self.table, self.name)
@@ -529,20 +548,7 @@ class Trigger(_Rendered, _OnTable, ReplaceableEntity):
 
     type_ = "trigger"
     object_word = "TRIGGER"
-
-    def __init__(self, schema: str, table: str, name: str, definition: str):
-        self._setup(schema, table, name, definition)
-
-    @classmethod
-    def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(
-            "select n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid) "
-            "from pg_trigger t join pg_class c on c.oid = t.tgrelid "
-            "join pg_namespace n on n.oid = c.relnamespace "
-            "where not t.tgisinternal and n.nspname like :schema "
-            "and n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'"),
-            {"schema": schema}).fetchall()
-        return [cls(*row) for row in rows]
+    catalog_kind = "trigger"
 
 
 class Policy(_Rendered, _OnTable, ReplaceableEntity):
@@ -552,20 +558,51 @@ class Policy(_Rendered, _OnTable, ReplaceableEntity):
 
     type_ = "policy"
     object_word = "POLICY"
+    catalog_kind = "policy"
 
-    def __init__(self, schema: str, table: str, name: str, definition: str):
-        self._setup(schema, table, name, definition)
+    @staticmethod
+    def _statement(row) -> str:
+        return _policy_statement(row)
 
-    @classmethod
-    def from_database(cls, sess, schema="%"):
-        rows = sess.execute(sql_text(
-            "select p.schemaname, p.tablename, p.policyname, "
-            "format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s', p.policyname, "
-            "p.schemaname, p.tablename, p.permissive, p.cmd, "
-            "(select string_agg(case r when 'public' then 'PUBLIC' else quote_ident(r) end, "
-            "', ' order by r) from unnest(p.roles) r)) "
-            "|| coalesce(' USING (' || p.qual || ')', '') "
-            "|| coalesce(' WITH CHECK (' || p.with_check || ')', '') "
-            "from pg_policies p where p.schemaname like :schema"),
-            {"schema": schema}).fetchall()
-        return [cls(*row) for row in rows]
+
+_POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
+
+
+def _policy_statement(row) -> str:
+    """Return a catalog policy row as the CREATE POLICY statement that makes it."""
+    parts, attributes = row.parts, row.attributes
+    roles = ", ".join(quoting.role(name or "PUBLIC")
+                      for name in sorted(parts["roles"] or [], key=lambda r: r or "public"))
+    using, check = attributes["using"], attributes["with_check"]
+    return (f"CREATE POLICY {quoting.identifier(parts['name'])} ON "
+            f"{quoting.identifier(parts['schema'], parts['table'])} AS "
+            f"{'PERMISSIVE' if attributes['permissive'] else 'RESTRICTIVE'} FOR "
+            f"{_POLICY_COMMANDS[attributes['command']]} TO {roles}"
+            + (f" USING ({using})" if using is not None else "")
+            + (f" WITH CHECK ({check})" if check is not None else ""))
+
+
+# The catalog's grant rows' kinds of object, as the grant entities' rows name them.
+_GRANT_KINDS = {"table": "table", "view": "table", "materialized view": "table",
+                "foreign table": "table", "sequence": "sequence", "column": "column",
+                "function": "function", "procedure": "function", "schema": "schema"}
+
+
+def _privileges(row) -> tuple[list[str], bool]:
+    """Return a grant row's privileges and whether all are WITH GRANT OPTION (`*`)."""
+    privileges = list(row.attributes["privileges"])
+    return ([p.rstrip("*") for p in privileges],
+            bool(privileges) and all(p.endswith("*") for p in privileges))
+
+
+def _grant_row(row) -> tuple | None:
+    """Return a catalog grant row as (kind, schema, name, column, role, privileges, grantable),
+    or None for the owner's own and for PUBLIC's USAGE on schema public (initdb's)."""
+    parts = row.parts
+    granted, grantable = _privileges(row)
+    if parts["is_owner"] or (parts["on"] == "schema" and parts["name"] == "public"
+                             and parts["grantee"] is None and row.attributes["privileges"]
+                             == ["USAGE"]):
+        return None
+    return (_GRANT_KINDS[parts["on"]], parts["schema"], parts["name"], parts["column"],
+            parts["grantee"] or "PUBLIC", granted, grantable)

@@ -143,12 +143,13 @@ def _declare(settings: Settings, services, directory: Path) -> Path:
 
 def privilege_change(conn: psycopg.Connection, services) -> tuple[PrivilegeChange, list[str]]:
     """Return what to grant and revoke on `conn`'s database, and the tables the map lacks."""
-    from nivomigrate.privileges import read_privileges, read_tables
+    from nivomigrate.privileges import privileges_of, read_app_catalog, tables_of
     from nivomigrate.roles import difference, privilege_map, service_roles, unmapped_tables
 
-    tables = read_tables(conn)
+    catalog = read_app_catalog(conn)
+    tables = tables_of(catalog)
     roles = [role.role for role in service_roles(services)]
-    change = difference(privilege_map(services, tables), read_privileges(conn, roles))
+    change = difference(privilege_map(services, tables), privileges_of(catalog, roles))
     return change, unmapped_tables(services, tables)
 
 

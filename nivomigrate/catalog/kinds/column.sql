@@ -8,7 +8,20 @@ select 'column' as kind, t.nspname || '.' || t.relname || '.' || a.attname as na
            'identity', nullif(a.attidentity, ''),
            'collation', case when a.attcollation <> ty.typcollation
                              then a.attcollation::regcollation::text end,
-           'comment', dc.description) as attributes
+           'comment', dc.description,
+           'parts', case when %(parts)s then jsonb_build_object(
+               'schema', t.nspname, 'table', t.relname, 'name', a.attname,
+               'position', a.attnum,
+               -- an identity column's sequence: [schema, name]
+               'sequence', case when a.attidentity <> '' then (
+                   select jsonb_build_array(sn.nspname, s.relname)
+                   from pg_depend sd
+                   join pg_class s on s.oid = sd.objid
+                   join pg_namespace sn on sn.oid = s.relnamespace
+                   where sd.refclassid = 'pg_class'::regclass and sd.refobjid = t.oid
+                     and sd.classid = 'pg_class'::regclass
+                     and sd.refobjsubid = a.attnum and sd.deptype = 'i' and s.relkind = 'S'
+                   limit 1) end) end) as attributes
 from managed_table t
 join pg_attribute a on a.attrelid = t.oid and a.attnum > 0 and not a.attisdropped
 join pg_type ty on ty.oid = a.atttypid

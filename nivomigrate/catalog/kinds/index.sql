@@ -3,7 +3,11 @@ select 'index' as kind, i.nspname || '.' || i.relname as name, jsonb_build_objec
            'table', t.nspname || '.' || t.relname,
            'definition', pg_get_indexdef(i.oid),
            'valid', x.indisvalid,
-           'comment', dc.description) as attributes
+           'comment', dc.description,
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', i.nspname, 'table', t.relname,
+                                                 'name', i.relname) end
+       ) as attributes
 from managed_class i
 join pg_index x on x.indexrelid = i.oid
 join managed_class t on t.oid = x.indrelid

@@ -8,7 +8,12 @@ select 'policy' as kind, t.nspname || '.' || t.relname || '.' || p.polname as na
                                       order by 1)
                      from unnest(p.polroles) r),
            'using', pg_get_expr(p.polqual, p.polrelid),
-           'with_check', pg_get_expr(p.polwithcheck, p.polrelid)) as attributes
+           'with_check', pg_get_expr(p.polwithcheck, p.polrelid),
+           'parts', case when %(parts)s then jsonb_build_object(
+               'schema', t.nspname, 'table', t.relname, 'name', p.polname,
+               'roles', (select jsonb_agg(case r when 0 then null else pg_get_userbyid(r) end
+                                          order by 1)
+                         from unnest(p.polroles) r)) end) as attributes
 from (select oid, relname, nspname from managed_table
       union all
       select oid, relname, nspname from platform_table) t

@@ -9,7 +9,19 @@ select 'sequence' as kind, c.nspname || '.' || c.relname as name, jsonb_build_ob
                         join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
                         where d.classid = 'pg_class'::regclass and d.objid = c.oid
                           and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
-                        limit 1)) as attributes
+                        limit 1),
+           'parts', case when %(parts)s then jsonb_build_object(
+               'schema', c.nspname, 'name', c.relname,
+               -- the column that owns it: [schema, table, column]
+               'owned_by', (select jsonb_build_array(tn.nspname, t.relname, a.attname)
+                            from pg_depend d
+                            join pg_class t on t.oid = d.refobjid
+                            join pg_namespace tn on tn.oid = t.relnamespace
+                            join pg_attribute a on a.attrelid = d.refobjid
+                                               and a.attnum = d.refobjsubid
+                            where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                              and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
+                            limit 1)) end) as attributes
 from managed_class c
 join pg_sequence s on s.seqrelid = c.oid
 where c.relkind = 'S'

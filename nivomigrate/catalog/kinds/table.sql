@@ -9,7 +9,10 @@ select 'table' as kind, t.nspname || '.' || t.relname as name, jsonb_build_objec
                             where i.inhrelid = t.oid and t.relispartition),
            'partition_bound', case when t.relispartition
                                    then pg_get_expr(t.relpartbound, t.oid) end,
-           'comment', dc.description) as attributes
+           'comment', dc.description,
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', t.nspname, 'name', t.relname) end
+       ) as attributes
 from managed_table t
 left join pg_description dc on dc.objoid = t.oid and dc.classoid = 'pg_class'::regclass
                               and dc.objsubid = 0

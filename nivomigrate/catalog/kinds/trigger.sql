@@ -3,7 +3,11 @@
 select 'trigger' as kind, t.nspname || '.' || t.relname || '.' || g.tgname as name,
        jsonb_build_object(
            'definition', pg_get_triggerdef(g.oid),
-           'enabled', g.tgenabled) as attributes
+           'enabled', g.tgenabled,
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', t.nspname, 'table', t.relname,
+                                                 'name', g.tgname) end
+       ) as attributes
 from (select oid, relname, nspname from managed_class
       union all
       select oid, relname, nspname from platform_table) t

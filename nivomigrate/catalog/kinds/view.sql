@@ -9,6 +9,9 @@ select case c.relkind when 'v' then 'view' else 'materialized view' end as kind,
                        from unnest(c.reloptions) o),
            'owner', (select case when c.relowner = r.oid then 'current_user'
                                  else c.relowner::regrole::text end
-                     from pg_roles r where r.rolname = current_user)) as attributes
+                     from pg_roles r where r.rolname = current_user),
+           'parts', case when %(parts)s
+                         then jsonb_build_object('schema', c.nspname, 'name', c.relname) end
+       ) as attributes
 from managed_class c
 where c.relkind in ('v', 'm')
