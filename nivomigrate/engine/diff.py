@@ -2,10 +2,11 @@
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
 replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
-enums, views, functions, triggers and policies (what `migra --unsafe` prints, drops included),
-restricted to the managed schemas and without the migration ledgers; `diff_catalog` writes what
-migra does not (privileges, default privileges, comments, options, row level security flags,
-identity options, domains), placed among migra's statements in dependency order.
+enums, views and functions (what `migra --unsafe` prints, drops included), restricted to the
+managed schemas and without the migration ledgers; `diff_kinds` scripts schemas, extensions,
+triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
+privileges, comments, options, row level security flags, identity options and domains; all
+placed among migra's statements in dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
@@ -137,7 +138,7 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
                     *snapshots: Snapshot) -> frozenset[str]:
     """Return the "schema.table" names whose relations, indexes or constraints migra must see.
 
-    Those of every differing table, column, index, constraint, trigger and policy, and of the
+    Those of every differing table, column, index and constraint, and of the
     columns whose type is a differing enum, domain or composite type.
     """
     keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
@@ -146,7 +147,7 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
         kind, _, name = key.partition(" ")
         if kind == "table":
             tables.add(name)
-        elif kind in {"column", "constraint", "trigger", "policy"}:
+        elif kind in {"column", "constraint"}:
             tables.add(".".join(migra_fixes.split_name(name, relations)[:2]))
         elif kind == "index":
             tables.update(s.objects[key]["table"] for s in snapshots if key in s.objects)
@@ -173,15 +174,18 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
     migra_statements = [s for part in changes.values() for s in part]
+    remade = diff_catalog.dropped_objects(migra_statements)
+    kinds = diff_kinds.script(source_side.rows, target_side.rows, frozenset(
+        (ident[1], ident[2]) for ident in remade if ident[0] == "rel"))
     platform_owned = any(side.snapshot.platform.owns_default_privileges
                          for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
-                                migra_statements, default_privileges=not platform_owned)
+                                migra_statements + list(kinds.drops),
+                                default_privileges=not platform_owned)
     composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
-    kinds = diff_kinds.script(source_side.rows, target_side.rows)
     return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
-            + changes["drops"] + composite + changes["tables"]
-            + [s for s in changes["creations"] if s not in composite]
+            + list(kinds.drops) + changes["drops"] + composite + changes["tables"]
+            + [s for s in changes["creations"] if s not in composite] + list(kinds.created)
             + extra.after_all + extra.last + changes["late"] + list(kinds.late))
 
 
@@ -205,7 +209,8 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas and extensions are not migra's: `diff_kinds` scripts them from the catalogs.
+    Schemas, extensions, triggers and policies are not migra's: `diff_kinds` scripts them
+    from the catalogs.
     """
     from migra.changes import Changes
 
@@ -214,8 +219,7 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
         "early": [changes.collations(creations_only=True),
                   changes.enums(creations_only=True, modifications=False),
                   changes.sequences(creations_only=True)],
-        "drops": [changes.triggers(drops_only=True), changes.rlspolicies(drops_only=True),
-                  changes.non_pk_constraints(drops_only=True),
+        "drops": [changes.non_pk_constraints(drops_only=True),
                   changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
@@ -225,9 +229,7 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
         "creations": [changes.non_table_selectable_creations(),
-                      changes.mv_indexes(creations_only=True),
-                      changes.rlspolicies(creations_only=True),
-                      changes.triggers(creations_only=True)],
+                      changes.mv_indexes(creations_only=True)],
         "late": [changes.collations(drops_only=True)],
     }
     return {name: [statement for group in groups for statement in group
@@ -359,8 +361,10 @@ def _pruned_inspector_class() -> type:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
-            # migra reads neither `types` nor `domains`; dependencies are those of views
-            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY)}
+            # migra reads neither `types` nor `domains`, and scripts no triggers nor policies
+            # (diff_kinds does); dependencies are those of views
+            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY), id(self.TRIGGERS_QUERY),
+                      id(self.RLSPOLICIES_QUERY)}
             if not self.has_views:
                 unread.add(id(self.DEPS_QUERY))
             if id(query) in unread:
@@ -426,14 +430,12 @@ def import_schemainspect():
     return schemainspect.pg
 
 
-_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index",
-                   "InspectedTrigger": "trigger"}
+_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index"}
 
 
 def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset[str]) -> None:
     """Drop the excluded schemas, the ledger tables and the platform's part from what the
-    inspector found, as the snapshot did (nivomigrate/platform.py): in the platform's schemas
-    only the app's triggers and policies on its tables are kept. `followers` ("constraint
+    inspector found, as the snapshot did (nivomigrate/platform.py). `followers` ("constraint
     s.t.name") are what partitions and children get from their parent: the parent's
     statements make them, so migra must not."""
     platform = snapshot.platform
@@ -447,9 +449,7 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset
         if kind and f"{kind} {schema}.{table}.{obj.name}" in followers:
             return False
         if schema in platform.schemas:
-            kind = {"InspectedTrigger": "trigger", "InspectedRowPolicy": "policy"}.get(
-                type(obj).__name__)
-            return f"{kind} {schema}.{table}.{obj.name}" in snapshot.objects
+            return False
         return f"{schema}.{table}" not in EXCLUDED_TABLES | platform.relations
 
     for name in _INSPECTED:

@@ -2,14 +2,19 @@
 
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
-`nivomigrate.quoting`, with no migra involved; the others are still migra's statements
-(`MIGRA`, corrected in `migra_fixes.py`) or `diff_catalog`'s (`CATALOG_ITEMS`: privileges,
-default privileges). Adding an object kind: one `catalog/kinds/<kind>.sql`, one row in
-`catalog.KINDS`, one function and one row here, tests (docs/architecture.md).
+`nivomigrate.quoting`, with no migra involved: schemas, extensions, triggers and policies.
+The others are still migra's statements (`MIGRA`, corrected in `migra_fixes.py`) or
+`diff_catalog`'s (`CATALOG_ITEMS`: privileges, default privileges, domains). Adding an object
+kind: one `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row
+here, tests (docs/architecture.md).
 
-A scripting function takes the source's and the target's catalog and returns `Placed`
+A scripting function takes the source's and the target's catalog, and the relations the rest
+of the script drops and re-creates (what is on them must be made again), and returns `Placed`
 statements: `early` run before anything else is created (what tables and types may use),
-`late` after everything else is dropped (what the dropped objects used).
+`drops` before any other drop (what uses the columns and functions that go), `created` after
+every other creation (what needs the tables and functions made), `late` after everything
+else is dropped (what the dropped objects used). A changed trigger or policy is dropped and
+created again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nivomigrate.quoting import identifier, literal
+from nivomigrate.quoting import identifier, literal, role, unquoted
 
 if TYPE_CHECKING:
     from nivomigrate.catalog import Catalog
@@ -26,13 +31,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Placed:
-    """Statements by where they go: before every other creation, after every other drop."""
+    """Statements by where they go in the script.
+
+    `early`: before every other creation; `drops`: before every other drop (while the tables,
+    columns and functions an object uses still exist); `created`: after every other creation
+    (when what the object uses exists); `late`: after every other drop.
+    """
 
     early: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
+    drops: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
 
 
-def script_schemas(source: Catalog, target: Catalog) -> Placed:
+def script_schemas(source: Catalog, target: Catalog,
+                   remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """CREATE the target's new schemas first, DROP the source's old ones last."""
     before, after = source.of("schema"), target.of("schema")
     return Placed(
@@ -42,7 +55,8 @@ def script_schemas(source: Catalog, target: Catalog) -> Placed:
                    for name in sorted(set(before) - set(after))))
 
 
-def script_extensions(source: Catalog, target: Catalog) -> Placed:
+def script_extensions(source: Catalog, target: Catalog,
+                      remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """CREATE, move (SET SCHEMA), update (UPDATE TO) or DROP each differing extension.
 
     New ones are made early (tables use their types), with the target's version; a dropped
@@ -66,10 +80,113 @@ def script_extensions(source: Catalog, target: Catalog) -> Placed:
     return Placed(tuple(early), tuple(late))
 
 
+# A policy's command as pg_policy.polcmd spells it, and as CREATE POLICY's FOR does.
+_POLICY_COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
+# A trigger's pg_trigger.tgenabled other than the default "O", as ALTER TABLE sets it.
+_TRIGGER_FIRING = {"D": "disable trigger", "R": "enable replica trigger",
+                   "A": "enable always trigger"}
+
+
+def _relations(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
+    """Return "schema.name" -> (schema, name) for the relations of the catalogs (names whose
+    parts hold dots are read back by them)."""
+    return {f"{item.ident[1]}.{item.ident[2]}": (item.ident[1], item.ident[2])
+            for catalog in catalogs for item in catalog.items.of("acl").values()
+            if item.ident and item.ident[0] == "rel"}
+
+
+def _on_table(name: str, relations: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """Return (schema, table, object) of "schema.table.object", the table found in `relations`
+    (its parts may hold dots); else the schema ends at the first dot, the object at the last."""
+    for position in (i for i, char in enumerate(name) if char == "."):
+        if name[:position] in relations and "." in name[position:]:
+            return (*relations[name[:position]], name[position + 1:])
+    schema, _, rest = name.partition(".")
+    table, _, last = rest.rpartition(".")
+    return schema, table, last
+
+
+def _followers(catalog: Catalog, kind: str) -> set[str]:
+    """Return the names of `kind` a partition has from its parent (the parent's makes them)."""
+    return {key.split(" ", 1)[1] for key in catalog.items.of("follower")
+            if key.startswith(f"{kind} ")}
+
+
+def _changes(source: Catalog, target: Catalog, kind: str,
+             remade: frozenset[tuple[str, str]]) -> tuple[list[tuple], list[tuple]]:
+    """Return the (schema, table, name, row) of `kind` to drop and to create, names sorted.
+
+    Rows on a table the script drops and re-creates (`remade`) are created again, never
+    dropped; a partition's rows made by its parent's are neither.
+    """
+    before, after = source.of(kind), target.of(kind)
+    relations = _relations(source, target)
+    skipped_before, skipped_after = _followers(source, kind), _followers(target, kind)
+    drops, creations = [], []
+    for name in sorted(set(before) | set(after)):
+        old = before.get(name) if name not in skipped_before else None
+        new = after.get(name) if name not in skipped_after else None
+        schema, table, own = _on_table(name, relations)
+        if (schema, table) in remade:
+            old = None
+        if old is not None and new is not None and old.attributes == new.attributes:
+            continue
+        if old is not None:
+            drops.append((schema, table, own, old))
+        if new is not None:
+            creations.append((schema, table, own, new))
+    return drops, creations
+
+
+def script_policies(source: Catalog, target: Catalog,
+                    remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """DROP each removed or changed policy before every other drop, CREATE it after every
+    other creation (the columns, functions and roles it names exist by then)."""
+    drops, creations = _changes(source, target, "policy", remade)
+    dropped = tuple(f"drop policy {identifier(name)} on {identifier(schema, table)};"
+                    for schema, table, name, _ in drops)
+    return Placed(drops=dropped, created=tuple(
+        _create_policy(schema, table, name, row.attributes)
+        for schema, table, name, row in creations))
+
+
+def _create_policy(schema: str, table: str, name: str, policy) -> str:
+    roles = ", ".join("PUBLIC" if found == "public" else role(unquoted(found))
+                      for found in policy["roles"] or ["public"])
+    using = f" using ({policy['using']})" if policy["using"] else ""
+    check = f" with check ({policy['with_check']})" if policy["with_check"] else ""
+    kind = "permissive" if policy["permissive"] else "restrictive"
+    return (f"create policy {identifier(name)} on {identifier(schema, table)} as {kind} "
+            f"for {_POLICY_COMMANDS[policy['command']]} to {roles}{using}{check};")
+
+
+def script_triggers(source: Catalog, target: Catalog,
+                    remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """DROP each removed or changed trigger before every other drop (its function may go),
+    CREATE it (PostgreSQL's own `pg_get_triggerdef`) after every other creation, then set how
+    it fires when that is not the default (or only that, when nothing else changes)."""
+    drops, creations = _changes(source, target, "trigger", remade)
+    before = {row.name: row.attributes["definition"] for *_, row in drops}
+    refired = {row.name for *_, row in creations  # kept: only how it fires changes
+               if before.get(row.name) == row.attributes["definition"]}
+    dropped = tuple(f"drop trigger {identifier(name)} on {identifier(schema, table)};"
+                    for schema, table, name, row in drops if row.name not in refired)
+    created = []
+    for schema, table, name, row in creations:
+        if row.name not in refired:
+            created.append(f"{row.attributes['definition']};")
+        firing = _TRIGGER_FIRING.get(str(row.attributes["enabled"]),
+                                     "enable trigger" if row.name in refired else None)
+        if firing:
+            created.append(f"alter table {identifier(schema, table)} {firing} "
+                           f"{identifier(name)};")
+    return Placed(drops=dropped, created=tuple(created))
+
+
 # Who writes each kind's statements: a function here, migra, or diff_catalog's item scripts.
 MIGRA = "migra"
 CATALOG_ITEMS = "diff_catalog"
-SCRIPTS: dict[str, Callable[[Catalog, Catalog], Placed] | str] = {
+SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "schema": script_schemas,
     "extension": script_extensions,
     "collation": MIGRA,
@@ -85,15 +202,24 @@ SCRIPTS: dict[str, Callable[[Catalog, Catalog], Placed] | str] = {
     "materialized view": MIGRA,
     "function": MIGRA,
     "procedure": MIGRA,
-    "trigger": MIGRA,
-    "policy": MIGRA,
+    "trigger": script_triggers,
+    "policy": script_policies,
     "grant": CATALOG_ITEMS,
     "default_privileges": CATALOG_ITEMS,
 }
 
 
-def script(source: Catalog, target: Catalog) -> Placed:
-    """Return the statements of every kind scripted here, in the kinds table's order."""
-    placed = [function(source, target) for function in SCRIPTS.values() if callable(function)]
-    return Placed(tuple(s for part in placed for s in part.early),
-                  tuple(s for part in reversed(placed) for s in part.late))
+def script(source: Catalog, target: Catalog,
+           remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """Return the statements of every kind scripted here, in the kinds table's order (drops
+    in the reverse order).
+
+    `remade`: the (schema, name) of the relations the rest of the script drops and re-creates
+    (migra's statements): what is on them is made again.
+    """
+    placed = [function(source, target, remade)
+              for function in SCRIPTS.values() if callable(function)]
+    return Placed(early=tuple(s for part in placed for s in part.early),
+                  late=tuple(s for part in reversed(placed) for s in part.late),
+                  drops=tuple(s for part in reversed(placed) for s in part.drops),
+                  created=tuple(s for part in placed for s in part.created))

@@ -2,15 +2,14 @@
 
 migra prints what schemainspect's inspected objects say. Some of them print names or labels
 without quoting, or statements PostgreSQL refuses; `corrected` gives each such object its subclass
-below, whose statements quote every label with `quoting.literal` and every role with
-`quoting.role`, so migra's output is right as it is made and never rewritten as text:
+below, whose statements quote every label with `quoting.literal`, so migra's output is right
+as it is made and never rewritten as text (triggers and policies are no longer migra's:
+`diff_kinds` scripts them):
 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
   `x'); DROP TABLE foo; --` runs the DROP), in CREATE TYPE and ALTER TYPE ... ADD VALUE;
-- row level security policies: role names printed unquoted (`evil"role`, capitals);
-- triggers: DROP TRIGGER put names between bare double quotes (`"Ta"ble"`); collations and
-  extension versions: locales and versions between bare single quotes, a collation's
-  provider as its one-letter code, an ICU locale as NULL;
+- collations and extension versions: locales and versions between bare single quotes, a
+  collation's provider as its one-letter code, an ICU locale as NULL;
 - partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash), named
   the parent and the partition the wrong way round and came before the columns it needs; a
   primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
@@ -28,7 +27,7 @@ from __future__ import annotations
 
 import functools
 
-from nivomigrate.quoting import identifier, literal, role
+from nivomigrate.quoting import identifier, literal
 
 
 @functools.cache
@@ -50,23 +49,6 @@ def _classes(obj) -> dict[type, type]:
                                       f"{literal(label)} {where};")
                 previous = label
             return statements
-
-    class RowPolicy(obj.InspectedRowPolicy):
-        @property
-        def create_statement(self) -> str:
-            roles = ", ".join("PUBLIC" if name == "public" else role(name)
-                              for name in self.roles)
-            using = f"\nusing ({self.qual})" if self.qual else ""
-            check = f"\nwith check ({self.withcheck})" if self.withcheck else ""
-            return (f"create policy {identifier(self.name)}\non {self.quoted_full_table_name}\n"
-                    f"as {self.permissiveness}\nfor {self.commandtype_keyword}\nto {roles}"
-                    f"{using}{check};\n")
-
-    class Trigger(obj.InspectedTrigger):
-        @property
-        def drop_statement(self) -> str:
-            return (f"drop trigger if exists {identifier(self.name)} on "
-                    f"{identifier(self.schema, self.table_name)};")
 
     class Collation(obj.InspectedCollation):
         facts: dict = {}  # set by `corrected`: provider, locale, deterministic
@@ -139,8 +121,7 @@ def _classes(obj) -> dict[type, type]:
     class PartitionedKeyIndex(obj.InspectedIndex):
         create_statement = drop_statement = ""  # the key's own statement makes and drops it
 
-    return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy, obj.ColumnInfo: Column,
-            obj.InspectedTrigger: Trigger, obj.InspectedCollation: Collation,
+    return {obj.InspectedEnum: Enum, obj.ColumnInfo: Column, obj.InspectedCollation: Collation,
             obj.InspectedExtension: Extension,
             obj.InspectedSelectable: Selectable, obj.InspectedConstraint: Constraint,
             "constraint": PartitionedKey, "index": PartitionedKeyIndex}
@@ -164,9 +145,9 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
         collations: "schema"."name" -> its provider, locale and determinism.
     """
     classes = _classes(obj)
-    for found in (inspector.enums, inspector.rlspolicies, inspector.relations,
-                  inspector.tables, inspector.selectables, inspector.constraints,
-                  inspector.triggers, inspector.collations, inspector.extensions):
+    for found in (inspector.enums, inspector.relations, inspector.tables,
+                  inspector.selectables, inspector.constraints, inspector.collations,
+                  inspector.extensions):
         for item in found.values():
             better = classes.get(type(item))
             if better is not None:

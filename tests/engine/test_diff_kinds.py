@@ -44,3 +44,30 @@ def test_extensions_are_created_moved_updated_and_dropped():
 def test_equal_catalogs_script_nothing():
     same = _catalog(schema={"public": {}}, extension={"x": {"schema": "public", "version": "1"}})
     assert diff_kinds.script(same, same) == diff_kinds.Placed()
+
+
+def test_policies_are_dropped_before_and_created_after_with_roles_quoted():
+    policy = {"command": "r", "permissive": True, "roles": ["public"], "using": "true",
+              "with_check": None}
+    source = _catalog(policy={"public.doc.p": policy, "public.doc.gone": policy})
+    target = _catalog(policy={"public.doc.p": {
+        **policy, "command": "*", "permissive": False, "with_check": "(id > 0)",
+        "roles": ['"evil""role"', "reader"]}})
+    placed = diff_kinds.script(source, target)
+    assert placed.drops == ('drop policy "gone" on "public"."doc";',
+                            'drop policy "p" on "public"."doc";')
+    assert placed.created == (
+        'create policy "p" on "public"."doc" as restrictive for all to "evil""role", "reader" '
+        "using (true) with check ((id > 0));",)
+
+
+def test_a_trigger_whose_firing_alone_changes_is_altered_not_made_again():
+    definition = "CREATE TRIGGER t BEFORE INSERT ON public.x FOR EACH ROW EXECUTE FUNCTION f()"
+    source = _catalog(trigger={"public.x.t": {"definition": definition, "enabled": "D"}})
+    target = _catalog(trigger={"public.x.t": {"definition": definition, "enabled": "O"}})
+    placed = diff_kinds.script(source, target)
+    assert placed.drops == ()
+    assert placed.created == ('alter table "public"."x" enable trigger "t";',)
+    # a table the rest of the script re-creates gets its triggers again
+    again = diff_kinds.script(target, target, frozenset({("public", "x")}))
+    assert again.created == (f"{definition};",)
