@@ -294,16 +294,6 @@ join pg_class r on r.oid = c.oid
 where c.relkind = 'p' and r.relispartition
 
 union all
--- collations as CREATE COLLATION takes them (schemainspect reads no ICU locale)
-select 'collation', '"' || replace(n.nspname, '"', '""') || '"."'
-           || replace(k.collname, '"', '""') || '"', null::text[], null::text[],
-       jsonb_build_object('provider', case k.collprovider when 'i' then 'icu' else 'libc' end,
-                          'locale', coalesce(k.colliculocale, k.collcollate),
-                          'deterministic', k.collisdeterministic)
-from pg_collation k
-join managed_namespace n on n.oid = k.collnamespace
-
-union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none
 select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || '|'
            || quote_ident(a.attname),

@@ -4,7 +4,7 @@ The only importer of migra and schemainspect in nivomigrate (unmaintained upstre
 replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
 enums, views and functions (what `migra --unsafe` prints, drops included), restricted to the
 managed schemas and without the migration ledgers; `diff_kinds` scripts schemas, extensions,
-triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
+collations, triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
 privileges, comments, options, row level security flags, identity options and domains; all
 placed among migra's statements in dependency order.
 
@@ -209,15 +209,14 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas, extensions, triggers and policies are not migra's: `diff_kinds` scripts them
-    from the catalogs.
+    Schemas, extensions, collations, triggers and policies are not migra's: `diff_kinds`
+    scripts them from the catalogs.
     """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
-        "early": [changes.collations(creations_only=True),
-                  changes.enums(creations_only=True, modifications=False),
+        "early": [changes.enums(creations_only=True, modifications=False),
                   changes.sequences(creations_only=True)],
         "drops": [changes.non_pk_constraints(drops_only=True),
                   changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
@@ -230,7 +229,7 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
                    changes.non_pk_constraints(creations_only=True)],
         "creations": [changes.non_table_selectable_creations(),
                       changes.mv_indexes(creations_only=True)],
-        "late": [changes.collations(drops_only=True)],
+        "late": [],
     }
     return {name: [statement for group in groups for statement in group
                    if statement.strip() and not _LEDGER_STATEMENT.search(statement)]
@@ -328,7 +327,8 @@ def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Ins
         inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
         {key: item.value for key, item in side.catalog.of("function_uses").items()},
         {key: item.value for key, item in side.catalog.of("partition_key").items()},
-        {key: item.value for key, item in side.catalog.of("collation").items()})
+        {name: str(row.attributes["collation"]) for name, row in side.rows.of("column").items()
+         if row.attributes.get("collation")})
     return inspector
 
 

@@ -2,7 +2,8 @@
 
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
-`nivomigrate.quoting`, with no migra involved: schemas, extensions, triggers and policies.
+`nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, triggers and
+policies.
 The others are still migra's statements (`MIGRA`, corrected in `migra_fixes.py`) or
 `diff_catalog`'s (`CATALOG_ITEMS`: privileges, default privileges, domains). Adding an object
 kind: one `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row
@@ -78,6 +79,51 @@ def script_extensions(source: Catalog, target: Catalog,
     late = [f"drop extension if exists {identifier(name)};"
             for name in sorted(set(before) - set(after))]
     return Placed(tuple(early), tuple(late))
+
+
+def _in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:
+    """Return (schema, object) of "schema.object", the schema found in the catalogs (its name
+    may hold dots); else the schema ends at the first dot."""
+    schemas = {schema for catalog in catalogs for schema in catalog.of("schema")}
+    for position in (i for i, char in enumerate(name) if char == "."):
+        if name[:position] in schemas:
+            return name[:position], name[position + 1:]
+    schema, _, rest = name.partition(".")
+    return schema, rest
+
+
+def script_collations(source: Catalog, target: Catalog,
+                      remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """CREATE the new collations first (columns and indexes use them), DROP the old ones last.
+
+    A collation cannot be altered, and the columns using it keep it from being dropped: a
+    changed one is named in a `-- not scripted:` line.
+    """
+    before, after = source.of("collation"), target.of("collation")
+    early = []
+    for name, row in sorted(after.items()):
+        old = before.get(name)
+        if old is None:
+            early.append(_create_collation(identifier(*_in_schema(name, source, target)),
+                                           row.attributes))
+        elif old.attributes != row.attributes:
+            early.append(f"-- not scripted: collation {name} differs (a collation cannot be "
+                         "altered: re-create it and the columns using it by hand)")
+    late = [f"drop collation {identifier(*_in_schema(name, source, target))};"
+            for name in sorted(set(before) - set(after))]
+    return Placed(tuple(early), tuple(late))
+
+
+def _create_collation(name: str, collation) -> str:
+    if collation["provider"] == "i":
+        options = f"provider = icu, locale = {literal(collation['icu_locale'] or '')}"
+    elif collation["collate"] == collation["ctype"]:
+        options = f"provider = libc, locale = {literal(collation['collate'] or '')}"
+    else:
+        options = (f"provider = libc, lc_collate = {literal(collation['collate'] or '')}, "
+                   f"lc_ctype = {literal(collation['ctype'] or '')}")
+    deterministic = "" if collation["deterministic"] else ", deterministic = false"
+    return f"create collation {name} ({options}{deterministic});"
 
 
 # A policy's command as pg_policy.polcmd spells it, and as CREATE POLICY's FOR does.
@@ -189,7 +235,7 @@ CATALOG_ITEMS = "diff_catalog"
 SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "schema": script_schemas,
     "extension": script_extensions,
-    "collation": MIGRA,
+    "collation": script_collations,
     "enum": MIGRA,
     "domain": CATALOG_ITEMS,
     "type": MIGRA,

@@ -71,3 +71,21 @@ def test_a_trigger_whose_firing_alone_changes_is_altered_not_made_again():
     # a table the rest of the script re-creates gets its triggers again
     again = diff_kinds.script(target, target, frozenset({("public", "x")}))
     assert again.created == (f"{definition};",)
+
+
+def test_collations_are_created_first_dropped_last_and_a_changed_one_is_not_scripted():
+    icu = {"provider": "i", "deterministic": False, "collate": None, "ctype": None,
+           "icu_locale": "und-u-ks-level2"}
+    source = _catalog(schema={"public": {}, "a.b": {}},
+                      collation={"a.b.gone": {**icu}, "public.x": {**icu}})
+    target = _catalog(schema={"public": {}, "a.b": {}}, collation={
+        "a.b.new'one": {"provider": "c", "deterministic": True, "collate": "C", "ctype": "POSIX",
+                        "icu_locale": None},
+        "public.x": {**icu, "icu_locale": "de-DE"}})
+    placed = diff_kinds.script(source, target)
+    assert placed.early == (
+        'create collation "a.b"."new\'one" (provider = libc, lc_collate = \'C\', '
+        "lc_ctype = 'POSIX');",
+        "-- not scripted: collation public.x differs (a collation cannot be altered: re-create "
+        "it and the columns using it by hand)")
+    assert placed.late == ('drop collation "a.b"."gone";',)
