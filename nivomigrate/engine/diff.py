@@ -2,9 +2,10 @@
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
 replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
-enums, views and functions (what `migra --unsafe` prints, drops included), restricted to the
-managed schemas and without the migration ledgers; `diff_kinds` scripts schemas, extensions,
-collations, triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
+views and functions (what `migra --unsafe` prints, drops included), restricted to the managed
+schemas and without the migration ledgers, and re-makes an enum that loses or reorders labels
+(with the columns and views using it); `diff_kinds` scripts schemas, extensions, collations,
+enums, triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
 privileges, comments, options, row level security flags, identity options and domains; all
 placed among migra's statements in dependency order.
 
@@ -170,6 +171,7 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
                     for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
         lambda side: _inspect(side, tables, has_views), source_side, target_side)
+    _enums_left_to_migra(source_inspector, target_inspector)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
@@ -206,24 +208,32 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
+def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
+    """Show migra the enums `diff_kinds` alters (labels added) with the target's labels on
+    both sides, so that it re-makes only those that lose or reorder labels (with the columns
+    and views that use them, still migra's)."""
+    for key, enum in source.enums.items():
+        new = target.enums.get(key)
+        if new is not None and diff_kinds.labels_added(enum.elements, new.elements):
+            enum.elements = list(new.elements)  # the columns of this type hold this object
+
+
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas, extensions, collations, triggers and policies are not migra's: `diff_kinds`
-    scripts them from the catalogs.
+    Schemas, extensions, collations, enums (but their re-making), triggers and policies are
+    not migra's: `diff_kinds` scripts them from the catalogs.
     """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
-        "early": [changes.enums(creations_only=True, modifications=False),
-                  changes.sequences(creations_only=True)],
+        "early": [changes.sequences(creations_only=True)],
         "drops": [changes.non_pk_constraints(drops_only=True),
                   changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
         "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
-                   changes.enums(drops_only=True, modifications=False),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],

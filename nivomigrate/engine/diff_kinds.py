@@ -2,8 +2,8 @@
 
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
-`nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, triggers and
-policies.
+`nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
+the re-making of one that loses or reorders labels), triggers and policies.
 The others are still migra's statements (`MIGRA`, corrected in `migra_fixes.py`) or
 `diff_catalog`'s (`CATALOG_ITEMS`: privileges, default privileges, domains). Adding an object
 kind: one `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row
@@ -126,6 +126,46 @@ def _create_collation(name: str, collation) -> str:
     return f"create collation {name} ({options}{deterministic});"
 
 
+def labels_added(old: list[str], new: list[str]) -> bool:
+    """Whether `new` is `old` with labels added (none removed, none moved): ADD VALUE does it."""
+    return [label for label in new if label in old] == list(old)
+
+
+def script_enums(source: Catalog, target: Catalog,
+                 remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """CREATE the new enums first, ADD VALUE (BEFORE or AFTER a kept label) the new labels of
+    the others, DROP the old ones last (after the columns and functions that used them).
+
+    An enum that loses or reorders labels is re-made by migra (renamed, created anew, the
+    columns re-typed, the old one dropped) while the columns and views using it are migra's.
+    A label added is usable only after the script's transaction commits (PostgreSQL's rule).
+    """
+    before, after = source.of("enum"), target.of("enum")
+    early = []
+    for name, row in sorted(after.items()):
+        qualified = identifier(*_in_schema(name, source, target))
+        labels, old = row.attributes["labels"] or [], before.get(name)
+        if old is None:
+            early.append(f"create type {qualified} as enum "
+                         f"({', '.join(map(literal, labels))});")
+        elif labels_added(old.attributes["labels"] or [], labels):
+            early.extend(_added_labels(qualified, old.attributes["labels"] or [], labels))
+    late = [f"drop type {identifier(*_in_schema(name, source, target))};"
+            for name in sorted(set(before) - set(after))]
+    return Placed(tuple(early), tuple(late))
+
+
+def _added_labels(qualified: str, old: list[str], new: list[str]) -> list[str]:
+    statements, previous = [], None
+    for label in new:
+        if label not in old:
+            where = (f" after {literal(previous)}" if previous is not None
+                     else f" before {literal(old[0])}" if old else "")
+            statements.append(f"alter type {qualified} add value {literal(label)}{where};")
+        previous = label
+    return statements
+
+
 # A policy's command as pg_policy.polcmd spells it, and as CREATE POLICY's FOR does.
 _POLICY_COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 # A trigger's pg_trigger.tgenabled other than the default "O", as ALTER TABLE sets it.
@@ -236,7 +276,7 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "schema": script_schemas,
     "extension": script_extensions,
     "collation": script_collations,
-    "enum": MIGRA,
+    "enum": script_enums,
     "domain": CATALOG_ITEMS,
     "type": MIGRA,
     "sequence": MIGRA,

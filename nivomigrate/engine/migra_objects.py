@@ -7,7 +7,7 @@ is right as it is made and never rewritten as text (extensions, collations, trig
 policies are no longer migra's: `diff_kinds` scripts them):
 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
-  `x'); DROP TABLE foo; --` runs the DROP), in CREATE TYPE and ALTER TYPE ... ADD VALUE;
+  `x'); DROP TABLE foo; --` runs the DROP), in the CREATE TYPE of an enum migra re-makes;
 - partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash), named
   the parent and the partition the wrong way round and came before the columns it needs; a
   primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
@@ -38,17 +38,6 @@ def _classes(obj) -> dict[type, type]:
         @property
         def quoted_elements(self) -> str:
             return ", ".join(map(literal, self.elements))
-
-        def change_statements(self, new) -> list[str]:
-            statements, previous = [], None
-            for label in new.elements:
-                if label not in self.elements:
-                    where = (f"after {literal(previous)}" if previous
-                             else f"before {literal(self.elements[0])}")
-                    statements.append(f"alter type {self.quoted_full_name} add value "
-                                      f"{literal(label)} {where};")
-                previous = label
-            return statements
 
     class Column(obj.ColumnInfo):
         collated = None  # set by `corrected`: the catalog's schema-qualified collation

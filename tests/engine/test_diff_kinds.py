@@ -89,3 +89,19 @@ def test_collations_are_created_first_dropped_last_and_a_changed_one_is_not_scri
         "-- not scripted: collation public.x differs (a collation cannot be altered: re-create "
         "it and the columns using it by hand)")
     assert placed.late == ('drop collation "a.b"."gone";',)
+
+
+def test_enum_labels_are_added_in_place_and_a_re_made_enum_is_left_to_migra():
+    source = _catalog(schema={"public": {}}, enum={
+        "public.mood": {"labels": ["ok", "fine"]}, "public.order": {"labels": ["a", "b"]},
+        "public.gone": {"labels": ["x"]}})
+    target = _catalog(schema={"public": {}}, enum={
+        "public.mood": {"labels": ["x'); DROP TABLE foo; --", "ok", "O'Brien", "fine"]},
+        "public.order": {"labels": ["b", "a"]}, "public.new": {"labels": ["back\\slash"]}})
+    placed = diff_kinds.script(source, target)
+    assert placed.early == (
+        """alter type "public"."mood" add value 'x''); DROP TABLE foo; --' before 'ok';""",
+        """alter type "public"."mood" add value 'O''Brien' after 'ok';""",
+        """create type "public"."new" as enum (E'back\\\\slash');""")
+    assert placed.late == ('drop type "public"."gone";',)
+    assert not diff_kinds.labels_added(["a", "b"], ["b", "a"])
