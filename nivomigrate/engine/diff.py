@@ -1,13 +1,13 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
-replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
-views and functions (what `migra --unsafe` prints, drops included), restricted to the managed
+replaceable): migra writes the statements for tables, columns, indexes, constraints, views
+and functions (what `migra --unsafe` prints, drops included), restricted to the managed
 schemas and without the migration ledgers, and re-makes an enum that loses or reorders labels
 (with the columns and views using it); `diff_kinds` scripts schemas, extensions, collations,
-enums, triggers and policies from the two catalogs; `diff_catalog` writes privileges, default
-privileges, comments, options, row level security flags, identity options and domains; all
-placed among migra's statements in dependency order.
+enums, sequences, triggers and policies from the two catalogs; `diff_catalog` writes
+privileges, default privileges, comments, options, row level security flags, identity options
+and domains; all placed among migra's statements in dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
@@ -202,9 +202,6 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
-                          relations, {key: item.value for key, item
-                                      in source_side.catalog.of("sequence_value").items()})
     migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
@@ -221,19 +218,19 @@ def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas, extensions, collations, enums (but their re-making), triggers and policies are
-    not migra's: `diff_kinds` scripts them from the catalogs.
+    Schemas, extensions, collations, enums (but their re-making), sequences, triggers and
+    policies are not migra's: `diff_kinds` scripts them from the catalogs.
     """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
-        "early": [changes.sequences(creations_only=True)],
+        "early": [],
         "drops": [changes.non_pk_constraints(drops_only=True),
                   changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
-        "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
+        "tables": [changes.tables_only_selectables(),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
@@ -371,10 +368,10 @@ def _pruned_inspector_class() -> type:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
-            # migra reads neither `types` nor `domains`, and scripts no triggers nor policies
-            # (diff_kinds does); dependencies are those of views
+            # migra reads neither `types` nor `domains`, and scripts no sequences, triggers
+            # nor policies (diff_kinds does); dependencies are those of views
             unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY), id(self.TRIGGERS_QUERY),
-                      id(self.RLSPOLICIES_QUERY)}
+                      id(self.RLSPOLICIES_QUERY), id(self.SEQUENCES_QUERY)}
             if not self.has_views:
                 unread.add(id(self.DEPS_QUERY))
             if id(query) in unread:

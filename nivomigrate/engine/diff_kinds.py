@@ -3,7 +3,7 @@
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
 `nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
-the re-making of one that loses or reorders labels), triggers and policies.
+the re-making of one that loses or reorders labels), sequences, triggers and policies.
 The others are still migra's statements (`MIGRA`, corrected in `migra_fixes.py`) or
 `diff_catalog`'s (`CATALOG_ITEMS`: privileges, default privileges, domains). Adding an object
 kind: one `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row
@@ -166,6 +166,64 @@ def _added_labels(qualified: str, old: list[str], new: list[str]) -> list[str]:
     return statements
 
 
+def script_sequences(source: Catalog, target: Catalog,
+                     remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """CREATE new sequences first with every option at once (a RESTART below the default
+    MINVALUE is refused otherwise), ALTER the changed ones' options first, release an owning
+    column that changes before any drop (a dropped table would take the sequence along), set
+    the new owner after every creation, DROP the old ones last (IF EXISTS: the drop of the
+    table owning one took it).
+
+    New bounds that would leave a sequence's current value outside them are refused by ALTER
+    SEQUENCE; where the value goes is a data decision, so they are named in a
+    `-- not scripted:` line and the other options are still set.
+    """
+    before, after = source.of("sequence"), target.of("sequence")
+    values = source.items.of("sequence_value")
+    early, drops, created = [], [], []
+    for name, row in sorted(after.items()):
+        qualified, new = identifier(*_in_schema(name, source, target)), row.attributes
+        old = before[name].attributes if name in before else None
+        if old is None:
+            early.append(f"create sequence {qualified} {_sequence_options(new)};")
+        elif _options_of(old) != _options_of(new):
+            value = values[name].value if name in values else None
+            if value is not None and not int(new["min"]) <= int(value) <= int(new["max"]):
+                early.append(f"-- not scripted: sequence {name}: its current value {value} lies "
+                             f"outside the new bounds {new['min']}..{new['max']} (a data "
+                             "decision: setval it within them, then diff again)")
+                early.append(f"alter sequence {qualified} "
+                             f"{_sequence_options(new, bounds=False)};")
+            else:
+                early.append(f"alter sequence {qualified} {_sequence_options(new)};")
+        owner = old and old["owned_by"]
+        if owner != new["owned_by"]:
+            if owner:
+                drops.append(f"alter sequence {qualified} owned by none;")
+            if new["owned_by"]:
+                table, _, column = str(new["owned_by"]).rpartition(".")
+                created.append(f"alter sequence {qualified} owned by "
+                               f"{table}.{identifier(column)};")
+    late = [f"drop sequence if exists {identifier(*_in_schema(name, source, target))};"
+            for name in sorted(set(before) - set(after))]
+    return Placed(tuple(early), tuple(late), tuple(drops), tuple(created))
+
+
+_SEQUENCE_OPTIONS = ("type", "increment", "min", "max", "start", "cache", "cycle")
+
+
+def _options_of(sequence) -> tuple:
+    return tuple(sequence[option] for option in _SEQUENCE_OPTIONS)
+
+
+def _sequence_options(sequence, bounds: bool = True) -> str:
+    """The options of CREATE or ALTER SEQUENCE: numbers and a type name PostgreSQL wrote."""
+    limits = f"minvalue {int(sequence['min'])} maxvalue {int(sequence['max'])} " if bounds else ""
+    return (f"as {sequence['type']} increment by {int(sequence['increment'])} {limits}"
+            f"start with {int(sequence['start'])} cache {int(sequence['cache'])} "
+            f"{'' if sequence['cycle'] else 'no '}cycle")
+
+
 # A policy's command as pg_policy.polcmd spells it, and as CREATE POLICY's FOR does.
 _POLICY_COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 # A trigger's pg_trigger.tgenabled other than the default "O", as ALTER TABLE sets it.
@@ -279,7 +337,7 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "enum": script_enums,
     "domain": CATALOG_ITEMS,
     "type": MIGRA,
-    "sequence": MIGRA,
+    "sequence": script_sequences,
     "table": MIGRA,
     "column": MIGRA,
     "index": MIGRA,

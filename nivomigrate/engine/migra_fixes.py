@@ -16,8 +16,6 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
 - functions used by column defaults (and composite types used by columns): dropped before
   the columns that use them (an error); now after the tables. Their creation before the
   tables is `diff_catalog`'s (`default_function`).
-- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored; a
-  new sequence is restarted at its start (its default value 1 may be outside its bounds).
 - views over a column whose type changes: re-created without being dropped first (an error:
   "cannot alter type of a column used by a view"); now dropped before the tables, dependents
   first, and re-created by migra's own statements after them.
@@ -28,7 +26,6 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nivomigrate.quoting import identifier
@@ -236,46 +233,6 @@ def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
         tables = [s for s in groups["tables"] if s not in taking]
         groups["tables"][:] = tables[:tables.index(rename)] + taking \
             + tables[tables.index(rename):]
-
-
-def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Snapshot,
-              target: Snapshot, relations: dict[str, tuple[str, str]],
-              source_values: Mapping[str, object] | None = None) -> None:
-    """Set every option of each new or changed sequence (migra only creates and drops); a
-    sequence whose owning column changes is released first (a dropped table would take it).
-
-    `source_values`: the source's sequences' current values ("schema.name" -> value or None).
-    New bounds that would leave a current value outside them are refused by ALTER SEQUENCE;
-    where the value goes is a data decision, so they are named in a `-- not scripted:` line
-    and the other options are still set.
-    """
-    added = set(schema_diff.added)
-    for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
-        if not key.startswith("sequence "):
-            continue
-        name = key.split(" ", 1)[1]
-        s = target.objects[key]
-        owned_before = source.objects.get(key, {}).get("owned_by")
-        if owned_before and owned_before != s.get("owned_by"):
-            groups["early"].append(f"alter sequence {quoted(name, relations)} owned by none;")
-        owner = "none"
-        if s.get("owned_by"):
-            table, _, column = str(s["owned_by"]).rpartition(".")
-            owner = f"{table}.{identifier(column)}"
-        bounds = f"minvalue {s['min']} maxvalue {s['max']} "
-        value = None if key in added else (source_values or {}).get(name)
-        if value is not None and not int(s["min"]) <= int(value) <= int(s["max"]):
-            groups["tables"].append(
-                f"-- not scripted: sequence {name}: its current value {value} lies outside the "
-                f"new bounds {s['min']}..{s['max']} (a data decision: setval it within them, "
-                "then diff again)")
-            bounds = ""
-        groups["tables"].append(
-            f"alter sequence {quoted(name, relations)} as {s['type']} "
-            f"increment by {s['increment']} {bounds}"
-            f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
-            # a new sequence starts where its options say (its value may be outside them now)
-            f"{'restart ' if key in added else ''}owned by {owner};")
 
 
 def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
