@@ -77,6 +77,51 @@ comment_object (key, ident, parent, description) as (
       and (tc.oid is null or tc.oid in (select oid from managed_class))
       and not exists (select 1 from pg_depend e
                       where e.classid = d.classoid and e.objid = d.objoid and e.deptype = 'e')
+),
+-- views, materialized views and routines, as the catalog keys them, with what CREATE OR
+-- REPLACE cannot change of a routine
+selectable (oid, classid, key, header) as (
+    select c.oid, 'pg_class'::regclass,
+           case c.relkind when 'v' then 'view ' else 'materialized view ' end
+               || c.nspname || '.' || c.relname,
+           null::text
+    from managed_class c where c.relkind in ('v', 'm')
+    union all
+    select p.oid, 'pg_proc'::regclass,
+           case p.prokind when 'p' then 'procedure ' else 'function ' end || p.signature,
+           pg_get_function_arguments(p.oid) || ' -> '
+               || coalesce(pg_get_function_result(p.oid), '')
+    from managed_proc p
+),
+-- what each of them uses (pg_depend; a view's through its rewrite rule), by the same keys
+selectable_use (oid, classid, key) as (
+    select o.oid, o.classid, u.key
+    from selectable o
+    join (select d.objid, d.refclassid, d.refobjid, 'pg_proc'::regclass as classid
+          from pg_depend d where d.classid = 'pg_proc'::regclass and d.deptype = 'n'
+          union all
+          select r.ev_class, d.refclassid, d.refobjid, 'pg_class'::regclass
+          from pg_rewrite r
+          join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                          and d.deptype = 'n') d
+      on d.objid = o.oid and d.classid = o.classid
+    cross join lateral (
+        select case c.relkind when 'v' then 'view ' when 'm' then 'materialized view '
+                              else 'table ' end || n.nspname || '.' || c.relname
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.oid <> o.oid
+          and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        union all
+        select case q.prokind when 'p' then 'procedure ' else 'function ' end || n.nspname
+                   || '.' || q.proname || '(' || pg_get_function_identity_arguments(q.oid) || ')'
+        from pg_proc q join pg_namespace n on n.oid = q.pronamespace
+        where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> o.oid
+        union all
+        select case t.typtype when 'e' then 'enum ' when 'd' then 'domain ' else 'type ' end
+                   || n.nspname || '.' || t.typname
+        from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where d.refclassid = 'pg_type'::regclass and t.oid = d.refobjid
+    ) u (key)
 )
 -- one JSON text of [kind, key, ident, parent, value] rows: one parse on the client
 select coalesce(json_agg(json_build_array(kind, key, ident, parent, value)), '[]')::text
@@ -233,25 +278,16 @@ cross join lateral (values ('constraint', k.conname), ('index', i.relname)) f (k
 where c.relkind = 'p'
 
 union all
--- what each function's SQL-standard body uses (functions, views), keyed as schemainspect keys
--- them ("schema"."name"(arguments)): made after them, dropped before them
-select 'function_uses', f.key, null::text[], null::text[], jsonb_agg(distinct u.key)
-from managed_proc p
-cross join lateral (select '"' || replace(p.nspname, '"', '""') || '"."'
-                           || replace(p.proname, '"', '""') || '"('
-                           || pg_get_function_identity_arguments(p.oid) || ')') f (key)
-join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'n'
-cross join lateral (
-    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(q.proname, '"', '""')
-           || '"(' || pg_get_function_identity_arguments(q.oid) || ')'
-    from pg_proc q join pg_namespace n on n.oid = q.pronamespace
-    where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> p.oid
-    union all
-    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"'
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
-) u (key)
-group by f.key
+-- what each view, materialized view and routine uses (pg_depend): views, routines, tables and
+-- types, as the catalog's keys ("view s.v", "function s.f(int)", "table s.t", "enum s.e"); with
+-- a routine's header (what CREATE OR REPLACE cannot change): created after what they use,
+-- dropped before it
+select 'selectable_uses', o.key, null::text[], null::text[], jsonb_build_object(
+           'uses', coalesce(u.uses, '[]'), 'header', o.header)
+from selectable o
+left join (select oid, classid, jsonb_agg(distinct key) as uses
+           from selectable_use group by oid, classid) u
+       on u.oid = o.oid and u.classid = o.classid
 
 union all
 -- sequences' current values (data, read only to know whether new bounds would refuse them;

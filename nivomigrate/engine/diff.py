@@ -167,10 +167,8 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
 def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
                 tables: frozenset[str] | None) -> list[str]:
     """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
-    has_views = any(key.startswith(("view ", "materialized view "))
-                    for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables, has_views), source_side, target_side)
+        lambda side: _inspect(side, tables), source_side, target_side)
     _enums_left_to_migra(source_inspector, target_inspector)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
@@ -202,7 +200,6 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
     migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
 
 
 def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
@@ -227,15 +224,14 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
     parts = {
         "early": [],
         "drops": [changes.non_pk_constraints(drops_only=True),
-                  changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
+                  changes.non_table_selectable_drops(),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
         "tables": [changes.tables_only_selectables(),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
-        "creations": [changes.non_table_selectable_creations(),
-                      changes.mv_indexes(creations_only=True)],
+        "creations": [changes.non_table_selectable_creations()],
         "late": [],
     }
     return {name: [statement for group in groups for statement in group
@@ -316,7 +312,7 @@ def _script(statements: list[str], schema_diff: SchemaDiff, unordered: list[str]
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Inspector:
+def _inspect(side: _Side, tables: frozenset[str] | None) -> Inspector:
     """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -328,11 +324,10 @@ def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Ins
 
     with side.conn.transaction():
         cursor = side.conn.cursor(row_factory=namedtuple_row)
-        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
+        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
     _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
     migra_objects.corrected(
         inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
-        {key: item.value for key, item in side.catalog.of("function_uses").items()},
         {key: item.value for key, item in side.catalog.of("partition_key").items()},
         {name: str(row.attributes["collation"]) for name, row in side.rows.of("column").items()
          if row.attributes.get("collation")})
@@ -359,38 +354,50 @@ def _pruned_inspector_class() -> type:
     PostgreSQL = import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
-        def __init__(self, conn, tables: frozenset[str] | None, has_views: bool) -> None:
+        def __init__(self, conn, tables: frozenset[str] | None) -> None:
             self.pruned_tables = sorted(tables) if tables is not None else None
-            self.has_views = has_views
             super().__init__(conn)
 
         def load_privileges(self) -> None:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
-            # migra reads neither `types` nor `domains`, and scripts no sequences, triggers
-            # nor policies (diff_kinds does); dependencies are those of views
+            # migra reads neither `types` nor `domains`, and scripts no sequences, triggers,
+            # policies, views nor routines (diff_kinds does), so no dependencies of theirs
             unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY), id(self.TRIGGERS_QUERY),
-                      id(self.RLSPOLICIES_QUERY), id(self.SEQUENCES_QUERY)}
-            if not self.has_views:
-                unread.add(id(self.DEPS_QUERY))
+                      id(self.RLSPOLICIES_QUERY), id(self.SEQUENCES_QUERY),
+                      id(self.FUNCTIONS_QUERY), id(self.DEPS_QUERY)}
             if id(query) in unread:
                 return []
-            where = None if self.pruned_tables is None else {
-                id(self.ALL_RELATIONS_QUERY):
-                    "pruned.relationtype not in ('r', 'p') "
-                    "or pruned.schema || '.' || pruned.name = any({tables})",
-                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any({tables})",
-                id(self.CONSTRAINTS_QUERY):
-                    "pruned.schema || '.' || pruned.table_name = any({tables})",
-            }.get(id(query))
+            if self.pruned_tables is None:
+                where = {id(self.ALL_RELATIONS_QUERY): "pruned.relationtype not in ('v', 'm')",
+                         id(self.INDEXES_QUERY): _NOT_ON_A_VIEW}
+            else:
+                where = {
+                    id(self.ALL_RELATIONS_QUERY):
+                        "pruned.relationtype not in ('r', 'p', 'v', 'm') "
+                        "or pruned.relationtype in ('r', 'p') "
+                        "and pruned.schema || '.' || pruned.name = any({tables})",
+                    id(self.INDEXES_QUERY):
+                        "pruned.schema || '.' || pruned.table_name = any({tables}) and "
+                        + _NOT_ON_A_VIEW,
+                    id(self.CONSTRAINTS_QUERY):
+                        "pruned.schema || '.' || pruned.table_name = any({tables})",
+                }
+            where = where.get(id(query))
             if where:
-                tables = _array_literal(self.pruned_tables)
+                tables = _array_literal(self.pruned_tables or [])
                 inner = query.rstrip().rstrip(";")
                 query = f"select * from ({inner}) pruned where {where.format(tables=tables)}"
             return super().execute(query, *args, **kwargs)
 
     return PrunedInspector
+
+
+# The indexes of materialized views are diff_kinds' (script_selectables), as the views are.
+_NOT_ON_A_VIEW = ("not exists (select 1 from pg_class c join pg_namespace n on n.oid = "
+                  "c.relnamespace where n.nspname = pruned.schema and c.relname = "
+                  "pruned.table_name and c.relkind = 'm')")
 
 
 def _array_literal(names: list[str]) -> str:

@@ -21,28 +21,14 @@ created again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nivomigrate.engine.placement import Placed, in_schema, labels_added, on_table, relations
+from nivomigrate.engine.script_selectables import remade_views, script_selectables
 from nivomigrate.quoting import identifier, literal, role, unquoted
 
 if TYPE_CHECKING:
     from nivomigrate.catalog import Catalog
-
-
-@dataclass(frozen=True)
-class Placed:
-    """Statements by where they go in the script.
-
-    `early`: before every other creation; `drops`: before every other drop (while the tables,
-    columns and functions an object uses still exist); `created`: after every other creation
-    (when what the object uses exists); `late`: after every other drop.
-    """
-
-    early: tuple[str, ...] = ()
-    late: tuple[str, ...] = ()
-    drops: tuple[str, ...] = ()
-    created: tuple[str, ...] = ()
 
 
 def script_schemas(source: Catalog, target: Catalog,
@@ -81,17 +67,6 @@ def script_extensions(source: Catalog, target: Catalog,
     return Placed(tuple(early), tuple(late))
 
 
-def _in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:
-    """Return (schema, object) of "schema.object", the schema found in the catalogs (its name
-    may hold dots); else the schema ends at the first dot."""
-    schemas = {schema for catalog in catalogs for schema in catalog.of("schema")}
-    for position in (i for i, char in enumerate(name) if char == "."):
-        if name[:position] in schemas:
-            return name[:position], name[position + 1:]
-    schema, _, rest = name.partition(".")
-    return schema, rest
-
-
 def script_collations(source: Catalog, target: Catalog,
                       remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """CREATE the new collations first (columns and indexes use them), DROP the old ones last.
@@ -104,12 +79,12 @@ def script_collations(source: Catalog, target: Catalog,
     for name, row in sorted(after.items()):
         old = before.get(name)
         if old is None:
-            early.append(_create_collation(identifier(*_in_schema(name, source, target)),
+            early.append(_create_collation(identifier(*in_schema(name, source, target)),
                                            row.attributes))
         elif old.attributes != row.attributes:
             early.append(f"-- not scripted: collation {name} differs (a collation cannot be "
                          "altered: re-create it and the columns using it by hand)")
-    late = [f"drop collation {identifier(*_in_schema(name, source, target))};"
+    late = [f"drop collation {identifier(*in_schema(name, source, target))};"
             for name in sorted(set(before) - set(after))]
     return Placed(tuple(early), tuple(late))
 
@@ -126,11 +101,6 @@ def _create_collation(name: str, collation) -> str:
     return f"create collation {name} ({options}{deterministic});"
 
 
-def labels_added(old: list[str], new: list[str]) -> bool:
-    """Whether `new` is `old` with labels added (none removed, none moved): ADD VALUE does it."""
-    return [label for label in new if label in old] == list(old)
-
-
 def script_enums(source: Catalog, target: Catalog,
                  remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """CREATE the new enums first, ADD VALUE (BEFORE or AFTER a kept label) the new labels of
@@ -143,14 +113,14 @@ def script_enums(source: Catalog, target: Catalog,
     before, after = source.of("enum"), target.of("enum")
     early = []
     for name, row in sorted(after.items()):
-        qualified = identifier(*_in_schema(name, source, target))
+        qualified = identifier(*in_schema(name, source, target))
         labels, old = row.attributes["labels"] or [], before.get(name)
         if old is None:
             early.append(f"create type {qualified} as enum "
                          f"({', '.join(map(literal, labels))});")
         elif labels_added(old.attributes["labels"] or [], labels):
             early.extend(_added_labels(qualified, old.attributes["labels"] or [], labels))
-    late = [f"drop type {identifier(*_in_schema(name, source, target))};"
+    late = [f"drop type {identifier(*in_schema(name, source, target))};"
             for name in sorted(set(before) - set(after))]
     return Placed(tuple(early), tuple(late))
 
@@ -182,7 +152,7 @@ def script_sequences(source: Catalog, target: Catalog,
     values = source.items.of("sequence_value")
     early, drops, created = [], [], []
     for name, row in sorted(after.items()):
-        qualified, new = identifier(*_in_schema(name, source, target)), row.attributes
+        qualified, new = identifier(*in_schema(name, source, target)), row.attributes
         old = before[name].attributes if name in before else None
         if old is None:
             early.append(f"create sequence {qualified} {_sequence_options(new)};")
@@ -204,7 +174,7 @@ def script_sequences(source: Catalog, target: Catalog,
                 table, _, column = str(new["owned_by"]).rpartition(".")
                 created.append(f"alter sequence {qualified} owned by "
                                f"{table}.{identifier(column)};")
-    late = [f"drop sequence if exists {identifier(*_in_schema(name, source, target))};"
+    late = [f"drop sequence if exists {identifier(*in_schema(name, source, target))};"
             for name in sorted(set(before) - set(after))]
     return Placed(tuple(early), tuple(late), tuple(drops), tuple(created))
 
@@ -231,25 +201,6 @@ _TRIGGER_FIRING = {"D": "disable trigger", "R": "enable replica trigger",
                    "A": "enable always trigger"}
 
 
-def _relations(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
-    """Return "schema.name" -> (schema, name) for the relations of the catalogs (names whose
-    parts hold dots are read back by them)."""
-    return {f"{item.ident[1]}.{item.ident[2]}": (item.ident[1], item.ident[2])
-            for catalog in catalogs for item in catalog.items.of("acl").values()
-            if item.ident and item.ident[0] == "rel"}
-
-
-def _on_table(name: str, relations: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
-    """Return (schema, table, object) of "schema.table.object", the table found in `relations`
-    (its parts may hold dots); else the schema ends at the first dot, the object at the last."""
-    for position in (i for i, char in enumerate(name) if char == "."):
-        if name[:position] in relations and "." in name[position:]:
-            return (*relations[name[:position]], name[position + 1:])
-    schema, _, rest = name.partition(".")
-    table, _, last = rest.rpartition(".")
-    return schema, table, last
-
-
 def _followers(catalog: Catalog, kind: str) -> set[str]:
     """Return the names of `kind` a partition has from its parent (the parent's makes them)."""
     return {key.split(" ", 1)[1] for key in catalog.items.of("follower")
@@ -264,13 +215,13 @@ def _changes(source: Catalog, target: Catalog, kind: str,
     dropped; a partition's rows made by its parent's are neither.
     """
     before, after = source.of(kind), target.of(kind)
-    relations = _relations(source, target)
+    known = relations(source, target)
     skipped_before, skipped_after = _followers(source, kind), _followers(target, kind)
     drops, creations = [], []
     for name in sorted(set(before) | set(after)):
         old = before.get(name) if name not in skipped_before else None
         new = after.get(name) if name not in skipped_after else None
-        schema, table, own = _on_table(name, relations)
+        schema, table, own = on_table(name, known)
         if (schema, table) in remade:
             old = None
         if old is not None and new is not None and old.attributes == new.attributes:
@@ -342,10 +293,10 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "column": MIGRA,
     "index": MIGRA,
     "constraint": MIGRA,
-    "view": MIGRA,
-    "materialized view": MIGRA,
-    "function": MIGRA,
-    "procedure": MIGRA,
+    "view": script_selectables,
+    "materialized view": script_selectables,
+    "function": script_selectables,
+    "procedure": script_selectables,
     "trigger": script_triggers,
     "policy": script_policies,
     "grant": CATALOG_ITEMS,
@@ -361,8 +312,9 @@ def script(source: Catalog, target: Catalog,
     `remade`: the (schema, name) of the relations the rest of the script drops and re-creates
     (migra's statements): what is on them is made again.
     """
-    placed = [function(source, target, remade)
-              for function in SCRIPTS.values() if callable(function)]
+    remade = remade | remade_views(source, target, remade)  # what is on them is made again
+    placed = [function(source, target, remade)  # each function once (one writes four kinds)
+              for function in dict.fromkeys(SCRIPTS.values()) if callable(function)]
     return Placed(early=tuple(s for part in placed for s in part.early),
                   late=tuple(s for part in reversed(placed) for s in part.late),
                   drops=tuple(s for part in reversed(placed) for s in part.drops),

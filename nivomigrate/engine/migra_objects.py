@@ -3,8 +3,8 @@
 migra prints what schemainspect's inspected objects say. Some of them print names or labels
 without quoting, or statements PostgreSQL refuses; `corrected` gives each such object its
 subclass below, whose statements quote every label with `quoting.literal`, so migra's output
-is right as it is made and never rewritten as text (extensions, collations, triggers and
-policies are no longer migra's: `diff_kinds` scripts them):
+is right as it is made and never rewritten as text (extensions, collations, triggers,
+policies, views and routines are no longer migra's: `diff_kinds` scripts them):
 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
   `x'); DROP TABLE foo; --` runs the DROP), in the CREATE TYPE of an enum migra re-makes;
@@ -12,8 +12,6 @@ policies are no longer migra's: `diff_kinds` scripts them):
   the parent and the partition the wrong way round and came before the columns it needs; a
   primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
   there): now by its definition, which makes the partitions' own, without a CREATE INDEX;
-- functions: created in alphabetical order, though a SQL-standard body (RETURN, BEGIN
-  ATOMIC) needs the functions it calls; their dependencies (from pg_depend) are now added;
 - a partition partitioned in its turn was created with its bound as its partition key;
 - a column's COLLATE named its collation without the schema (`collate "plain"` where
   `"s".plain` is meant): now as the catalog writes it;
@@ -97,7 +95,6 @@ def _classes(obj) -> dict[type, type]:
 
 
 def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
-              function_uses: dict[str, list[str]] | None = None,
               partition_keys: dict[str, str] | None = None,
               column_collations: dict[str, str] | None = None) -> None:
     """Give the inspector's objects their corrected classes, in place.
@@ -107,8 +104,6 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
         obj: the module `schemainspect.pg.obj` it was made with.
         partitioned_keys: the keys of partitioned tables and their indexes, as
             "constraint schema.table.name" and "index schema.table.name".
-        function_uses: function -> the functions and views its body uses (pg_depend), keyed
-            as the inspector keys them: migra orders its creations and drops by them.
         partition_keys: "schema"."table" -> its PARTITION BY, for partitions partitioned in
             their turn (schemainspect knows only their bound).
         column_collations: "schema.table.column" -> its collation as the catalog writes it
@@ -134,16 +129,3 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
         for item in found.values():
             if f"{kind} {item.schema}.{item.table_name}.{item.name}" in partitioned_keys:
                 item.__class__ = classes[kind]
-    _add_function_dependencies(inspector.selectables, function_uses or {})
-
-
-def _add_function_dependencies(selectables, function_uses: dict[str, list[str]]) -> None:
-    """Add what functions' SQL-standard bodies use to the inspector's dependency lists (its own
-    read only views' dependencies)."""
-    for key, used in function_uses.items():
-        if key not in selectables:
-            continue
-        for other in used:
-            if other in selectables and other not in selectables[key].dependent_on:
-                selectables[key].dependent_on.append(other)
-                selectables[other].dependents.append(key)
