@@ -218,17 +218,11 @@ where d.refclassid = 'pg_proc'::regclass
   and d.classid in ('pg_attrdef'::regclass, 'pg_constraint'::regclass)
 
 union all
--- tables migra must inspect whatever differs: those a view reads, and inheritance families
+-- tables migra must inspect whatever differs: inheritance families
 select distinct 'needed_table', c.nspname || '.' || c.relname, null::text[], null::text[],
        null::jsonb
 from managed_class c
-join (select d.refobjid as oid
-      from pg_depend d
-      join pg_rewrite r on r.oid = d.objid
-      where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-        and r.ev_class <> d.refobjid
-      union
-      select inhrelid from pg_inherits
+join (select inhrelid as oid from pg_inherits
       union
       select inhparent from pg_inherits) needed on needed.oid = c.oid
 where c.relkind in ('r', 'p', 'f')
@@ -344,18 +338,4 @@ from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 where a.attacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'f')
 
-union all
--- the relations each view or materialized view reads (to drop it before a column type change)
-select 'view_reads', v.nspname || '.' || v.relname, null::text[], null::text[],
-       jsonb_build_object('reads', jsonb_agg(distinct n.nspname || '.' || t.relname),
-                          'definition', pg_get_viewdef(v.oid),
-                          'materialized', v.relkind = 'm')
-from managed_class v
-join pg_rewrite r on r.ev_class = v.oid
-join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
-                and d.refclassid = 'pg_class'::regclass and d.refobjid <> v.oid
-join pg_class t on t.oid = d.refobjid
-join pg_namespace n on n.oid = t.relnamespace
-where v.relkind in ('v', 'm')
-group by v.oid, v.nspname, v.relname, v.relkind
 ) item (kind, key, ident, parent, value)

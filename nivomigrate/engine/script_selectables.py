@@ -197,8 +197,8 @@ class _Names:
     def drop(self, row: Row) -> str:
         if row.kind in _ROUTINES:
             schema, name, arguments = self.routine(row.name)
-            return f"drop {row.kind} {identifier(schema, name)}({arguments});"
-        return f"drop {row.kind} {identifier(*in_schema(row.name, *self.catalogs))};"
+            return f"drop {row.kind} if exists {identifier(schema, name)}({arguments});"
+        return f"drop {row.kind} if exists {identifier(*in_schema(row.name, *self.catalogs))};"
 
     def create(self, row: Row) -> str:
         definition = str(row.attributes["definition"]).strip().rstrip(";").rstrip()
