@@ -1,20 +1,21 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
-replaceable): migra writes the statements for tables, columns, indexes, constraints, views
-and functions (what `migra --unsafe` prints, drops included), restricted to the managed
+replaceable): migra writes the statements for tables, columns, indexes, constraints and
+composite types (what `migra --unsafe` prints, drops included), restricted to the managed
 schemas and without the migration ledgers, and re-makes an enum that loses or reorders labels
-(with the columns and views using it); `diff_kinds` scripts schemas, extensions, collations,
-enums, sequences, triggers and policies from the two catalogs; `diff_catalog` writes
-privileges, default privileges, comments, options, row level security flags, identity options
-and domains; all placed among migra's statements in dependency order.
+(with the columns using it); `diff_kinds` scripts schemas, extensions, collations, enums,
+sequences, views, materialized views, functions, procedures, triggers and policies from the
+two catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
+level security flags, identity options and domains; all placed among migra's statements in
+dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
-differ plus every table a view reads or that takes part in inheritance (so its dependency
-graph is whole); if migra still fails on the pruned inspection, the diff falls back to a full
-one. Whenever the snapshots differ the SQL is not empty: a difference no statement covers is
-named in a `-- not scripted:` comment line.
+differ plus every table that takes part in inheritance, and reads no view, routine, sequence,
+trigger, policy nor dependency; if migra still fails on the pruned inspection, the diff falls
+back to a full one. Whenever the snapshots differ the SQL is not empty: a difference no
+statement covers is named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas, extensions, collations, enums (but their re-making), sequences, triggers and
-    policies are not migra's: `diff_kinds` scripts them from the catalogs.
+    Only tables, columns, indexes, constraints, composite types and the re-making of enums
+    are migra's: `diff_kinds` scripts the rest from the catalogs.
     """
     from migra.changes import Changes
 

@@ -3,19 +3,20 @@
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
 `nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
-the re-making of one that loses or reorders labels), sequences, triggers and policies.
-The others are still migra's statements (`MIGRA`, corrected in `migra_fixes.py`) or
-`diff_catalog`'s (`CATALOG_ITEMS`: privileges, default privileges, domains). Adding an object
-kind: one `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row
-here, tests (docs/architecture.md).
+the re-making of one that loses or reorders labels), sequences, views, materialized views,
+functions and procedures (`script_selectables`, one pg_depend graph), triggers and policies.
+Tables, columns, indexes, constraints and composite types are still migra's statements
+(`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges and domains are
+`diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one `catalog/kinds/<kind>.sql`, one
+row in `catalog.KINDS`, one function and one row here, tests (docs/architecture.md).
 
 A scripting function takes the source's and the target's catalog, and the relations the rest
-of the script drops and re-creates (what is on them must be made again), and returns `Placed`
-statements: `early` run before anything else is created (what tables and types may use),
-`drops` before any other drop (what uses the columns and functions that go), `created` after
-every other creation (what needs the tables and functions made), `late` after everything
-else is dropped (what the dropped objects used). A changed trigger or policy is dropped and
-created again.
+of the script drops and re-creates (what is on them must be made again), and returns
+`placement.Placed` statements: `early` run before anything else is created (what tables and
+types may use), `drops` before any other drop (what uses the columns and functions that go),
+`created` after every other creation (what needs the tables and functions made), `late` after
+everything else is dropped (what the dropped objects used). A changed trigger or policy is
+dropped and created again.
 """
 
 from __future__ import annotations
