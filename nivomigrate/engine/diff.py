@@ -1,21 +1,21 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
-replaceable): migra writes the statements for tables, columns, indexes, constraints and
-composite types (what `migra --unsafe` prints, drops included), restricted to the managed
-schemas and without the migration ledgers, and re-makes an enum that loses or reorders labels
-(with the columns using it); `diff_kinds` scripts schemas, extensions, collations, enums,
-sequences, views, materialized views, functions, procedures, triggers and policies from the
-two catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
+replaceable): migra writes the statements for tables, columns, indexes and constraints (what
+`migra --unsafe` prints, drops included), restricted to the managed schemas and without the
+migration ledgers, and re-makes an enum that loses or reorders labels (with the columns using
+it); `diff_kinds` scripts schemas, extensions, collations, enums, composite types, sequences,
+views, materialized views, functions, procedures, triggers and policies from the two
+catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
 level security flags, identity options and domains; all placed among migra's statements in
 dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
-differ plus every table that takes part in inheritance, and reads no view, routine, sequence,
-trigger, policy nor dependency; if migra still fails on the pruned inspection, the diff falls
-back to a full one. Whenever the snapshots differ the SQL is not empty: a difference no
-statement covers is named in a `-- not scripted:` comment line.
+differ plus every table that takes part in inheritance, and reads no view, composite type,
+routine, sequence, trigger, policy nor dependency; if migra still fails on the pruned
+inspection, the diff falls back to a full one. Whenever the snapshots differ the SQL is not
+empty: a difference no statement covers is named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ _INSPECTED = ("schemas", "relations", "tables", "views", "functions", "selectabl
 _LEDGER_TABLES = tuple(name.split(".", 1)[1] for name in sorted(EXCLUDED_TABLES))
 _LEDGER_STATEMENT = re.compile(
     r'(?<![\w$])("?)(' + "|".join(map(re.escape, _LEDGER_TABLES)) + r')\1(?![\w$])', re.IGNORECASE)
-_COMPOSITE_TYPE = re.compile(r"^\s*create type \S+ as \(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -183,10 +182,9 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
                                 migra_statements + list(kinds.drops),
                                 default_privileges=not platform_owned)
-    composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
     return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
-            + list(kinds.drops) + changes["drops"] + composite + changes["tables"]
-            + [s for s in changes["creations"] if s not in composite] + list(kinds.created)
+            + list(kinds.drops) + changes["drops"] + list(kinds.before_tables)
+            + changes["tables"] + changes["creations"] + list(kinds.created)
             + extra.after_all + extra.last + changes["late"] + list(kinds.late))
 
 
@@ -200,7 +198,7 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
-    migra_fixes.late_drops(changes, target_side.snapshot)
+    migra_fixes.late_drops(changes)
 
 
 def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
@@ -216,8 +214,8 @@ def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Only tables, columns, indexes, constraints, composite types and the re-making of enums
-    are migra's: `diff_kinds` scripts the rest from the catalogs.
+    Only tables, columns, indexes, constraints and the re-making of enums are migra's:
+    `diff_kinds` scripts the rest from the catalogs.
     """
     from migra.changes import Changes
 
@@ -225,14 +223,13 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
     parts = {
         "early": [],
         "drops": [changes.non_pk_constraints(drops_only=True),
-                  changes.non_table_selectable_drops(),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
         "tables": [changes.tables_only_selectables(),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
-        "creations": [changes.non_table_selectable_creations()],
+        "creations": [],
         "late": [],
     }
     return {name: [statement for group in groups for statement in group
@@ -371,12 +368,13 @@ def _pruned_inspector_class() -> type:
             if id(query) in unread:
                 return []
             if self.pruned_tables is None:
-                where = {id(self.ALL_RELATIONS_QUERY): "pruned.relationtype not in ('v', 'm')",
+                where = {id(self.ALL_RELATIONS_QUERY):
+                         "pruned.relationtype not in ('v', 'm', 'c')",
                          id(self.INDEXES_QUERY): _NOT_ON_A_VIEW}
             else:
                 where = {
                     id(self.ALL_RELATIONS_QUERY):
-                        "pruned.relationtype not in ('r', 'p', 'v', 'm') "
+                        "pruned.relationtype not in ('r', 'p', 'v', 'm', 'c') "
                         "or pruned.relationtype in ('r', 'p') "
                         "and pruned.schema || '.' || pruned.name = any({tables})",
                     id(self.INDEXES_QUERY):

@@ -3,9 +3,9 @@
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
 `nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
-the re-making of one that loses or reorders labels), sequences, views, materialized views,
-functions and procedures (`script_selectables`, one pg_depend graph), triggers and policies.
-Tables, columns, indexes, constraints and composite types are still migra's statements
+the re-making of one that loses or reorders labels), composite types, sequences, views,
+materialized views, functions and procedures (`script_selectables`, one pg_depend graph),
+triggers and policies. Tables, columns, indexes and constraints are still migra's statements
 (`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges and domains are
 `diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one `catalog/kinds/<kind>.sql`, one
 row in `catalog.KINDS`, one function and one row here, tests (docs/architecture.md).
@@ -14,9 +14,10 @@ A scripting function takes the source's and the target's catalog, and the relati
 of the script drops and re-creates (what is on them must be made again), and returns
 `placement.Placed` statements: `early` run before anything else is created (what tables and
 types may use), `drops` before any other drop (what uses the columns and functions that go),
-`created` after every other creation (what needs the tables and functions made), `late` after
-everything else is dropped (what the dropped objects used). A changed trigger or policy is
-dropped and created again.
+`before_tables` after those drops and the domains (the composite types columns use),
+`created` after every other creation (what needs the tables and functions made), `late`
+after everything else is dropped (what the dropped objects used). A changed trigger or
+policy is dropped and created again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nivomigrate.engine.placement import Placed, in_schema, labels_added, on_table, relations
+from nivomigrate.engine.placement import (
+    Placed,
+    in_schema,
+    labels_added,
+    on_table,
+    relations,
+    type_name,
+)
 from nivomigrate.engine.script_selectables import remade_views, script_selectables
 from nivomigrate.quoting import identifier, literal, role, unquoted
 
@@ -135,6 +143,80 @@ def _added_labels(qualified: str, old: list[str], new: list[str]) -> list[str]:
             statements.append(f"alter type {qualified} add value {literal(label)}{where};")
         previous = label
     return statements
+
+
+def script_composite_types(source: Catalog, target: Catalog,
+                           remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+    """CREATE the new composite types before the tables (those they use first), ALTER the
+    changed ones there (attributes added last or dropped: ADD/DROP ATTRIBUTE; a re-typed one:
+    ALTER ATTRIBUTE ... TYPE), DROP the old ones first (users first), or last when a column
+    uses them (after its table).
+
+    A type whose attributes are reordered is dropped and created again; PostgreSQL refuses
+    both that and a re-typed attribute while a column or another type uses the type: then the
+    change is named in a `-- not scripted:` line.
+    """
+    before, after = source.of("type"), target.of("type")
+    parts = {name: in_schema(name, source, target) for name in {*before, *after}}
+    uses_before = {name: _types_used(row, parts) for name, row in before.items()}
+    uses_after = {name: _types_used(row, parts) for name, row in after.items()}
+    in_columns = {name for name in before for column in source.of("column").values()
+                  if type_name(str(column.attributes["type"]))[-2:] == parts[name]}
+    # used by a column, or by a type that stays (one that goes is dropped before the changes)
+    used = in_columns | {name for name in before if any(
+        name in found for user, found in uses_before.items() if user in after)}
+    remake, statements = set(), []
+    for name in sorted(before.keys() & after.keys()):
+        old = [tuple(a) for a in before[name].attributes["attributes"] or []]
+        new = [tuple(a) for a in after[name].attributes["attributes"] or []]
+        if old == new:
+            continue
+        kept = [a for a, _ in new if a in dict(old)]
+        in_place = kept == [a for a, _ in old if a in dict(new)] and \
+            [a for a, _ in new][:len(kept)] == kept
+        retyped = [(a, t) for a, t in new if a in dict(old) and dict(old)[a] != t]
+        if not in_place or (retyped and name in used):
+            if name in used:
+                statements.append(f"-- not scripted: type {name}: its attributes change in a way "
+                                  "ALTER TYPE cannot while a column or type uses it")
+            else:
+                remake.add(name)
+            continue
+        qualified = identifier(*parts[name])
+        clauses = [f"drop attribute {identifier(a)}" for a, _ in old if a not in dict(new)]
+        clauses += [f"alter attribute {identifier(a)} type {t}" for a, t in retyped]
+        clauses += [f"add attribute {identifier(a)} {t}" for a, t in new if a not in dict(old)]
+        statements.append(f"alter type {qualified} {', '.join(clauses)};")
+    gone = (before.keys() - after.keys()) | remake
+    made = (after.keys() - before.keys()) | remake
+    dropped = _types_in_order(gone, uses_before)[::-1]  # users first
+    creations = [f"create type {identifier(*parts[name])} as ("
+                 + ", ".join(f"{identifier(a)} {t}"
+                             for a, t in after[name].attributes["attributes"] or [])
+                 + ");" for name in _types_in_order(made, uses_after)]
+    # a type no column uses goes before the changes; one a column uses, after its table's
+    late = {name for name in dropped if name in in_columns and name not in remake}
+    return Placed(
+        before_tables=tuple([f"drop type {identifier(*parts[name])};"
+                             for name in dropped if name not in late] + creations + statements),
+        late=tuple(f"drop type {identifier(*parts[name])};" for name in dropped if name in late))
+
+
+def _types_used(row, parts: dict[str, tuple[str, str]]) -> set[str]:
+    """The composite types (of `parts`) the attributes of a composite type's row use."""
+    names = {type_name(str(sql_type))[-2:] for _, sql_type in row.attributes["attributes"] or []}
+    return {name for name, qualified in parts.items() if qualified in names}
+
+
+def _types_in_order(names: set[str], uses: dict[str, set[str]]) -> list[str]:
+    """Return `names` with the types each uses (among them) first, by name where free."""
+    done: list[str] = []
+    waiting = sorted(names)
+    while waiting:
+        ready = [n for n in waiting if not (uses.get(n, set()) & names) - set(done) - {n}]
+        done += ready or waiting[:1]
+        waiting = [n for n in waiting if n not in done]
+    return done
 
 
 def script_sequences(source: Catalog, target: Catalog,
@@ -288,7 +370,7 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "collation": script_collations,
     "enum": script_enums,
     "domain": CATALOG_ITEMS,
-    "type": MIGRA,
+    "type": script_composite_types,
     "sequence": script_sequences,
     "table": MIGRA,
     "column": MIGRA,
@@ -317,6 +399,7 @@ def script(source: Catalog, target: Catalog,
     placed = [function(source, target, remade)  # each function once (one writes four kinds)
               for function in dict.fromkeys(SCRIPTS.values()) if callable(function)]
     return Placed(early=tuple(s for part in placed for s in part.early),
+                  before_tables=tuple(s for part in placed for s in part.before_tables),
                   late=tuple(s for part in reversed(placed) for s in part.late),
                   drops=tuple(s for part in reversed(placed) for s in part.drops),
                   created=tuple(s for part in placed for s in part.created))

@@ -13,8 +13,7 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
   ATTACH comes after the columns, migra's DETACH stays), indexes of
   partitions were never attached to their partitioned index, and dropping them one by one
   failed (now the partitioned index's drop takes them along).
-- composite types used by columns: dropped before the columns that use them (an error); now
-  after the tables.
+- a re-made enum's old version: dropped before the other table changes; now after them.
 - several triggers on one table, identity columns: migra's statements are right; identity
   sequence options are `diff_catalog`'s.
 """
@@ -198,19 +197,8 @@ def _unquoted(qualified: str) -> tuple[str, ...]:
     return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
 
 
-def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
-    """Drop removed composite types after the tables (columns may use them), and the old
-    versions of re-made enums after those."""
-    def removed(statement: str) -> bool:
-        names = _names(statement)
-        if len(names) >= 2 and re.match(r"drop type ", statement) \
-                and not re.search(r"__old_version", statement):
-            return f"type {names[0]}.{names[1]}" not in target.objects
-        return False
-
-    late = [s for s in groups["drops"] if removed(s)]
-    groups["drops"][:] = [s for s in groups["drops"] if s not in late]
+def late_drops(groups: dict[str, list[str]]) -> None:
+    """Drop the old versions of re-made enums after every other table change."""
     old_versions = [s for s in groups["tables"] if re.match(r"drop type ", s)
                     and "__old_version_to_be_dropped" in s]
-    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + late \
-        + old_versions
+    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + old_versions

@@ -23,14 +23,17 @@ class Placed:
     """Statements by where they go in the script.
 
     `early`: before every other creation; `drops`: before every other drop (while the tables,
-    columns and functions an object uses still exist); `created`: after every other creation
-    (when what the object uses exists); `late`: after every other drop.
+    columns and functions an object uses still exist); `before_tables`: after those drops and
+    the domains, before the tables are made or changed (the types their columns use);
+    `created`: after every other creation (when what the object uses exists); `late`: after
+    every other drop.
     """
 
     early: tuple[str, ...] = ()
     late: tuple[str, ...] = ()
     drops: tuple[str, ...] = ()
     created: tuple[str, ...] = ()
+    before_tables: tuple[str, ...] = ()
 
 
 def in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:
