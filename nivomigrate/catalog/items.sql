@@ -77,6 +77,51 @@ comment_object (key, ident, parent, description) as (
       and (tc.oid is null or tc.oid in (select oid from managed_class))
       and not exists (select 1 from pg_depend e
                       where e.classid = d.classoid and e.objid = d.objoid and e.deptype = 'e')
+),
+-- views, materialized views and routines, as the catalog keys them, with what CREATE OR
+-- REPLACE cannot change of a routine
+selectable (oid, classid, key, header) as (
+    select c.oid, 'pg_class'::regclass,
+           case c.relkind when 'v' then 'view ' else 'materialized view ' end
+               || c.nspname || '.' || c.relname,
+           null::text
+    from managed_class c where c.relkind in ('v', 'm')
+    union all
+    select p.oid, 'pg_proc'::regclass,
+           case p.prokind when 'p' then 'procedure ' else 'function ' end || p.signature,
+           pg_get_function_arguments(p.oid) || ' -> '
+               || coalesce(pg_get_function_result(p.oid), '')
+    from managed_proc p
+),
+-- what each of them uses (pg_depend; a view's through its rewrite rule), by the same keys
+selectable_use (oid, classid, key) as (
+    select o.oid, o.classid, u.key
+    from selectable o
+    join (select d.objid, d.refclassid, d.refobjid, 'pg_proc'::regclass as classid
+          from pg_depend d where d.classid = 'pg_proc'::regclass and d.deptype = 'n'
+          union all
+          select r.ev_class, d.refclassid, d.refobjid, 'pg_class'::regclass
+          from pg_rewrite r
+          join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                          and d.deptype = 'n') d
+      on d.objid = o.oid and d.classid = o.classid
+    cross join lateral (
+        select case c.relkind when 'v' then 'view ' when 'm' then 'materialized view '
+                              else 'table ' end || n.nspname || '.' || c.relname
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.oid <> o.oid
+          and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        union all
+        select case q.prokind when 'p' then 'procedure ' else 'function ' end || n.nspname
+                   || '.' || q.proname || '(' || pg_get_function_identity_arguments(q.oid) || ')'
+        from pg_proc q join pg_namespace n on n.oid = q.pronamespace
+        where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> o.oid
+        union all
+        select case t.typtype when 'e' then 'enum ' when 'd' then 'domain ' else 'type ' end
+                   || n.nspname || '.' || t.typname
+        from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where d.refclassid = 'pg_type'::regclass and t.oid = d.refobjid
+    ) u (key)
 )
 -- one JSON text of [kind, key, ident, parent, value] rows: one parse on the client
 select coalesce(json_agg(json_build_array(kind, key, ident, parent, value)), '[]')::text
@@ -173,17 +218,11 @@ where d.refclassid = 'pg_proc'::regclass
   and d.classid in ('pg_attrdef'::regclass, 'pg_constraint'::regclass)
 
 union all
--- tables migra must inspect whatever differs: those a view reads, and inheritance families
+-- tables migra must inspect whatever differs: inheritance families
 select distinct 'needed_table', c.nspname || '.' || c.relname, null::text[], null::text[],
        null::jsonb
 from managed_class c
-join (select d.refobjid as oid
-      from pg_depend d
-      join pg_rewrite r on r.oid = d.objid
-      where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-        and r.ev_class <> d.refobjid
-      union
-      select inhrelid from pg_inherits
+join (select inhrelid as oid from pg_inherits
       union
       select inhparent from pg_inherits) needed on needed.oid = c.oid
 where c.relkind in ('r', 'p', 'f')
@@ -233,25 +272,16 @@ cross join lateral (values ('constraint', k.conname), ('index', i.relname)) f (k
 where c.relkind = 'p'
 
 union all
--- what each function's SQL-standard body uses (functions, views), keyed as schemainspect keys
--- them ("schema"."name"(arguments)): made after them, dropped before them
-select 'function_uses', f.key, null::text[], null::text[], jsonb_agg(distinct u.key)
-from managed_proc p
-cross join lateral (select '"' || replace(p.nspname, '"', '""') || '"."'
-                           || replace(p.proname, '"', '""') || '"('
-                           || pg_get_function_identity_arguments(p.oid) || ')') f (key)
-join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'n'
-cross join lateral (
-    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(q.proname, '"', '""')
-           || '"(' || pg_get_function_identity_arguments(q.oid) || ')'
-    from pg_proc q join pg_namespace n on n.oid = q.pronamespace
-    where d.refclassid = 'pg_proc'::regclass and q.oid = d.refobjid and q.oid <> p.oid
-    union all
-    select '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"'
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where d.refclassid = 'pg_class'::regclass and c.oid = d.refobjid and c.relkind in ('v', 'm')
-) u (key)
-group by f.key
+-- what each view, materialized view and routine uses (pg_depend): views, routines, tables and
+-- types, as the catalog's keys ("view s.v", "function s.f(int)", "table s.t", "enum s.e"); with
+-- a routine's header (what CREATE OR REPLACE cannot change): created after what they use,
+-- dropped before it
+select 'selectable_uses', o.key, null::text[], null::text[], jsonb_build_object(
+           'uses', coalesce(u.uses, '[]'), 'header', o.header)
+from selectable o
+left join (select oid, classid, jsonb_agg(distinct key) as uses
+           from selectable_use group by oid, classid) u
+       on u.oid = o.oid and u.classid = o.classid
 
 union all
 -- sequences' current values (data, read only to know whether new bounds would refuse them;
@@ -294,16 +324,6 @@ join pg_class r on r.oid = c.oid
 where c.relkind = 'p' and r.relispartition
 
 union all
--- collations as CREATE COLLATION takes them (schemainspect reads no ICU locale)
-select 'collation', '"' || replace(n.nspname, '"', '""') || '"."'
-           || replace(k.collname, '"', '""') || '"', null::text[], null::text[],
-       jsonb_build_object('provider', case k.collprovider when 'i' then 'icu' else 'libc' end,
-                          'locale', coalesce(k.colliculocale, k.collcollate),
-                          'deterministic', k.collisdeterministic)
-from pg_collation k
-join managed_namespace n on n.oid = k.collnamespace
-
-union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none
 select 'column_acl', quote_ident(c.nspname) || '.' || quote_ident(c.relname) || '|'
            || quote_ident(a.attname),
@@ -318,18 +338,4 @@ from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
 where a.attacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'f')
 
-union all
--- the relations each view or materialized view reads (to drop it before a column type change)
-select 'view_reads', v.nspname || '.' || v.relname, null::text[], null::text[],
-       jsonb_build_object('reads', jsonb_agg(distinct n.nspname || '.' || t.relname),
-                          'definition', pg_get_viewdef(v.oid),
-                          'materialized', v.relkind = 'm')
-from managed_class v
-join pg_rewrite r on r.ev_class = v.oid
-join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
-                and d.refclassid = 'pg_class'::regclass and d.refobjid <> v.oid
-join pg_class t on t.oid = d.refobjid
-join pg_namespace n on n.oid = t.relnamespace
-where v.relkind in ('v', 'm')
-group by v.oid, v.nspname, v.relname, v.relkind
 ) item (kind, key, ident, parent, value)

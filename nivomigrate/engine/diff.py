@@ -1,18 +1,21 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
-replaceable): migra writes the statements for tables, columns, indexes, constraints, sequences,
-enums, views, functions, triggers and policies (what `migra --unsafe` prints, drops included),
-restricted to the managed schemas and without the migration ledgers; `diff_catalog` writes what
-migra does not (privileges, default privileges, comments, options, row level security flags,
-identity options, domains), placed among migra's statements in dependency order.
+replaceable): migra writes the statements for tables, columns, indexes and constraints (what
+`migra --unsafe` prints, drops included), restricted to the managed schemas and without the
+migration ledgers, and re-makes an enum that loses or reorders labels (with the columns using
+it); `diff_kinds` scripts schemas, extensions, collations, enums, composite types, sequences,
+views, materialized views, functions, procedures, triggers and policies from the two
+catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
+level security flags, identity options and domains; all placed among migra's statements in
+dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
-differ plus every table a view reads or that takes part in inheritance (so its dependency
-graph is whole); if migra still fails on the pruned inspection, the diff falls back to a full
-one. Whenever the snapshots differ the SQL is not empty: a difference no statement covers is
-named in a `-- not scripted:` comment line.
+differ plus every table that takes part in inheritance, and reads no view, composite type,
+routine, sequence, trigger, policy nor dependency; if migra still fails on the pruned
+inspection, the diff falls back to a full one. Whenever the snapshots differ the SQL is not
+empty: a difference no statement covers is named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -46,7 +49,6 @@ _INSPECTED = ("schemas", "relations", "tables", "views", "functions", "selectabl
 _LEDGER_TABLES = tuple(name.split(".", 1)[1] for name in sorted(EXCLUDED_TABLES))
 _LEDGER_STATEMENT = re.compile(
     r'(?<![\w$])("?)(' + "|".join(map(re.escape, _LEDGER_TABLES)) + r')\1(?![\w$])', re.IGNORECASE)
-_COMPOSITE_TYPE = re.compile(r"^\s*create type \S+ as \(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
                     *snapshots: Snapshot) -> frozenset[str]:
     """Return the "schema.table" names whose relations, indexes or constraints migra must see.
 
-    Those of every differing table, column, index, constraint, trigger and policy, and of the
+    Those of every differing table, column, index and constraint, and of the
     columns whose type is a differing enum, domain or composite type.
     """
     keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
@@ -146,7 +148,7 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
         kind, _, name = key.partition(" ")
         if kind == "table":
             tables.add(name)
-        elif kind in {"column", "constraint", "trigger", "policy"}:
+        elif kind in {"column", "constraint"}:
             tables.add(".".join(migra_fixes.split_name(name, relations)[:2]))
         elif kind == "index":
             tables.update(s.objects[key]["table"] for s in snapshots if key in s.objects)
@@ -165,23 +167,24 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
 def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
                 tables: frozenset[str] | None) -> list[str]:
     """Return migra's statements with diff_catalog's in their places (`tables` None: all)."""
-    has_views = any(key.startswith(("view ", "materialized view "))
-                    for side in (source_side, target_side) for key in side.snapshot.objects)
     source_inspector, target_inspector = _in_parallel(
-        lambda side: _inspect(side, tables, has_views), source_side, target_side)
+        lambda side: _inspect(side, tables), source_side, target_side)
+    _enums_left_to_migra(source_inspector, target_inspector)
     changes = _migra_changes(source_inspector, target_inspector)
     _correct(changes, schema_diff, source_side, target_side)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
     migra_statements = [s for part in changes.values() for s in part]
+    remade = diff_catalog.dropped_objects(migra_statements)
+    kinds = diff_kinds.script(source_side.rows, target_side.rows, frozenset(
+        (ident[1], ident[2]) for ident in remade if ident[0] == "rel"))
     platform_owned = any(side.snapshot.platform.owns_default_privileges
                          for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
-                                migra_statements, default_privileges=not platform_owned)
-    composite = [s for s in changes["creations"] if _COMPOSITE_TYPE.match(s)]
-    kinds = diff_kinds.script(source_side.rows, target_side.rows)
+                                migra_statements + list(kinds.drops),
+                                default_privileges=not platform_owned)
     return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
-            + changes["drops"] + composite + changes["tables"]
-            + [s for s in changes["creations"] if s not in composite]
+            + list(kinds.drops) + changes["drops"] + list(kinds.before_tables)
+            + changes["tables"] + changes["creations"] + list(kinds.created)
             + extra.after_all + extra.last + changes["late"] + list(kinds.late))
 
 
@@ -195,40 +198,39 @@ def _correct(changes: dict[str, list[str]], schema_diff: SchemaDiff, source_side
     migra_fixes.inheritance(changes, source_side.catalog, target_side.catalog)
     migra_fixes.partitions(changes, schema_diff, source_side.snapshot, target_side.snapshot,
                            source_side.catalog, target_side.catalog)
-    migra_fixes.late_drops(changes, target_side.snapshot)
-    migra_fixes.sequences(changes, schema_diff, source_side.snapshot, target_side.snapshot,
-                          relations, {key: item.value for key, item
-                                      in source_side.catalog.of("sequence_value").items()})
-    migra_fixes.views_over_retyped_columns(changes, source_side.catalog, target_side.catalog)
+    migra_fixes.late_drops(changes)
+
+
+def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
+    """Show migra the enums `diff_kinds` alters (labels added) with the target's labels on
+    both sides, so that it re-makes only those that lose or reorder labels (with the columns
+    and views that use them, still migra's)."""
+    for key, enum in source.enums.items():
+        new = target.enums.get(key)
+        if new is not None and diff_kinds.labels_added(enum.elements, new.elements):
+            enum.elements = list(new.elements)  # the columns of this type hold this object
 
 
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Schemas and extensions are not migra's: `diff_kinds` scripts them from the catalogs.
+    Only tables, columns, indexes, constraints and the re-making of enums are migra's:
+    `diff_kinds` scripts the rest from the catalogs.
     """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
-        "early": [changes.collations(creations_only=True),
-                  changes.enums(creations_only=True, modifications=False),
-                  changes.sequences(creations_only=True)],
-        "drops": [changes.triggers(drops_only=True), changes.rlspolicies(drops_only=True),
-                  changes.non_pk_constraints(drops_only=True),
-                  changes.mv_indexes(drops_only=True), changes.non_table_selectable_drops(),
+        "early": [],
+        "drops": [changes.non_pk_constraints(drops_only=True),
                   changes.pk_constraints(drops_only=True),
                   changes.non_mv_indexes(drops_only=True)],
-        "tables": [changes.tables_only_selectables(), changes.sequences(drops_only=True),
-                   changes.enums(drops_only=True, modifications=False),
+        "tables": [changes.tables_only_selectables(),
                    changes.non_mv_indexes(creations_only=True),
                    changes.pk_constraints(creations_only=True),
                    changes.non_pk_constraints(creations_only=True)],
-        "creations": [changes.non_table_selectable_creations(),
-                      changes.mv_indexes(creations_only=True),
-                      changes.rlspolicies(creations_only=True),
-                      changes.triggers(creations_only=True)],
-        "late": [changes.collations(drops_only=True)],
+        "creations": [],
+        "late": [],
     }
     return {name: [statement for group in groups for statement in group
                    if statement.strip() and not _LEDGER_STATEMENT.search(statement)]
@@ -308,7 +310,7 @@ def _script(statements: list[str], schema_diff: SchemaDiff, unordered: list[str]
     return "\n\n".join(unique) + "\n\n" if unique else ""
 
 
-def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Inspector:
+def _inspect(side: _Side, tables: frozenset[str] | None) -> Inspector:
     """Inspect through `conn` with schemainspect: every object, but only `tables` among tables.
 
     The relations, indexes and constraints of other tables are the slow part of migra's
@@ -320,13 +322,13 @@ def _inspect(side: _Side, tables: frozenset[str] | None, has_views: bool) -> Ins
 
     with side.conn.transaction():
         cursor = side.conn.cursor(row_factory=namedtuple_row)
-        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables, has_views)
+        inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
     _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
     migra_objects.corrected(
         inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
-        {key: item.value for key, item in side.catalog.of("function_uses").items()},
         {key: item.value for key, item in side.catalog.of("partition_key").items()},
-        {key: item.value for key, item in side.catalog.of("collation").items()})
+        {name: str(row.attributes["collation"]) for name, row in side.rows.of("column").items()
+         if row.attributes.get("collation")})
     return inspector
 
 
@@ -350,36 +352,51 @@ def _pruned_inspector_class() -> type:
     PostgreSQL = import_schemainspect().PostgreSQL
 
     class PrunedInspector(PostgreSQL):
-        def __init__(self, conn, tables: frozenset[str] | None, has_views: bool) -> None:
+        def __init__(self, conn, tables: frozenset[str] | None) -> None:
             self.pruned_tables = sorted(tables) if tables is not None else None
-            self.has_views = has_views
             super().__init__(conn)
 
         def load_privileges(self) -> None:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
-            # migra reads neither `types` nor `domains`; dependencies are those of views
-            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY)}
-            if not self.has_views:
-                unread.add(id(self.DEPS_QUERY))
+            # migra reads neither `types` nor `domains`, and scripts no sequences, triggers,
+            # policies, views nor routines (diff_kinds does), so no dependencies of theirs
+            unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY), id(self.TRIGGERS_QUERY),
+                      id(self.RLSPOLICIES_QUERY), id(self.SEQUENCES_QUERY),
+                      id(self.FUNCTIONS_QUERY), id(self.DEPS_QUERY)}
             if id(query) in unread:
                 return []
-            where = None if self.pruned_tables is None else {
-                id(self.ALL_RELATIONS_QUERY):
-                    "pruned.relationtype not in ('r', 'p') "
-                    "or pruned.schema || '.' || pruned.name = any({tables})",
-                id(self.INDEXES_QUERY): "pruned.schema || '.' || pruned.table_name = any({tables})",
-                id(self.CONSTRAINTS_QUERY):
-                    "pruned.schema || '.' || pruned.table_name = any({tables})",
-            }.get(id(query))
+            if self.pruned_tables is None:
+                where = {id(self.ALL_RELATIONS_QUERY):
+                         "pruned.relationtype not in ('v', 'm', 'c')",
+                         id(self.INDEXES_QUERY): _NOT_ON_A_VIEW}
+            else:
+                where = {
+                    id(self.ALL_RELATIONS_QUERY):
+                        "pruned.relationtype not in ('r', 'p', 'v', 'm', 'c') "
+                        "or pruned.relationtype in ('r', 'p') "
+                        "and pruned.schema || '.' || pruned.name = any({tables})",
+                    id(self.INDEXES_QUERY):
+                        "pruned.schema || '.' || pruned.table_name = any({tables}) and "
+                        + _NOT_ON_A_VIEW,
+                    id(self.CONSTRAINTS_QUERY):
+                        "pruned.schema || '.' || pruned.table_name = any({tables})",
+                }
+            where = where.get(id(query))
             if where:
-                tables = _array_literal(self.pruned_tables)
+                tables = _array_literal(self.pruned_tables or [])
                 inner = query.rstrip().rstrip(";")
                 query = f"select * from ({inner}) pruned where {where.format(tables=tables)}"
             return super().execute(query, *args, **kwargs)
 
     return PrunedInspector
+
+
+# The indexes of materialized views are diff_kinds' (script_selectables), as the views are.
+_NOT_ON_A_VIEW = ("not exists (select 1 from pg_class c join pg_namespace n on n.oid = "
+                  "c.relnamespace where n.nspname = pruned.schema and c.relname = "
+                  "pruned.table_name and c.relkind = 'm')")
 
 
 def _array_literal(names: list[str]) -> str:
@@ -426,14 +443,12 @@ def import_schemainspect():
     return schemainspect.pg
 
 
-_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index",
-                   "InspectedTrigger": "trigger"}
+_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index"}
 
 
 def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset[str]) -> None:
     """Drop the excluded schemas, the ledger tables and the platform's part from what the
-    inspector found, as the snapshot did (nivomigrate/platform.py): in the platform's schemas
-    only the app's triggers and policies on its tables are kept. `followers` ("constraint
+    inspector found, as the snapshot did (nivomigrate/platform.py). `followers` ("constraint
     s.t.name") are what partitions and children get from their parent: the parent's
     statements make them, so migra must not."""
     platform = snapshot.platform
@@ -447,9 +462,7 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset
         if kind and f"{kind} {schema}.{table}.{obj.name}" in followers:
             return False
         if schema in platform.schemas:
-            kind = {"InspectedTrigger": "trigger", "InspectedRowPolicy": "policy"}.get(
-                type(obj).__name__)
-            return f"{kind} {schema}.{table}.{obj.name}" in snapshot.objects
+            return False
         return f"{schema}.{table}" not in EXCLUDED_TABLES | platform.relations
 
     for name in _INSPECTED:

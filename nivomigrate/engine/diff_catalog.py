@@ -39,7 +39,7 @@ class CatalogScript:
 
 
 def needed_tables(*catalogs: Catalog) -> set[str]:
-    """Return the "schema.table" names migra must always inspect (views read them, inheritance)."""
+    """Return the "schema.table" names migra must always inspect (inheritance families)."""
     return {key for catalog in catalogs for key in catalog.of("needed_table")}
 
 

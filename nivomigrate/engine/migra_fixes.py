@@ -13,14 +13,7 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
   ATTACH comes after the columns, migra's DETACH stays), indexes of
   partitions were never attached to their partitioned index, and dropping them one by one
   failed (now the partitioned index's drop takes them along).
-- functions used by column defaults (and composite types used by columns): dropped before
-  the columns that use them (an error); now after the tables. Their creation before the
-  tables is `diff_catalog`'s (`default_function`).
-- sequences: changed options (increment, bounds, cache, cycle, type, owner) were ignored; a
-  new sequence is restarted at its start (its default value 1 may be outside its bounds).
-- views over a column whose type changes: re-created without being dropped first (an error:
-  "cannot alter type of a column used by a view"); now dropped before the tables, dependents
-  first, and re-created by migra's own statements after them.
+- a re-made enum's old version: dropped before the other table changes; now after them.
 - several triggers on one table, identity columns: migra's statements are right; identity
   sequence options are `diff_catalog`'s.
 """
@@ -28,7 +21,6 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nivomigrate.quoting import identifier
@@ -205,119 +197,8 @@ def _unquoted(qualified: str) -> tuple[str, ...]:
     return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
 
 
-def late_drops(groups: dict[str, list[str]], target: Snapshot) -> None:
-    """Drop removed functions and composite types after the tables (columns may use them),
-    and the old versions of re-made enums after those."""
-    def removed(statement: str) -> bool:
-        names = _names(statement)
-        if len(names) < 2:
-            return False
-        if re.match(r"drop type ", statement) and not re.search(r"__old_version", statement):
-            return f"type {names[0]}.{names[1]}" not in target.objects
-        if re.match(r"drop (function|procedure) ", statement):
-            name_end = statement.index(identifier(names[1])) + len(identifier(names[1]))
-            arguments = statement[statement.index("(", name_end) + 1:statement.rindex(")")]
-            return not any(f"{kind} {names[0]}.{names[1]}({arguments})" in target.objects
-                           for kind in ("function", "procedure"))
-        return False
-
-    late = [s for s in groups["drops"] if removed(s)]
-    groups["drops"][:] = [s for s in groups["drops"] if s not in late]
-    # an enum's old version goes last: a dropped function may still take it as an argument
+def late_drops(groups: dict[str, list[str]]) -> None:
+    """Drop the old versions of re-made enums after every other table change."""
     old_versions = [s for s in groups["tables"] if re.match(r"drop type ", s)
                     and "__old_version_to_be_dropped" in s]
-    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + late \
-        + old_versions
-    # a dropped function taking a re-made enum is dropped before the enum is renamed
-    for rename in [s for s in groups["tables"] if re.match(r"alter type .* rename to ", s)
-                   and "__old_version_to_be_dropped" in s]:
-        enum = identifier(_names(rename)[1])
-        taking = [s for s in late if enum in s[s.index(identifier(_names(s)[1])):]]
-        tables = [s for s in groups["tables"] if s not in taking]
-        groups["tables"][:] = tables[:tables.index(rename)] + taking \
-            + tables[tables.index(rename):]
-
-
-def sequences(groups: dict[str, list[str]], schema_diff: SchemaDiff, source: Snapshot,
-              target: Snapshot, relations: dict[str, tuple[str, str]],
-              source_values: Mapping[str, object] | None = None) -> None:
-    """Set every option of each new or changed sequence (migra only creates and drops); a
-    sequence whose owning column changes is released first (a dropped table would take it).
-
-    `source_values`: the source's sequences' current values ("schema.name" -> value or None).
-    New bounds that would leave a current value outside them are refused by ALTER SEQUENCE;
-    where the value goes is a data decision, so they are named in a `-- not scripted:` line
-    and the other options are still set.
-    """
-    added = set(schema_diff.added)
-    for key in [*schema_diff.added, *(change.key for change in schema_diff.changed)]:
-        if not key.startswith("sequence "):
-            continue
-        name = key.split(" ", 1)[1]
-        s = target.objects[key]
-        owned_before = source.objects.get(key, {}).get("owned_by")
-        if owned_before and owned_before != s.get("owned_by"):
-            groups["early"].append(f"alter sequence {quoted(name, relations)} owned by none;")
-        owner = "none"
-        if s.get("owned_by"):
-            table, _, column = str(s["owned_by"]).rpartition(".")
-            owner = f"{table}.{identifier(column)}"
-        bounds = f"minvalue {s['min']} maxvalue {s['max']} "
-        value = None if key in added else (source_values or {}).get(name)
-        if value is not None and not int(s["min"]) <= int(value) <= int(s["max"]):
-            groups["tables"].append(
-                f"-- not scripted: sequence {name}: its current value {value} lies outside the "
-                f"new bounds {s['min']}..{s['max']} (a data decision: setval it within them, "
-                "then diff again)")
-            bounds = ""
-        groups["tables"].append(
-            f"alter sequence {quoted(name, relations)} as {s['type']} "
-            f"increment by {s['increment']} {bounds}"
-            f"start with {s['start']} cache {s['cache']} {'' if s['cycle'] else 'no '}cycle "
-            # a new sequence starts where its options say (its value may be outside them now)
-            f"{'restart ' if key in added else ''}owned by {owner};")
-
-
-def views_over_retyped_columns(groups: dict[str, list[str]], source: Catalog,
-                               target: Catalog) -> None:
-    """Drop, before the tables, every view reading a re-typed table; re-create it after.
-
-    migra re-creates the views that read the table itself; the views over those (which it
-    leaves alone) are re-created here from the target's definition.
-    """
-    retyped = {".".join(_names(s)[:2]) for s in groups["tables"]
-               if re.match(r"alter table .* alter column .* set data type ", s, re.IGNORECASE)}
-    if not retyped:
-        return
-    relations = relation_names(source, target)
-    reads = {key: set(item.value["reads"]) for key, item in source.of("view_reads").items()}
-    depth: dict[str, int] = {}
-
-    def reaches(view: str, seen: frozenset = frozenset()) -> int:
-        """Return how many views deep `view` reads a re-typed table (0: it does not)."""
-        if view not in depth:
-            best = 0
-            for name in reads.get(view, ()):
-                if name in retyped:
-                    best = max(best, 1)
-                elif name in reads and name not in seen:
-                    below = reaches(name, seen | {view})
-                    best = max(best, below + 1) if below else best
-            depth[view] = best
-        return depth[view]
-
-    recreated = {".".join(_names(s)[:2]) for s in groups["creations"]
-                 if re.match(r"create (or replace )?(materialized )?view ", s, re.IGNORECASE)}
-    affected = sorted((view for view in reads if reaches(view) > 0), key=lambda v: -reaches(v))
-    for view in affected:
-        kind = "materialized view" if source.of("view_reads")[view].value["materialized"] \
-            else "view"
-        if not any(f"{quoted(view, relations)};" in s for s in groups["drops"]):
-            groups["drops"].append(f"drop {kind} if exists {quoted(view, relations)};")
-    for view in reversed(affected):
-        later = target.of("view_reads").get(view)
-        if view not in recreated and later is not None:
-            kind = "materialized view" if later.value["materialized"] else "view"
-            definition = later.value["definition"].strip().rstrip(";")
-            groups["creations"].append(
-                f"create {kind} {quoted(view, relations)} as {definition};")
+    groups["tables"][:] = [s for s in groups["tables"] if s not in old_versions] + old_versions

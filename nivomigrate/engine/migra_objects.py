@@ -1,23 +1,20 @@
 """schemainspect's objects with the statements they get wrong, written right (subclasses).
 
 migra prints what schemainspect's inspected objects say. Some of them print names or labels
-without quoting, or statements PostgreSQL refuses; `corrected` gives each such object its subclass
-below, whose statements quote every label with `quoting.literal` and every role with
-`quoting.role`, so migra's output is right as it is made and never rewritten as text:
+without quoting, or statements PostgreSQL refuses; `corrected` gives each such object its
+subclass below, whose statements quote every label with `quoting.literal`, so migra's output
+is right as it is made and never rewritten as text (extensions, collations, triggers,
+policies, views and routines are no longer migra's: `diff_kinds` scripts them):
 
 - enums: labels printed between bare quotes (`'O'Brien'` is a syntax error, a label
-  `x'); DROP TABLE foo; --` runs the DROP), in CREATE TYPE and ALTER TYPE ... ADD VALUE;
-- row level security policies: role names printed unquoted (`evil"role`, capitals);
-- triggers: DROP TRIGGER put names between bare double quotes (`"Ta"ble"`); collations and
-  extension versions: locales and versions between bare single quotes, a collation's
-  provider as its one-letter code, an ICU locale as NULL;
+  `x'); DROP TABLE foo; --` runs the DROP), in the CREATE TYPE of an enum migra re-makes;
 - partitions: ATTACH PARTITION read a `partition_spec` that does not exist (a crash), named
   the parent and the partition the wrong way round and came before the columns it needs; a
   primary key or unique constraint of a partitioned table was added USING INDEX (not allowed
   there): now by its definition, which makes the partitions' own, without a CREATE INDEX;
-- functions: created in alphabetical order, though a SQL-standard body (RETURN, BEGIN
-  ATOMIC) needs the functions it calls; their dependencies (from pg_depend) are now added;
 - a partition partitioned in its turn was created with its bound as its partition key;
+- a column's COLLATE named its collation without the schema (`collate "plain"` where
+  `"s".plain` is meant): now as the catalog writes it;
 - an identity column becoming a plain one with a default got the default before DROP
   IDENTITY (an error);
 - constraints NOT VALID in the target: added with a second NOT VALID, then validated; now
@@ -28,7 +25,7 @@ from __future__ import annotations
 
 import functools
 
-from nivomigrate.quoting import identifier, literal, role
+from nivomigrate.quoting import identifier, literal
 
 
 @functools.cache
@@ -40,60 +37,13 @@ def _classes(obj) -> dict[type, type]:
         def quoted_elements(self) -> str:
             return ", ".join(map(literal, self.elements))
 
-        def change_statements(self, new) -> list[str]:
-            statements, previous = [], None
-            for label in new.elements:
-                if label not in self.elements:
-                    where = (f"after {literal(previous)}" if previous
-                             else f"before {literal(self.elements[0])}")
-                    statements.append(f"alter type {self.quoted_full_name} add value "
-                                      f"{literal(label)} {where};")
-                previous = label
-            return statements
-
-    class RowPolicy(obj.InspectedRowPolicy):
-        @property
-        def create_statement(self) -> str:
-            roles = ", ".join("PUBLIC" if name == "public" else role(name)
-                              for name in self.roles)
-            using = f"\nusing ({self.qual})" if self.qual else ""
-            check = f"\nwith check ({self.withcheck})" if self.withcheck else ""
-            return (f"create policy {identifier(self.name)}\non {self.quoted_full_table_name}\n"
-                    f"as {self.permissiveness}\nfor {self.commandtype_keyword}\nto {roles}"
-                    f"{using}{check};\n")
-
-    class Trigger(obj.InspectedTrigger):
-        @property
-        def drop_statement(self) -> str:
-            return (f"drop trigger if exists {identifier(self.name)} on "
-                    f"{identifier(self.schema, self.table_name)};")
-
-    class Collation(obj.InspectedCollation):
-        facts: dict = {}  # set by `corrected`: provider, locale, deterministic
-
-        @property
-        def create_statement(self) -> str:
-            facts = self.facts
-            deterministic = "" if facts.get("deterministic", True) else ", deterministic = false"
-            return (f"create collation if not exists {self.quoted_full_name} "
-                    f"(provider = {facts.get('provider', 'libc')}, "
-                    f"locale = {literal(facts.get('locale') or self.locale or '')}"
-                    f"{deterministic});")
-
-    class Extension(obj.InspectedExtension):
-        @property
-        def create_statement(self) -> str:
-            version = f" version {literal(self.version)}" if self.version else ""
-            return (f"create extension if not exists {self.quoted_name} with schema "
-                    f"{self.quoted_schema}{version};")
-
-        @property
-        def update_statement(self) -> str | None:
-            if not self.version:
-                return None
-            return f"alter extension {self.quoted_name} update to {literal(self.version)};"
-
     class Column(obj.ColumnInfo):
+        collated = None  # set by `corrected`: the catalog's schema-qualified collation
+
+        @property
+        def collation_subclause(self) -> str:
+            return f" collate {self.collated}" if self.collated else super().collation_subclause
+
         def alter_clauses(self, other) -> list[str]:
             """schemainspect's clauses, DROP IDENTITY first (a default needs it gone)."""
             clauses = super().alter_clauses(other)
@@ -139,17 +89,14 @@ def _classes(obj) -> dict[type, type]:
     class PartitionedKeyIndex(obj.InspectedIndex):
         create_statement = drop_statement = ""  # the key's own statement makes and drops it
 
-    return {obj.InspectedEnum: Enum, obj.InspectedRowPolicy: RowPolicy, obj.ColumnInfo: Column,
-            obj.InspectedTrigger: Trigger, obj.InspectedCollation: Collation,
-            obj.InspectedExtension: Extension,
+    return {obj.InspectedEnum: Enum, obj.ColumnInfo: Column,
             obj.InspectedSelectable: Selectable, obj.InspectedConstraint: Constraint,
             "constraint": PartitionedKey, "index": PartitionedKeyIndex}
 
 
 def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
-              function_uses: dict[str, list[str]] | None = None,
               partition_keys: dict[str, str] | None = None,
-              collations: dict[str, dict] | None = None) -> None:
+              column_collations: dict[str, str] | None = None) -> None:
     """Give the inspector's objects their corrected classes, in place.
 
     Args:
@@ -157,16 +104,14 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
         obj: the module `schemainspect.pg.obj` it was made with.
         partitioned_keys: the keys of partitioned tables and their indexes, as
             "constraint schema.table.name" and "index schema.table.name".
-        function_uses: function -> the functions and views its body uses (pg_depend), keyed
-            as the inspector keys them: migra orders its creations and drops by them.
         partition_keys: "schema"."table" -> its PARTITION BY, for partitions partitioned in
             their turn (schemainspect knows only their bound).
-        collations: "schema"."name" -> its provider, locale and determinism.
+        column_collations: "schema.table.column" -> its collation as the catalog writes it
+            (schema-qualified), for the columns with one.
     """
     classes = _classes(obj)
-    for found in (inspector.enums, inspector.rlspolicies, inspector.relations,
-                  inspector.tables, inspector.selectables, inspector.constraints,
-                  inspector.triggers, inspector.collations, inspector.extensions):
+    for found in (inspector.enums, inspector.relations, inspector.tables,
+                  inspector.selectables, inspector.constraints):
         for item in found.values():
             better = classes.get(type(item))
             if better is not None:
@@ -174,9 +119,9 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
             for column in getattr(item, "columns", {}).values():
                 if type(column) is obj.ColumnInfo:
                     column.__class__ = classes[obj.ColumnInfo]
-    for key, facts in (collations or {}).items():
-        if key in inspector.collations:
-            inspector.collations[key].facts = facts
+                if column.collation and column_collations:
+                    column.collated = column_collations.get(
+                        f"{item.schema}.{item.name}.{column.name}")
     for key, partition_key in (partition_keys or {}).items():
         if key in inspector.relations:
             inspector.relations[key].partition_key = partition_key
@@ -184,16 +129,3 @@ def corrected(inspector, obj, partitioned_keys: frozenset[str] = frozenset(),
         for item in found.values():
             if f"{kind} {item.schema}.{item.table_name}.{item.name}" in partitioned_keys:
                 item.__class__ = classes[kind]
-    _add_function_dependencies(inspector.selectables, function_uses or {})
-
-
-def _add_function_dependencies(selectables, function_uses: dict[str, list[str]]) -> None:
-    """Add what functions' SQL-standard bodies use to the inspector's dependency lists (its own
-    read only views' dependencies)."""
-    for key, used in function_uses.items():
-        if key not in selectables:
-            continue
-        for other in used:
-            if other in selectables and other not in selectables[key].dependent_on:
-                selectables[key].dependent_on.append(other)
-                selectables[other].dependents.append(key)

@@ -44,3 +44,64 @@ def test_extensions_are_created_moved_updated_and_dropped():
 def test_equal_catalogs_script_nothing():
     same = _catalog(schema={"public": {}}, extension={"x": {"schema": "public", "version": "1"}})
     assert diff_kinds.script(same, same) == diff_kinds.Placed()
+
+
+def test_policies_are_dropped_before_and_created_after_with_roles_quoted():
+    policy = {"command": "r", "permissive": True, "roles": ["public"], "using": "true",
+              "with_check": None}
+    source = _catalog(policy={"public.doc.p": policy, "public.doc.gone": policy})
+    target = _catalog(policy={"public.doc.p": {
+        **policy, "command": "*", "permissive": False, "with_check": "(id > 0)",
+        "roles": ['"evil""role"', "reader"]}})
+    placed = diff_kinds.script(source, target)
+    assert placed.drops == ('drop policy "gone" on "public"."doc";',
+                            'drop policy "p" on "public"."doc";')
+    assert placed.created == (
+        'create policy "p" on "public"."doc" as restrictive for all to "evil""role", "reader" '
+        "using (true) with check ((id > 0));",)
+
+
+def test_a_trigger_whose_firing_alone_changes_is_altered_not_made_again():
+    definition = "CREATE TRIGGER t BEFORE INSERT ON public.x FOR EACH ROW EXECUTE FUNCTION f()"
+    source = _catalog(trigger={"public.x.t": {"definition": definition, "enabled": "D"}})
+    target = _catalog(trigger={"public.x.t": {"definition": definition, "enabled": "O"}})
+    placed = diff_kinds.script(source, target)
+    assert placed.drops == ()
+    assert placed.created == ('alter table "public"."x" enable trigger "t";',)
+    # a table the rest of the script re-creates gets its triggers again
+    again = diff_kinds.script(target, target, frozenset({("public", "x")}))
+    assert again.created == (f"{definition};",)
+
+
+def test_collations_are_created_first_dropped_last_and_a_changed_one_is_not_scripted():
+    icu = {"provider": "i", "deterministic": False, "collate": None, "ctype": None,
+           "icu_locale": "und-u-ks-level2"}
+    source = _catalog(schema={"public": {}, "a.b": {}},
+                      collation={"a.b.gone": {**icu}, "public.x": {**icu}})
+    target = _catalog(schema={"public": {}, "a.b": {}}, collation={
+        "a.b.new'one": {"provider": "c", "deterministic": True, "collate": "C", "ctype": "POSIX",
+                        "icu_locale": None},
+        "public.x": {**icu, "icu_locale": "de-DE"}})
+    placed = diff_kinds.script(source, target)
+    assert placed.early == (
+        'create collation "a.b"."new\'one" (provider = libc, lc_collate = \'C\', '
+        "lc_ctype = 'POSIX');",
+        "-- not scripted: collation public.x differs (a collation cannot be altered: re-create "
+        "it and the columns using it by hand)")
+    assert placed.late == ('drop collation "a.b"."gone";',)
+
+
+def test_enum_labels_are_added_in_place_and_a_re_made_enum_is_left_to_migra():
+    source = _catalog(schema={"public": {}}, enum={
+        "public.mood": {"labels": ["ok", "fine"]}, "public.order": {"labels": ["a", "b"]},
+        "public.gone": {"labels": ["x"]}})
+    target = _catalog(schema={"public": {}}, enum={
+        "public.mood": {"labels": ["x'); DROP TABLE foo; --", "ok", "O'Brien", "fine"]},
+        "public.order": {"labels": ["b", "a"]}, "public.new": {"labels": ["back\\slash"]}})
+    placed = diff_kinds.script(source, target)
+    assert placed.early == (
+        """alter type "public"."mood" add value 'x''); DROP TABLE foo; --' before 'ok';""",
+        """alter type "public"."mood" add value 'O''Brien' after 'ok';""",
+        """create type "public"."new" as enum (E'back\\\\slash');""")
+    assert placed.late == ('drop type "public"."gone";',)
+    assert not diff_kinds.labels_added(["a", "b"], ["b", "a"])

@@ -3,6 +3,7 @@ select 'collation' as kind, n.nspname || '.' || c.collname as name, jsonb_build_
            'provider', c.collprovider,
            'deterministic', c.collisdeterministic,
            'collate', c.collcollate,
-           'ctype', c.collctype) as attributes
+           'ctype', c.collctype,
+           'icu_locale', c.colliculocale) as attributes
 from pg_collation c
 join managed_namespace n on n.oid = c.collnamespace

@@ -1,0 +1,80 @@
+"""What the diff's scripting functions share: where a statement goes, and names read back.
+
+`Placed` is what each scripting function of the kinds table (`diff_kinds.SCRIPTS`) returns.
+The catalog keys objects by dotted names ("schema.table.trigger"), whose parts may hold dots
+themselves: `in_schema` and `on_table` read them back against the schemas and relations the
+catalogs know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nivomigrate.catalog import Catalog
+
+_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Statements by where they go in the script.
+
+    `early`: before every other creation; `drops`: before every other drop (while the tables,
+    columns and functions an object uses still exist); `before_tables`: after those drops and
+    the domains, before the tables are made or changed (the types their columns use);
+    `created`: after every other creation (when what the object uses exists); `late`: after
+    every other drop.
+    """
+
+    early: tuple[str, ...] = ()
+    late: tuple[str, ...] = ()
+    drops: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
+    before_tables: tuple[str, ...] = ()
+
+
+def in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:
+    """Return (schema, object) of "schema.object", the schema found in the catalogs (its name
+    may hold dots); else the schema ends at the first dot."""
+    schemas = {schema for catalog in catalogs for schema in catalog.of("schema")}
+    for position in (i for i, char in enumerate(name) if char == "."):
+        if name[:position] in schemas:
+            return name[:position], name[position + 1:]
+    schema, _, rest = name.partition(".")
+    return schema, rest
+
+
+def relations(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
+    """Return "schema.name" -> (schema, name) for the relations of the catalogs (names whose
+    parts hold dots are read back by them)."""
+    return {f"{item.ident[1]}.{item.ident[2]}": (item.ident[1], item.ident[2])
+            for catalog in catalogs for item in catalog.items.of("acl").values()
+            if item.ident and item.ident[0] == "rel"}
+
+
+def on_table(name: str, known: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
+    """Return (schema, table, object) of "schema.table.object", the table found in `known`
+    (`relations()`); else the schema ends at the first dot, the object at the last."""
+    for position in (i for i, char in enumerate(name) if char == "."):
+        if name[:position] in known and "." in name[position:]:
+            return (*known[name[:position]], name[position + 1:])
+    schema, _, rest = name.partition(".")
+    table, _, last = rest.rpartition(".")
+    return schema, table, last
+
+
+def type_name(sql_type: str) -> tuple[str, ...]:
+    """Return the unquoted parts of a type as `format_type` writes it (`public."e'1"[]` is
+    ("public", "e'1")), array brackets and modifiers left out."""
+    base = re.sub(r"(\[\])+$", "", sql_type.strip())
+    base = re.sub(r"\([^()\"]*\)$", "", base)  # a modifier: numeric(12,2)
+    return tuple(quoted.replace('""', '"') if quoted else plain
+                 for quoted, plain in _NAME_PART.findall(base))
+
+
+def labels_added(old: list[str], new: list[str]) -> bool:
+    """Whether `new` is `old` with labels added (none removed, none moved): ADD VALUE does it."""
+    return [label for label in new if label in old] == list(old)
