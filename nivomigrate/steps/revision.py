@@ -63,7 +63,7 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             directives[:] = []
         _renamed(directives, wanted, message)
         _refuse_unsafe(directives)
-        _drop_new_enums(context, directives)
+        _new_enums(context, directives)
         online_directives(context, revision, directives)
 
     with schema_at(settings, head) as target:
@@ -193,31 +193,43 @@ def _renamed(directives: list, wanted: list[tuple[str, str, str]], message: str)
                 f"{table}.{old} in the next")
 
 
-def _drop_new_enums(context, directives: list) -> None:
-    """Drop, at the end of downgrade(), each enum type a table the revision creates brings
-    along (`create_table` creates it; alembic's `drop_table` leaves it, so the downgrade
-    would not restore the previous schema and `one-way` would block the revision)."""
+def _new_enums(context, directives: list) -> None:
+    """Create and drop the enum types the revision's new columns bring.
+
+    A table the revision creates creates its enum types (`create_table`), but alembic's
+    `drop_table` leaves them and `add_column` creates none: so a new type only an added
+    column uses is created first (CREATE TYPE), and every new type is dropped at the end of
+    downgrade() (else it fails, or does not restore the previous schema and `one-way` blocks
+    the revision)."""
     import sqlalchemy as sa
     from alembic.operations import ops
+    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
 
     if not directives:
         return
     script = directives[0]
-    names = []
+    found: dict[str, tuple[object, bool]] = {}  # name -> (type, a created table uses it)
     for op in script.upgrade_ops.ops:
-        for column in op.columns if isinstance(op, ops.CreateTableOp) else ():
+        created = isinstance(op, ops.CreateTableOp)
+        columns = op.columns if created else [
+            o.column for o in op.ops if isinstance(o, ops.AddColumnOp)] \
+            if isinstance(op, ops.ModifyTableOps) else []
+        for column in columns:
             kind = getattr(column, "type", None)
             kind = getattr(kind, "item_type", kind)  # an array of the enum
-            if isinstance(kind, sa.Enum) and kind.name and kind.name not in names:
-                names.append(kind.name)
-    if not names:
+            if isinstance(kind, sa.Enum) and kind.name:
+                found[kind.name] = (kind, created or found.get(kind.name, (None, False))[1])
+    if not found:
         return
     existing = {row[0] for row in context.connection.execute(sa.text(
         "select t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace "
         "where t.typtype = 'e' and n.nspname = current_schema()"))}
+    new = {name: value for name, value in found.items() if name not in existing}
     quote = context.dialect.identifier_preparer.quote
-    script.downgrade_ops.ops += [ops.ExecuteSQLOp(f"DROP TYPE {quote(name)}")
-                                 for name in names if name not in existing]
+    script.upgrade_ops.ops[:0] = [
+        ops.ExecuteSQLOp(str(CreateEnumType(kind).compile(dialect=context.dialect)))
+        for kind, in_created_table in new.values() if not in_created_table]
+    script.downgrade_ops.ops += [ops.ExecuteSQLOp(f"DROP TYPE {quote(name)}") for name in new]
 
 
 def _refuse_unsafe(directives: list) -> None:

@@ -308,19 +308,25 @@ class TeamMember(Base):
 def test_models_new_models_self_relation_second_relation_mapped_enum_reach_prod(project):
     """From the models, one commit: a self-referencing model (Team.parentId), a new model
     referencing it (TeamMember), a second relation between Project and User (createdById),
-    and a new enum whose labels are no Prisma identifiers (mapped). `revision -m` writes the
-    revision and schema.prisma, names the relations Prisma needs named, and it validates."""
+    and new enums whose labels are no Prisma identifiers (mapped), on the new model and on an
+    existing one (its type created first: alembic's add_column creates none). `revision -m`
+    writes the revision and schema.prisma, names the relations Prisma needs named, and it
+    validates."""
     models = project.root / MODELS
     text = models.read_text()
     if "prisma_enum" not in text.split("\nclass ", 1)[0]:
         text = text.replace("from .base import ", "from .base import prisma_enum, ", 1)
+    first = text.index("\n\nclass ")  # the enum an existing class uses goes before it
+    text = text[:first] + '\n\nVisibility = prisma_enum("Visibility", "public", "team-only", ' \
+        "metadata=Base.metadata)" + text[first:]
     text = _steps(
         text + TEAMS,
         _in_class("Project", "    __table_args__ = (\n",
                   '    __table_args__ = (\n        index("createdById"),\n'),
         _in_class("Project", "    updatedAt: Mapped[datetime]\n",
                   "    updatedAt: Mapped[datetime]\n    createdById: Mapped[str | None] = "
-                  'mapped_column(references("User", on_delete="SetNull"))\n'))
+                  'mapped_column(references("User", on_delete="SetNull"))\n'
+                  "    visibility: Mapped[str | None] = mapped_column(Visibility)\n"))
     models.write_text(text)
     _owner(project, "Team", "studio")  # policy decisions, not written by the tool
     _owner(project, "TeamMember", "studio")
@@ -338,6 +344,8 @@ def test_models_new_models_self_relation_second_relation_mapped_enum_reach_prod(
         in schema
     assert 'enum Stage {\n  in_progress @map("in-progress")\n  done\n}' in schema
     assert "stage Stage @default(in_progress)" in schema
+    assert "  visibility Visibility?\n" in schema  # a new enum on an existing model
+    assert 'enum Visibility {\n  public\n  team_only @map("team-only")\n}' in schema
     git(project, "add", "-A")
     git(project, "commit", "-qm", "teams")
     promote_all(project)
@@ -381,7 +389,7 @@ def test_a_drop_and_add_from_the_models_is_refused_naming_the_rename_which_passe
 
 def test_a_required_column_from_the_models_is_refused_as_from_schema_prisma(project):
     """The same refusal as `revision --from-prisma` gives (same words, exit 2, nothing
-    written), its steps in the models' words; the first, run as printed, reaches prod."""
+    written), its steps in the models' words; each step run as printed reaches prod."""
     models = project.root / MODELS
     before = models.read_text()
     updated = "    updatedAt: Mapped[datetime]\n"
@@ -407,3 +415,19 @@ def test_a_required_column_from_the_models_is_refused_as_from_schema_prisma(proj
     git(project, "commit", "-qm", optional)
     promote_all(project)
     assert "  region String?\n" in (project.root / "schema.prisma").read_text()
+
+    for env in ("staging", "prod"):  # (2): the app fills it, on every environment
+        with psycopg.connect(project.urls[env], autocommit=True) as conn:
+            conn.execute("""update "User" set region = 'eu'""")
+    models.write_text(_in_class("User", updated, f"{updated}    {required}\n")(before))  # (3)
+    ok(project, *shlex.split(command)[1:])
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", required)
+    gate = run(project, "plan", "all", "--gate", "merge")
+    assert gate.returncode == 0, [line for line in gate.stdout.splitlines()
+                                  if line.startswith("error")]
+    promote_all(project)
+    assert "  region String\n" in (project.root / "schema.prisma").read_text()
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert conn.execute("""select count(*) from "User" where region = 'eu'""").fetchone()[0] \
+            == ROWS
