@@ -237,10 +237,18 @@ def revision(
         "--from-prisma", help="Write it from Prisma's diff of head's datamodel to PATH.")] = False,
     path: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
         help="schema.prisma, with --from-prisma (default: prisma_schema).")] = None,
+    rename: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+        "--rename", help="Table.old:new: the models renamed this column (a RENAME, not a "
+        "drop and an add); repeatable.")] = None,
 ) -> None:
     """Write the next revision, and bring the other source in step: autogenerate from the
     models, then schema.prisma (with prisma_schema); or --from-prisma, then the models."""
     with _errors():
+        if from_prisma and rename:
+            from nivomigrate.errors import ConfigError
+
+            raise ConfigError("--rename is for revisions from the models", hint="from "
+                              'schema.prisma, say a rename with @map("new") / @@map("new")')
         if from_prisma:
             from nivomigrate.steps.prisma import prisma_revision_report
 
@@ -253,7 +261,7 @@ def revision(
         if message is None or path is not None:
             raise ConfigError("revision needs -m (and takes PATH only with --from-prisma)",
                               hint='nivomigrate revision -m "what it does"')
-        report = revision_report(_settings(), message)
+        report = revision_report(_settings(), message, tuple(rename or ()))
         if "prisma" in report.data:  # schema.prisma followed: show what was written there
             _render(report, "terminal")
             _exit_for(report)

@@ -19,6 +19,7 @@ from nivomigrate.prisma.schema import (
     declared_indexes,
     declared_relations,
     default_name,
+    without_comment,
 )
 
 if TYPE_CHECKING:
@@ -130,13 +131,45 @@ def _with_head_enums(schema: PrismaSchema, head_objects: dict) -> PrismaSchema:
     return replace(schema, enums=schema.enums + added) if added else schema
 
 
-def enum_block(name: str, labels: list[str]) -> str | None:
-    """Return `enum Name { ... }` declaring `labels`, None when a label is no Prisma
-    identifier (it would need `@map`)."""
-    if not re.fullmatch(r"[A-Za-z]\w*", name) or \
-            not all(re.fullmatch(r"[A-Za-z]\w*", label) for label in labels):
+def enum_block(name: str, labels: list[str], names: dict[str, str] | None = None
+               ) -> str | None:
+    """Return `enum Name { ... }` declaring `labels`, None when the enum's name is no Prisma
+    identifier. A label that is no Prisma identifier (`in-progress`) is declared by a value
+    named after it and mapped (`in_progress @map("in-progress")`); `names` gives the value
+    names the file already uses for labels (kept as they are)."""
+    if not re.fullmatch(r"[A-Za-z]\w*", name):
         return None
-    return f"enum {name} {{\n" + "".join(f"  {label}\n" for label in labels) + "}\n"
+    names = names or {}
+    taken = set(names.values())
+    lines = []
+    for label in labels:
+        value = names.get(label)
+        if value is None:
+            from nivomigrate.prisma.fields import enum_value_name
+
+            value = enum_value_name(label)
+            base, number = value, 2
+            while value in taken:
+                value, number = f"{base}{number}", number + 1
+            taken.add(value)
+        mapped = "" if value == label else ' @map("' + label.replace("\\", "\\\\") \
+            .replace('"', '\\"') + '")'
+        lines.append(f"  {value}{mapped}\n")
+    return f"enum {name} {{\n" + "".join(lines) + "}\n"
+
+
+def enum_names(schema: PrismaSchema, name: str) -> dict[str, str]:
+    """The value name of each label enum `name` declares in `schema` (label -> name)."""
+    where = enum_lines(schema, name)
+    found = {}
+    for number in range(where[0] + 1, where[1]) if where else ():
+        code = without_comment(schema.lines[number]).strip()
+        match = re.match(r'^(\w+)(?:\s+@map\(\s*(?:name:\s*)?"((?:[^"\\]|\\.)*)"\s*\))?', code)
+        if code and match:
+            label = match.group(2)
+            label = label.replace('\\"', '"').replace("\\\\", "\\") if label else None
+            found[label or match.group(1)] = match.group(1)
+    return found
 
 
 def _primary_key_indexes(objects) -> set[str]:
@@ -314,7 +347,7 @@ def _describe(key: str, attributes: dict, declared: dict | None, schema: PrismaS
     if kind == "enum" and action in {"add", "change"} and name.startswith("public."):
         enum = name.split(".", 1)[1]
         declared_text = enum_lines(schema, enum)
-        block = enum_block(enum, attributes.get("labels") or [])
+        block = enum_block(enum, attributes.get("labels") or [], enum_names(schema, enum))
         writable = block is not None and (action == "add" or declared_text is not None)
         return AttributeChange(enum, action, "enum", f"enum {enum} {attributes}", key, writable,
                                block)
@@ -322,13 +355,13 @@ def _describe(key: str, attributes: dict, declared: dict | None, schema: PrismaS
 
 
 def enum_lines(schema: PrismaSchema, name: str) -> tuple[int, int] | None:
-    """The first and last line of enum `name` in `schema` (None: absent, or a label is
-    mapped)."""
+    """The first and last line of enum `name` in `schema` (None: absent, or the enum itself
+    is mapped by `@@map`)."""
     for number, line in enumerate(schema.lines):
         if re.match(rf"^\s*enum\s+{re.escape(name)}\s*\{{", line):
             end = next(i for i in range(number + 1, len(schema.lines))
                        if schema.lines[i].strip().startswith("}"))
-            if any("@map" in schema.lines[i] for i in range(number, end)):
+            if any("@@map" in schema.lines[i] for i in range(number, end)):
                 return None
             return number, end
     return None
@@ -467,6 +500,8 @@ def _with_relation_fields(changes: list[AttributeChange], schema: PrismaSchema,
 
     from nivomigrate.prisma.new_models import relation_lines
 
+    added = {(c.model, c.key.split(".", 2)[2]) for c in changes
+             if c.target == "field" and c.action == "add" and c.writable}
     result = []
     for change in changes:
         if change.target == "relation" and not change.writable and change.spec is not None:
@@ -475,7 +510,9 @@ def _with_relation_fields(changes: list[AttributeChange], schema: PrismaSchema,
             if change.action == "add" and model is not None:
                 optional = not all(head_objects.get(f"column public.{spec.table}.{c}", {})
                                    .get("not_null") for c in spec.columns)
-                lines = relation_lines(schema, model.name, spec, optional)
+                new_columns = frozenset(column for name, column in added
+                                        if name == model.name)
+                lines = relation_lines(schema, model.name, spec, optional, new_columns)
                 if lines is not None:
                     change = replace(change, writable=True, spec=lines)
             elif change.action == "remove" and model is not None and \

@@ -38,6 +38,16 @@ def _enum(sql_type: str, enums: tuple[str, ...]) -> str | None:
     return name if name in enums else None
 
 
+def enum_value_name(label: str) -> str:
+    """The Prisma name of an enum label: the label itself when it is an identifier, else
+    the label with `_` for each other character (`in-progress`: `in_progress`, mapped by
+    `@map("in-progress")`), `V` before one that does not start with a letter."""
+    if re.fullmatch(r"[A-Za-z]\w*", label):
+        return label
+    value = re.sub(r"\W", "_", label)
+    return value if re.match(r"[A-Za-z]", value) else "V" + value
+
+
 def default_attribute(attributes: dict, enums: tuple[str, ...]) -> str | None:
     """Return `@default(...)` of a column ("" when it has none, None when Prisma cannot say it)."""
     value = attributes.get("default")
@@ -52,7 +62,7 @@ def default_attribute(attributes: dict, enums: tuple[str, ...]) -> str | None:
         return None
     literal = text.group(1).replace("''", "'")
     if _enum(text.group(2), enums):
-        return f"@default({literal})"
+        return f"@default({enum_value_name(literal)})"
     return '@default("' + literal.replace("\\", "\\\\").replace('"', '\\"') + '")'
 
 

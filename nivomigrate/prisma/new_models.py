@@ -37,20 +37,61 @@ class NewModel:
 
 def new_models(schema: PrismaSchema, head_objects: dict, specs) -> dict[str, NewModel]:
     """Return the models (by table) that declare head's tables schema.prisma lacks; a table
-    Prisma cannot declare as it is is left out. `specs` is nivomigrate.prisma.compare's
-    (foreign_key_spec, index_spec), passed in (compare calls this module)."""
+    Prisma cannot declare as it is is left out, and so is one referencing it. `specs` is
+    nivomigrate.prisma.compare's (foreign_key_spec, index_spec), passed in (compare calls
+    this module).
+
+    A new model may reference another new model or itself: the relation field and the list
+    field are written in the new blocks (a self-relation, and a second relation between two
+    models, named on both sides as Prisma requires)."""
     declared = {model.table for model in schema.models}
     tables = sorted({key.split(".", 1)[1] for key in head_objects
                      if key.startswith("table public.")} - declared)
+    candidates = {t for t in tables if _IDENTIFIER.fullmatch(t)}
+    while True:  # until every model found references only models that exist or are found
+        parts = {table: _new_model(schema, head_objects, table, specs, candidates)
+                 for table in sorted(candidates)}
+        failed = {table for table, part in parts.items() if part is None}
+        if not failed:
+            break
+        candidates -= failed
     found = {}
-    for table in (t for t in tables if _IDENTIFIER.fullmatch(t)):
-        model = _new_model(schema, head_objects, table, specs)
-        if model is not None:
-            found[table] = model
+    for table, (body, attributes, back, keys) in parts.items():
+        lists = [line for other in parts.values() for line in other[2].get(table, ())]
+        lines = body + lists
+        if attributes:
+            lines += [""] + [f"  {attribute}" for attribute in attributes]
+        block = f"model {table} {{\n" + "\n".join(lines) + "\n}\n"
+        found[table] = NewModel(block, {name: lines for name, lines in back.items()
+                                        if name not in parts}, frozenset(keys))
     return found
 
 
-def _new_model(schema: PrismaSchema, objects: dict, table: str, specs) -> NewModel | None:
+@dataclass(frozen=True)
+class _Referenced:
+    """A model a foreign key references: its name, field name by column, taken names."""
+
+    name: str
+    fields: dict[str, str]
+    taken: frozenset[str]
+
+
+def _referenced(schema: PrismaSchema, objects: dict, table: str, new: set[str]
+                ) -> _Referenced | None:
+    model = schema.model_for_table(table)
+    if model is not None:
+        return _Referenced(model.name, {f.column: f.name for f in model.fields if f.column},
+                           frozenset(f.name for f in model.fields))
+    if table not in new:
+        return None
+    columns = [key.rsplit(".", 1)[1] for key in objects
+               if key.startswith(f"column public.{table}.")]
+    return _Referenced(table, {c: c for c in columns}, frozenset(columns))
+
+
+def _new_model(schema: PrismaSchema, objects: dict, table: str, specs, new: set[str]):
+    """(field lines, block attributes, list fields by referenced model, keys) of the model
+    of `table`, None when Prisma cannot declare it as it is."""
     from nivomigrate.prisma.fields import field_line
 
     foreign_key_spec, index_spec = specs
@@ -84,7 +125,7 @@ def _new_model(schema: PrismaSchema, objects: dict, table: str, specs) -> NewMod
         if primary == [column]:
             line += " @id" + _map(primary_name, _primary_key_name(table), "(map: ")
         lines[column] = line
-    relations = _relations(schema, table, foreign, columns)
+    relations = _relations(schema, objects, table, foreign, columns, new)
     if relations is None:
         return None
     relation_lines, back = relations
@@ -104,43 +145,60 @@ def _new_model(schema: PrismaSchema, objects: dict, table: str, specs) -> NewMod
         if spec is None:
             return None
         attributes.append(_index_attribute(spec))
-    body = list(lines.values()) + relation_lines
-    if attributes:
-        body += [""] + [f"  {attribute}" for attribute in attributes]
-    block = f"model {table} {{\n" + "\n".join(body) + "\n}\n"
-    return NewModel(block, back, frozenset(keys))
+    return list(lines.values()) + relation_lines, attributes, back, keys
 
 
-def _relations(schema: PrismaSchema, table: str, foreign: list, columns: dict
-               ) -> tuple[list[str], dict[str, tuple[str, ...]]] | None:
+def _relations(schema: PrismaSchema, objects: dict, table: str, foreign: list, columns: dict,
+               new: set[str]) -> tuple[list[str], dict[str, tuple[str, ...]]] | None:
     """The relation field of each foreign key, and the list fields of the referenced models
-    (None: a foreign key to a model schema.prisma lacks, or to the table itself)."""
+    (None: a foreign key to a table that has no model and gets none)."""
     lines, back = [], {}
     taken = set(columns)
     counts: dict[str, int] = {}
     for spec in foreign:
         counts[spec.referenced_table] = counts.get(spec.referenced_table, 0) + 1
     for spec in sorted(foreign, key=lambda s: s.name):
-        referenced = schema.model_for_table(spec.referenced_table)
-        if referenced is None:  # a new table or itself: its list field is a hand edit
+        referenced = _referenced(schema, objects, spec.referenced_table, new)
+        if referenced is None:
             return None
         model_name = referenced.name
-        name = _free(model_name[0].lower() + model_name[1:], taken)
+        named = counts[spec.referenced_table] > 1 or spec.referenced_table == table
+        name = _free(relation_field_name(spec.columns, model_name, named), taken)
         optional = not all(columns[c].get("not_null") for c in spec.columns)
-        relation_name = f'"{spec.name}", ' if counts[spec.referenced_table] > 1 else ""
-        references = [referenced.field_for_column(c).name if referenced and
-                      referenced.field_for_column(c) else c for c in spec.referenced_columns]
+        relation_name = f'"{spec.name}", ' if named else ""
+        references = [referenced.fields.get(c, c) for c in spec.referenced_columns]
         arguments = (f"{relation_name}fields: [{', '.join(spec.columns)}], references: "
                      f"[{', '.join(references)}], onDelete: {spec.on_delete}, onUpdate: "
                      f"{spec.on_update}" + _map(spec.name, default_name(
                          table, list(spec.columns), "fkey"), ", map: "))
         lines.append(f"  {name} {model_name}{'?' if optional else ''} @relation({arguments})")
-        taken_there = {f.name for f in referenced.fields}
-        list_name = _free(table[0].lower() + table[1:] + "s", taken_there |
-                          set(back.get(model_name, ())))
+        taken_there = set(referenced.taken) | set(back.get(model_name, ()))
+        if model_name == table:
+            taken_there |= taken
+        list_name = _free(list_field_name(table, name, named), taken_there)
+        if model_name == table:
+            taken.add(list_name)
         back[model_name] = back.get(model_name, ()) + (
-            f"  {list_name} {table}[]" + (f' @relation("{spec.name}")' if relation_name else ""),)
+            f"  {list_name} {table}[]" + (f' @relation("{spec.name}")' if named else ""),)
     return lines, back
+
+
+def relation_field_name(columns: tuple[str, ...], model_name: str, named: bool) -> str:
+    """The relation field's name: the model's (`user` for User), or for a named relation
+    (a self-relation, a second one between two models) its column's without `Id`
+    (`parent` for parentId, `createdBy` for createdById)."""
+    column = columns[0] if len(columns) == 1 else ""
+    if named and column.endswith("Id") and len(column) > 2:
+        return column[:-2]
+    return model_name[0].lower() + model_name[1:]
+
+
+def list_field_name(model_name: str, relation_field: str, named: bool) -> str:
+    """The list field's name on the referenced model: `projects` for model Project, or for a
+    named relation the relation field's name before it (`createdByProjects`)."""
+    if named:
+        return relation_field + model_name + "s"
+    return model_name[0].lower() + model_name[1:] + "s"
 
 
 @dataclass(frozen=True)
@@ -153,32 +211,39 @@ class RelationLines:
     referenced: str  # the referenced model's name
 
 
-def relation_lines(schema: PrismaSchema, model_name: str, spec, optional: bool
-                   ) -> RelationLines | None:
+def relation_lines(schema: PrismaSchema, model_name: str, spec, optional: bool,
+                   added: frozenset[str] = frozenset()) -> RelationLines | None:
     """Return the relation field (on `model_name`) and list field (on the referenced model) of
-    foreign key `spec`, None when the referenced table has no model or another relation
-    already joins the two models (a name would be needed on both sides)."""
+    foreign key `spec`, None when the referenced table has no model. A self-relation, or a
+    relation between two models another relation already joins, is named on both sides
+    (`@relation("<foreign key's name>", ...)`), as Prisma requires to tell them apart.
+    `added`: the model's columns whose fields `prisma write` adds in the same pass (named as
+    the column)."""
     model = schema.model(model_name)
     referenced = schema.model_for_table(spec.referenced_table)
-    if model is None or referenced is None or referenced.name == model.name:
+    if model is None or referenced is None:
         return None
-    if any(f.base_type == referenced.name for f in model.fields) or \
-            any(f.base_type == model.name for f in referenced.fields):
-        return None
-    fields = [model.field_for_column(c) for c in spec.columns]
+    named = referenced.name == model.name or \
+        any(f.base_type == referenced.name for f in model.fields) or \
+        any(f.base_type == model.name for f in referenced.fields)
+    fields = [model.field_for_column(c) or (c if c in added else None) for c in spec.columns]
     references = [referenced.field_for_column(c) for c in spec.referenced_columns]
     if not all(fields) or not all(references):
         return None
-    name = _free(referenced.name[0].lower() + referenced.name[1:],
-                 {f.name for f in model.fields})
-    arguments = (f"fields: [{', '.join(f.name for f in fields)}], references: "
+    fields = [getattr(f, "name", f) for f in fields]
+    taken = {f.name for f in model.fields} | set(added)
+    name = _free(relation_field_name(spec.columns, referenced.name, named), taken)
+    arguments = (f"fields: [{', '.join(fields)}], references: "
                  f"[{', '.join(f.name for f in references)}], onDelete: {spec.on_delete}, "
                  f"onUpdate: {spec.on_update}" + _map(spec.name, default_name(
                      model.table, list(spec.columns), "fkey"), ", map: "))
-    list_name = _free(model.name[0].lower() + model.name[1:] + "s",
-                      {f.name for f in referenced.fields})
+    relation_name = f'"{spec.name}", ' if named else ""
+    there = {f.name for f in referenced.fields} | (taken if referenced is model else set())
+    list_name = _free(list_field_name(model.name, name, named), there)
     return RelationLines(f"  {name} {referenced.name}{'?' if optional else ''} "
-                         f"@relation({arguments})", f"  {list_name} {model.name}[]",
+                         f"@relation({relation_name}{arguments})",
+                         f"  {list_name} {model.name}[]" + (f' @relation("{spec.name}")'
+                                                            if named else ""),
                          referenced.name)
 
 

@@ -448,23 +448,36 @@ def _at_head(settings: Settings, text: str, state: PrismaState,
 
 def _rename_waivers(settings: Settings, renames) -> tuple[str, ...]:
     """The waivers of squawk's renaming-table/renaming-column rules for the renames of a
-    `@map`/`@@map` change, each saying why it is safe: no service in policies/services.yaml
-    reads or writes the old name.
+    `@map`/`@@map` change (`rename_waivers`).
 
     Raises:
-        ConfigError: a service uses a renamed table or column by its old name (its Prisma
-            client selects it until it is redeployed): the expand/contract steps are named.
+        ConfigError: a service uses a renamed table or column by its old name.
+    """
+    if not renames.upgrade:
+        return ()
+    return rename_waivers(settings, renames.tables, renames.columns,
+                          "add the new field or model beside the old one and run "
+                          "`nivomigrate revision --from-prisma`")
+
+
+def rename_waivers(settings: Settings, tables, columns, expand: str) -> tuple[str, ...]:
+    """The waivers of squawk's renaming-table/renaming-column rules for renames of `tables`
+    ((old, new)) and `columns` ((table, old, new)), each saying why it is safe: no service in
+    policies/services.yaml reads or writes the old name. `expand` says the first of the
+    expand/contract steps, in the words of the source the team edits.
+
+    Raises:
+        ConfigError: a service uses a renamed table or column by its old name (its client
+            selects it until it is redeployed): the expand/contract steps are named.
     """
     from nivomigrate.policies.services import load_service_map
 
-    if not renames.upgrade:
-        return ()
     services = load_service_map(settings.policies_dir)
-    moved = dict(renames.tables)  # a column rename's statement names the table's new name
+    moved = dict(tables)  # a column rename's statement names the table's new name
     renamed = [(old, None, f'"{old}" to "{new}"', "renaming-table", old)
-               for old, new in renames.tables]
+               for old, new in tables]
     renamed += [(table, old, f'"{table}"."{old}" to "{new}"', "renaming-column",
-                 moved.get(table, table)) for table, old, new in renames.columns]
+                 moved.get(table, table)) for table, old, new in columns]
     used = []
     for table, column, said, _, _ in renamed:
         users = sorted({use.service for use in services.of_table(table) if use.uses(column)})
@@ -473,26 +486,21 @@ def _rename_waivers(settings: Settings, renames) -> tuple[str, ...]:
                         "the old name)")
     if used:
         raise ConfigError(
-            "a @map/@@map change renames what the deployed services use by its old name: "
-            + "; ".join(used),
-            hint="in steps (expand/contract): add the new field or model beside the old one and "
-            "run `nivomigrate revision --from-prisma`; copy the data and have the services write "
-            "both, then read the new one; remove the old one in a later change")
+            "a rename of what the deployed services use by its old name: " + "; ".join(used),
+            hint=f"in steps (expand/contract): {expand}; copy the data and have the services "
+            "write both, then read the new one; remove the old one in a later change")
     return tuple(f'# nivomigrate: waive {rule} "{table}" -- renames {said}: no service in '
                  "policies/services.yaml uses the old name" for _, _, said, rule, table in renamed)
 
 
 def _refuse_unsafe(old_text: str, new_text: str) -> None:
     from nivomigrate.prisma.schema import read_schema
-    from nivomigrate.prisma.steps import expand_contract_hint, required_without_default
+    from nivomigrate.prisma.steps import prisma_required_refusal, required_without_default
 
     unsafe = required_without_default(read_schema(old_text), read_schema(new_text))
     if unsafe:
-        model, field = unsafe[0]
-        raise ConfigError(
-            f"{model}.{field.name} is a required field without a default added to an existing "
-            "model: adding it fails on a table with rows",
-            hint=expand_contract_hint(model, field))
+        message, hint = prisma_required_refusal(*unsafe[0])
+        raise ConfigError(message, hint=hint)
 
 
 def _opposite_change(change):

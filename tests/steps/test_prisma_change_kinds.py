@@ -3,6 +3,7 @@ for the online path: the planner, NOT VALID + VALIDATE, CONCURRENTLY; size is th
 benchmarks/), from schema.prisma (`revision --from-prisma` writes the revision and the models)
 or from the models (`revision -m` writes the revision and schema.prisma): one command, one
 commit, then the merge gate, apply staging and promote prod pass and everything agrees.
+What a command refuses is refused with a hint, and the hint, run as printed, passes too.
 
 The steps run in order on one project (staging and prod cloned once from a seeded template).
 """
@@ -10,6 +11,7 @@ The steps run in order on one project (staging and prod cloned once from a seede
 from __future__ import annotations
 
 import os
+import shlex
 
 import psycopg
 import pytest
@@ -263,3 +265,169 @@ def test_a_model_added_to_the_models_is_written_into_schema_prisma_and_reaches_p
     git(project, "add", "-A")
     git(project, "commit", "-qm", "audit notes")
     promote_all(project)
+
+
+def _in_class(name: str, old: str, new: str):
+    """The edit replacing `old` by `new` inside class `name` of a model file only."""
+    def edit(text: str) -> str:
+        start = text.index(f"class {name}(Base):")
+        end = text.find("\nclass ", start + 1)
+        end = len(text) if end < 0 else end
+        block = text[start:end]
+        assert block.count(old) == 1, old
+        return text[:start] + block.replace(old, new) + text[end:]
+    return edit
+
+
+TEAMS = '''
+
+Stage = prisma_enum("Stage", "in-progress", "done", metadata=Base.metadata)
+
+
+class Team(Base):
+    __tablename__ = "Team"
+    __table_args__ = (index("parentId"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    parentId: Mapped[str | None] = mapped_column(references("Team", on_delete="SetNull"))
+    stage: Mapped[str] = mapped_column(Stage, server_default=db_default("in-progress"))
+    createdAt: Mapped[datetime] = mapped_column(server_default=NOW)
+
+
+class TeamMember(Base):
+    __tablename__ = "TeamMember"
+    __table_args__ = (unique_index("teamId", "userId"), index("userId"))
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    teamId: Mapped[str] = mapped_column(references("Team", on_delete="Cascade"))
+    userId: Mapped[str] = mapped_column(references("User", on_delete="Cascade"))
+'''
+
+
+def test_models_new_models_self_relation_second_relation_mapped_enum_reach_prod(project):
+    """From the models, one commit: a self-referencing model (Team.parentId), a new model
+    referencing it (TeamMember), a second relation between Project and User (createdById),
+    and new enums whose labels are no Prisma identifiers (mapped), on the new model and on an
+    existing one (its type created first: alembic's add_column creates none). `revision -m`
+    writes the revision and schema.prisma, names the relations Prisma needs named, and it
+    validates."""
+    models = project.root / MODELS
+    text = models.read_text()
+    if "prisma_enum" not in text.split("\nclass ", 1)[0]:
+        text = text.replace("from .base import ", "from .base import prisma_enum, ", 1)
+    first = text.index("\n\nclass ")  # the enum an existing class uses goes before it
+    text = text[:first] + '\n\nVisibility = prisma_enum("Visibility", "public", "team-only", ' \
+        "metadata=Base.metadata)" + text[first:]
+    text = _steps(
+        text + TEAMS,
+        _in_class("Project", "    __table_args__ = (\n",
+                  '    __table_args__ = (\n        index("createdById"),\n'),
+        _in_class("Project", "    updatedAt: Mapped[datetime]\n",
+                  "    updatedAt: Mapped[datetime]\n    createdById: Mapped[str | None] = "
+                  'mapped_column(references("User", on_delete="SetNull"))\n'
+                  "    visibility: Mapped[str | None] = mapped_column(Visibility)\n"))
+    models.write_text(text)
+    _owner(project, "Team", "studio")  # policy decisions, not written by the tool
+    _owner(project, "TeamMember", "studio")
+
+    out = ok(project, "revision", "-m", "teams")
+
+    schema = (project.root / "schema.prisma").read_text()
+    assert "model Team {" in schema and "model TeamMember {" in schema, out
+    assert '  parent Team? @relation("Team_parentId_fkey", fields: [parentId]' in schema
+    assert '  parentTeams Team[] @relation("Team_parentId_fkey")' in schema
+    assert "  team Team @relation(fields: [teamId], references: [id], onDelete: Cascade" \
+        in schema and "  teamMembers TeamMember[]" in schema
+    assert '  createdBy User? @relation("Project_createdById_fkey", fields: [createdById]' \
+        in schema and '  createdByProjects Project[] @relation("Project_createdById_fkey")' \
+        in schema
+    assert 'enum Stage {\n  in_progress @map("in-progress")\n  done\n}' in schema
+    assert "stage Stage @default(in_progress)" in schema
+    assert "  visibility Visibility?\n" in schema  # a new enum on an existing model
+    assert 'enum Visibility {\n  public\n  team_only @map("team-only")\n}' in schema
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "teams")
+    promote_all(project)
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert conn.execute("select enum_range(null::\"Stage\")::text").fetchone()[0] == \
+            "{in-progress,done}"
+
+
+def _hint(result) -> str:
+    return next(line for line in result.stderr.splitlines() if line.startswith("hint:"))
+
+
+def test_a_drop_and_add_from_the_models_is_refused_naming_the_rename_which_passes(project):
+    """A renamed attribute looks like a dropped column and an added one (its data lost):
+    refused, exit 2, nothing written, with the `--rename` that says it; run as printed, it
+    writes a RENAME and the change reaches prod."""
+    models = project.root / MODELS
+    models.write_text(_in_class("AuditNote", '    note: Mapped[str] = mapped_column(',
+                                '    body: Mapped[str] = mapped_column(')(models.read_text()))
+
+    refused = run(project, "revision", "-m", "note is body")
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "error: the models drop AuditNote.note and add AuditNote.body of the same type" \
+        in refused.stderr and "Traceback" not in refused.stderr
+    assert git(project, "status", "--porcelain").strip() == f"M {MODELS}"
+    command = _hint(refused).split("if it is a rename: ", 1)[1].split(";", 1)[0]
+    assert command == 'nivomigrate revision -m "note is body" --rename AuditNote.note:body'
+    ok(project, *shlex.split(command)[1:])
+
+    written = sorted((project.root / "versions").glob("*_note_is_body.py"))[0].read_text()
+    upgrade = written.split("def downgrade", 1)[0]
+    assert "op.alter_column('AuditNote', 'note'," in upgrade and \
+        "new_column_name='body'" in upgrade and "drop_column" not in upgrade
+    assert '# nivomigrate: waive renaming-column "AuditNote"' in written
+    assert "  body String @default(\"\")\n" in (project.root / "schema.prisma").read_text()
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "note is body")
+    promote_all(project)
+
+
+def test_a_required_column_from_the_models_is_refused_as_from_schema_prisma(project):
+    """The same refusal as `revision --from-prisma` gives (same words, exit 2, nothing
+    written), its steps in the models' words; each step run as printed reaches prod."""
+    models = project.root / MODELS
+    before = models.read_text()
+    updated = "    updatedAt: Mapped[datetime]\n"
+    models.write_text(_in_class("User", updated, updated + "    region: Mapped[str]\n")(before))
+
+    refused = run(project, "revision", "-m", "regions")
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "error: User.region is a required field without a default added to an existing " \
+        "model: adding it fails on a table with rows" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert git(project, "status", "--porcelain").strip() == f"M {MODELS}"
+    hint = _hint(refused)
+    optional = hint.split("(1) declare it optional (`", 1)[1].split("`", 1)[0]
+    required = hint.split("(3) make it required (`", 1)[1].split("`", 1)[0]
+    command = hint.split("and run `", 1)[1].split("`", 1)[0]
+    assert (optional, required) == ("region: Mapped[str | None]", "region: Mapped[str]")
+    assert command == 'nivomigrate revision -m "..."'
+
+    models.write_text(_in_class("User", updated, f"{updated}    {optional}\n")(before))  # (1)
+    ok(project, *shlex.split(command)[1:])
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", optional)
+    promote_all(project)
+    assert "  region String?\n" in (project.root / "schema.prisma").read_text()
+
+    for env in ("staging", "prod"):  # (2): the app fills it, on every environment
+        with psycopg.connect(project.urls[env], autocommit=True) as conn:
+            conn.execute("""update "User" set region = 'eu'""")
+    models.write_text(_in_class("User", updated, f"{updated}    {required}\n")(before))  # (3)
+    ok(project, *shlex.split(command)[1:])
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", required)
+    gate = run(project, "plan", "all", "--gate", "merge")
+    assert gate.returncode == 0, [line for line in gate.stdout.splitlines()
+                                  if line.startswith("error")]
+    promote_all(project)
+    assert "  region String\n" in (project.root / "schema.prisma").read_text()
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert conn.execute("""select count(*) from "User" where region = 'eu'""").fetchone()[0] \
+            == ROWS
