@@ -222,13 +222,8 @@ def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]
     changes = Changes(source, target)
     parts = {
         "early": [],
-        "drops": [changes.non_pk_constraints(drops_only=True),
-                  changes.pk_constraints(drops_only=True),
-                  changes.non_mv_indexes(drops_only=True)],
-        "tables": [changes.tables_only_selectables(),
-                   changes.non_mv_indexes(creations_only=True),
-                   changes.pk_constraints(creations_only=True),
-                   changes.non_pk_constraints(creations_only=True)],
+        "drops": [],
+        "tables": [changes.tables_only_selectables()],
         "creations": [],
         "late": [],
     }
