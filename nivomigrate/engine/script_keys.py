@@ -83,12 +83,17 @@ def script_indexes(source: Catalog, target: Catalog,
                if before[name].attributes["definition"] != after[name].attributes["definition"]}
     on_remade = {name for name, row in after.items()
                  if tuple(in_schema(str(row.attributes["table"]), source, target)) in remade}
-    made = (after.keys() - before.keys()) | changed | on_remade
+    made = set()
+    for name in sorted(after, key=lambda n: _depth(names[n], parents_after)):
+        parent = parents_after.get(names[name])
+        if (name not in before or name in changed or name in on_remade) and (
+                parent is None or ".".join(type_name(parent)[-2:]) in made):
+            made.add(name)  # a partition's index under a kept one: made with its partition
     drops, late = [], []
     for name in sorted((before.keys() - after.keys()) | changed):
         qualified = identifier(*names[name])
         if names[name] in parents_before:  # its parent's drop takes it, or it was detached
-            if name not in made:
+            if name not in after:
                 late.append(f"drop index if exists {qualified};")
         else:
             drops.append(f"drop index {qualified};")
