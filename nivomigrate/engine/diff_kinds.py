@@ -5,10 +5,11 @@ its own function is scripted from the two catalogs' rows, every name and literal
 `nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
 the re-making of one that loses or reorders labels), composite types, sequences, views,
 materialized views, functions and procedures (`script_selectables`, one pg_depend graph),
-triggers and policies. Tables, columns, indexes and constraints are still migra's statements
-(`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges and domains are
-`diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one `catalog/kinds/<kind>.sql`, one
-row in `catalog.KINDS`, one function and one row here, tests (docs/architecture.md).
+indexes and constraints (`script_keys`), triggers and policies. Tables and columns are still
+migra's statements (`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges
+and domains are `diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one
+`catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row here, tests
+(docs/architecture.md).
 
 A scripting function takes the source's and the target's catalog, and the relations the rest
 of the script drops and re-creates (what is on them must be made again), and returns
