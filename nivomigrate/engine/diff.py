@@ -178,7 +178,8 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     platform_owned = any(side.snapshot.platform.owns_default_privileges
                          for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
-                                migra_statements + list(kinds.drops),
+                                migra_statements + list(kinds.drops)
+                                + list(kinds.before_tables),
                                 default_privileges=not platform_owned)
     return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
             + list(kinds.drops) + changes["drops"] + list(kinds.before_tables)
