@@ -120,10 +120,12 @@ def _depth(index: tuple[str, str], parents: dict[tuple[str, str], str]) -> tuple
 
 def script_constraints(source: Catalog, target: Catalog,
                        remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
-    """DROP the removed or changed constraints (foreign keys first), ADD the new or changed
-    ones (keys, then checks, then foreign keys), VALIDATE the ones that only become valid."""
+    """DROP the removed or changed constraints (foreign keys first, also those of the tables
+    the script drops), ADD the new or changed ones (keys, then checks, then foreign keys),
+    VALIDATE the ones that only become valid."""
     drops, creations = changes_of(source, target, "constraint", remade,
                                   ("type", "definition"))
+    drops += _foreign_keys_on(source, remade)
     old = {(schema, table, name): row for schema, table, name, row in drops}
     validated = {key for schema, table, name, row in creations
                  for key in [(schema, table, name)] if key in old
@@ -145,6 +147,20 @@ def script_constraints(source: Catalog, target: Catalog,
             created.append(f"alter table {identifier(schema, table)} add constraint "
                            f"{identifier(name)} {row.attributes['definition']};")
     return Placed(drops=tuple(dropped), created=tuple(created))
+
+
+def _foreign_keys_on(source: Catalog, remade: frozenset[tuple[str, str]]) -> list[tuple]:
+    """The (schema, table, name, row) of the source's foreign keys on the relations the script
+    drops: dropped first, so that the tables they reference can go in any order."""
+    known = relations(source)
+    inherited = {key.split(" ", 1)[1] for key in source.items.of("follower")
+                 if key.startswith("constraint ")}
+    found = []
+    for name, row in sorted(source.of("constraint").items()):
+        schema, table, own = on_table(name, known)
+        if row.attributes["type"] == "f" and name not in inherited and (schema, table) in remade:
+            found.append((schema, table, own, row))
+    return found
 
 
 _ADD_ORDER = {"p": 0, "u": 0, "x": 0, "c": 1, "f": 2}
