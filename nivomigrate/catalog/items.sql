@@ -236,6 +236,16 @@ join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdroppe
 where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
 
 union all
+-- the table each foreign key references ("schema.table.constraint" -> [schema, table]): one
+-- onto a table the script re-makes is dropped before and added again after
+select 'fk_references', c.nspname || '.' || c.relname || '.' || k.conname, null::text[],
+       null::text[], to_jsonb(array[rn.nspname::text, rc.relname::text])
+from managed_class c
+join pg_constraint k on k.conrelid = c.oid and k.contype = 'f'
+join pg_class rc on rc.oid = k.confrelid
+join pg_namespace rn on rn.oid = rc.relnamespace
+
+union all
 -- indexes of partitions attached to their partitioned table's index
 select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
        array['rel', c.nspname, c.relname]::text[], null::text[],

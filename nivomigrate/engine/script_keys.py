@@ -126,6 +126,9 @@ def script_constraints(source: Catalog, target: Catalog,
     drops, creations = changes_of(source, target, "constraint", remade,
                                   ("type", "definition"))
     drops += _foreign_keys_on(source, remade)
+    onto = _foreign_keys_onto(source, target, remade)
+    drops += [found for found in onto[0] if found not in drops]
+    creations += [found for found in onto[1] if found not in creations]
     old = {(schema, table, name): row for schema, table, name, row in drops}
     validated = {key for schema, table, name, row in creations
                  for key in [(schema, table, name)] if key in old
@@ -161,6 +164,25 @@ def _foreign_keys_on(source: Catalog, remade: frozenset[tuple[str, str]]) -> lis
         if row.attributes["type"] == "f" and name not in inherited and (schema, table) in remade:
             found.append((schema, table, own, row))
     return found
+
+
+def _foreign_keys_onto(source: Catalog, target: Catalog,
+                       remade: frozenset[tuple[str, str]]) -> tuple[list[tuple], list[tuple]]:
+    """The kept foreign keys that reference a table the script drops and re-creates: dropped
+    before it goes, added again after it is made (as (schema, table, name, row))."""
+    known = relations(source, target)
+    inherited = {key.split(" ", 1)[1] for catalog in (source, target)
+                 for key in catalog.items.of("follower") if key.startswith("constraint ")}
+    drops, creations = [], []
+    for name, item in sorted(source.items.of("fk_references").items()):
+        old, new = source.of("constraint").get(name), target.of("constraint").get(name)
+        schema, table, own = on_table(name, known)
+        if (tuple(item.value or ()) not in remade or old is None or new is None
+                or name in inherited or (schema, table) in remade):
+            continue
+        drops.append((schema, table, own, old))
+        creations.append((schema, table, own, new))
+    return drops, creations
 
 
 _ADD_ORDER = {"p": 0, "u": 0, "x": 0, "c": 1, "f": 2}
