@@ -236,6 +236,16 @@ join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdroppe
 where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
 
 union all
+-- the table each foreign key references ("schema.table.constraint" -> [schema, table]): one
+-- onto a table the script re-makes is dropped before and added again after
+select 'fk_references', c.nspname || '.' || c.relname || '.' || k.conname, null::text[],
+       null::text[], to_jsonb(array[rn.nspname::text, rc.relname::text])
+from managed_class c
+join pg_constraint k on k.conrelid = c.oid and k.contype = 'f'
+join pg_class rc on rc.oid = k.confrelid
+join pg_namespace rn on rn.oid = rc.relnamespace
+
+union all
 -- indexes of partitions attached to their partitioned table's index
 select 'index_parent', quote_ident(c.nspname) || '.' || quote_ident(c.relname),
        array['rel', c.nspname, c.relname]::text[], null::text[],
@@ -245,31 +255,16 @@ join pg_inherits i on i.inhrelid = c.oid
 where c.relkind in ('i', 'I')
 
 union all
--- what a partition or inheritance child gets from its parent (inherited constraints and their
--- indexes, cloned triggers): never scripted on its own, the parent's statement makes it
+-- what a partition or inheritance child gets from its parent (inherited constraints, cloned
+-- triggers): never scripted on its own, the parent's statement makes it
 select 'follower', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name, null::text[],
        null::text[], null::jsonb
 from managed_class c
 join (select 'constraint' as kind, k.conrelid as relid, k.conname as name
       from pg_constraint k where k.coninhcount > 0 and not k.conislocal
       union all
-      select 'index', k.conrelid, i.relname
-      from pg_constraint k join pg_class i on i.oid = k.conindid
-      where k.coninhcount > 0 and not k.conislocal
-      union all
       select 'trigger', g.tgrelid, g.tgname from pg_trigger g where g.tgparentid <> 0) f
   on f.relid = c.oid
-
-union all
--- keys of partitioned tables (primary key, unique, exclusion) with the index each one makes:
--- added by their definition, which makes the partitions' too
-select 'partitioned_key', f.kind || ' ' || c.nspname || '.' || c.relname || '.' || f.name,
-       null::text[], null::text[], null::jsonb
-from managed_class c
-join pg_constraint k on k.conrelid = c.oid and k.conindid <> 0
-join pg_class i on i.oid = k.conindid
-cross join lateral (values ('constraint', k.conname), ('index', i.relname)) f (kind, name)
-where c.relkind = 'p'
 
 union all
 -- what each view, materialized view and routine uses (pg_depend): views, routines, tables and

@@ -1,21 +1,21 @@
 """Diff two databases: the snapshot differences, and the SQL that turns one into the other.
 
 The only importer of migra and schemainspect in nivomigrate (unmaintained upstream, so kept
-replaceable): migra writes the statements for tables, columns, indexes and constraints (what
-`migra --unsafe` prints, drops included), restricted to the managed schemas and without the
-migration ledgers, and re-makes an enum that loses or reorders labels (with the columns using
-it); `diff_kinds` scripts schemas, extensions, collations, enums, composite types, sequences,
-views, materialized views, functions, procedures, triggers and policies from the two
-catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
-level security flags, identity options and domains; all placed among migra's statements in
-dependency order.
+replaceable): migra writes the statements for tables and columns (what `migra --unsafe`
+prints, drops included), restricted to the managed schemas and without the migration ledgers,
+and re-makes an enum that loses or reorders labels (with the columns using it); `diff_kinds`
+scripts schemas, extensions, collations, enums, composite types, sequences, indexes,
+constraints, views, materialized views, functions, procedures, triggers and policies from the
+two catalogs; `diff_catalog` writes privileges, default privileges, comments, options, row
+level security flags, replica identities, identity options and domains; all placed among
+migra's statements in dependency order.
 
 Both sides are read at once (snapshot + catalog items, one connection each); when both are
 equal, migra is not even imported. Otherwise migra's inspection is pruned to the tables that
-differ plus every table that takes part in inheritance, and reads no view, composite type,
-routine, sequence, trigger, policy nor dependency; if migra still fails on the pruned
-inspection, the diff falls back to a full one. Whenever the snapshots differ the SQL is not
-empty: a difference no statement covers is named in a `-- not scripted:` comment line.
+differ plus every table that takes part in inheritance, and reads no index, constraint, view,
+composite type, routine, sequence, trigger, policy nor dependency; if migra still fails on the
+pruned inspection, the diff falls back to a full one. Whenever the snapshots differ the SQL is
+not empty: a difference no statement covers is named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
@@ -137,10 +137,10 @@ def _read_side(target: db.Target, connections: list) -> _Side:
 
 def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str]],
                     *snapshots: Snapshot) -> frozenset[str]:
-    """Return the "schema.table" names whose relations, indexes or constraints migra must see.
+    """Return the "schema.table" names whose relations migra must see.
 
-    Those of every differing table, column, index and constraint, and of the
-    columns whose type is a differing enum, domain or composite type.
+    Those of every differing table and column, and of the columns whose type is a differing
+    enum, domain or composite type (indexes and constraints are diff_kinds').
     """
     keys = [*schema_diff.added, *schema_diff.removed, *(c.key for c in schema_diff.changed)]
     tables, types = set(), set()
@@ -148,10 +148,8 @@ def _touched_tables(schema_diff: SchemaDiff, relations: dict[str, tuple[str, str
         kind, _, name = key.partition(" ")
         if kind == "table":
             tables.add(name)
-        elif kind in {"column", "constraint"}:
+        elif kind == "column":
             tables.add(".".join(migra_fixes.split_name(name, relations)[:2]))
-        elif kind == "index":
-            tables.update(s.objects[key]["table"] for s in snapshots if key in s.objects)
         elif kind in {"enum", "domain", "type"}:
             types.add(name)
     if types:
@@ -180,7 +178,8 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff,
     platform_owned = any(side.snapshot.platform.owns_default_privileges
                          for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
-                                migra_statements + list(kinds.drops),
+                                migra_statements + list(kinds.drops)
+                                + list(kinds.before_tables),
                                 default_privileges=not platform_owned)
     return (extra.first + list(kinds.early) + changes["early"] + extra.before_tables
             + list(kinds.drops) + changes["drops"] + list(kinds.before_tables)
@@ -214,21 +213,16 @@ def _enums_left_to_migra(source: Inspector, target: Inspector) -> None:
 def _migra_changes(source: Inspector, target: Inspector) -> dict[str, list[str]]:
     """Run migra's changes in `Migration.add_all_changes`'s order, split where ours go in.
 
-    Only tables, columns, indexes, constraints and the re-making of enums are migra's:
-    `diff_kinds` scripts the rest from the catalogs.
+    Only tables, columns and the re-making of enums are migra's: `diff_kinds` scripts the
+    rest from the catalogs.
     """
     from migra.changes import Changes
 
     changes = Changes(source, target)
     parts = {
         "early": [],
-        "drops": [changes.non_pk_constraints(drops_only=True),
-                  changes.pk_constraints(drops_only=True),
-                  changes.non_mv_indexes(drops_only=True)],
-        "tables": [changes.tables_only_selectables(),
-                   changes.non_mv_indexes(creations_only=True),
-                   changes.pk_constraints(creations_only=True),
-                   changes.non_pk_constraints(creations_only=True)],
+        "drops": [],
+        "tables": [changes.tables_only_selectables()],
         "creations": [],
         "late": [],
     }
@@ -323,9 +317,9 @@ def _inspect(side: _Side, tables: frozenset[str] | None) -> Inspector:
     with side.conn.transaction():
         cursor = side.conn.cursor(row_factory=namedtuple_row)
         inspector = _pruned_inspector_class()(_RawConnection(cursor), tables)
-    _keep_managed(inspector, side.snapshot, frozenset(side.catalog.of("follower")))
+    _keep_managed(inspector, side.snapshot)
     migra_objects.corrected(
-        inspector, import_schemainspect().obj, frozenset(side.catalog.of("partitioned_key")),
+        inspector, import_schemainspect().obj,
         {key: item.value for key, item in side.catalog.of("partition_key").items()},
         {name: str(row.attributes["collation"]) for name, row in side.rows.of("column").items()
          if row.attributes.get("collation")})
@@ -360,28 +354,24 @@ def _pruned_inspector_class() -> type:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
 
         def execute(self, query, *args, **kwargs):
-            # migra reads neither `types` nor `domains`, and scripts no sequences, triggers,
-            # policies, views nor routines (diff_kinds does), so no dependencies of theirs
+            # migra reads neither `types` nor `domains`, and scripts no indexes, constraints,
+            # sequences, triggers, policies, views nor routines (diff_kinds does), so no
+            # dependencies of theirs
             unread = {id(self.TYPES_QUERY), id(self.DOMAINS_QUERY), id(self.TRIGGERS_QUERY),
                       id(self.RLSPOLICIES_QUERY), id(self.SEQUENCES_QUERY),
-                      id(self.FUNCTIONS_QUERY), id(self.DEPS_QUERY)}
+                      id(self.FUNCTIONS_QUERY), id(self.DEPS_QUERY), id(self.INDEXES_QUERY),
+                      id(self.CONSTRAINTS_QUERY)}
             if id(query) in unread:
                 return []
             if self.pruned_tables is None:
                 where = {id(self.ALL_RELATIONS_QUERY):
-                         "pruned.relationtype not in ('v', 'm', 'c')",
-                         id(self.INDEXES_QUERY): _NOT_ON_A_VIEW}
+                         "pruned.relationtype not in ('v', 'm', 'c')"}
             else:
                 where = {
                     id(self.ALL_RELATIONS_QUERY):
                         "pruned.relationtype not in ('r', 'p', 'v', 'm', 'c') "
                         "or pruned.relationtype in ('r', 'p') "
                         "and pruned.schema || '.' || pruned.name = any({tables})",
-                    id(self.INDEXES_QUERY):
-                        "pruned.schema || '.' || pruned.table_name = any({tables}) and "
-                        + _NOT_ON_A_VIEW,
-                    id(self.CONSTRAINTS_QUERY):
-                        "pruned.schema || '.' || pruned.table_name = any({tables})",
                 }
             where = where.get(id(query))
             if where:
@@ -391,12 +381,6 @@ def _pruned_inspector_class() -> type:
             return super().execute(query, *args, **kwargs)
 
     return PrunedInspector
-
-
-# The indexes of materialized views are diff_kinds' (script_selectables), as the views are.
-_NOT_ON_A_VIEW = ("not exists (select 1 from pg_class c join pg_namespace n on n.oid = "
-                  "c.relnamespace where n.nspname = pruned.schema and c.relname = "
-                  "pruned.table_name and c.relkind = 'm')")
 
 
 def _array_literal(names: list[str]) -> str:
@@ -443,14 +427,9 @@ def import_schemainspect():
     return schemainspect.pg
 
 
-_FOLLOWER_KINDS = {"InspectedConstraint": "constraint", "InspectedIndex": "index"}
-
-
-def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset[str]) -> None:
+def _keep_managed(inspector: Inspector, snapshot: Snapshot) -> None:
     """Drop the excluded schemas, the ledger tables and the platform's part from what the
-    inspector found, as the snapshot did (nivomigrate/platform.py). `followers` ("constraint
-    s.t.name") are what partitions and children get from their parent: the parent's
-    statements make them, so migra must not."""
+    inspector found, as the snapshot did (nivomigrate/platform.py)."""
     platform = snapshot.platform
 
     def is_managed(obj: object) -> bool:
@@ -458,9 +437,6 @@ def _keep_managed(inspector: Inspector, snapshot: Snapshot, followers: frozenset
         if schema in DEFAULT_EXCLUDED or schema.startswith("pg_"):
             return False
         table = getattr(obj, "table_name", None) or getattr(obj, "name", None)
-        kind = _FOLLOWER_KINDS.get(type(obj).__name__)
-        if kind and f"{kind} {schema}.{table}.{obj.name}" in followers:
-            return False
         if schema in platform.schemas:
             return False
         return f"{schema}.{table}" not in EXCLUDED_TABLES | platform.relations

@@ -5,10 +5,11 @@ its own function is scripted from the two catalogs' rows, every name and literal
 `nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
 the re-making of one that loses or reorders labels), composite types, sequences, views,
 materialized views, functions and procedures (`script_selectables`, one pg_depend graph),
-triggers and policies. Tables, columns, indexes and constraints are still migra's statements
-(`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges and domains are
-`diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one `catalog/kinds/<kind>.sql`, one
-row in `catalog.KINDS`, one function and one row here, tests (docs/architecture.md).
+indexes and constraints (`script_keys`), triggers and policies. Tables and columns are still
+migra's statements (`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges
+and domains are `diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one
+`catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row here, tests
+(docs/architecture.md).
 
 A scripting function takes the source's and the target's catalog, and the relations the rest
 of the script drops and re-creates (what is on them must be made again), and returns
@@ -27,12 +28,12 @@ from typing import TYPE_CHECKING
 
 from nivomigrate.engine.placement import (
     Placed,
+    changes_of,
     in_schema,
     labels_added,
-    on_table,
-    relations,
     type_name,
 )
+from nivomigrate.engine.script_keys import script_constraints, script_indexes
 from nivomigrate.engine.script_selectables import remade_views, script_selectables
 from nivomigrate.quoting import identifier, literal, role, unquoted
 
@@ -284,43 +285,11 @@ _TRIGGER_FIRING = {"D": "disable trigger", "R": "enable replica trigger",
                    "A": "enable always trigger"}
 
 
-def _followers(catalog: Catalog, kind: str) -> set[str]:
-    """Return the names of `kind` a partition has from its parent (the parent's makes them)."""
-    return {key.split(" ", 1)[1] for key in catalog.items.of("follower")
-            if key.startswith(f"{kind} ")}
-
-
-def _changes(source: Catalog, target: Catalog, kind: str,
-             remade: frozenset[tuple[str, str]]) -> tuple[list[tuple], list[tuple]]:
-    """Return the (schema, table, name, row) of `kind` to drop and to create, names sorted.
-
-    Rows on a table the script drops and re-creates (`remade`) are created again, never
-    dropped; a partition's rows made by its parent's are neither.
-    """
-    before, after = source.of(kind), target.of(kind)
-    known = relations(source, target)
-    skipped_before, skipped_after = _followers(source, kind), _followers(target, kind)
-    drops, creations = [], []
-    for name in sorted(set(before) | set(after)):
-        old = before.get(name) if name not in skipped_before else None
-        new = after.get(name) if name not in skipped_after else None
-        schema, table, own = on_table(name, known)
-        if (schema, table) in remade:
-            old = None
-        if old is not None and new is not None and old.attributes == new.attributes:
-            continue
-        if old is not None:
-            drops.append((schema, table, own, old))
-        if new is not None:
-            creations.append((schema, table, own, new))
-    return drops, creations
-
-
 def script_policies(source: Catalog, target: Catalog,
                     remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """DROP each removed or changed policy before every other drop, CREATE it after every
     other creation (the columns, functions and roles it names exist by then)."""
-    drops, creations = _changes(source, target, "policy", remade)
+    drops, creations = changes_of(source, target, "policy", remade)
     dropped = tuple(f"drop policy {identifier(name)} on {identifier(schema, table)};"
                     for schema, table, name, _ in drops)
     return Placed(drops=dropped, created=tuple(
@@ -343,7 +312,7 @@ def script_triggers(source: Catalog, target: Catalog,
     """DROP each removed or changed trigger before every other drop (its function may go),
     CREATE it (PostgreSQL's own `pg_get_triggerdef`) after every other creation, then set how
     it fires when that is not the default (or only that, when nothing else changes)."""
-    drops, creations = _changes(source, target, "trigger", remade)
+    drops, creations = changes_of(source, target, "trigger", remade)
     before = {row.name: row.attributes["definition"] for *_, row in drops}
     refired = {row.name for *_, row in creations  # kept: only how it fires changes
                if before.get(row.name) == row.attributes["definition"]}
@@ -374,8 +343,8 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "sequence": script_sequences,
     "table": MIGRA,
     "column": MIGRA,
-    "index": MIGRA,
-    "constraint": MIGRA,
+    "index": script_indexes,
+    "constraint": script_constraints,
     "view": script_selectables,
     "materialized view": script_selectables,
     "function": script_selectables,

@@ -10,9 +10,7 @@ statement per string) and on the snapshot/catalog data of both sides, so none ne
   to or dropped from a parent was added to or dropped from each child too (an error), `INHERIT`
   came before the columns it needs, and `NO INHERIT` lacked its semicolon.
 - partitions: a changed partition bound was ignored (now detach + attach; a new parent's
-  ATTACH comes after the columns, migra's DETACH stays), indexes of
-  partitions were never attached to their partitioned index, and dropping them one by one
-  failed (now the partitioned index's drop takes them along).
+  ATTACH comes after the columns, migra's DETACH stays).
 - a re-made enum's old version: dropped before the other table changes; now after them.
 - several triggers on one table, identity columns: migra's statements are right; identity
   sequence options are `diff_catalog`'s.
@@ -150,7 +148,7 @@ def _without_inherited_columns(statement: str, table: list[str], inherited: set[
 
 def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_snapshot: Snapshot,
                target_snapshot: Snapshot, source: Catalog, target: Catalog) -> None:
-    """Re-bound changed partitions, attach partition indexes, drop them with their parent."""
+    """Re-bound changed partitions (detach + attach), each created after its parent."""
     relations = relation_names(source, target)
     for change in schema_diff.changed:
         kind, _, name = change.key.partition(" ")
@@ -165,16 +163,6 @@ def partitions(groups: dict[str, list[str]], schema_diff: SchemaDiff, source_sna
             groups["tables"].append(f"alter table {new['partition_of']} attach partition "
                                     f"{quoted(name, relations)} {new['partition_bound']};")
     _partitions_after_parents(groups["tables"])
-    old_parents = {key: item.value for key, item in source.of("index_parent").items()}
-    for child, item in sorted(target.of("index_parent").items()):
-        if old_parents.get(child) != item.value:
-            groups["tables"].append(f"alter index {item.value} attach partition {child};")
-    dropped = {tuple(_names(s)[:2]) for s in groups["drops"] if s.startswith("drop index")}
-    parent_of = {item.ident[1:]: item.value for item in source.of("index_parent").values()}
-    groups["drops"][:] = [
-        s for s in groups["drops"]
-        if not (s.startswith("drop index") and tuple(_names(s)[:2]) in parent_of
-                and _unquoted(parent_of[tuple(_names(s)[:2])]) in dropped)]
 
 
 def _partitions_after_parents(statements: list[str]) -> None:
@@ -190,11 +178,6 @@ def _partitions_after_parents(statements: list[str]) -> None:
         if later and later[-1] > statements.index(child):
             statements.remove(child)
             statements.insert(later[-1], child)
-
-
-def _unquoted(qualified: str) -> tuple[str, ...]:
-    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', qualified)
-    return tuple((q.replace('""', '"') if q else plain) for q, plain in parts)
 
 
 def late_drops(groups: dict[str, list[str]]) -> None:

@@ -78,3 +78,43 @@ def type_name(sql_type: str) -> tuple[str, ...]:
 def labels_added(old: list[str], new: list[str]) -> bool:
     """Whether `new` is `old` with labels added (none removed, none moved): ADD VALUE does it."""
     return [label for label in new if label in old] == list(old)
+
+
+def _followers(catalog: Catalog, kind: str) -> set[str]:
+    """Return the names of `kind` a partition has from its parent (the parent's makes them)."""
+    return {key.split(" ", 1)[1] for key in catalog.items.of("follower")
+            if key.startswith(f"{kind} ")}
+
+
+def changes_of(source: Catalog, target: Catalog, kind: str,
+               remade: frozenset[tuple[str, str]],
+               compared: tuple[str, ...] | None = None) -> tuple[list[tuple], list[tuple]]:
+    """Return the (schema, table, name, row) of `kind` to drop and to create, names sorted.
+
+    A row differs when its attributes do (only those `compared`, when given).
+
+    Rows on a table the script drops and re-creates (`remade`) are created again, never
+    dropped; a partition's rows made by its parent's are neither.
+    """
+    before, after = source.of(kind), target.of(kind)
+    known = relations(source, target)
+    skipped_before, skipped_after = _followers(source, kind), _followers(target, kind)
+    drops, creations = [], []
+    for name in sorted(set(before) | set(after)):
+        old = before.get(name) if name not in skipped_before else None
+        new = after.get(name) if name not in skipped_after else None
+        schema, table, own = on_table(name, known)
+        if (schema, table) in remade:
+            old = None
+        if old is not None and new is not None and _compared(old, compared) == _compared(
+                new, compared):
+            continue
+        if old is not None:
+            drops.append((schema, table, own, old))
+        if new is not None:
+            creations.append((schema, table, own, new))
+    return drops, creations
+
+
+def _compared(row, names: tuple[str, ...] | None) -> object:
+    return row.attributes if names is None else [row.attributes.get(n) for n in names]
