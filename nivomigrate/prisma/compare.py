@@ -523,16 +523,33 @@ def _with_relation_fields(changes: list[AttributeChange], schema: PrismaSchema,
 
 
 def back_field(schema: PrismaSchema, model, spec):
-    """The one field of the referenced model that lists `model` (None: none or several)."""
+    """The field of the referenced model that lists `model` for this relation: the one that
+    does, or the one with the relation's name (a self-relation, or one of two relations
+    between the same models); None when none or several could be it."""
     from nivomigrate.prisma.schema import declared_relations
 
     relation = next((r for r in declared_relations(model) if r.name == spec.name), None)
     referenced = schema.model_for_table(spec.referenced_table)
-    if relation is None or referenced is None or referenced.name == model.name:
+    if relation is None or referenced is None:
         return None
-    back = [f for f in referenced.fields if f.base_type == model.name]
+    back = [f for f in referenced.fields if f.base_type == model.name and f.name != relation.field]
     holders = [f for f in model.fields if f.base_type == referenced.name]
-    return back[0] if len(back) == 1 and len(holders) == 1 else None
+    if referenced.name != model.name and len(back) == 1 and len(holders) == 1:
+        return back[0]
+    holder = next(f for f in model.fields if f.name == relation.field)
+    label = relation_label(holder)
+    named = [f for f in back if label is not None and relation_label(f) == label]
+    return named[0] if len(named) == 1 else None
+
+
+def relation_label(field) -> str | None:
+    """The relation's name a field gives (`@relation("name", ...)` or `name: "..."`)."""
+    from nivomigrate.prisma.schema import attribute_arguments, named_argument
+
+    arguments = attribute_arguments(field.attributes, "@relation") or []
+    label = arguments[0] if arguments and arguments[0].startswith('"') else \
+        named_argument(arguments, "name")
+    return label.strip('"') if label else None
 
 
 def _field_name(model, column: str) -> str:

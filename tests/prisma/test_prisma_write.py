@@ -209,3 +209,41 @@ def test_an_enum_head_adds_and_its_field_are_written_and_a_new_label_rewrites_th
     more = {**tier, "enum public.Tier": {"labels": ["FREE", "PRO", "TEAM"]}}
     relabelled = _written(added, {**TAG_LABEL, **more}, {**TAG_LABEL, **tier})
     assert relabelled == added.replace("  PRO\n}", "  PRO\n  TEAM\n}")
+
+
+# Event's second relation to Owner (named on both sides, as Prisma requires of a second one).
+REVIEWED = SCHEMA.replace(
+    "  events Event[]\n",
+    '  events Event[]\n  reviewedEvents Event[] @relation("Event_reviewerId_fkey")\n').replace(
+    "  kind    String\n",
+    "  kind    String\n  reviewerId String?\n"
+    '  reviewer Owner? @relation("Event_reviewerId_fkey", fields: [reviewerId], '
+    "references: [id])\n")
+REVIEWER_COLUMN = {"column public.Event.reviewerId": {"type": "text", "not_null": False,
+                                                      "default": None}}
+REVIEWER_FKEY = {"constraint public.Event.Event_reviewerId_fkey": {
+    "definition": 'FOREIGN KEY ("reviewerId") REFERENCES public."Owner"(id) ON UPDATE CASCADE '
+                  "ON DELETE SET NULL"}}
+
+
+def test_one_of_two_relations_between_two_models_removed_loses_both_its_fields():
+    removed = _written(REVIEWED, REVIEWER_COLUMN, {**REVIEWER_FKEY, **REVIEWER_COLUMN})
+    assert "reviewedEvents" not in removed and "reviewer Owner?" not in removed, removed
+    assert "  reviewerId String?\n" in removed
+    assert "  owner   Owner    @relation(fields: [ownerId], references: [id])\n" in removed
+    assert "  events Event[]\n" in removed
+
+
+def test_a_self_relation_removed_loses_both_its_fields():
+    teams = SCHEMA.replace("model Tag {\n  id    String @id\n", (
+        "model Tag {\n  id    String @id\n  parentId String?\n"
+        '  parent Tag? @relation("Tag_parentId_fkey", fields: [parentId], references: [id])\n'
+        '  children Tag[] @relation("Tag_parentId_fkey")\n'))
+    column = {"column public.Tag.parentId": {"type": "text", "not_null": False,
+                                             "default": None}}
+    fkey = {"constraint public.Tag.Tag_parentId_fkey": {
+        "definition": 'FOREIGN KEY ("parentId") REFERENCES public."Tag"(id) ON UPDATE CASCADE '
+                      "ON DELETE SET NULL"}}
+    removed = _written(teams, column, {**fkey, **column})
+    assert "children" not in removed and "parent Tag?" not in removed, removed
+    assert "  parentId String?\n" in removed
