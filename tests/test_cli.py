@@ -3,6 +3,9 @@
 import subprocess
 import sys
 
+import psycopg
+import pytest
+
 HEAVY = ("sqlalchemy", "psycopg", "alembic", "migra", "schemainspect")
 
 
@@ -11,6 +14,37 @@ def test_help_imports_no_heavy_library():
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# What no command imports before it runs: SQL parsing (sqlglot, sqlparse) is the lint checks',
+# alembic and SQLAlchemy the revision runner's, pydantic a typer 0.29 dependency (pinned out).
+NOT_AT_IMPORT = ("sqlglot", "sqlparse", "sqlalchemy", "alembic", "pydantic", "yaml", "jsonschema")
+
+
+@pytest.mark.parametrize("command", ["diff", "plan", "apply", "promote", "check", "status"])
+def test_command_step_imports_no_parser_nor_orm(command):
+    code = (f"import sys, nivomigrate.cli, nivomigrate.steps.{command}; "
+            f"print([m for m in {NOT_AT_IMPORT!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_diff_run_imports_no_parser_orm_nor_pydantic(make_database, tmp_path):
+    staging, production = make_database("nivo_startup"), make_database("nivo_startup")
+    with psycopg.connect(staging, autocommit=True) as conn:
+        conn.execute("create table t (id int primary key, a text); create index on t (a)")
+    with psycopg.connect(production, autocommit=True) as conn:
+        conn.execute("create table t (id int primary key, a text, b int)")
+    code = ("import atexit, runpy, sys\n"
+            f"atexit.register(lambda: print('imported:', [m for m in {NOT_AT_IMPORT!r}"
+            " if m in sys.modules], file=sys.stderr))\n"
+            "sys.argv = ['nivomigrate', 'diff', *sys.argv[1:]]\n"
+            "runpy.run_module('nivomigrate', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", code, staging, production],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr  # they differ: the diff ran to its end
+    assert 'add column "b" integer' in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "imported: []"
 
 
 def test_help_lists_every_command():

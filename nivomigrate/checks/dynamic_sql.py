@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nivomigrate import sql
 from nivomigrate.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -38,6 +37,7 @@ where l.lanname = 'plpgsql' and p.proname = any(%s)
 
 def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
     """The registry's entry: EXECUTE in what the revision runs, creates or calls."""
+    from nivomigrate import sql
     findings, created, called = [], set(), set()
     for statement in revision.statements:
         subject = _subject([text for text, _ in sql.words(statement.sql)])
@@ -54,6 +54,7 @@ def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
 def dynamic_subject(statement: str) -> str | None:
     """Return the object an acknowledgement names (`DO`, or the function's name) when the
     statement is a DO block or a CREATE FUNCTION/PROCEDURE that runs EXECUTE, else None."""
+    from nivomigrate import sql
     subject = _subject([text for text, _ in sql.words(statement)])
     if subject is None or not any(sql.runs_dynamic_sql(body)
                                   for body in sql.string_bodies(statement)):
@@ -85,6 +86,7 @@ def _what(subject: str) -> str:
 
 def _called_names(statement: str) -> set[str]:
     """Names followed by `(` in the statement and in its bodies: the functions it may call."""
+    from nivomigrate import sql
     found = set()
     for text in (statement, *sql.string_bodies(statement)):
         words = [word for word, _ in sql.words(text)]
@@ -96,6 +98,7 @@ def _called_names(statement: str) -> set[str]:
 def _called_findings(revision: RevisionSQL, conn: psycopg.Connection, environment: str,
                      names: set[str]) -> list[Finding]:
     """An existing PL/pgSQL function the revision calls whose body runs EXECUTE."""
+    from nivomigrate import sql
     if not names:
         return []
     rows = conn.execute(_CALLED_SQL, (sorted(names),)).fetchall()

@@ -26,7 +26,6 @@ from nivomigrate.checks.hot_query_fix import fix_statement
 from nivomigrate.findings import Finding, Location, Severity
 from nivomigrate.indexes import IndexInfo, IndexKey, read_indexes
 from nivomigrate.policies.hot_queries import HotQuery, OrderKey, quote_name
-from nivomigrate.sql import conjuncts, strip_enclosing_parens
 
 if TYPE_CHECKING:
     import psycopg
@@ -57,6 +56,7 @@ class _Normaliser:
         self._cache: dict[tuple[str, str, str, str], object] = {}
 
     def conjuncts(self, schema: str, table: str, predicate: str) -> frozenset[str] | None:
+        from nivomigrate.sql import conjuncts
         key = ("where", schema, table, predicate)
         if key not in self._cache:
             plan = self._explain("EXPLAIN (FORMAT JSON) SELECT FROM ONLY ", schema, table,
@@ -67,6 +67,7 @@ class _Normaliser:
         return self._cache[key]
 
     def expression(self, schema: str, table: str, expression: str) -> str:
+        from nivomigrate.sql import strip_enclosing_parens
         key = ("expr", schema, table, expression)
         if key not in self._cache:
             plan = self._explain(f"EXPLAIN (VERBOSE, FORMAT JSON) SELECT {expression} FROM ONLY ",

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from nivomigrate.quoting import identifier
 from nivomigrate.sizes import table_sizes
-from nivomigrate.sql import exp, name, parse
 
 if TYPE_CHECKING:
     import psycopg
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from nivomigrate.checks.hot_query_plan import PlanVerdict
     from nivomigrate.checks.revision_sql import RevisionSQL, Statement
     from nivomigrate.policies.hot_queries import HotQuery
+    from nivomigrate.sql import exp
 
 HIDE_VERSION = (1, 4)
 REHEARSAL_LOCK_TIMEOUT = "1s"
@@ -105,6 +105,7 @@ _CHANGES: dict[tuple[str, str], IndexChanges] = {}
 
 
 def _parse_index_changes(revision: RevisionSQL) -> IndexChanges:
+    from nivomigrate.sql import exp, name, parse
     created_tables = revision.created_tables()
     created, dropped = [], []
     for statement in revision.statements:
@@ -124,6 +125,7 @@ def _parse_index_changes(revision: RevisionSQL) -> IndexChanges:
 
 
 def _new_index(tree: exp.Create, statement: Statement) -> NewIndex | None:
+    from nivomigrate.sql import exp, name
     index = tree.this
     params = index.args.get("params")
     if not isinstance(index, exp.Index) or params is None or not index.args.get("table"):

@@ -22,13 +22,13 @@ from psycopg import sql as pgsql
 
 from nivomigrate.findings import Finding, Location, Severity
 from nivomigrate.quoting import identifier
-from nivomigrate.sql import exp, name, parse, without_phrase
 
 if TYPE_CHECKING:
     import psycopg
 
     from nivomigrate.checks.context import LintContext
     from nivomigrate.checks.revision_sql import RevisionSQL, Statement
+    from nivomigrate.sql import exp
 
 NAME = "precondition"
 TIMEOUT_MS = 30_000
@@ -71,6 +71,7 @@ def check(revision: RevisionSQL, ctx: LintContext) -> list[Finding]:
 
 def derive(statement: Statement, revision: RevisionSQL) -> list[Precondition]:
     """Return what `statement` needs of the existing rows; [] when it cannot fail on data."""
+    from nivomigrate.sql import exp, name, parse, without_phrase
     text, nulls_not_distinct = without_phrase(statement.sql, ("NULLS", "NOT", "DISTINCT"))
     tree = parse(text)
     if isinstance(tree, exp.Create) and tree.kind == "INDEX" and tree.args.get("unique"):
@@ -86,6 +87,7 @@ def derive(statement: Statement, revision: RevisionSQL) -> list[Precondition]:
 
 
 def _unique_index(tree: exp.Create, *, nulls_distinct: bool) -> list[Precondition]:
+    from nivomigrate.sql import exp, name
     index = tree.this
     table = name(index.args.get("table"))
     params = index.args.get("params")
@@ -97,6 +99,7 @@ def _unique_index(tree: exp.Create, *, nulls_distinct: bool) -> list[Preconditio
 
 
 def _alter_action(table: str, action: exp.Expression, *, not_valid: bool) -> list[Precondition]:
+    from nivomigrate.sql import exp, name
     if isinstance(action, exp.AlterColumn):
         column = name(action.this)
         if action.args.get("dtype") is not None:
@@ -114,6 +117,7 @@ def _alter_action(table: str, action: exp.Expression, *, not_valid: bool) -> lis
 
 
 def _constraint(table: str, constraint: exp.Expression) -> list[Precondition]:
+    from nivomigrate.sql import exp, name
     label = name(constraint) if isinstance(constraint, exp.Constraint) else None
     body = constraint.expressions[0] if isinstance(constraint, exp.Constraint) else constraint
     if isinstance(body, (exp.PrimaryKey, exp.UniqueColumnConstraint)):
@@ -153,6 +157,7 @@ def _nulls(table: str, column: str) -> Precondition:
 
 
 def _new_not_null_column(table: str, column: exp.ColumnDef) -> list[Precondition]:
+    from nivomigrate.sql import exp, name
     kinds = [c.args.get("kind") for c in column.args.get("constraints") or ()]
     not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null")
                    for k in kinds)
@@ -166,6 +171,7 @@ def _new_not_null_column(table: str, column: exp.ColumnDef) -> list[Precondition
 
 
 def _orphans(table: str, label: str | None, key: exp.ForeignKey) -> Precondition:
+    from nivomigrate.sql import name
     columns = [name(c) for c in key.expressions]
     reference = key.args["reference"].this
     parent = name(reference.this)
@@ -184,6 +190,7 @@ def _orphans(table: str, label: str | None, key: exp.ForeignKey) -> Precondition
 
 def _validated(table: str, constraint: str, revision: RevisionSQL) -> list[Precondition]:
     """VALIDATE CONSTRAINT: the definition added NOT VALID earlier in the revision."""
+    from nivomigrate.sql import exp, name, parse
     for statement in revision.statements:
         tree = parse(statement.sql)
         if not (isinstance(tree, exp.Alter) and name(tree.this) == table):

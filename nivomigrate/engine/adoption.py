@@ -26,7 +26,6 @@ from nivomigrate.checks import baseline_match
 from nivomigrate.db import Target, connection
 from nivomigrate.errors import ConfigError
 from nivomigrate.findings import Finding
-from nivomigrate.sql import split_texts
 
 if TYPE_CHECKING:
     import psycopg
@@ -186,6 +185,7 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
 
 def split_statements(sql: str) -> list[str]:
     """Split migra's output into statements (sqlparse: a `;` in a body never splits it)."""
+    from nivomigrate.sql import split_texts
     return split_texts(sql)
 
 
