@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from nivomigrate import db
 from nivomigrate.catalog import DEFAULT_EXCLUDED, EXCLUDED_TABLES, Catalog, read_catalog
 from nivomigrate.engine import diff_catalog, diff_kinds, migra_fixes, migra_objects
-from nivomigrate.quoting import literal
+from nivomigrate.quoting import identifier, literal
 from nivomigrate.snapshot import (
     SchemaDiff,
     Snapshot,
@@ -352,6 +352,16 @@ def _pruned_inspector_class() -> type:
 
         def load_privileges(self) -> None:
             self.privileges = {}  # migra scripts none (diff_catalog does): not read
+
+        def load_deps(self) -> None:
+            # schemainspect's relations query writes a partition's parent as '"' || schema ||
+            # '"."' || name || '"', a `"` inside the name not doubled: that key names no
+            # relation (KeyError) and the PARTITION OF clause would not parse; quoted again
+            for relation in self.relations.values():
+                parent = relation.parent_table
+                if parent and parent not in self.relations:
+                    relation.parent_table = identifier(*parent[1:-1].split('"."', 1))
+            super().load_deps()
 
         def execute(self, query, *args, **kwargs):
             # migra reads neither `types` nor `domains`, and scripts no indexes, constraints,
