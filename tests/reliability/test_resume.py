@@ -306,7 +306,13 @@ def test_edited_recorded_step_is_refused_and_restoring_it_resumes(resume_project
 def test_server_restart_inside_a_step_is_finished_by_a_plain_rerun(
         tmp_path, cli, probe, own_server, own_head_template, canary_admin_url):
     """The server stops (fast shutdown) while CREATE INDEX CONCURRENTLY waits inside its build
-    and starts again: the run exits 4; the re-run drops the INVALID index and builds it."""
+    and starts again: the run exits 4; the re-run settles the step by what the server shows.
+
+    A fast shutdown ends every session at once, the one the build waits for among them, so
+    the build either ends INVALID (the re-run drops it and builds it again) or, ended a moment
+    after that session, finishes first (the re-run recognises it: recorded, not run again).
+    Both happen here; a build killed for certain is test_faults'
+    test_kill_inside_a_concurrently_build_then_rerun_rebuilds_the_index."""
     from tests.reliability.test_faults import pg_ctl
 
     urls = {env: shadow.create_database(own_server.url(), shadow.scratch_name(f"nivo_rs_{env}"),
@@ -334,5 +340,6 @@ def test_server_restart_inside_a_step_is_finished_by_a_plain_rerun(
     assert one_error(outcome) and "lost the connection to prod" in outcome.stderr
     rerun = cli(project, "promote", "prod")
     assert rerun.code == 0, rerun
-    assert "dropping the INVALID index" in rerun.stderr
+    assert "dropping the INVALID index" in rerun.stderr or \
+        f"{REVISION_ID} step 2/5 had taken effect before the interruption" in rerun.stderr, rerun
     _assert_recovered(project)
