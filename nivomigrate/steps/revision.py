@@ -33,7 +33,9 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             server default is added to an existing table (the expand/backfill/contract steps
             are named, as `revision --from-prisma` names them), a `--rename` matches no
             drop and add, a drop and add of the same type is not said to be a rename or
-            not, or a rename is of what a service uses; no file is written then.
+            not, a table is dropped and another created with the same columns (a renamed
+            `__tablename__`: said with `@@map` from schema.prisma), or a rename is of what a
+            service uses; no file is written then.
     """
     from argparse import Namespace
 
@@ -62,6 +64,7 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             found_nothing.append(True)
             directives[:] = []
         _renamed(directives, wanted, message)
+        _refuse_table_renames(settings, directives, message)
         _refuse_unsafe(directives)
         _new_enums(context, directives)
         online_directives(context, revision, directives)
@@ -133,10 +136,13 @@ def _column_ops(container):
 
 
 def _type_of(op) -> str:
+    return _compiled((op.column if hasattr(op, "column") else op.to_column()).type)
+
+
+def _compiled(type_) -> str:
     from sqlalchemy.dialects import postgresql
 
-    column = op.column if hasattr(op, "column") else op.to_column()
-    return str(column.type.compile(dialect=postgresql.dialect()))
+    return str(type_.compile(dialect=postgresql.dialect()))
 
 
 def _renamed(directives: list, wanted: list[tuple[str, str, str]], message: str) -> None:
@@ -230,6 +236,50 @@ def _new_enums(context, directives: list) -> None:
         ops.ExecuteSQLOp(str(CreateEnumType(kind).compile(dialect=context.dialect)))
         for kind, in_created_table in new.values() if not in_created_table]
     script.downgrade_ops.ops += [ops.ExecuteSQLOp(f"DROP TYPE {quote(name)}") for name in new]
+
+
+def _refuse_table_renames(settings: Settings, directives: list, message: str) -> None:
+    """Refuse a table dropped and another created with the same columns: a renamed
+    `__tablename__`, which autogenerate would write as a drop (the data lost) and a create.
+
+    From schema.prisma, `@@map` says the rename and `revision --from-prisma` writes it as
+    RENAME (keys and indexes whose names follow the table's renamed too), then the models.
+    """
+    from alembic.operations import ops
+
+    if not directives:
+        return
+    upgrade = directives[0].upgrade_ops.ops
+    dropped = [op for op in upgrade if isinstance(op, ops.DropTableOp)]
+    for created in (op for op in upgrade if isinstance(op, ops.CreateTableOp)):
+        old = next((op.table_name for op in dropped
+                    if _columns_of(op.to_table()) == _columns_of(created.to_table())), None)
+        if old is None:
+            continue
+        new = created.table_name
+        later = f"if not, create {new} in one revision and drop {old} in the next"
+        if settings.prisma_schema is None:
+            hint = (f"if it is a rename, write the revision by hand (op.rename_table("
+                    f"{old!r}, {new!r}) and its keys' and indexes' names); {later}")
+        else:
+            model = _prisma_model_of(settings.prisma_schema, old)
+            hint = (f'if it is a rename, say it in {settings.prisma_schema.name}: '
+                    f'@@map("{new}") in model {model}, then run nivomigrate revision '
+                    f'--from-prisma -m "{message}"; {later}')
+        raise ConfigError(f"the models drop table {old} and create {new} with the same "
+                          "columns: autogenerate would drop the table and its data", hint=hint)
+
+
+def _columns_of(table) -> set[tuple[str, str]]:
+    return {(column.name, _compiled(column.type)) for column in table.columns}
+
+
+def _prisma_model_of(path: Path, table: str) -> str:
+    """The name of the model of `table` in schema.prisma (the table's name if none)."""
+    from nivomigrate.prisma.schema import read_schema
+
+    model = read_schema(path.read_text()).model_for_table(table) if path.is_file() else None
+    return model.name if model else table
 
 
 def _refuse_unsafe(directives: list) -> None:

@@ -387,6 +387,39 @@ def test_a_drop_and_add_from_the_models_is_refused_naming_the_rename_which_passe
     promote_all(project)
 
 
+def test_a_table_renamed_in_the_models_is_refused_naming_map_which_passes(project):
+    """A renamed `__tablename__` looks like a table dropped (its data lost) and one created:
+    refused, exit 2, nothing written, naming the `@@map` that says it from schema.prisma;
+    followed as printed, the revision renames the table and its keys, and reaches prod."""
+    models = project.root / MODELS
+    models.write_text(_in_class("AuditNote", '    __tablename__ = "AuditNote"\n',
+                                '    __tablename__ = "audit_notes"\n')(models.read_text()))
+
+    refused = run(project, "revision", "-m", "audit notes table")
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "error: the models drop table AuditNote and create audit_notes with the same " \
+        "columns" in refused.stderr and "Traceback" not in refused.stderr
+    assert git(project, "status", "--porcelain").strip() == f"M {MODELS}"
+    hint = _hint(refused)
+    attribute = hint.split("say it in schema.prisma: ", 1)[1].split(" in model ", 1)[0]
+    model = hint.split(" in model ", 1)[1].split(",", 1)[0]
+    command = hint.split("then run ", 1)[1].split(";", 1)[0]
+    assert (attribute, model) == ('@@map("audit_notes")', "AuditNote")
+    schema = project.root / "schema.prisma"
+    schema.write_text(add_block(schema.read_text(), model, attribute))
+    ok(project, *shlex.split(command)[1:])
+
+    written = sorted((project.root / "versions").glob("*_audit_notes_table.py"))[0].read_text()
+    assert 'ALTER TABLE "AuditNote" RENAME TO "audit_notes"' in written
+    assert "DROP TABLE" not in written.split("def downgrade", 1)[0]
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "audit notes table")
+    promote_all(project)
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert conn.execute("select to_regclass('audit_notes') is not null").fetchone()[0]
+
+
 def test_a_required_column_from_the_models_is_refused_as_from_schema_prisma(project):
     """The same refusal as `revision --from-prisma` gives (same words, exit 2, nothing
     written), its steps in the models' words; each step run as printed reaches prod."""
