@@ -238,8 +238,8 @@ def revision(
     path: Annotated[Optional[Path], typer.Argument(  # noqa: UP045
         help="schema.prisma, with --from-prisma (default: prisma_schema).")] = None,
     rename: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--rename", help="Table.old:new: the models renamed this column (a RENAME, not a "
-        "drop and an add); repeatable.")] = None,
+        "--rename", help="Table.old:new: the models renamed this column; Old:New: this "
+        "table (a RENAME, not a drop and an add); repeatable.")] = None,
 ) -> None:
     """Write the next revision, and bring the other source in step: autogenerate from the
     models, then schema.prisma (with prisma_schema); or --from-prisma, then the models."""

@@ -62,8 +62,8 @@ def find_renames(old_text: str, new_text: str) -> Renames:
     upgrade = [f"ALTER TABLE {identifier(a)} RENAME TO {identifier(b)}" for a, b in table_renames]
     upgrade += [f"ALTER TABLE {identifier(t)} RENAME COLUMN {identifier(a)} TO {identifier(b)}"
                 for t, a, b in column_renames]
-    upgrade += [_rename_name(kind, table, a, b) for kind, table, a, b in names]
-    downgrade = [_rename_name(kind, table, b, a) for kind, table, a, b in names]
+    upgrade += [rename_statement(kind, table, a, b) for kind, table, a, b in names]
+    downgrade = [rename_statement(kind, table, b, a) for kind, table, a, b in names]
     downgrade += [f"ALTER TABLE {identifier(t)} RENAME COLUMN {identifier(b)} TO {identifier(a)}"
                   for t, a, b in column_renames]
     downgrade += [f"ALTER TABLE {identifier(b)} RENAME TO {identifier(a)}"
@@ -80,6 +80,18 @@ def _set_table(lines: list[str], model: PrismaModel, table: str) -> None:
         lines[mapped.line] = text
     elif text:
         lines[model.end] = text + "\n" + lines[model.end]
+
+
+def mapped_tables(text: str, tables: tuple[tuple[str, str], ...]) -> str:
+    """`text` with the model of each old table of `tables` ((old, new)) mapped to the new
+    one (`@@map`), as a rename said from the models leaves it."""
+    schema = read_schema(text)
+    lines = list(schema.lines)
+    for old, new in tables:
+        model = schema.model_for_table(old)
+        if model is not None:
+            _set_table(lines, model, new)
+    return "\n".join(lines) + ("\n" if schema.final_newline else "")
 
 
 def _with_column(line: str, field: str, column: str) -> str:
@@ -115,7 +127,8 @@ def _name_changes(old_text: str, new_text: str) -> list[tuple[str, str, str, str
     return changes
 
 
-def _rename_name(kind: str, table: str, old: str, new: str) -> str:
+def rename_statement(kind: str, table: str, old: str, new: str) -> str:
+    """The statement renaming index (`kind` "index") or constraint `old` of `table`."""
     if kind == "index":
         return f"ALTER INDEX {identifier(old)} RENAME TO {identifier(new)}"
     return (f"ALTER TABLE {identifier(table)} RENAME CONSTRAINT {identifier(old)} "

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = ()) -> Path:
     """Autogenerate the next revision from the models; return the new file's path.
 
-    Autogenerate sees a renamed column as one dropped and one added (the data lost). Each
-    `renames` item, `Table.old:new`, turns that pair into `ALTER TABLE ... RENAME COLUMN`
-    (downgrade: renamed back), with the waiver of squawk's `renaming-column` saying why it is
+    Autogenerate sees a renamed column as one dropped and one added (the data lost), and a
+    renamed table as one dropped and one created. Each `renames` item, `Table.old:new` for a
+    column or `Old:New` for a table, turns that pair into a RENAME (a table's keys and
+    indexes whose names follow it renamed too: engine/renamed_tables.py; downgrade: renamed
+    back), with the waiver of squawk's `renaming-column`/`renaming-table` saying why it is
     safe (no service in policies/services.yaml uses the old name; refused when one does).
-    Without it, a column dropped and another of the same type added to one table is refused,
-    naming the `--rename` that says it is a rename.
+    Without it, such a pair is refused, naming the `--rename` that says it is a rename.
 
     The operations are written through the online helpers of nivomigrate.ops
     (engine/online.py), so that the revision passes `nivomigrate lint` as written, and its
@@ -34,8 +35,8 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             are named, as `revision --from-prisma` names them), a `--rename` matches no
             drop and add, a drop and add of the same type is not said to be a rename or
             not, a table is dropped and another created with the same columns (a renamed
-            `__tablename__`: said with `@@map` from schema.prisma), or a rename is of what a
-            service uses; no file is written then.
+            `__tablename__`) and not said to be a rename, or a rename is of what a service
+            uses; no file is written then.
     """
     from argparse import Namespace
 
@@ -44,6 +45,7 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
     from nivomigrate.engine.build import schema_at
     from nivomigrate.engine.models import model_findings
     from nivomigrate.engine.online import online_directives
+    from nivomigrate.engine.renamed_tables import rename_tables
     from nivomigrate.models import load_metadata
     from nivomigrate.steps.prisma import rename_waivers
 
@@ -57,14 +59,16 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
     revision_id = migrations.next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
 
-    wanted = _parsed_renames(renames)
+    wanted, tables = _parsed_renames(renames)
+    metadata = load_metadata(settings)
 
     def skip_empty_else_online(context, revision, directives) -> None:
         if directives[0].upgrade_ops.is_empty():
             found_nothing.append(True)
             directives[:] = []
+        rename_tables(context.connection, directives, tables, metadata)
         _renamed(directives, wanted, message)
-        _refuse_table_renames(settings, directives, message)
+        _refuse_table_renames(directives, message)
         _refuse_unsafe(directives)
         _new_enums(context, directives)
         online_directives(context, revision, directives)
@@ -76,7 +80,7 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
                 # shadow=True: alembic_utils' comparison may only touch the shadow database
                 config = migrations.alembic_config(settings.versions_dir, connection=conn,
                                                 autogenerate=True, shadow=True,
-                                                target_metadata=load_metadata(settings))
+                                                target_metadata=metadata)
                 config.cmd_opts = Namespace(quiet=True)  # alembic prints "Generating ..."
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=revision_id,
@@ -89,32 +93,38 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             + "; ".join(f.message for f in differences[:5]),
             hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
         )
-    if wanted:
+    if wanted or tables:
         _write_waivers(Path(script.path), rename_waivers(
-            settings, (), wanted, "add the new column beside the old one and run `nivomigrate "
-            'revision -m "..."`'))
+            settings, tables, wanted, "add the new column or table beside the old one and run "
+            '`nivomigrate revision -m "..."`'))
     from nivomigrate.engine.phases import declare_phase
+    from nivomigrate.policies.services import rename_owner
 
     declare_phase(settings, Path(script.path))
+    for old, new in tables:  # a renamed table keeps its owner
+        rename_owner(settings.policies_dir, old, new)
     return Path(script.path)
 
 
-def _parsed_renames(renames: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(table, old, new) of each `Table.old:new`.
+def _parsed_renames(renames: tuple[str, ...]):
+    """(table, old, new) of each column's `Table.old:new`, and (old, new) of each table's
+    `Old:New`.
 
     Raises:
-        ConfigError: an item is not of that form.
+        ConfigError: an item is of neither form.
     """
     import re
 
-    parsed = []
+    columns, tables = [], []
     for item in renames:
-        match = re.fullmatch(r"([^.:\s]+)\.([^.:\s]+):([^.:\s]+)", item.strip())
-        if match is None:
-            raise ConfigError(f"--rename {item!r} is not Table.old:new",
-                              hint='say a renamed column as --rename User.nickname:nick')
-        parsed.append(match.groups())
-    return parsed
+        column = re.fullmatch(r"([^.:\s]+)\.([^.:\s]+):([^.:\s]+)", item.strip())
+        table = re.fullmatch(r"([^.:\s]+):([^.:\s]+)", item.strip())
+        if column is None and table is None:
+            raise ConfigError(f"--rename {item!r} is neither Table.old:new nor Old:New",
+                              hint="say a renamed column as --rename User.nickname:nick, a "
+                              "renamed table as --rename AuditNote:audit_notes")
+        (columns if column else tables).append((column or table).groups())
+    return columns, tables
 
 
 def _write_waivers(path: Path, waivers: tuple[str, ...]) -> None:
@@ -238,48 +248,35 @@ def _new_enums(context, directives: list) -> None:
     script.downgrade_ops.ops += [ops.ExecuteSQLOp(f"DROP TYPE {quote(name)}") for name in new]
 
 
-def _refuse_table_renames(settings: Settings, directives: list, message: str) -> None:
-    """Refuse a table dropped and another created with the same columns: a renamed
-    `__tablename__`, which autogenerate would write as a drop (the data lost) and a create.
-
-    From schema.prisma, `@@map` says the rename and `revision --from-prisma` writes it as
-    RENAME (keys and indexes whose names follow the table's renamed too), then the models.
-    """
+def _refuse_table_renames(directives: list, message: str) -> None:
+    """Refuse a table dropped and another created with the same columns, not said to be a
+    rename: a renamed `__tablename__`, which autogenerate would write as a drop (the data
+    lost) and a create. The hint names the `--rename Old:New` that says it."""
     from alembic.operations import ops
 
     if not directives:
         return
     upgrade = directives[0].upgrade_ops.ops
     dropped = [op for op in upgrade if isinstance(op, ops.DropTableOp)]
+    pairs = []
     for created in (op for op in upgrade if isinstance(op, ops.CreateTableOp)):
         old = next((op.table_name for op in dropped
                     if _columns_of(op.to_table()) == _columns_of(created.to_table())), None)
-        if old is None:
-            continue
-        new = created.table_name
-        later = f"if not, create {new} in one revision and drop {old} in the next"
-        if settings.prisma_schema is None:
-            hint = (f"if it is a rename, write the revision by hand (op.rename_table("
-                    f"{old!r}, {new!r}) and its keys' and indexes' names); {later}")
-        else:
-            model = _prisma_model_of(settings.prisma_schema, old)
-            hint = (f'if it is a rename, say it in {settings.prisma_schema.name}: '
-                    f'@@map("{new}") in model {model}, then run nivomigrate revision '
-                    f'--from-prisma -m "{message}"; {later}')
-        raise ConfigError(f"the models drop table {old} and create {new} with the same "
-                          "columns: autogenerate would drop the table and its data", hint=hint)
+        if old is not None:
+            pairs.append((old, created.table_name))
+    if not pairs:
+        return
+    said = "; ".join(f"drop table {old} and create {new}" for old, new in sorted(pairs))
+    renames = " ".join(f"--rename {old}:{new}" for old, new in sorted(pairs))
+    raise ConfigError(f"the models {said} with the same columns: autogenerate would drop "
+                      f"the table{'s' if len(pairs) > 1 else ''} and the data",
+                      hint=f'if it is a rename: nivomigrate revision -m "{message}" {renames}; '
+                      "if not, create the new table in one revision and drop the old one in "
+                      "the next")
 
 
 def _columns_of(table) -> set[tuple[str, str]]:
     return {(column.name, _compiled(column.type)) for column in table.columns}
-
-
-def _prisma_model_of(path: Path, table: str) -> str:
-    """The name of the model of `table` in schema.prisma (the table's name if none)."""
-    from nivomigrate.prisma.schema import read_schema
-
-    model = read_schema(path.read_text()).model_for_table(table) if path.is_file() else None
-    return model.name if model else table
 
 
 def _refuse_unsafe(directives: list) -> None:
@@ -328,6 +325,12 @@ def revision_report(settings: Settings, message: str, renames: tuple[str, ...] =
     path = write_revision(settings, message, renames)
     if settings.prisma_schema is None:
         return Report(command="revision", title=f"wrote {path}", data={"path": str(path)})
+    _, tables = _parsed_renames(renames)
+    if tables and settings.prisma_schema.is_file():  # the model keeps its name: @@map
+        from nivomigrate.prisma.renames import mapped_tables
+
+        schema = settings.prisma_schema
+        schema.write_text(mapped_tables(schema.read_text(), tuple(tables)))
     from nivomigrate.steps.prisma import write_prisma
 
     prisma = write_prisma(settings, None)

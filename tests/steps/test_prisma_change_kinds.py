@@ -387,37 +387,59 @@ def test_a_drop_and_add_from_the_models_is_refused_naming_the_rename_which_passe
     promote_all(project)
 
 
-def test_a_table_renamed_in_the_models_is_refused_naming_map_which_passes(project):
-    """A renamed `__tablename__` looks like a table dropped (its data lost) and one created:
-    refused, exit 2, nothing written, naming the `@@map` that says it from schema.prisma;
-    followed as printed, the revision renames the table and its keys, and reaches prod."""
+def test_tables_renamed_in_the_models_are_refused_naming_the_renames_which_pass(project):
+    """Renamed `__tablename__`s look like tables dropped (their data lost) and created:
+    refused, exit 2, nothing written, naming the `--rename Old:New` that says it; run as
+    printed, the revision renames the tables and the keys and indexes whose names follow
+    them, keeps the foreign keys onto them (a self-relation, another table's), maps the
+    models in schema.prisma, moves the owners, and reaches prod with the rows."""
+    for env in ("staging", "prod"):  # the app wrote a note
+        with psycopg.connect(project.urls[env], autocommit=True) as conn:
+            conn.execute("""insert into "AuditNote" (id, "userId") values ('n1', 'u1')""")
     models = project.root / MODELS
-    models.write_text(_in_class("AuditNote", '    __tablename__ = "AuditNote"\n',
-                                '    __tablename__ = "audit_notes"\n')(models.read_text()))
+    models.write_text(_steps(
+        models.read_text(),
+        _in_class("AuditNote", '    __tablename__ = "AuditNote"\n',
+                  '    __tablename__ = "audit_notes"\n'),
+        _in_class("Team", '    __tablename__ = "Team"\n', '    __tablename__ = "teams"\n'),
+        lambda t: t.replace('references("Team", ', 'references("teams", ')))
 
-    refused = run(project, "revision", "-m", "audit notes table")
+    refused = run(project, "revision", "-m", "snake tables")
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "error: the models drop table AuditNote and create audit_notes with the same " \
-        "columns" in refused.stderr and "Traceback" not in refused.stderr
+    assert "error: the models drop table AuditNote and create audit_notes; drop table Team " \
+        "and create teams with the same columns" in refused.stderr
+    assert "Traceback" not in refused.stderr
     assert git(project, "status", "--porcelain").strip() == f"M {MODELS}"
-    hint = _hint(refused)
-    attribute = hint.split("say it in schema.prisma: ", 1)[1].split(" in model ", 1)[0]
-    model = hint.split(" in model ", 1)[1].split(",", 1)[0]
-    command = hint.split("then run ", 1)[1].split(";", 1)[0]
-    assert (attribute, model) == ('@@map("audit_notes")', "AuditNote")
-    schema = project.root / "schema.prisma"
-    schema.write_text(add_block(schema.read_text(), model, attribute))
+    command = _hint(refused).split("if it is a rename: ", 1)[1].split(";", 1)[0]
+    assert command == 'nivomigrate revision -m "snake tables" --rename ' \
+        "AuditNote:audit_notes --rename Team:teams"
     ok(project, *shlex.split(command)[1:])
 
-    written = sorted((project.root / "versions").glob("*_audit_notes_table.py"))[0].read_text()
-    assert 'ALTER TABLE "AuditNote" RENAME TO "audit_notes"' in written
-    assert "DROP TABLE" not in written.split("def downgrade", 1)[0]
+    written = sorted((project.root / "versions").glob("*_snake_tables.py"))[0].read_text()
+    upgrade, downgrade = written.split("def downgrade", 1)
+    assert 'ALTER TABLE "AuditNote" RENAME TO "audit_notes"' in upgrade
+    assert 'ALTER TABLE "audit_notes" RENAME CONSTRAINT "AuditNote_pkey" TO ' \
+        '"audit_notes_pkey"' in upgrade
+    assert 'ALTER INDEX "Team_parentId_idx" RENAME TO "teams_parentId_idx"' in upgrade
+    assert 'ALTER TABLE "teams" RENAME TO "Team"' in downgrade
+    for dropped in ("drop_table", "create_table", "drop_constraint", "foreign_key"):
+        assert dropped not in upgrade, dropped  # TeamMember's key onto Team is kept
+    assert '# nivomigrate: waive renaming-table "Team"' in written
+    schema = (project.root / "schema.prisma").read_text()
+    assert '@@map("audit_notes")' in schema.split("model AuditNote {", 1)[1].split("}", 1)[0]
+    assert '@@map("teams")' in schema.split("model Team {", 1)[1].split("}", 1)[0]
+    services = (project.root / "policies" / "services.yaml").read_text()
+    assert "  teams: studio" in services and "  audit_notes: studio" in services
     git(project, "add", "-A")
-    git(project, "commit", "-qm", "audit notes table")
+    git(project, "commit", "-qm", "snake tables")
     promote_all(project)
     with psycopg.connect(project.urls["prod"]) as conn:
-        assert conn.execute("select to_regclass('audit_notes') is not null").fetchone()[0]
+        assert conn.execute("""select id, "userId" from audit_notes""").fetchall() == \
+            [("n1", "u1")]
+        assert conn.execute("""select confrelid::regclass::text from pg_constraint
+                               where conname = 'TeamMember_teamId_fkey'""").fetchone()[0] \
+            == "teams"
 
 
 def test_a_required_column_from_the_models_is_refused_as_from_schema_prisma(project):
