@@ -51,6 +51,7 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
 
     if not message.strip():
         raise ConfigError("the revision message is empty", hint='pass -m "what it does"')
+    wanted, tables = _parsed_renames(renames)
     differences = model_findings(settings)
     if not differences:
         raise ConfigError("the models and the revisions at head already agree",
@@ -59,7 +60,6 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
     revision_id = migrations.next_revision_id(settings.versions_dir)
     found_nothing: list[bool] = []
 
-    wanted, tables = _parsed_renames(renames)
     metadata = load_metadata(settings)
 
     def skip_empty_else_online(context, revision, directives) -> None:

@@ -139,6 +139,15 @@ def test_unknown_environment_exits_2(shared_project, cli):
     assert "unknown environment 'staigng'" in outcome.stderr
 
 
+@pytest.mark.parametrize("rename", ["Device.a.b:c", "Device:", "Device name:x"])
+def test_a_rename_of_neither_form_exits_2_and_writes_nothing(shared_project, cli, rename):
+    versions = sorted(path.name for path in (shared_project.root / "versions").iterdir())
+    outcome = _refused(cli, shared_project, "revision", "-m", "x", "--rename", rename, code=2)
+    assert "is neither Table.old:new nor Old:New" in outcome.stderr
+    assert sorted(path.name for path in (shared_project.root / "versions").iterdir()) == \
+        versions
+
+
 def test_promote_without_staging_configured_exits_2(shared_project, cli):
     _pending(shared_project)
     outcome = _refused(cli, shared_project, "promote", "prod", code=2, remove=(STAGING,))
