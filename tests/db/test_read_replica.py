@@ -43,6 +43,9 @@ def replicated(private_primary, standby, tmp_path_factory):
     applied = apply_environment(settings, "staging", progress=Progress(quiet=True))
     assert applied.exit_code == 0, [f for f in applied.findings if f.is_blocking]
     with psycopg.connect(private_primary.url("nivo_replica_staging"), autocommit=True) as conn:
+        # the server runs with synchronous_commit off: a commit may return before its WAL is
+        # written, and pg_current_wal_lsn() (what _wait_for_replay waits for) not yet cover it
+        conn.execute("SET synchronous_commit = on")
         conn.execute(SEED)
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
             sql.Identifier(READER), sql.Literal(CANARY_PASSWORD)))

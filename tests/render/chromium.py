@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -44,7 +45,9 @@ class Chromium:
 
     def __init__(self, width: int = 1280, height: int = 900):
         self.width, self.height = width, height
-        self.profile = tempfile.TemporaryDirectory(prefix="nivomigrate-chromium-")
+        # its helper processes may still write there for a moment after the browser ends
+        self.profile = tempfile.TemporaryDirectory(prefix="nivomigrate-chromium-",
+                                                   ignore_cleanup_errors=True)
         self.ids = itertools.count(1)
 
     def __enter__(self) -> Chromium:
@@ -52,7 +55,7 @@ class Chromium:
         assert binary, "chromium is not installed (apt-get install chromium)"
         self.process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         port = self._port()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
             pages = [t for t in json.load(answer) if t["type"] == "page"]
@@ -64,13 +67,20 @@ class Chromium:
 
     def __exit__(self, *exc_info) -> None:
         self.socket.close()
-        self.process.terminate()
+        self._signal(signal.SIGTERM)  # the browser and its helpers (renderer, crashpad, ...)
         try:
             self.process.wait(20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._signal(signal.SIGKILL)
         self.profile.cleanup()
+
+    def _signal(self, number: int) -> None:
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:  # the group has ended
+            pass
 
     def _port(self) -> int:
         marker = Path(self.profile.name) / "DevToolsActivePort"
