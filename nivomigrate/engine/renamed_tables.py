@@ -4,7 +4,8 @@ Autogenerate sees a renamed `__tablename__` as one table dropped (its data lost)
 created. `rename_tables` (inside alembic's `process_revision_directives`) turns that pair
 into `ALTER TABLE ... RENAME TO` (autogenerate renders no `RenameTableOp`), then renames
 the keys and indexes whose names follow the table (`Old_pkey` to `New_pkey`, as a naming
-convention names them), matched to the old table's by kind and columns in the catalog;
+convention names them), matched to the old table's by kind and columns in the catalog, and
+the sequences of its serial and identity columns (`Old_id_seq`, as PostgreSQL names them);
 downgrade renames them back. The foreign keys of other tables that autogenerate would drop
 and add again because they now name the new table are left alone: PostgreSQL follows the
 table, not its name. Written by hand: alembic has no rename detection.
@@ -34,6 +35,16 @@ join pg_class i on i.oid = x.indexrelid
 where x.indrelid = to_regclass(quote_ident(:table))
   and not exists (select from pg_constraint c where c.conindid = x.indexrelid
                   and c.conrelid = x.indrelid)
+""")
+
+# The sequences of the table's serial and identity columns, named `<table>_<column>_seq`.
+_OWNED_SEQUENCES = sa.text("""
+select s.relname::text as name, a.attname::text as column
+from pg_depend d
+join pg_class s on s.oid = d.objid and s.relkind = 'S'
+join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+  and d.refobjid = to_regclass(quote_ident(:table)) and d.deptype in ('a', 'i')
 """)
 
 
@@ -70,7 +81,10 @@ def _rename_table(old: str, new: str):
 
 def _rename(kind: str, table: str, old: str, new: str) -> str:
     from nivomigrate.prisma.renames import rename_statement
+    from nivomigrate.quoting import identifier
 
+    if kind == "sequence":
+        return f"ALTER SEQUENCE {identifier(old)} RENAME TO {identifier(new)}"
     return rename_statement(kind, table, old, new)
 
 
@@ -98,9 +112,22 @@ def _followed_names(connection, old: str, table: sa.Table) -> list[tuple[str, st
             f"too ({', '.join(changed)})",
             hint="rename the table alone in this revision (its keys and indexes as they "
             "were), change them in the next")
-    return [(kind, before[(kind, type_, columns)], name)
-            for (kind, type_, columns), name in sorted(after.items())
-            if name is not None and name != before[(kind, type_, columns)]]
+    renamed = [(kind, before[(kind, type_, columns)], name)
+               for (kind, type_, columns), name in sorted(after.items())
+               if name is not None and name != before[(kind, type_, columns)]]
+    return renamed + _sequence_names(connection, old, table.name)
+
+
+def _sequence_names(connection, old: str, new: str) -> list[tuple[str, str, str]]:
+    """("sequence", old name, new name) of each sequence of `old`'s serial and identity
+    columns named as PostgreSQL names it (what it would name it on `new`), so that the
+    table renamed and the table the models create agree."""
+    renamed = []
+    for row in connection.execute(_OWNED_SEQUENCES, {"table": old}):
+        name = f"{new}_{row.column}_seq"
+        if row.name == f"{old}_{row.column}_seq" and len(name.encode()) <= 63:
+            renamed.append(("sequence", row.name, name))
+    return renamed
 
 
 def _declared(table: sa.Table) -> dict[tuple[str, str, tuple[str, ...]], str | None]:

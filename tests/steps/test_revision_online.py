@@ -16,11 +16,15 @@ import psycopg
 
 AUDIT_EVENT = '''
 
+from sqlalchemy import Identity  # noqa: E402
+
+
 class AuditEvent(Base):
     __tablename__ = "AuditEvent"
     __table_args__ = (index("projectId", "createdAt"),)
 
     id: Mapped[str] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Identity())
     projectId: Mapped[str] = mapped_column(references("Project", on_delete="Cascade"))
     action: Mapped[str]
     createdAt: Mapped[datetime] = mapped_column(server_default=NOW)
@@ -111,6 +115,7 @@ def test_each_generated_revision_passes_the_gate_and_reaches_prod(project):
         assert "op.drop_index(" not in text and "op.create_foreign_key(" not in text
         assert "op.create_index(" not in text or "table-add" in group
     _foreign_key_replaced_in_one_transaction(project, 1)
+    _table_renamed(project)
     _commit(project.root)
 
     for command in (["check"], ["plan", "all", "--gate", "merge"], ["apply", "staging"],
@@ -122,6 +127,30 @@ def test_each_generated_revision_passes_the_gate_and_reaches_prod(project):
                             "on t.oid = c.conrelid where t.relname in ('Plan', 'Device')"
                             ).fetchall()
     assert ("Plan_price_check", True) in rows and all(valid for _, valid in rows)
+    with psycopg.connect(project.urls["prod"]) as conn:
+        assert conn.execute("select pg_get_serial_sequence('audit_events', 'number')"
+                            ).fetchone()[0] == "public.audit_events_number_seq"
+
+
+def _table_renamed(project) -> None:
+    """A renamed `__tablename__` said with --rename: the table, its keys and indexes and its
+    identity column's sequence follow (`check` then finds the models and revisions agree)."""
+    _edit(project.root, "ingest.py", '__tablename__ = "AuditEvent"',
+          '__tablename__ = "audit_events"')
+    written = _nivomigrate(project, "revision", "-m", "snake case", "--rename",
+                           "AuditEvent:audit_events")
+    assert written.returncode == 0, written.stderr
+    text = Path(written.stdout.split("wrote ", 1)[1].strip()).read_text()
+    for statement in ('ALTER TABLE "AuditEvent" RENAME TO "audit_events"',
+                      'ALTER INDEX "AuditEvent_projectId_createdAt_idx" RENAME TO '
+                      '"audit_events_projectId_createdAt_idx"',
+                      'ALTER SEQUENCE "AuditEvent_number_seq" RENAME TO '
+                      '"audit_events_number_seq"'):
+        assert statement in text.split("def downgrade", 1)[0], (statement, text)
+    lint = _nivomigrate(project, "lint", "--format", "json")
+    assert _errors(lint) == [] and lint.returncode == 0, (text, lint.stdout[-3000:])
+    services = (project.root / "policies" / "services.yaml").read_text()
+    assert "  audit_events: ingest\n" in services and "  AuditEvent:" not in services
 
 
 def _foreign_key_replaced_in_one_transaction(project, position: int) -> None:
