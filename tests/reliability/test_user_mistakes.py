@@ -198,8 +198,8 @@ def test_staging_connection_lost_during_promote_exits_4_and_a_rerun_finishes(pro
 
 # --- revision code that exits, raises or loops --------------------------------------------------
 
-# A revision's Python may run 8 s without a statement (the default is 60).
-LIMIT = "[timeouts]\nrevision_python_s = 8\n"
+# A revision's Python may run 3 s without a statement (the default is 60).
+LIMIT = "[timeouts]\nrevision_python_s = 3\n"
 CODE_MISTAKES = {
     "sys-exit-0-in-upgrade": dict(body="import sys\nsys.exit(0)", said="called sys.exit(0)"),
     "system-exit-3-at-import": dict(body=GOOD, module="raise SystemExit(3)",
@@ -207,9 +207,9 @@ CODE_MISTAKES = {
     "exception-in-upgrade": dict(body="raise ValueError('no such setting')",
                                  said="ValueError: no such setting"),
     "endless-loop-in-upgrade": dict(body="while True:\n    pass",
-                                    said="ran Python for more than 8 s"),
+                                    said="ran Python for more than 3 s"),
     "endless-loop-at-import": dict(body=GOOD, module="while True:\n    pass",
-                                   said="ran Python for more than 8 s"),
+                                   said="ran Python for more than 3 s"),
 }
 
 
@@ -247,7 +247,7 @@ def test_a_live_revision_looping_online_fails_the_run_with_5(project, cli):
                    "    while True:\n        pass", name="loops_online")
     outcome = cli(project, "apply", "staging")
     assert outcome.code == 5 and one_error(outcome), outcome
-    assert "ran Python for more than 8 s" in outcome.stderr
+    assert "ran Python for more than 3 s" in outcome.stderr
 
 
 def test_services_owners_that_are_not_a_mapping_exit_2(shared_project, cli):
