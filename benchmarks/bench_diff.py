@@ -154,7 +154,10 @@ def main() -> None:
                         help="use the databases a --keep run left (same --tables)")
     args = parser.parse_args()
 
-    names = ("nivo_bench_production", "nivo_bench_staging", "nivo_bench_equal")
+    # kept databases are found again by their size; the others are this run's own, so that two
+    # runs at once do not drop each other's
+    salt = str(args.tables) if args.keep or args.reuse else f"{args.tables}_{os.getpid()}"
+    names = tuple(f"nivo_bench_{kind}_{salt}" for kind in ("production", "staging", "equal"))
     if args.reuse and all(database_exists(args.admin_url, name) for name in names):
         production, staging, equal = (database_url(args.admin_url, name) for name in names)
     else:
