@@ -223,7 +223,8 @@ def _types_in_order(names: set[str], uses: dict[str, set[str]]) -> list[str]:
 def script_sequences(source: Catalog, target: Catalog,
                      remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
     """CREATE new sequences first with every option at once (a RESTART below the default
-    MINVALUE is refused otherwise), ALTER the changed ones' options first, release an owning
+    MINVALUE is refused otherwise), RENAME a renamed one (`_renamed_sequences`), ALTER the
+    changed ones' options first, release an owning
     column that changes before any drop (a dropped table would take the sequence along), set
     the new owner after every creation, DROP the old ones last (IF EXISTS: the drop of the
     table owning one took it).
@@ -234,10 +235,15 @@ def script_sequences(source: Catalog, target: Catalog,
     """
     before, after = source.of("sequence"), target.of("sequence")
     values = source.items.of("sequence_value")
+    renamed = _renamed_sequences(source, target)
     early, drops, created = [], [], []
     for name, row in sorted(after.items()):
         qualified, new = identifier(*in_schema(name, source, target)), row.attributes
-        old = before[name].attributes if name in before else None
+        was = renamed.get(name, name)
+        old = before[was].attributes if was in before else None
+        if was != name:
+            early.append(f"alter sequence {identifier(*in_schema(was, source, target))} "
+                         f"rename to {identifier(in_schema(name, source, target)[1])};")
         if old is None:
             early.append(f"create sequence {qualified} {_sequence_options(new)};")
         elif _options_of(old) != _options_of(new):
@@ -259,8 +265,21 @@ def script_sequences(source: Catalog, target: Catalog,
                 created.append(f"alter sequence {qualified} owned by "
                                f"{table}.{identifier(column)};")
     late = [f"drop sequence if exists {identifier(*in_schema(name, source, target))};"
-            for name in sorted(set(before) - set(after))]
+            for name in sorted(set(before) - set(after) - set(renamed.values()))]
     return Placed(tuple(early), tuple(late), tuple(drops), tuple(created))
+
+
+def _renamed_sequences(source: Catalog, target: Catalog) -> dict[str, str]:
+    """new name -> old name of each sequence only in `source` and one only in `target` that
+    the same column owns, with the same options, in the same schema: a renamed sequence,
+    which keeps its current value (a drop and a create would restart it)."""
+    before, after = source.of("sequence"), target.of("sequence")
+    gone = {(row.attributes["owned_by"], _options_of(row.attributes),
+             in_schema(name, source)[0]): name
+            for name, row in before.items() if name not in after and row.attributes["owned_by"]}
+    return {name: gone[key] for name, row in after.items() if name not in before
+            and (key := (row.attributes["owned_by"], _options_of(row.attributes),
+                         in_schema(name, target)[0])) in gone}
 
 
 _SEQUENCE_OPTIONS = ("type", "increment", "min", "max", "start", "cache", "cycle")

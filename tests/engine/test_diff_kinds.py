@@ -105,3 +105,21 @@ def test_enum_labels_are_added_in_place_and_a_re_made_enum_is_left_to_migra():
         """create type "public"."new" as enum (E'back\\\\slash');""")
     assert placed.late == ('drop type "public"."gone";',)
     assert not diff_kinds.labels_added(["a", "b"], ["b", "a"])
+
+
+def test_a_renamed_serial_sequence_is_renamed_not_made_again():
+    """Same owning column, options and schema: a RENAME, which keeps the current value; a
+    sequence that only looks alike but is owned by another column is made again."""
+    options = {"type": "integer", "increment": 1, "min": 1, "max": 2147483647, "start": 1,
+               "cache": 1, "cycle": False}
+    source = _catalog(schema={"public": {}}, sequence={
+        "public.t_id_seq": {**options, "owned_by": "t.id"},
+        "public.u_id_seq": {**options, "owned_by": "u.id"}})
+    target = _catalog(schema={"public": {}}, sequence={
+        'public.t "id" seq': {**options, "owned_by": "t.id"},
+        "public.u_new_seq": {**options, "owned_by": "u.other"}})
+    placed = diff_kinds.script_sequences(source, target)
+    assert placed.early[0] == 'alter sequence "public"."t_id_seq" rename to "t ""id"" seq";'
+    assert not any('"t ""id"" seq" as' in line for line in placed.early)  # not created
+    assert any(line.startswith('create sequence "public"."u_new_seq"') for line in placed.early)
+    assert placed.late == ('drop sequence if exists "public"."u_id_seq";',)
