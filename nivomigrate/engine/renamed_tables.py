@@ -62,8 +62,12 @@ def rename_tables(connection, directives: list, wanted: list[tuple[str, str]],
         raise ConfigError("--rename given, but the models drop and create no table",
                           hint="rename the model's __tablename__ first")
     script = directives[0]
+    top = script.upgrade_ops.ops
     for old, new in wanted:
-        if new not in metadata.tables:
+        if new not in metadata.tables or not (
+                any(isinstance(op, ops.DropTableOp) and op.table_name == old for op in top)
+                and any(isinstance(op, ops.CreateTableOp) and op.table_name == new
+                        for op in top)):
             raise _not_a_rename(old, new)
         names = _followed_names(connection, old, metadata.tables[new])
         _swap(script.upgrade_ops, old, new, [_rename_table(old, new)] + [

@@ -52,6 +52,9 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
     if not message.strip():
         raise ConfigError("the revision message is empty", hint='pass -m "what it does"')
     wanted, tables = _parsed_renames(renames)
+    waivers = rename_waivers(  # a rename of what a service uses is refused before any work
+        settings, tables, wanted, "add the new column or table beside the old one and run "
+        '`nivomigrate revision -m "..."`') if wanted or tables else ()
     differences = model_findings(settings)
     if not differences:
         raise ConfigError("the models and the revisions at head already agree",
@@ -93,10 +96,8 @@ def write_revision(settings: Settings, message: str, renames: tuple[str, ...] = 
             + "; ".join(f.message for f in differences[:5]),
             hint="write the revision by hand (alembic op.execute), then run nivomigrate check",
         )
-    if wanted or tables:
-        _write_waivers(Path(script.path), rename_waivers(
-            settings, tables, wanted, "add the new column or table beside the old one and run "
-            '`nivomigrate revision -m "..."`'))
+    if waivers:
+        _write_waivers(Path(script.path), waivers)
     from nivomigrate.engine.phases import declare_phase
     from nivomigrate.policies.services import rename_owner
 
@@ -249,29 +250,37 @@ def _new_enums(context, directives: list) -> None:
 
 
 def _refuse_table_renames(directives: list, message: str) -> None:
-    """Refuse a table dropped and another created with the same columns, not said to be a
-    rename: a renamed `__tablename__`, which autogenerate would write as a drop (the data
-    lost) and a create. The hint names the `--rename Old:New` that says it."""
+    """Refuse a table dropped and another created with the same columns, or with all of the
+    other's and more, not said to be a rename: a renamed `__tablename__` (its columns
+    changed too, maybe), which autogenerate would write as a drop (the data lost) and a
+    create. The hint names the `--rename Old:New` that says it (a rename alone first, when
+    the columns change too)."""
     from alembic.operations import ops
 
     if not directives:
         return
     upgrade = directives[0].upgrade_ops.ops
     dropped = [op for op in upgrade if isinstance(op, ops.DropTableOp)]
-    pairs = []
+    pairs, changed = [], False
     for created in (op for op in upgrade if isinstance(op, ops.CreateTableOp)):
-        old = next((op.table_name for op in dropped
-                    if _columns_of(op.to_table()) == _columns_of(created.to_table())), None)
-        if old is not None:
-            pairs.append((old, created.table_name))
+        new_columns = _columns_of(created.to_table())
+        for op in dropped:
+            old_columns = _columns_of(op.to_table())
+            if old_columns <= new_columns or new_columns <= old_columns:
+                pairs.append((op.table_name, created.table_name))
+                changed = changed or old_columns != new_columns
+                break
     if not pairs:
         return
     said = "; ".join(f"drop table {old} and create {new}" for old, new in sorted(pairs))
     renames = " ".join(f"--rename {old}:{new}" for old, new in sorted(pairs))
-    raise ConfigError(f"the models {said} with the same columns: autogenerate would drop "
+    first = ("keep the columns as they were in the models, then run " if changed else "")
+    raise ConfigError(f"the models {said} with the same columns"
+                      f"{' (more or fewer)' if changed else ''}: autogenerate would drop "
                       f"the table{'s' if len(pairs) > 1 else ''} and the data",
-                      hint=f'if it is a rename: nivomigrate revision -m "{message}" {renames}; '
-                      "if not, create the new table in one revision and drop the old one in "
+                      hint=f'if it is a rename: {first}nivomigrate revision -m "{message}" '
+                      f"{renames}{' (change the columns in the next revision)' if changed else ''}"
+                      "; if not, create the new table in one revision and drop the old one in "
                       "the next")
 
 

@@ -137,6 +137,15 @@ def _table_renamed(project) -> None:
     identity column's sequence follow (`check` then finds the models and revisions agree)."""
     _edit(project.root, "ingest.py", '__tablename__ = "AuditEvent"',
           '__tablename__ = "audit_events"')
+    _edit(project.root, "ingest.py", "    action: Mapped[str]\n",
+          "    action: Mapped[str]\n    actor: Mapped[str | None]\n")
+    refused = _nivomigrate(project, "revision", "-m", "snake case")  # renamed, a column more
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert "error: the models drop table AuditEvent and create audit_events with the same " \
+        "columns (more or fewer)" in refused.stderr
+    assert 'hint: if it is a rename: keep the columns as they were in the models, then run ' \
+        'nivomigrate revision -m "snake case" --rename AuditEvent:audit_events' in refused.stderr
+    _edit(project.root, "ingest.py", "    actor: Mapped[str | None]\n", "")  # as said
     written = _nivomigrate(project, "revision", "-m", "snake case", "--rename",
                            "AuditEvent:audit_events")
     assert written.returncode == 0, written.stderr
