@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -317,11 +318,31 @@ def with_lines(source: tuple[str, ...], statements: list[Statement]) -> list[Sta
     if start is None:
         return statements
     end = _function_end(source, start)
+    code = {n: source[n - 1] for n in range(start, end + 1)
+            if not source[n - 1].lstrip().startswith("#")}
+    lines_naming = _LinesNaming(code)
     floor, result = start, []
     for statement in statements:
-        floor = _best_line(source, _statement_words(statement.sql), floor, end) or floor
+        words = _statement_words(statement.sql)
+        floor = _best_line([lines_naming[w] for w in words], floor, end) or floor
         result.append(replace(statement, line=floor))
     return result
+
+
+class _LinesNaming(dict):
+    """word -> the code lines that name it (quoted, or as a whole word), each word looked
+    for once however many statements name it."""
+
+    def __init__(self, code: dict[int, str]) -> None:
+        super().__init__()
+        self.code = code
+
+    def __missing__(self, word: str) -> frozenset[int]:
+        escaped = re.escape(word)
+        pattern = re.compile(rf"""["']{escaped}["']|\b{escaped}\b""")
+        self[word] = found = frozenset(n for n, text in self.code.items()
+                                       if word in text and pattern.search(text))
+        return found
 
 
 def _statement_words(sql: str) -> list[str]:
@@ -331,18 +352,14 @@ def _statement_words(sql: str) -> list[str]:
     return [w for w in dict.fromkeys(quoted + bare) if w.lower() not in keywords]
 
 
-def _best_line(source: tuple[str, ...], words: list[str], lo: int, hi: int) -> int | None:
-    """Return the line in lo..hi naming most of `words`; on a tie, the first after `lo`."""
-    scores = {}
-    for number in range(lo, hi + 1):
-        text = source[number - 1]
-        if not text.lstrip().startswith("#"):
-            scores[number] = sum(1 for w in words if re.search(
-                rf"""["']{re.escape(w)}["']|\b{re.escape(w)}\b""", text))
+def _best_line(naming: list[frozenset[int]], lo: int, hi: int) -> int | None:
+    """Return the line in lo..hi naming most words (`naming`: each word's lines); on a tie,
+    the first after `lo`."""
+    scores = Counter(n for lines in naming for n in lines if lo <= n <= hi)
     best = max(scores.values(), default=0)
     if best == 0:
         return None
-    after = [n for n, score in scores.items() if score == best and n > lo]
+    after = sorted(n for n, score in scores.items() if score == best and n > lo)
     return lo if scores.get(lo) == best and not after else (after or [lo])[0]
 
 
