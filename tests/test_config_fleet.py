@@ -3,13 +3,11 @@ rule, each mistake refused in one line (exit 2), and the fleet workflow's URL va
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from nivomigrate.config import load_settings
 from nivomigrate.errors import ConfigError
+from tests import forked_cli
 
 ENVIRONMENTS = """
 [environments.staging]
@@ -97,8 +95,7 @@ def test_the_plan_job_reads_every_target_from_one_dotenv_secret(tmp_path):
 def test_cli_refuses_a_bad_fleet_with_exit_2_and_one_line(tmp_path):
     (tmp_path / "nivomigrate.toml").write_text(ENVIRONMENTS
                                                + '[fleets.prod]\nwaves = [["canary"], []]\n')
-    done = subprocess.run([sys.executable, "-m", "nivomigrate", "fleet", "status", "prod"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = forked_cli.run("fleet", "status", "prod", cwd=tmp_path, timeout=120)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and "wave 2 is empty" in done.stderr
     assert "Traceback" not in done.stderr

@@ -10,14 +10,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy
 
 from nivomigrate import migrations
+from tests import forked_cli
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
@@ -85,8 +84,7 @@ def test_reports_match_the_golden_files(pending, tmp_path, make_database, canary
     names = {urls["staging"].rsplit("/", 1)[1]: "<staging-db>",
              urls["prod"].rsplit("/", 1)[1]: "<prod-db>", str(root): "<project>"}
     for command, argv in COMMANDS.items():
-        result = subprocess.run([sys.executable, "-m", "nivomigrate", *argv], cwd=root,
-                                env=environ, capture_output=True, text=True, timeout=300)
+        result = forked_cli.run(*argv, cwd=root, env=environ, timeout=300)
         assert result.stdout.strip(), result.stderr
         report = _normalised(result.stdout, names)
         golden = GOLDEN / f"{pending}.{command}.json"

@@ -4,8 +4,6 @@ DO-block drop is refused with the column intact."""
 
 import json
 import os
-import subprocess
-import sys
 
 import psycopg
 from safety_helpers import make_project
@@ -14,6 +12,7 @@ from nivomigrate import migrations
 from nivomigrate.db import Target
 from nivomigrate.findings import Severity
 from nivomigrate.steps.lint import lint_findings
+from tests import forked_cli
 
 HIDDEN_DROP = ('''op.execute("""DO $$ BEGIN EXECUTE '''
                ''''ALTER TABLE "Log" DROP COLUMN "message"'; END $$""")''')
@@ -76,9 +75,8 @@ def test_calling_an_existing_function_that_executes_is_error_per_database(
 
 
 def _apply(tmp_path, url, shadow_url):
-    return subprocess.run(
-        [sys.executable, "-m", "nivomigrate", "apply", "staging", "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    return forked_cli.run(
+        "apply", "staging", "--format", "json", cwd=tmp_path, timeout=300,
         env={**os.environ, "T_STAGING_URL": url, "NIVOMIGRATE_SHADOW_URL": shadow_url})
 
 

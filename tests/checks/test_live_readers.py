@@ -11,8 +11,6 @@ the ledger keeps with who gave it and why.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from nivomigrate.policies.services import ServiceMap, TableUse
 from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.promote import ContractOptions, contract_options, promote_environment
-from tests import servers
+from tests import forked_cli, servers
 from tests.steps.conftest import copy_project
 
 pytestmark = pytest.mark.skipif(servers.postgres_binaries() is None,
@@ -256,8 +254,8 @@ def test_contract_options_read_durations():
 
 def test_a_waiver_without_a_reason_is_refused_by_the_cli_before_any_work(tmp_path):
     (tmp_path / "nivomigrate.toml").write_text("")
-    result = subprocess.run([sys.executable, "-m", "nivomigrate", "promote", "prod", "--waive",
-                             "live-readers"], capture_output=True, text=True, cwd=tmp_path)
+    result = forked_cli.run("promote", "prod", "--waive",
+                             "live-readers", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: --waive and --reason go together")
     assert "Traceback" not in result.stderr

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from nivomigrate import ledger, migrations
 from nivomigrate.db import Target, connect
 from nivomigrate.snapshot import take_snapshot
+from tests import forked_cli
 
 KEY = "ci-7f3a9c21d4e8b6051a2f-c93e0d"
 DELETE_REVISION = '''"""Delete every log (the statement a forged run lets through)."""
@@ -73,8 +72,7 @@ def _nivomigrate(project, *args: str, key: str | None = None):
     env.pop("NIVOMIGRATE_LEDGER_KEY", None)
     if key:
         env["NIVOMIGRATE_LEDGER_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                          env=env, capture_output=True, text=True, timeout=600)
+    return forked_cli.run(*args, cwd=project.root, env=env, timeout=600)
 
 
 def _logs(url: str) -> int:

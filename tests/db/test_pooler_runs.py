@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import psycopg
 import pytest
 
 from nivomigrate.urls import with_query
+from tests import forked_cli
 from tests.conftest import CANARY_PASSWORD
 from tests.reliability.helpers import current_revision, state, write_revision
 from tests.steps import conftest as steps_conftest
@@ -37,9 +37,8 @@ TOUCH_PLAN = """op.execute('UPDATE "Plan" SET "description" = "description" WHER
 
 def _run(project, environ: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in _OWN}
-    result = subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                            env={**base, **environ, "CI": "true"}, capture_output=True,
-                            text=True, timeout=180)
+    result = forked_cli.run(*args, cwd=project.root, env={**base, **environ, "CI": "true"},
+                            timeout=180)
     assert CANARY_PASSWORD not in result.stdout + result.stderr
     return result
 

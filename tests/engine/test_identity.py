@@ -5,8 +5,6 @@ changed); two databases of one server are not."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from contextlib import closing
 from urllib.parse import unquote, urlsplit
 
@@ -15,15 +13,15 @@ from safety_helpers import make_project
 
 from nivomigrate.db import Target, connect
 from nivomigrate.engine.identity import read_identity, same_database
+from tests import forked_cli
 from tests.conftest import CANARY_PASSWORD
 
 CREATE = 'op.execute("CREATE TABLE t (id int PRIMARY KEY)")'
 
 
 def _run(tmp_path, command: list[str], staging: str, prod: str, shadow: str):
-    return subprocess.run(
-        [sys.executable, "-m", "nivomigrate", *command], cwd=tmp_path, capture_output=True,
-        text=True, timeout=300,
+    return forked_cli.run(
+        *command, cwd=tmp_path, timeout=300,
         env={**os.environ, "T_STAGING_URL": staging, "T_PROD_URL": prod,
              "NIVOMIGRATE_SHADOW_URL": shadow})
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import psycopg
 
+from tests import forked_cli
 from tests.report_schema import schema_errors
 
 REVISION = '''"""{doc}"""
@@ -48,8 +48,7 @@ def _body(lines: list[str]) -> str:
 
 
 def cli(project, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                          env={**os.environ, **project.environ}, capture_output=True, text=True,
+    return forked_cli.run(*args, cwd=project.root, env={**os.environ, **project.environ},
                           timeout=600)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import psycopg
 import pytest
 
 from nivomigrate import shadow
-from tests import servers
+from tests import forked_cli, servers
 from tests.conftest import CANARY_PASSWORD
 from tests.reliability.helpers import Probe, copy_project
 from tests.steps import conftest as steps_conftest
@@ -124,11 +123,8 @@ class Runner:
         """Start a run in the background; end it with `finish` (or `kill` then `finish`)."""
         values = project.environ if environ is None else environ
         self.urls += [url for key, url in values.items() if "URL" in key and "://" in url]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-            env=run_environment(values, remove), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = forked_cli.start(*args, cwd=project.root,
+                                   env=run_environment(values, remove))
         process.nivo_args = args  # type: ignore[attr-defined]
         process.nivo_started = time.monotonic()  # type: ignore[attr-defined]
         return process

@@ -12,8 +12,6 @@ are made once per module and copied from templates for each case.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ import psycopg
 import pytest
 
 from nivomigrate import shadow
+from tests import forked_cli
 from tests.reliability.conftest import Collector, Outcome, Runner, run_environment
 from tests.reliability.helpers import (
     copy_project,
@@ -84,10 +83,9 @@ def resume_project(tmp_path, make_database, templates, canary_admin_url) -> Proj
 def _faulty(cli: Runner, project: Project, fault: str, *args: str) -> Outcome:
     """Run nivomigrate through faulty_run.py with NIVO_TEST_FAULT=`fault`."""
     cli.urls += list(project.urls.values())
-    process = subprocess.Popen(
-        [sys.executable, str(FAULTY_RUN), *args], cwd=project.root,
-        env=run_environment({**project.environ, "NIVO_TEST_FAULT": fault}),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = forked_cli.start(
+        *args, cwd=project.root, script=FAULTY_RUN,
+        env=run_environment({**project.environ, "NIVO_TEST_FAULT": fault}))
     process.nivo_args = ("faulty", *args)  # type: ignore[attr-defined]
     process.nivo_started = time.monotonic()  # type: ignore[attr-defined]
     return cli.finish(process, timeout=120)
@@ -322,11 +320,10 @@ def test_server_restart_inside_a_step_is_finished_by_a_plain_rerun(
     assert cli(project, "apply", "staging").code == 0
     prod = probe(urls["prod"])
     cli.urls += list(urls.values())
-    process = subprocess.Popen(
-        [sys.executable, str(FAULTY_RUN), "promote", "prod"], cwd=project.root,
+    process = forked_cli.start(
+        "promote", "prod", cwd=project.root, script=FAULTY_RUN,
         env=run_environment({**project.environ,
-                             "NIVO_TEST_FAULT": f"before-execute:{REVISION_ID}:2:HOLD"}),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "NIVO_TEST_FAULT": f"before-execute:{REVISION_ID}:2:HOLD"}))
     process.nivo_args, process.nivo_started = ("faulty", "promote", "prod"), time.monotonic()
     wait_until(lambda: process.poll() is not None or prod.active_query(
         "CREATE INDEX CONCURRENTLY", waiting=True), what="the index build to wait")

@@ -20,6 +20,7 @@ import typer.main
 from nivomigrate.cli import app
 from nivomigrate.findings import Finding, Location, Report, Severity
 from nivomigrate.render.json import render_json
+from tests import forked_cli
 from tests.report_schema import schema_errors
 from tests.steps.conftest import COPIED_MODELS
 
@@ -101,9 +102,8 @@ def test_every_command_report_validates(project):
            "USER": "schema-test", **urls}
     problems = {}
     for name, args in RUNS:
-        result = subprocess.run([sys.executable, "-m", "nivomigrate", *name.split(), *args,
-                                 "--format", "json"], cwd=folder, env=env, capture_output=True,
-                                text=True, timeout=600)
+        result = forked_cli.run(*name.split(), *args,
+                                 "--format", "json", cwd=folder, env=env, timeout=600)
         (folder / f"{name.split()[0]}.json").write_text(result.stdout)
         try:
             errors = schema_errors(result.stdout)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from nivomigrate import shadow
+from tests import forked_cli
 from tests.prisma.conftest import NIVOSTACK_SCHEMA, require_prisma
 from tests.steps.conftest import Project, copy_project
 
@@ -26,8 +26,7 @@ def run(project: Project, *arguments: str) -> subprocess.CompletedProcess:
     """Run `nivomigrate ARGUMENTS` in the project as a user would."""
     environ = {**project.environ, **GIT, "PATH": os.environ.get("PATH", os.defpath),
                "HOME": str(project.root)}
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *arguments],
-                          cwd=project.root, capture_output=True, text=True, env=environ)
+    return forked_cli.run(*arguments, cwd=project.root, env=environ)
 
 
 def ok(project: Project, *arguments: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,6 +20,7 @@ from nivomigrate.errors import ConfigError
 from nivomigrate.progress import Progress
 from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.baseline import adopt
+from tests import forked_cli
 from tests.conftest import CANARY_PASSWORD
 from tests.steps.conftest import Project as BaseProject
 from tests.steps.conftest import copy_project
@@ -236,9 +236,7 @@ def test_cli_exit_codes_without_traceback_or_password(project):
     env.pop("NIVOMIGRATE_TEST_DATABASE_URL", None)
 
     def baseline(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "nivomigrate", "baseline", *args],
-                              cwd=project.root, env=env, capture_output=True, text=True,
-                              timeout=120)
+        return forked_cli.run("baseline", *args, cwd=project.root, env=env, timeout=120)
 
     refused = baseline("prod")
     output = refused.stdout + refused.stderr

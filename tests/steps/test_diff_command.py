@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 
+from tests import forked_cli
+
 REPO = Path(__file__).resolve().parents[2]
 BASE = """
 create table public.customer (id int primary key, name text);
@@ -27,8 +29,7 @@ def _database(make_database, script: str) -> str:
 
 
 def _diff(tmp_path: Path, source: str, target: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nivomigrate", "diff", source, target],
-                          capture_output=True, text=True, cwd=tmp_path)
+    return forked_cli.run("diff", source, target, cwd=tmp_path)
 
 
 def test_view_over_changed_and_unchanged_table_is_diffed_not_a_crash(make_database, tmp_path):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 
 import psycopg
 import pytest
 
+from tests import forked_cli
 from tests.steps.conftest import Project, copy_project
 from tests.steps.prisma_flow import git, module_databases, prisma_project, promote_all, run
 from tests.steps.test_baseline import prisma_template  # noqa: F401
@@ -23,8 +23,7 @@ __all__ = ["module_databases"]  # the fixture the Prisma project uses
 
 
 def _run(project: Project, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                          env={**os.environ, **project.environ}, capture_output=True, text=True,
+    return forked_cli.run(*args, cwd=project.root, env={**os.environ, **project.environ},
                           timeout=300)
 
 

@@ -7,7 +7,8 @@ import json
 import os
 import re
 import subprocess
-import sys
+
+from tests import forked_cli
 
 INDEX_REVISION = '''"""An index the models do not have."""
 from nivomigrate.ops import create_index_concurrently, drop_index_concurrently
@@ -35,9 +36,8 @@ class Orphan(Base):
 
 
 def _nivomigrate(project, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                          env={**os.environ, **project.environ}, capture_output=True,
-                          text=True, timeout=600)
+    return forked_cli.run(*args, cwd=project.root, env={**os.environ, **project.environ},
+                          timeout=600)
 
 
 def _findings(project, *args: str) -> tuple[int, list[dict]]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import runpy
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from nivomigrate.prisma.write import apply_changes
 from nivomigrate.render.json import render_json
 from nivomigrate.snapshot import compare, take_snapshot
 from nivomigrate.steps.prisma import check_prisma, revision_from_prisma, write_prisma
+from tests import forked_cli
 from tests.conftest import CANARY_PASSWORD
 from tests.prisma.conftest import NIVOSTACK_SCHEMA, REPO, cli_for, settings_for
 from tests.steps.conftest import copy_project
@@ -169,8 +168,7 @@ def test_a_missing_cli_is_exit_2_with_the_install_command(tmp_path):
 
 def test_no_schema_given_or_configured_is_exit_2(tmp_path):
     (tmp_path / "nivomigrate.toml").write_text("")
-    result = subprocess.run([sys.executable, "-m", "nivomigrate", "prisma", "check"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = forked_cli.run("prisma", "check", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: no Prisma schema given")
     assert 'prisma_schema = "..."' in result.stderr
@@ -248,8 +246,7 @@ def test_a_new_model_without_a_committed_schema_at_head_is_refused(tmp_path, can
 
 def test_revision_without_message_or_from_prisma_is_exit_2(tmp_path):
     (tmp_path / "nivomigrate.toml").write_text("")
-    result = subprocess.run([sys.executable, "-m", "nivomigrate", "revision"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    result = forked_cli.run("revision", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: revision needs -m")
     assert "Traceback" not in result.stderr

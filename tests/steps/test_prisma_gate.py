@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from nivomigrate.progress import Progress
 from nivomigrate.steps.plan import make_plan
 from nivomigrate.steps.prisma import write_prisma
+from tests import forked_cli
 from tests.prisma.conftest import NIVOSTACK_SCHEMA, REPO, settings_for
 
 QUIET = Progress(quiet=True)
@@ -110,9 +109,8 @@ def test_schema_prisma_change_without_revision_is_blocked_until_revision_from_pr
                                "not have it): model Log: added @@index([level, timestamp])")
     assert finding.help == ("run `nivomigrate revision --from-prisma` and commit the new "
                             "revision and the models")
-    result = subprocess.run(
-        [sys.executable, "-m", "nivomigrate", "revision", "--from-prisma"],
-        cwd=prisma_project.root, capture_output=True, text=True,
+    result = forked_cli.run(
+        "revision", "--from-prisma", cwd=prisma_project.root,
         env={"NIVOMIGRATE_SHADOW_URL": prisma_project.shadow_url,
              "PATH": os.environ.get("PATH", os.defpath), "HOME": str(prisma_project.root)})
     assert result.returncode == 0, result.stdout + result.stderr

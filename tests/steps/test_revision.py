@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from nivomigrate.engine.models import model_findings
 from nivomigrate.errors import ConfigError
 from nivomigrate.migrations import next_revision_id
 from nivomigrate.steps.revision import write_revision
+from tests import forked_cli
 from tests.steps.conftest import copy_config_and_models
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,13 +116,11 @@ def test_cli_prints_only_the_written_path(project, canary_admin_url):
                  'CREATE INDEX "Plan_isPublic_idx" ON "Plan"("isPublic")')
     env = {**os.environ, "NIVOMIGRATE_SHADOW_URL": canary_admin_url}
 
-    result = subprocess.run([sys.executable, "-m", "nivomigrate", "revision", "-m", "Plan index"],
-                            cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    result = forked_cli.run("revision", "-m", "Plan index", cwd=project, env=env, timeout=120)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote ") and result.stdout.count("\n") == 1
     assert result.stdout.strip().endswith("_plan_index.py")
-    again = subprocess.run([sys.executable, "-m", "nivomigrate", "revision", "-m", "Again"],
-                           cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    again = forked_cli.run("revision", "-m", "Again", cwd=project, env=env, timeout=120)
     assert again.returncode == 2 and "already agree" in again.stderr
     assert "Traceback" not in again.stderr

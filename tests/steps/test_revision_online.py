@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
+
+from tests import forked_cli
 
 AUDIT_EVENT = '''
 
@@ -77,9 +78,8 @@ CHANGES = {
 
 
 def _nivomigrate(project, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                          env={**os.environ, **project.environ}, capture_output=True,
-                          text=True, timeout=600)
+    return forked_cli.run(*args, cwd=project.root, env={**os.environ, **project.environ},
+                          timeout=600)
 
 
 def _errors(result: subprocess.CompletedProcess) -> list[str]:

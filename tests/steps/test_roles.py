@@ -4,8 +4,6 @@ promoted to prod, gives each service's role exactly what services.yaml says, and
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import psycopg
 import pytest
@@ -22,6 +20,7 @@ from nivomigrate.steps.apply import apply_environment
 from nivomigrate.steps.check import check_models
 from nivomigrate.steps.promote import promote_environment
 from nivomigrate.steps.roles import write_roles_revision
+from tests import forked_cli
 from tests.steps.conftest import COPIED_MODELS
 
 QUIET = Progress(quiet=True)
@@ -176,9 +175,7 @@ def test_dry_run_shows_both_files_and_their_paths_and_writes_neither(roles_proje
     declared = roles_project.root / COPIED_MODELS / "adopted_service_roles.py"
     environ = {**os.environ, **roles_project.environ}
 
-    shown = subprocess.run([sys.executable, "-m", "nivomigrate", "roles", "--dry-run"],
-                           cwd=roles_project.root, env=environ, capture_output=True, text=True,
-                           timeout=300)
+    shown = forked_cli.run("roles", "--dry-run", cwd=roles_project.root, env=environ, timeout=300)
 
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert sorted(p.name for p in (roles_project.root / "versions").iterdir()) == versions
@@ -189,9 +186,7 @@ def test_dry_run_shows_both_files_and_their_paths_and_writes_neither(roles_proje
     assert "op.execute" in shown.stdout and "TableGrant(" in shown.stdout
     assert str(roles_project.root) not in shown.stdout  # paths relative to the project
 
-    written = subprocess.run([sys.executable, "-m", "nivomigrate", "roles"],
-                             cwd=roles_project.root, env=environ, capture_output=True, text=True,
-                             timeout=300)
+    written = forked_cli.run("roles", cwd=roles_project.root, env=environ, timeout=300)
 
     assert written.returncode == 0, written.stdout + written.stderr
     assert f"wrote the revision {revision}" in written.stdout

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import psycopg
 import pytest
 
 from nivomigrate import migrations
+from tests import forked_cli
 from tests.steps.conftest import COPIED_MODELS, Project, copy_project
 from tests.supabase_server import ADMIN, PLATFORM_SCHEMAS
 
@@ -141,8 +140,7 @@ def test_supabase_adoption_and_promotion_leave_the_platform_alone(supabase_proje
     outputs: list[str] = []
 
     def run(*args: str, expect: int = 0) -> str:
-        result = subprocess.run([sys.executable, "-m", "nivomigrate", *args], cwd=project.root,
-                                env=environ, capture_output=True, text=True, timeout=300)
+        result = forked_cli.run(*args, cwd=project.root, env=environ, timeout=300)
         output = result.stdout + result.stderr
         assert result.returncode == expect, (args, output)
         outputs.append(output)
