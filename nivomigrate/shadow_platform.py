@@ -118,14 +118,15 @@ def read_copy(target: Target, available_extensions: set[str]) -> PlatformCopy | 
         DatabaseConnectionError: `target` cannot be reached.
         ConfigError: pg_dump is missing, too old for the server, or fails.
     """
+    from nivomigrate.catalog import read_platform
     from nivomigrate.db import connection
     from nivomigrate.snapshot import take_snapshot
 
     with connection(target, writes=False) as conn:
+        if not read_platform(conn).schemas:
+            return None  # plain PostgreSQL, told by one small query before the whole catalog
         snapshot = take_snapshot(conn)
         platform = snapshot.platform
-        if not platform.schemas:
-            return None
         roles = tuple(row[0] for row in conn.execute(_ROLES_SQL).fetchall())
         extensions = [row[0] for row in conn.execute(
             _EXTENSIONS_SQL, (sorted(platform.schemas),)).fetchall()]
