@@ -52,8 +52,9 @@ def _serve(path: str) -> dict | None:
     gc.freeze()  # the collector leaves these objects alone: a child does not copy their pages
     parent = os.getppid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
+    listener.bind(f"{path}.new")
     listener.listen(64)
+    os.rename(f"{path}.new", path)  # the path appears only once it accepts connections
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     while os.getppid() == parent:
