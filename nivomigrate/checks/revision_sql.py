@@ -12,6 +12,7 @@ import fnmatch
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -320,29 +321,20 @@ def with_lines(source: tuple[str, ...], statements: list[Statement]) -> list[Sta
     end = _function_end(source, start)
     code = {n: source[n - 1] for n in range(start, end + 1)
             if not source[n - 1].lstrip().startswith("#")}
-    lines_naming = _LinesNaming(code)
+
+    @cache  # each word looked for once, however many statements name it
+    def lines_naming(word: str) -> frozenset[int]:
+        """The code lines that name `word` (quoted, or as a whole word)."""
+        escaped = re.escape(word)
+        pattern = re.compile(rf"""["']{escaped}["']|\b{escaped}\b""")
+        return frozenset(n for n, text in code.items() if word in text and pattern.search(text))
+
     floor, result = start, []
     for statement in statements:
         words = _statement_words(statement.sql)
-        floor = _best_line([lines_naming[w] for w in words], floor, end) or floor
+        floor = _best_line([lines_naming(w) for w in words], floor, end) or floor
         result.append(replace(statement, line=floor))
     return result
-
-
-class _LinesNaming(dict):
-    """word -> the code lines that name it (quoted, or as a whole word), each word looked
-    for once however many statements name it."""
-
-    def __init__(self, code: dict[int, str]) -> None:
-        super().__init__()
-        self.code = code
-
-    def __missing__(self, word: str) -> frozenset[int]:
-        escaped = re.escape(word)
-        pattern = re.compile(rf"""["']{escaped}["']|\b{escaped}\b""")
-        self[word] = found = frozenset(n for n, text in self.code.items()
-                                       if word in text and pattern.search(text))
-        return found
 
 
 def _statement_words(sql: str) -> list[str]:
