@@ -391,6 +391,24 @@ def login_role(admin_url: str) -> str:
 _roles: dict[str, str] = {}
 
 
+def server_version(admin_url: str) -> int:
+    """Return the server's version number, `server_version_num` (asked once per URL)."""
+    if admin_url not in _versions:
+        _versions[admin_url] = int(_holder(admin_url).execute(
+            "select current_setting('server_version_num')").fetchone()[0])
+    return _versions[admin_url]
+
+
+_versions: dict[str, int] = {}
+
+
+def database_oid(admin_url: str, name: str) -> int | None:
+    """Return the OID of database `name` on the server (None when there is none)."""
+    row = _holder(admin_url).execute("select oid from pg_database where datname = %s",
+                                     (name,)).fetchone()
+    return int(row[0]) if row else None
+
+
 # --- templates in use ------------------------------------------------------------------------
 # Advisory locks (class, key): the class keeps them apart from any other advisory lock.
 _LOCK_CLASS = 0x6E69766F  # "nivo"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nivomigrate import migrations
@@ -124,8 +125,10 @@ def prove_in_shadow(settings: Settings, revisions: list[Revision],
     of the newest one's template: for each, down, the schema compared with its parent's
     template, up, compared with its own, then down again to reach the next. After a failure
     (or a gap in the chain) the rest start on a new copy. Proofs are kept per set of
-    checksums for the process. Returns revision id -> proof."""
+    checksums for the process, and a proven one in the cache folder too (`ProvenStore`), so
+    a revision is proven once per content and server version. Returns revision id -> proof."""
     from nivomigrate.engine.build import schema_at, shadow_server
+    from nivomigrate.snapshot import SchemaDiff
 
     chain = migrations.revisions(settings.versions_dir)
 
@@ -133,14 +136,55 @@ def prove_in_shadow(settings: Settings, revisions: list[Revision],
         return tuple(r.file_checksum for r in migrations.up_to(chain, revision.id))
 
     todo = [revision for revision in revisions if key(revision) not in _proofs]
-    while todo:
+    if todo:
         server = server or shadow_server(settings)
+        store = ProvenStore.of(settings, server)
+        for revision in todo:
+            if store.is_proven(key(revision)):
+                _proofs[key(revision)] = Proof(revision.id, after_down=SchemaDiff(),
+                                               after_up=SchemaDiff())
+        todo = [revision for revision in todo if key(revision) not in _proofs]
+    while todo:
         with schema_at(settings, todo[0].id, server) as target:
             made = _prove_run(settings, todo, target, server)
         for revision, proof in zip(todo, made, strict=False):
             _proofs[key(revision)] = proof
+            if proof.is_proven:
+                store.keep(key(revision))
         todo = todo[len(made):]
     return {revision.id: _proofs[key(revision)] for revision in revisions}
+
+
+@dataclass(frozen=True)
+class ProvenStore:
+    """The downgrades proven in a shadow server, kept in the cache folder (`proofs/`) under
+    what a proof depends on: the checksums of the revisions up to it, the platform's copy it
+    was built on, the role and the server's version (`nivomigrate.cache`).
+
+    Only proofs that passed are kept; a failure is proven again next time, as it may depend
+    on the moment (a lock, a full disk).
+    """
+
+    folder: Path | None
+    context: tuple
+
+    @classmethod
+    def of(cls, settings: Settings, server) -> ProvenStore:
+        from nivomigrate import shadow
+
+        folder = settings.shadow_cache_dir / "proofs" if settings.shadow_cache_dir else None
+        return cls(folder, ("proof", shadow.server_version(server.admin_url),
+                            shadow.login_role(server.admin_url), server.platform_template))
+
+    def is_proven(self, checksums: tuple) -> bool:
+        from nivomigrate import cache
+
+        return cache.kept(self.folder, [*self.context, *checksums]) is True
+
+    def keep(self, checksums: tuple) -> None:
+        from nivomigrate import cache
+
+        cache.keep(self.folder, [*self.context, *checksums], True)
 
 
 def _prove_run(settings: Settings, revisions: list[Revision], target, server) -> list[Proof]:

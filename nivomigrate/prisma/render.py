@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -171,22 +170,17 @@ def _cached(cli: PrismaCli, question: tuple[str | None, ...], run: Callable[[], 
         ConfigError: as `_run`, Node.js or the CLI missing included (checked before a kept
             answer is returned, so a cache never stands in for a missing CLI).
     """
+    from nivomigrate import cache
+
     _node(cli)
     if cli.cache_dir is None or question[-1] is None:
         return run()
-    path = cli.cache_dir / f"{_cache_key(cli, question)}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["answer"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    asked = [_cache_key(cli, question)]
+    answer = cache.kept(cli.cache_dir, asked)
+    if isinstance(answer, str):
+        return answer
     answer = run()
-    try:
-        cli.cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"answer": answer}), encoding="utf-8")
-        os.replace(partial, path)  # whole or absent, for concurrent readers
-    except OSError:
-        pass
+    cache.keep(cli.cache_dir, asked, answer)
     return answer
 
 

@@ -147,3 +147,38 @@ def test_merge_gate_accepts_a_declared_one_way_revision_and_the_projects_own(pro
     findings = _one_way_findings(report)
     assert [f["severity"] for f in findings] == ["info"], findings
     assert "the names are gone" in findings[0]["message"]
+
+
+def test_merge_gate_proves_a_revision_once_per_content_and_again_when_it_changes(
+        project, tmp_path):
+    """A proven downgrade is kept in the cache folder under its revisions' checksums: the
+    next gate on the same files proves nothing again, an edited revision is proven anew, and
+    a failed proof is never kept."""
+    environ = {**os.environ, **project.environ, "NIVOMIGRATE_CACHE_DIR": str(tmp_path)}
+
+    def gate() -> tuple[list[dict], list]:
+        result = forked_cli.run("plan", "all", "--gate", "merge", "--format", "json",
+                                cwd=project.root, env=environ, timeout=600)
+        kept = sorted((tmp_path / "proofs").glob("*.json"))
+        return _one_way_findings(json.loads(result.stdout)), kept
+
+    revision = write_revision(project, "nickname", ADD_NICKNAME, DROP_NICKNAME)
+    chain = len(list((project.root / "versions").glob("*.py")))
+
+    findings, kept = gate()
+    assert not [f for f in findings if f["severity"] == "error"], findings
+    assert len(kept) == chain  # one per revision, each proven
+    stamps = [path.stat().st_mtime_ns for path in kept]
+
+    findings, again = gate()
+    assert not [f for f in findings if f["severity"] == "error"], findings
+    assert again == kept and [path.stat().st_mtime_ns for path in again] == stamps
+
+    path = next((project.root / "versions").glob(f"{revision}_*.py"))
+    path.write_text(path.read_text().replace(
+        "op.execute('ALTER TABLE \"User\" DROP COLUMN \"nickname\"')", "pass"))
+    findings, after_edit = gate()
+    (error,) = [f for f in findings if f["severity"] == "error"]
+    assert error["location"]["object"] == revision
+    assert "does not restore the previous schema" in error["message"]
+    assert after_edit == kept  # the failure is not kept; the unchanged parents' proofs are
