@@ -51,6 +51,19 @@ class Snapshot:
     # The platform's part left out (not in the fingerprint).
     platform: Platform = Platform()
 
+    def to_json(self) -> dict:
+        """The snapshot as JSON data (`from_json` gives it back equal)."""
+        platform = {name: sorted(getattr(self.platform, name))
+                    for name in ("schemas", "relations", "routines", "roles")}
+        return {"objects": self.objects, "fingerprint": self.fingerprint,
+                "server_version": self.server_version, "platform": platform}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Snapshot:
+        platform = Platform(**{name: frozenset(names)
+                               for name, names in data["platform"].items()})
+        return cls(data["objects"], data["fingerprint"], data["server_version"], platform)
+
 
 @dataclass(frozen=True)
 class ChangedObject:

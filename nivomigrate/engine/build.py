@@ -209,7 +209,7 @@ def _copy_of_template(settings: Settings, server: shadow.LocalServer, revision: 
     raise AssertionError("unreachable")
 
 
-_snapshots: dict[tuple[str, str], object] = {}
+_snapshots: dict[str, object] = {}
 
 
 def template_target(settings: Settings, revision: str | None,
@@ -217,21 +217,40 @@ def template_target(settings: Settings, revision: str | None,
     """Return the (read-only use!) template database holding the schema at `revision`."""
     from nivomigrate.db import with_database
 
-    server = server or shadow_server(settings)
-    template = ensure_template(server.admin_url, settings.versions_dir, revision,
-                               server.platform_template,
-                               prune=server.origin != "configured")
+    server, template = _template(settings, revision, server)
     return Target("shadow", with_database(server.admin_url, template), "the shadow server")
+
+
+def _template(settings: Settings, revision: str | None,
+              server: shadow.LocalServer | None) -> tuple[shadow.LocalServer, str]:
+    server = server or shadow_server(settings)
+    return server, ensure_template(server.admin_url, settings.versions_dir, revision,
+                                   server.platform_template,
+                                   prune=server.origin != "configured")
 
 
 def snapshot_at(settings: Settings, revision: str | None,
                 server: shadow.LocalServer | None = None):
-    """Return the snapshot of the schema at `revision`, read once per template."""
-    from nivomigrate.db import connection
-    from nivomigrate.snapshot import take_snapshot
+    """Return the snapshot of the schema at `revision`, read once per template: kept for the
+    process, and in the cache folder (`snapshots/`) under the template's name (its content),
+    its database's OID and the server's version, so a template is read once."""
+    from nivomigrate import cache
+    from nivomigrate.db import connection, with_database
+    from nivomigrate.snapshot import Snapshot, take_snapshot
 
-    target = template_target(settings, revision, server)
-    if target.url not in _snapshots:
+    server, name = _template(settings, revision, server)
+    target = Target("shadow", with_database(server.admin_url, name), "the shadow server")
+    if target.url in _snapshots:
+        return _snapshots[target.url]
+    folder = settings.shadow_cache_dir / "snapshots" if settings.shadow_cache_dir else None
+    question = ["snapshot", name, shadow.database_oid(server.admin_url, name),
+                shadow.server_version(server.admin_url)]
+    data = cache.kept(folder, question)
+    if isinstance(data, dict):
+        snapshot = Snapshot.from_json(data)
+    else:
         with connection(target, writes=False) as conn:
-            _snapshots[target.url] = take_snapshot(conn)
-    return _snapshots[target.url]
+            snapshot = take_snapshot(conn)
+        cache.keep(folder, question, snapshot.to_json())
+    _snapshots[target.url] = snapshot
+    return snapshot

@@ -11,7 +11,8 @@ import psycopg
 
 from nivomigrate import migrations, shadow
 from nivomigrate.config import load_settings
-from nivomigrate.engine.build import ensure_template, prune_templates, schema_at
+from nivomigrate.engine import build
+from nivomigrate.engine.build import ensure_template, prune_templates, schema_at, snapshot_at
 from tests.steps.conftest import copy_project
 
 # Holds the template named on the command line (as a command using it does), until killed.
@@ -26,7 +27,8 @@ time.sleep(600)
 
 def _settings(tmp_path: Path, admin_url: str):
     root = copy_project(tmp_path)
-    return load_settings(project_root=root, environ={"NIVOMIGRATE_SHADOW_URL": admin_url})
+    return load_settings(project_root=root, environ={"NIVOMIGRATE_SHADOW_URL": admin_url,
+                                                     "NIVOMIGRATE_CACHE_DIR": str(tmp_path)})
 
 
 def _exists(admin_url: str, name: str) -> bool:
@@ -65,3 +67,25 @@ def test_a_template_dropped_by_hand_is_built_again(tmp_path, canary_admin_url):
     with schema_at(settings, head) as target, psycopg.connect(target.url) as conn:
         assert migrations.current_revision(conn) == head
     assert _exists(canary_admin_url, template)
+
+
+def test_a_templates_snapshot_is_kept_and_read_again_when_the_template_is_made_again(
+        tmp_path, canary_admin_url):
+    """The snapshot of a template is kept in the cache folder for the next process, under the
+    template's database: one dropped by hand and built again is read again."""
+    settings = _settings(tmp_path, canary_admin_url)
+    head = migrations.head(settings.versions_dir)
+    first = snapshot_at(settings, head)
+    kept = sorted((tmp_path / "snapshots").glob("*.json"))
+    assert len(kept) == 1
+
+    build._snapshots.clear()  # as the next process starts
+    assert snapshot_at(settings, head) == first
+    assert sorted((tmp_path / "snapshots").glob("*.json")) == kept
+
+    shadow.drop_database(canary_admin_url, ensure_template(canary_admin_url,
+                                                           settings.versions_dir, head))
+    build._snapshots.clear()
+    again = snapshot_at(settings, head)
+    assert again == first
+    assert len(list((tmp_path / "snapshots").glob("*.json"))) == 2  # read from the new one
