@@ -95,13 +95,11 @@ def write_models(settings: Settings, names: dict[str, str] | None = None,
 
 def _snapshots(settings: Settings):
     from nivomigrate.engine.build import shadow_server, snapshot_at
-    from nivomigrate.engine.diff import snapshot_of
-    from nivomigrate.engine.models import models_database
+    from nivomigrate.engine.models import models_snapshot
 
     server = shadow_server(settings)
     expected = snapshot_at(settings, migrations.head(settings.versions_dir), server)
-    with models_database(settings, server) as (models, _failures):
-        return expected, snapshot_of(models)
+    return expected, models_snapshot(settings, server)[0]
 
 
 def _plan(difference: SchemaDiff, expected: dict, actual: dict) -> _Plan:

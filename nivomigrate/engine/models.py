@@ -15,6 +15,7 @@ from nivomigrate.findings import Finding
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
     from nivomigrate.shadow import LocalServer
+    from nivomigrate.snapshot import Snapshot
 
 def model_findings(settings: Settings) -> list[Finding]:
     """Compare the schema the revisions build at head with the one the models create.
@@ -30,7 +31,6 @@ def model_findings(settings: Settings) -> list[Finding]:
         ConfigError: the models declare an entity of a kind nivomigrate does not compare.
     """
     from nivomigrate.engine.build import shadow_server, snapshot_at
-    from nivomigrate.engine.diff import snapshot_of
     from nivomigrate.snapshot import compare
 
     try:
@@ -39,10 +39,9 @@ def model_findings(settings: Settings) -> list[Finding]:
         return single_head.findings(exc.message, exc.hint, str(settings.versions_dir))
     server = shadow_server(settings)
     revisions_snapshot = snapshot_at(settings, head, server)
-    with models_database(settings, server) as (models, failures):
-        models_snapshot = snapshot_of(models)
+    created, failures = models_snapshot(settings, server)
     return (models_match.creation_findings(failures)
-            + models_match.findings(compare(revisions_snapshot, models_snapshot), head))
+            + models_match.findings(compare(revisions_snapshot, created), head))
 
 
 def unmapped_findings(settings: Settings) -> list[Finding]:
@@ -66,6 +65,55 @@ def managed_kinds() -> tuple[str, ...]:
     return MANAGED_KINDS
 
 
+def models_snapshot(settings: Settings, server: LocalServer) -> tuple[Snapshot, list]:
+    """Return the snapshot of what the models create, and the declared objects that could not
+    be created ((identity, error) pairs), as `models_database` finds them.
+
+    Worked out once per DDL: kept in the cache folder (`nivomigrate.cache`) under the
+    statements the models emit (SQLAlchemy's `create_all` compiled without a database, and
+    each declared object's CREATE), the platform's copy it runs on, the role and the server's
+    version. Models whose DDL cannot be compiled so are built each time.
+    """
+    from nivomigrate import cache
+    from nivomigrate.engine.diff import snapshot_of
+    from nivomigrate.models import declared_entities, load_metadata
+    from nivomigrate.snapshot import Snapshot
+
+    metadata = load_metadata(settings)
+    entities = declared_entities()
+    folder = settings.shadow_cache_dir / "models" if settings.shadow_cache_dir else None
+    statements = _offline_ddl(metadata, entities)
+    question = statements and ["models", shadow.server_version(server.admin_url),
+                               shadow.login_role(server.admin_url), server.platform_template,
+                               *statements]
+    data = cache.kept(folder, question) if question else None
+    if isinstance(data, dict):
+        return Snapshot.from_json(data["snapshot"]), [tuple(f) for f in data["failures"]]
+    with _created(server, metadata, entities) as (models, failures):
+        snapshot = snapshot_of(models)
+    if question:
+        cache.keep(folder, question, {"snapshot": snapshot.to_json(),
+                                      "failures": [list(f) for f in failures]})
+    return snapshot, failures
+
+
+def _offline_ddl(metadata, entities: list) -> list[str] | None:
+    """Return the statements `create_all` and the declared objects' CREATEs consist of,
+    compiled for PostgreSQL without a database, sorted (None when they cannot be)."""
+    import sqlalchemy
+
+    statements: list[str] = []
+    try:
+        engine = sqlalchemy.create_mock_engine(
+            "postgresql+psycopg://", lambda sql, *args, **kwargs: statements.append(
+                str(sql.compile(dialect=engine.dialect))))
+        metadata.create_all(engine, checkfirst=False)
+        statements += [str(entity.to_sql_statement_create()) for entity in entities]
+    except Exception:  # a model's DDL hook that needs a database: built each time
+        return None
+    return sorted(statements)  # a table's indexes come in a set's order, which varies
+
+
 @contextmanager
 def models_database(settings: Settings, server: LocalServer) -> Iterator[tuple[Target, list]]:
     """Yield a shadow database holding what the models create, and the declared objects that
@@ -76,6 +124,12 @@ def models_database(settings: Settings, server: LocalServer) -> Iterator[tuple[T
     from nivomigrate.models import declared_entities, load_metadata
 
     metadata = load_metadata(settings)
+    with _created(server, metadata, declared_entities()) as created:
+        yield created
+
+
+@contextmanager
+def _created(server: LocalServer, metadata, entities: list) -> Iterator[tuple[Target, list]]:
     with shadow.scratch_database(server.admin_url, template=server.platform_template,
                                  prefix="nivo_models") as url:
         target = Target("models", url, "the shadow server")
@@ -83,7 +137,7 @@ def models_database(settings: Settings, server: LocalServer) -> Iterator[tuple[T
         try:
             with engine.begin() as conn:
                 metadata.create_all(conn)
-                failures = create_declared(conn, declared_entities())
+                failures = create_declared(conn, entities)
         finally:
             engine.dispose()
         yield target, failures

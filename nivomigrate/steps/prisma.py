@@ -65,19 +65,34 @@ def _cli(settings: Settings, server: shadow.LocalServer):
 
 
 def snapshot_of_prisma(settings: Settings, path: Path, server: shadow.LocalServer):
-    """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database.
+    """Return the snapshot of Prisma's DDL for `path`, loaded into a scratch database; kept in
+    the cache folder (`nivomigrate.cache`) under the DDL and the server's version and role.
 
     Raises:
         ConfigError: the DDL fails in PostgreSQL (an extension or type the server lacks).
     """
+    from nivomigrate import cache
+    from nivomigrate.prisma.render import render_ddl
+    from nivomigrate.snapshot import Snapshot
+
+    ddl = render_ddl(_cli(settings, server), path)
+    folder = settings.shadow_cache_dir / "prisma" if settings.shadow_cache_dir else None
+    question = ["prisma snapshot", shadow.server_version(server.admin_url),
+                shadow.login_role(server.admin_url), ddl]
+    data = cache.kept(folder, question)
+    if isinstance(data, dict):
+        return Snapshot.from_json(data)
+    snapshot = _snapshot_of_ddl(ddl, path, server)
+    cache.keep(folder, question, snapshot.to_json())
+    return snapshot
+
+
+def _snapshot_of_ddl(ddl: str, path: Path, server: shadow.LocalServer):
     import psycopg
 
     from nivomigrate.db import Target, connection, redact
-    from nivomigrate.prisma.render import render_ddl
     from nivomigrate.snapshot import take_snapshot
 
-    cli = _cli(settings, server)
-    ddl = render_ddl(cli, path)
     with shadow.scratch_database(server.admin_url, prefix="nivo_prisma") as url:
         with shadow.admin_connection(url) as conn:
             try:

@@ -101,3 +101,26 @@ def test_a_kind_nivomigrate_does_not_compare_is_refused(project):
             model_findings(project.settings())
 
     assert "View instead of PGView" in refusal.value.hint
+
+
+def test_what_the_models_create_is_kept_per_ddl_with_its_failures(project, tmp_path):
+    """The models' schema is built once per DDL they emit (kept in the cache folder for the
+    next command): the same models give the same findings from the kept answer, failures to
+    create included, and models that change are built again."""
+    from nivomigrate.config import load_settings
+
+    settings = load_settings(project_root=project.root,
+                             environ={**project.environ, "NIVOMIGRATE_CACHE_DIR": str(tmp_path)})
+    add_revision(project.root / "versions")
+
+    def findings(left_out: str | None) -> tuple[list[str], int]:
+        with declared_in(project.root / COPIED_MODELS, *_all_but(left_out)):
+            messages = [f.message for f in model_findings(settings)]
+        return messages, len(list((tmp_path / "models").glob("*.json")))
+
+    assert findings(None) == ([], 1)
+    assert findings(None) == ([], 1)  # the kept answer
+    built, kept = findings("function")  # the trigger's function left out: it cannot be made
+    assert any(NAMED["function"] in message for message in built), built
+    assert kept == 2
+    assert findings("function") == (built, 2)
