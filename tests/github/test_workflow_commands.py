@@ -23,6 +23,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 
+from tests import forked_cli
 from tests.steps.conftest import copy_config_and_models
 
 REPO = Path(__file__).resolve().parents[2]
@@ -403,8 +404,9 @@ def _play(path: Path, job: str, workspace: Path, revision: str | None, urls: dic
             continue  # this virtualenv already has nivomigrate
         cwd = workspace / (step.working_directory or ".")
         argv = [executable, *(os.path.expandvars(a) for a in argv[1:])]
-        completed = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                                   timeout=600)
+        # the installed script's `main`, run forked (tests/forked_cli.py): its own process
+        # with the step's cwd and environment, as the runner starts it
+        completed = forked_cli.run(*argv[1:], cwd=cwd, env=env, timeout=600)
         if redirect is not None:
             target = Path(cwd, os.path.expandvars(redirect[1].replace("$GITHUB_STEP_SUMMARY",
                                                                       str(summary))))
