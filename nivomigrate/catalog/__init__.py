@@ -18,7 +18,9 @@ function in `engine/diff_kinds.py`, tests (docs/architecture.md).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -203,12 +205,32 @@ def _objects_query(kinds: frozenset[str] | None = None) -> str:
         "from managed_object")
 
 
+# Connection -> (read_catalog's arguments -> Catalog), while `read_once` holds it.
+_read_once: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def read_once(*conns: psycopg.Connection | None) -> Iterator[None]:
+    """Within the block, `read_catalog` reads each of `conns`' catalog once per set of
+    arguments and gives the same rows again: for a decision, which judges one moment of a
+    database through several checks and writes nothing to it meanwhile."""
+    held = [conn for conn in conns if conn is not None and conn not in _read_once]
+    for conn in held:
+        _read_once[conn] = {}
+    try:
+        yield
+    finally:
+        for conn in held:
+            _read_once.pop(conn, None)
+
+
 def read_catalog(conn: psycopg.Connection, *,
                  exclude_schemas: frozenset[str] | set[str] = DEFAULT_EXCLUDED,
                  exclude_tables: frozenset[str] | set[str] = EXCLUDED_TABLES,
                  items: bool = False, kinds: frozenset[str] | None = None,
                  parts: bool = False) -> Catalog:
-    """Read every managed object through `conn`: one transaction, two queries, only reads.
+    """Read every managed object through `conn`: one transaction, two queries, only reads
+    (once per `read_once` block).
 
     The platform's part of the database (platform.py) is always left out. Inside a transaction
     of the caller's (a savepoint then), the caller's search_path is given back afterwards.
@@ -221,6 +243,20 @@ def read_catalog(conn: psycopg.Connection, *,
         parts: read the rows' `parts` too (else they are empty: the snapshot and the diff
             compare attributes, and 1,000 tables' parts cost them about half again).
     """
+    arguments = (frozenset(exclude_schemas), frozenset(exclude_tables), items,
+                 None if kinds is None else frozenset(kinds), parts)
+    kept = _read_once.get(conn)
+    if kept is not None and arguments in kept:
+        return kept[arguments]
+    read = _read_through(conn, *arguments)
+    if kept is not None:
+        kept[arguments] = read
+    return read
+
+
+def _read_through(conn: psycopg.Connection, exclude_schemas: frozenset[str],
+                  exclude_tables: frozenset[str], items: bool, kinds: frozenset[str] | None,
+                  parts: bool) -> Catalog:
     from psycopg.pq import TransactionStatus
 
     if kinds is not None and not set(kinds) <= {kind.name for kind in KINDS}:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nivomigrate import ledger
+from nivomigrate.catalog import read_once
 from nivomigrate.checks import (
     checksum,
     dirty_tree,
@@ -108,14 +109,16 @@ def apply_decision(ctx: RunContext, conn: psycopg.Connection, *,
     """Decide whether the pending revisions may run on `ctx.environment` (staging).
 
     Checksums, uncommitted files (reported only), drift (allowed with `allow_drift`), then the
-    static checks of the pending revisions with this database's facts.
+    static checks of the pending revisions with this database's facts; the database's catalog
+    read once for them all.
     """
-    findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=True)
-    if ctx.current is None and any(f.is_blocking for f in findings):
-        return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
-    findings += standing_findings(ctx, conn)
-    findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
-                    ctx.environment)
+    with read_once(conn):
+        findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=True)
+        if ctx.current is None and any(f.is_blocking for f in findings):
+            return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else
+        findings += standing_findings(ctx, conn)
+        findings += _in(static_findings(ctx.settings, ctx.pending, {ctx.environment: conn}),
+                        ctx.environment)
     return GateDecision(tuple(findings), allowed_drift=allowed)
 
 
@@ -131,7 +134,16 @@ def promote_decision(ctx: RunContext, conn: psycopg.Connection,
     revision whose way-back certificate is lossy or one-way (docs/rollback.md), and, for a
     contract revision, no live reader of what it removes (`contract_findings`; `watch` keeps
     what earlier readings saw, `waiver` is the reason given with `--waive live-readers`).
+    Each database's catalog is read once for them all.
     """
+    with read_once(conn, staging_conn):
+        return _promote_decision(ctx, conn, staging_conn, allow_drift, allow_dirty, watch,
+                                 waiver)
+
+
+def _promote_decision(ctx: RunContext, conn: psycopg.Connection,
+                      staging_conn: psycopg.Connection, allow_drift: bool, allow_dirty: bool,
+                      watch, waiver: str | None) -> GateDecision:
     findings, allowed = _preflight(ctx, conn, allow_drift, allow_dirty=allow_dirty)
     if ctx.current is None and any(f.is_blocking for f in findings):
         return GateDecision(tuple(findings))  # unversioned: adopt it first, nothing else

@@ -53,9 +53,14 @@ def unmapped_findings(settings: Settings) -> list[Finding]:
     from nivomigrate.privileges import read_tables
 
     services = load_service_map(settings.policies_dir)
-    head = migrations.head(settings.versions_dir)
-    with connection(template_target(settings, head), writes=False) as conn:
-        return unmapped_table.findings(services, read_tables(conn))
+    template = template_target(settings, migrations.head(settings.versions_dir))
+    if template.url not in _template_tables:  # a template never changes: read once
+        with connection(template, writes=False) as conn:
+            _template_tables[template.url] = read_tables(conn)
+    return unmapped_table.findings(services, _template_tables[template.url])
+
+
+_template_tables: dict[str, dict] = {}
 
 
 def managed_kinds() -> tuple[str, ...]:

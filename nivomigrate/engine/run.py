@@ -244,18 +244,20 @@ def verify_and_finish(conn, run_id: int, applied: list, verify,
     A verification that does not finish (a lost connection, the shadow server gone) is
     recorded as a failed run before the error goes on.
     """
+    from nivomigrate.catalog import read_once
     from nivomigrate.checks.integrity import integrity_findings
     from nivomigrate.engine.runner import boundary
 
-    try:
-        boundary("before-verify", run_id)
-        checks = verify()
-        checks += integrity_findings(conn)
-        boundary("after-verify", run_id)
-    except BaseException as exc:
-        _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
-        raise
-    finish(conn, run_id, checks, applied, key=key)
+    with read_once(conn):  # the schema verified is the one recorded
+        try:
+            boundary("before-verify", run_id)
+            checks = verify()
+            checks += integrity_findings(conn)
+            boundary("after-verify", run_id)
+        except BaseException as exc:
+            _record_failure(conn, run_id, f"verification did not finish: {type(exc).__name__}")
+            raise
+        finish(conn, run_id, checks, applied, key=key)
     boundary("after-finish", run_id)
     return checks
 

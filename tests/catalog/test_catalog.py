@@ -136,3 +136,20 @@ def test_the_floor_imports_nothing_above_it():
     for path in FLOOR.rglob("*.py"):
         imported = re.findall(r"^\s*(?:from|import) (nivomigrate[\w.]*)", path.read_text(), re.M)
         assert all(name.startswith("nivomigrate.catalog") for name in imported), path
+
+
+def test_read_once_reads_a_connections_catalog_once_in_its_block_only(make_database):
+    """A decision's checks share one read of each of its connections; another connection,
+    and any read after the block, sees the catalog as it is then."""
+    url = make_database("nivo_once")
+    with psycopg.connect(url, autocommit=True) as conn, \
+            psycopg.connect(url, autocommit=True) as other:
+        conn.execute("create table first (id int)")
+        with catalog.read_once(conn):
+            read = read_catalog(conn)
+            other.execute("create table second (id int)")
+            assert read_catalog(conn) is read  # the decision's one moment
+            assert set(read_catalog(conn, parts=True).of("table")) == {"public.first",
+                                                                      "public.second"}
+            assert set(read_catalog(other).of("table")) == {"public.first", "public.second"}
+        assert set(read_catalog(conn).of("table")) == {"public.first", "public.second"}
