@@ -247,12 +247,13 @@ where c.relkind in ('r', 'p', 'f') and not c.relispartition
   and exists (select 1 from pg_inherits i where i.inhrelid = c.oid)
 
 union all
--- columns a child table only inherits (its parent's ADD and DROP COLUMN make them)
+-- columns a child table (or a partition) inherits, with whether it declares them too: its
+-- parent's ALTERs reach them, and the ones it only inherits are its parent's to add and drop
 select 'inherited_column', c.nspname || '.' || c.relname || '.' || a.attname, null::text[],
-       null::text[], null::jsonb
+       null::text[], to_jsonb(a.attislocal)
 from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
+where a.attinhcount > 0 and c.relkind in ('r', 'p')
 
 union all
 -- the table each foreign key references ("schema.table.constraint" -> [schema, table]): one

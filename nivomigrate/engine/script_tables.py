@@ -62,7 +62,7 @@ class _Side:
     catalog: Catalog
     tables: Mapping[str, Row]
     columns: Mapping[str, dict[str, Row]]  # "schema.table" -> column name -> row
-    inherited: frozenset[str]  # "schema.table.column" of the columns a child only inherits
+    inherited: Mapping[str, bool]  # "schema.table.column" a child inherits -> declared too
     parents: Mapping[str, tuple[str, ...]]  # "schema.table" -> its partition or inheritance parents
 
     def partition_of(self, table: str) -> str | None:
@@ -74,6 +74,9 @@ class _Side:
 
     def inherits(self, table: str) -> tuple[str, ...]:
         return () if self.partition_of(table) else self.parents.get(table, ())
+
+    def inherits_only(self, table: str, column: str) -> bool:
+        return self.inherited.get(f"{table}.{column}") is False
 
     def order(self, table: str) -> list[str]:
         """The table's own columns in their order, then the others by name."""
@@ -93,8 +96,9 @@ def _side(catalog: Catalog, known: dict[str, tuple[str, str]]) -> _Side:
     for name, row in tables.items():
         if row.attributes.get("partition_of"):
             parents[name] = (".".join(type_name(str(row.attributes["partition_of"]))[-2:]),)
-    return _Side(catalog, tables, columns, frozenset(catalog.items.of("inherited_column")),
-                 parents)
+    inherited = {key: bool(item.value)
+                 for key, item in catalog.items.of("inherited_column").items()}
+    return _Side(catalog, tables, columns, inherited, parents)
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,8 @@ def script_tables(source: Catalog, target: Catalog,
     statements += [s for name in kept for s in _detached(sides, name)]
     statements += _drops(sides, remade_here)
     statements += _creations(sides, remade_here)
-    statements += [s for name in kept for s in _table_changes(sides, name, enums)]
+    parents_first = sorted(kept, key=lambda name: (_depth(name, sides.after.parents), name))
+    statements += [s for name in parents_first for s in _table_changes(sides, name, enums)]
     statements += [s for name in kept for s in _attached(sides, name)]
     statements += [f"drop type {identifier(schema, name + _OLD_ENUM)};" for schema, name in enums]
     return Placed(early=tuple(_foreign_notes(sides) + _renamed_identity_sequences(sides, kept)),
@@ -245,7 +250,7 @@ def _create_table(sides: _Sides, table: str) -> str:
         return (f"create {unlogged}table {sides.quoted(table)} partition of "
                 f"{sides.quoted(parent)} {bound}{partition_by};")
     columns = after.columns.get(table, {})
-    own = [name for name in after.order(table) if f"{table}.{name}" not in after.inherited]
+    own = [name for name in after.order(table) if not after.inherits_only(table, name)]
     body = ",\n".join(f"    {_definition(sides, table, name, columns[name])}" for name in own)
     inherits = ", ".join(sides.quoted(parent) for parent in after.inherits(table))
     columns_sql = f"\n{body}\n" if body else ""
@@ -294,23 +299,20 @@ def _table_changes(sides: _Sides, table: str, enums: list[tuple[str, str]]) -> l
         statements.append(f"alter table {quoted} set {persistence};")
     before, after = sides.before.columns.get(table, {}), sides.after.columns.get(table, {})
     follows = sides.follows_parent(table)
-
-    def inherited(side: _Side, column: str) -> bool:
-        return follows and f"{table}.{column}" in side.inherited
-
     statements += [f"alter table {quoted} drop column {identifier(column)};"
                    for column in sorted(before) if column not in after
-                   and not inherited(sides.before, column)]
+                   and not (follows and sides.before.inherits_only(table, column))]
     statements += [f"alter table {quoted} add column "
                    f"{_definition(sides, table, column, after[column])};"
                    for column in sides.after.order(table) if column not in before
-                   and not inherited(sides.after, column)]
+                   and not (follows and sides.after.inherits_only(table, column))]
     remade_columns = []
     for column in sides.after.order(table):
-        if column not in before or (inherited(sides.before, column)
-                                    and inherited(sides.after, column)):
+        if column not in before:
             continue
         old_column, new_column = before[column].attributes, after[column].attributes
+        if follows and f"{table}.{column}" in sides.before.inherited:
+            old_column = _as_parent_leaves_it(sides, table, column, old_column)
         if new_column.get("generated") is not None and \
                 old_column.get("generated") != new_column.get("generated"):
             remade_columns.append(column)
@@ -323,6 +325,23 @@ def _table_changes(sides: _Sides, table: str, enums: list[tuple[str, str]]) -> l
                        f"alter table {quoted} add column "
                        f"{_definition(sides, table, column, after[column])};"]
     return statements
+
+
+def _as_parent_leaves_it(sides: _Sides, table: str, column: str, old: Mapping) -> Mapping:
+    """A child's inherited column as its parent's ALTER COLUMNs leave it (they reach it):
+    the type, default and NOT NULL the parent's column changes to."""
+    for parent in sides.after.parents.get(table, ()):
+        parent_before = sides.before.columns.get(parent, {}).get(column)
+        parent_after = sides.after.columns.get(parent, {}).get(column)
+        if parent_before is None or parent_after is None:
+            continue
+        left = dict(old)
+        for names in (("type", "collation"), ("default",), ("not_null",)):
+            if any(parent_before.attributes.get(name) != parent_after.attributes.get(name)
+                   for name in names):
+                left.update({name: parent_after.attributes.get(name) for name in names})
+        return left
+    return old
 
 
 def _through_text(sides: _Sides, old: Mapping, new: Mapping,
