@@ -64,6 +64,7 @@ class _Side:
     columns: Mapping[str, dict[str, Row]]  # "schema.table" -> column name -> row
     inherited: Mapping[str, bool]  # "schema.table.column" a child inherits -> declared too
     parents: Mapping[str, tuple[str, ...]]  # "schema.table" -> its partition or inheritance parents
+    enums: frozenset[tuple[str, str]]  # (schema, name) of the enums
 
     def partition_of(self, table: str) -> str | None:
         parent = self.tables[table].attributes.get("partition_of")
@@ -85,11 +86,11 @@ class _Side:
         return own + sorted(set(self.columns.get(table, {})) - set(own))
 
 
-def _side(catalog: Catalog, known: dict[str, tuple[str, str]]) -> _Side:
-    columns: dict[str, dict[str, Row]] = {}
-    for name, row in catalog.of("column").items():
+def _side(catalog: Catalog, known: dict[str, tuple[str, str]], columns: bool = True) -> _Side:
+    by_table: dict[str, dict[str, Row]] = {}
+    for name, row in catalog.of("column").items() if columns else ():
         schema, table, column = on_table(name, known)
-        columns.setdefault(f"{schema}.{table}", {})[column] = row
+        by_table.setdefault(f"{schema}.{table}", {})[column] = row
     parents = {key: tuple(f"{schema}.{table}" for schema, table in item.value or ())
                for key, item in catalog.items.of("inherits").items()}
     tables = catalog.of("table")
@@ -98,7 +99,8 @@ def _side(catalog: Catalog, known: dict[str, tuple[str, str]]) -> _Side:
             parents[name] = (".".join(type_name(str(row.attributes["partition_of"]))[-2:]),)
     inherited = {key: bool(item.value)
                  for key, item in catalog.items.of("inherited_column").items()}
-    return _Side(catalog, tables, columns, inherited, parents)
+    enums = frozenset(in_schema(name, catalog) for name in catalog.of("enum"))
+    return _Side(catalog, tables, by_table, inherited, parents, enums)
 
 
 @dataclass(frozen=True)
@@ -123,17 +125,17 @@ class _Sides:
             self.before.partition(table) == self.after.partition(table)
 
 
-def _sides(source: Catalog, target: Catalog) -> _Sides:
+def _sides(source: Catalog, target: Catalog, columns: bool = True) -> _Sides:
     known = relations(source, target)
     foreign = frozenset(name for catalog in (source, target)
                         for name, row in catalog.of("table").items()
                         if row.attributes.get("kind") == "f")
-    return _Sides(_side(source, known), _side(target, known), known, foreign)
+    return _Sides(_side(source, known, columns), _side(target, known, columns), known, foreign)
 
 
 def remade_tables(source: Catalog, target: Catalog) -> frozenset[tuple[str, str]]:
     """Return the (schema, name) of the tables the script drops and creates again."""
-    sides = _sides(source, target)
+    sides = _sides(source, target, columns=False)
     return frozenset(sides.known.get(name) or in_schema(name, source, target)
                      for name in _remade(sides))
 
@@ -348,15 +350,13 @@ def _through_text(sides: _Sides, old: Mapping, new: Mapping,
                   enums: list[tuple[str, str]]) -> bool | None:
     """True: re-typed through text (enum to enum); None: not re-typed (a re-made enum's column
     is re-typed even though its type's name stays)."""
-    old_type, new_type = type_name(str(old["type"]))[-2:], type_name(str(new["type"]))[-2:]
-    remade_enum = old["type"] == new["type"] and old_type in enums
-    if not remade_enum and (old["type"], old.get("collation")) == (new["type"],
-                                                                   new.get("collation")):
+    same = (old["type"], old.get("collation")) == (new["type"], new.get("collation"))
+    if same and not enums:
         return None
-    enums_before = {in_schema(name, sides.before.catalog) for name in
-                    sides.before.catalog.of("enum")}
-    enums_after = {in_schema(name, sides.after.catalog) for name in sides.after.catalog.of("enum")}
-    return old_type in enums_before and new_type in enums_after
+    old_type, new_type = type_name(str(old["type"]))[-2:], type_name(str(new["type"]))[-2:]
+    if same and old_type not in enums:
+        return None
+    return old_type in sides.before.enums and new_type in sides.after.enums
 
 
 def _altered(prefix: str, old: Mapping, new: Mapping, through_text: bool | None) -> list[str]:
