@@ -149,7 +149,8 @@ def _changed_underneath(source: Catalog, target: Catalog,
         retyped = new is not None and (new.attributes["type"] != column.attributes["type"]
                                        or new.attributes.get("generated")
                                        != column.attributes.get("generated"))
-        of_enum = type_name(str(column.attributes["type"]))[-2:] in remade_enums
+        of_enum = bool(remade_enums) and \
+            type_name(str(column.attributes["type"]))[-2:] in remade_enums
         if retyped or of_enum:
             schema, table, _ = on_table(name, known)
             found.add(f"table {schema}.{table}")
