@@ -320,8 +320,9 @@ def _table_changes(sides: _Sides, table: str, enums: list[tuple[str, str]]) -> l
             remade_columns.append(column)
             continue
         statements += _altered(f"alter table {quoted} alter column {identifier(column)}",
-                               old_column, new_column, _through_text(sides, old_column,
-                                                                     new_column, enums))
+                               old_column, new_column,
+                               _through_text(sides, old_column, new_column, enums),
+                               _identity(sides, table, column, new_column.get("identity")))
     for column in remade_columns:
         statements += [f"alter table {quoted} drop column {identifier(column)};",
                        f"alter table {quoted} add column "
@@ -359,8 +360,10 @@ def _through_text(sides: _Sides, old: Mapping, new: Mapping,
     return old_type in sides.before.enums and new_type in sides.after.enums
 
 
-def _altered(prefix: str, old: Mapping, new: Mapping, through_text: bool | None) -> list[str]:
-    """The ALTER COLUMN statements of one column, in the order PostgreSQL accepts them."""
+def _altered(prefix: str, old: Mapping, new: Mapping, through_text: bool | None,
+             identity: str) -> list[str]:
+    """The ALTER COLUMN statements of one column, in the order PostgreSQL accepts them
+    (`identity`: the column's identity clause, for ADD)."""
     statements = []
     if old.get("identity") and not new.get("identity"):
         statements.append(f"{prefix} drop identity;")
@@ -379,7 +382,7 @@ def _altered(prefix: str, old: Mapping, new: Mapping, through_text: bool | None)
     if new.get("identity") and new.get("identity") != old.get("identity"):
         generated = "always" if new["identity"] == "a" else "by default"
         statements.append(f"{prefix} set generated {generated};" if old.get("identity")
-                          else f"{prefix} add generated {generated} as identity;")
+                          else f"{prefix} add {identity};")
     if old.get("not_null") and not new.get("not_null"):
         statements.append(f"{prefix} drop not null;")
     if retyped:
