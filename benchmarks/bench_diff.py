@@ -183,7 +183,7 @@ def run_benchmarks(repeat: int, production: str, staging: str, equal: str) -> di
     from nivomigrate.engine.diff import diff_sql
 
     source, target = Target("production", production), Target("staging", staging)
-    produced = diff_sql(source, target)  # the first call also imports migra and schemainspect
+    produced = diff_sql(source, target)  # the first call also imports psycopg's adapters
     rows = {"import + first diff_sql (once)": time.perf_counter() - started}
     assert produced, "the benchmark databases should differ"
     assert diff_sql(source, Target("equal", equal)) == ""

@@ -1,6 +1,6 @@
 """The nivomigrate command line: parse, call one step, render, exit.
 
-Heavy libraries (SQLAlchemy, psycopg, alembic, migra) are imported inside the commands, so
+Heavy libraries (SQLAlchemy, psycopg, alembic) are imported inside the commands, so
 `nivomigrate --help` stays fast.
 """
 

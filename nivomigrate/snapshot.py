@@ -173,7 +173,7 @@ def _unqualified_columns(definition: str, schemas: set[str]) -> str:
 
     PostgreSQL 16 stopped printing it when a view reads one relation; 15 prints it always.
     A view whose only change is which joined table a same-named column comes from is
-    therefore not seen as changed (migra still compares the full text).
+    therefore not seen as changed.
     """
     def strip(match: re.Match) -> str:
         qualifier = match.group(1)

@@ -111,7 +111,7 @@ DATA_ITEMS: frozenset[str] = frozenset({"sequence_value"})
 
 @dataclass(frozen=True)
 class Item:
-    """One of the diff's items (`items.sql`): what it scripts besides migra, or prunes by.
+    """One of the diff's items (`items.sql`): a fact the diff scripts from besides the rows.
 
     `key` is SQL text naming the object; `ident` and `parent` its unquoted name parts
     (("rel", schema, name), ("sub", schema, table, name), ("func", schema, name, arguments)).

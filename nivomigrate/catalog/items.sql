@@ -1,10 +1,10 @@
--- What the diff reads besides the objects: what migra cannot script (privileges, default
--- privileges, comments, relation options, row level security flags, identity sequence options,
--- domains) and what its pruned inspection must keep (tables views depend on, inheritance).
--- One row per item: (kind, key, ident, parent, value). `key` is SQL text naming the object
--- (quoted as PostgreSQL quotes it); `ident`/`parent` are unquoted name arrays matched against
--- the objects migra's statements drop. Over managed.sql (`catalog.query`); run with
--- search_path = pg_catalog.
+-- What the diff reads besides the objects' rows: what the rows do not say and the script needs
+-- (privileges, default privileges, comments, relation options, row level security flags,
+-- identity sequences and their options, domains, inheritance, the order of columns, what
+-- views and routines use). One row per item: (kind, key, ident, parent, value). `key` is SQL
+-- text naming the object (quoted as PostgreSQL quotes it) or the catalog's dotted name;
+-- `ident`/`parent` are unquoted name arrays, matched against the objects the script drops.
+-- Over managed.sql (`catalog.query`); run with search_path = pg_catalog.
 acl_object (key, ident, owner, objtype, acl) as (
     select case c.relkind when 'S' then 'SEQUENCE ' else 'TABLE ' end
                || quote_ident(c.nspname) || '.' || quote_ident(c.relname),
@@ -191,6 +191,21 @@ join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
 join pg_sequence s on s.seqrelid = d.objid
 
 union all
+-- each identity column's sequence ("schema.table.column" -> [schema, name]): a renamed one is
+-- a difference (the rows do not name it), a new one gets its name
+select 'identity_sequence', c.nspname || '.' || c.relname || '.' || a.attname,
+       array['sub', c.nspname, c.relname, a.attname]::text[],
+       array['rel', c.nspname, c.relname]::text[],
+       jsonb_build_array(sn.nspname, s.relname)
+from managed_class c
+join pg_attribute a on a.attrelid = c.oid and a.attidentity <> '' and not a.attisdropped
+join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
+                and d.refobjsubid = a.attnum and d.classid = 'pg_class'::regclass
+                and d.deptype = 'i'
+join pg_class s on s.oid = d.objid and s.relkind = 'S'
+join pg_namespace sn on sn.oid = s.relnamespace
+
+union all
 select 'domain', quote_ident(t.nspname) || '.' || quote_ident(t.typname),
        array['rel', t.nspname, t.typname]::text[], null, jsonb_build_object(
            'type', format_type(ty.typbasetype, ty.typtypmod),
@@ -218,22 +233,27 @@ where d.refclassid = 'pg_proc'::regclass
   and d.classid in ('pg_attrdef'::regclass, 'pg_constraint'::regclass)
 
 union all
--- tables migra must inspect whatever differs: inheritance families
-select distinct 'needed_table', c.nspname || '.' || c.relname, null::text[], null::text[],
-       null::jsonb
+-- each inheritance child's parents ("schema.table" -> [[schema, table], ...], in their order);
+-- a partition's parent is its table row's `partition_of`
+select 'inherits', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
+       null::text[], (select jsonb_agg(jsonb_build_array(pn.nspname, p.relname)
+                                       order by i.inhseqno)
+                      from pg_inherits i
+                      join pg_class p on p.oid = i.inhparent
+                      join pg_namespace pn on pn.oid = p.relnamespace
+                      where i.inhrelid = c.oid)
 from managed_class c
-join (select inhrelid as oid from pg_inherits
-      union
-      select inhparent from pg_inherits) needed on needed.oid = c.oid
-where c.relkind in ('r', 'p', 'f')
+where c.relkind in ('r', 'p', 'f') and not c.relispartition
+  and exists (select 1 from pg_inherits i where i.inhrelid = c.oid)
 
 union all
--- columns a child table only inherits (migra would make them its own)
+-- columns a child table (or a partition) inherits, with whether it declares them too: its
+-- parent's ALTERs reach them, and the ones it only inherits are its parent's to add and drop
 select 'inherited_column', c.nspname || '.' || c.relname || '.' || a.attname, null::text[],
-       null::text[], null::jsonb
+       null::text[], to_jsonb(a.attislocal)
 from managed_class c
 join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-where a.attinhcount > 0 and not a.attislocal and c.relkind in ('r', 'p')
+where a.attinhcount > 0 and c.relkind in ('r', 'p')
 
 union all
 -- the table each foreign key references ("schema.table.constraint" -> [schema, table]): one
@@ -308,15 +328,6 @@ select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.
 from managed_class c
 join pg_class r on r.oid = c.oid
 where c.relkind in ('r', 'p') and not r.relispartition
-
-union all
--- partitions partitioned in their turn: their PARTITION BY, keyed as schemainspect keys them
-select 'partition_key', '"' || replace(c.nspname, '"', '""') || '"."'
-           || replace(c.relname, '"', '""') || '"', null::text[], null::text[],
-       to_jsonb(pg_get_partkeydef(c.oid))
-from managed_class c
-join pg_class r on r.oid = c.oid
-where c.relkind = 'p' and r.relispartition
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none

@@ -184,7 +184,7 @@ def verify_adoption(settings: Settings, server: LocalServer, candidate: Candidat
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split migra's output into statements (sqlparse: a `;` in a body never splits it)."""
+    """Split the diff's SQL into statements (sqlparse: a `;` in a body never splits it)."""
     from nivomigrate.sql import split_texts
     return split_texts(sql)
 

@@ -1,17 +1,17 @@
-"""What the schema diff scripts itself, because migra does not: read from the catalog, as SQL.
+"""What the schema diff scripts from the catalog's items (`items.sql`), besides the kinds' rows.
 
-migra (run without `--with-privileges`, and even with it blind to PUBLIC) writes no GRANT or
-REVOKE, no default privileges, no COMMENT, no view or table options (`security_invoker`,
-`security_barrier`, `fillfactor`), no REPLICA IDENTITY, no FORCE ROW LEVEL SECURITY, no
-identity sequence options and nothing for domains. The catalog floor reads those from each
-database (`nivomigrate/catalog/items.sql`, `Catalog.items`); this module writes the statements
-that turn the source's into the target's. No library does this for PostgreSQL catalogs without
-a dependency as large as migra itself, hence by hand.
+GRANT and REVOKE (PUBLIC included), default privileges, COMMENT, view and table options
+(`security_invoker`, `security_barrier`, `fillfactor`), REPLICA IDENTITY, row level security
+flags (ENABLE, FORCE), identity sequence options and domains: the catalog floor reads those
+from each database (`nivomigrate/catalog/items.sql`, `Catalog.items`); this module writes the
+statements that turn the source's into the target's. No library does this for PostgreSQL
+catalogs without a dependency as large as a schema-diff tool, hence by hand.
 
-Objects that migra creates or drops and re-creates start from what a new object gets: no comment,
-no options, and the source's default privileges for its owner (so the target owner's name is
-assumed to exist in the source, as it does between environments of one project). Privileges of
-an object's owner are left alone (owners are not compared anywhere).
+Objects the rest of the script creates, or drops and re-creates, start from what a new
+object gets: no comment, no options, and the source's default privileges for its owner (so
+the target owner's name is assumed to exist in the source, as it does between environments
+of one project). Privileges of an object's owner are left alone (owners are not compared
+anywhere).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from nivomigrate.catalog import Items as Catalog
 from nivomigrate.catalog.acl import BUILT_IN, DEFAULT_ACL_KINDS, OBJTYPE_OF_ACL_KIND
 from nivomigrate.quoting import identifier, literal
 
-__all__ = ["Catalog", "CatalogItem", "CatalogScript", "needed_tables", "script"]
+__all__ = ["Catalog", "CatalogItem", "CatalogScript", "script"]
 _QUOTED = r'"((?:[^"]|"")*)"'
 
 
 @dataclass(frozen=True)
 class CatalogScript:
-    """Statements by where they go among migra's: first, before the tables, after all, last."""
+    """Statements by where they go among the kinds' (`diff_kinds`): first, before the tables,
+    after all, last."""
 
     first: list[str]
     before_tables: list[str]
@@ -38,13 +39,9 @@ class CatalogScript:
     last: list[str]
 
 
-def needed_tables(*catalogs: Catalog) -> set[str]:
-    """Return the "schema.table" names migra must always inspect (inheritance families)."""
-    return {key for catalog in catalogs for key in catalog.of("needed_table")}
-
-
 def dropped_objects(statements: list[str]) -> set[tuple[str, ...]]:
-    """Return the objects (as `ident` tuples) that these migra statements drop or re-create."""
+    """Return the objects (as `ident` tuples) that these statements (the script's own, every
+    name quoted by `quoting.identifier`) drop or re-create."""
     dropped: set[tuple[str, ...]] = set()
     for statement in statements:
         text = statement.strip()
@@ -71,7 +68,8 @@ class _Sides:
     dropped: set[tuple[str, ...]]
 
     def before(self, kind: str, item: CatalogItem):
-        """The source's value of `item`, None when migra creates or re-creates its object."""
+        """The source's value of `item`, None when the script creates or re-creates its
+        object."""
         old = self.source.of(kind).get(item.key)
         if old is None or item.ident in self.dropped or item.parent in self.dropped:
             return None
@@ -82,16 +80,21 @@ class _Sides:
 
 
 def script(source: Catalog, target: Catalog, created_keys: set[str],
-           migra_statements: list[str], default_privileges: bool = True) -> CatalogScript:
-    """Return what turns `source`'s catalog items into `target`'s, around migra's statements.
+           statements: list[str], remade: frozenset[tuple[str, str]] = frozenset(),
+           default_privileges: bool = True) -> CatalogScript:
+    """Return what turns `source`'s catalog items into `target`'s, around the kinds' statements.
 
     Args:
         created_keys: snapshot keys ("function public.f()") new or changed in the target.
-        migra_statements: migra's statements, to know which objects it re-creates.
+        statements: the kinds' drops and table statements, to know which objects they drop
+            or re-create.
+        remade: the (schema, name) of the relations dropped and created again, also those a
+            parent's drop takes along (no statement names them).
         default_privileges: script ALTER DEFAULT PRIVILEGES too (not where they are the
             platform's configuration, as on Supabase: snapshot.py leaves them out there).
     """
-    sides = _Sides(source, target, dropped_objects(migra_statements))
+    sides = _Sides(source, target, dropped_objects(statements)
+                   | {("rel", schema, name) for schema, name in remade})
     early_functions = [str(item.value).rstrip() + ";" for key, item in
                        sorted(target.of("default_function").items()) if key in created_keys]
     if early_functions:  # their bodies may use tables made later, as pg_dump's output does

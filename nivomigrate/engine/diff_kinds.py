@@ -2,12 +2,12 @@
 
 Every kind the catalog floor reads (`nivomigrate.catalog.KINDS`) has a row here. A kind with
 its own function is scripted from the two catalogs' rows, every name and literal through
-`nivomigrate.quoting`, with no migra involved: schemas, extensions, collations, enums (but
-the re-making of one that loses or reorders labels), composite types, sequences, views,
-materialized views, functions and procedures (`script_selectables`, one pg_depend graph),
-indexes and constraints (`script_keys`), triggers and policies. Tables and columns are still
-migra's statements (`MIGRA`, corrected in `migra_fixes.py`); privileges, default privileges
-and domains are `diff_catalog`'s (`CATALOG_ITEMS`). Adding an object kind: one
+`nivomigrate.quoting`: schemas, extensions, collations, enums, composite types, sequences,
+tables and columns (`script_tables`, with the re-making of an enum that loses or reorders
+labels, since it re-types columns), views, materialized views, functions and procedures
+(`script_selectables`, one pg_depend graph), indexes and constraints (`script_keys`),
+triggers and policies; privileges, default privileges and domains are `diff_catalog`'s
+(`CATALOG_ITEMS`). Adding an object kind: one
 `catalog/kinds/<kind>.sql`, one row in `catalog.KINDS`, one function and one row here, tests
 (docs/architecture.md).
 
@@ -16,9 +16,9 @@ of the script drops and re-creates (what is on them must be made again), and ret
 `placement.Placed` statements: `early` run before anything else is created (what tables and
 types may use), `drops` before any other drop (what uses the columns and functions that go),
 `before_tables` after those drops and the domains (the composite types columns use),
-`created` after every other creation (what needs the tables and functions made), `late`
-after everything else is dropped (what the dropped objects used). A changed trigger or
-policy is dropped and created again.
+`tables` then (the tables and columns), `created` after every other creation (what needs
+the tables and functions made), `late` after everything else is dropped (what the dropped
+objects used). A changed trigger or policy is dropped and created again.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from nivomigrate.engine.placement import (
 )
 from nivomigrate.engine.script_keys import script_constraints, script_indexes
 from nivomigrate.engine.script_selectables import remade_views, script_selectables
+from nivomigrate.engine.script_tables import remade_tables, script_tables
 from nivomigrate.quoting import identifier, literal, role, unquoted
 
 if TYPE_CHECKING:
@@ -116,9 +117,9 @@ def script_enums(source: Catalog, target: Catalog,
     """CREATE the new enums first, ADD VALUE (BEFORE or AFTER a kept label) the new labels of
     the others, DROP the old ones last (after the columns and functions that used them).
 
-    An enum that loses or reorders labels is re-made by migra (renamed, created anew, the
-    columns re-typed, the old one dropped) while the columns and views using it are migra's.
-    A label added is usable only after the script's transaction commits (PostgreSQL's rule).
+    An enum that loses or reorders labels is re-made by `script_tables` (renamed, created
+    anew, the columns re-typed, the old one dropped), with the columns it re-types. A label
+    added is usable only after the script's transaction commits (PostgreSQL's rule).
     """
     before, after = source.of("enum"), target.of("enum")
     early = []
@@ -349,8 +350,7 @@ def script_triggers(source: Catalog, target: Catalog,
     return Placed(drops=dropped, created=tuple(created))
 
 
-# Who writes each kind's statements: a function here, migra, or diff_catalog's item scripts.
-MIGRA = "migra"
+# Who writes each kind's statements: a scripting function, or diff_catalog's item scripts.
 CATALOG_ITEMS = "diff_catalog"
 SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "schema": script_schemas,
@@ -360,8 +360,8 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
     "domain": CATALOG_ITEMS,
     "type": script_composite_types,
     "sequence": script_sequences,
-    "table": MIGRA,
-    "column": MIGRA,
+    "table": script_tables,
+    "column": script_tables,
     "index": script_indexes,
     "constraint": script_constraints,
     "view": script_selectables,
@@ -375,19 +375,27 @@ SCRIPTS: dict[str, Callable[..., Placed] | str] = {
 }
 
 
+def remade_relations(source: Catalog, target: Catalog) -> frozenset[tuple[str, str]]:
+    """Return the (schema, name) of the tables and views the script drops and creates again
+    (what is on them, their comments and privileges, is made again too)."""
+    tables = remade_tables(source, target)
+    return tables | remade_views(source, target, tables)
+
+
 def script(source: Catalog, target: Catalog,
-           remade: frozenset[tuple[str, str]] = frozenset()) -> Placed:
+           remade: frozenset[tuple[str, str]] | None = None) -> Placed:
     """Return the statements of every kind scripted here, in the kinds table's order (drops
     in the reverse order).
 
-    `remade`: the (schema, name) of the relations the rest of the script drops and re-creates
-    (migra's statements): what is on them is made again.
+    `remade`: `remade_relations(source, target)`, when the caller has it already.
     """
-    remade = remade | remade_views(source, target, remade)  # what is on them is made again
+    if remade is None:
+        remade = remade_relations(source, target)
     placed = [function(source, target, remade)  # each function once (one writes four kinds)
               for function in dict.fromkeys(SCRIPTS.values()) if callable(function)]
     return Placed(early=tuple(s for part in placed for s in part.early),
                   before_tables=tuple(s for part in placed for s in part.before_tables),
+                  tables=tuple(s for part in placed for s in part.tables),
                   late=tuple(s for part in reversed(placed) for s in part.late),
                   drops=tuple(s for part in reversed(placed) for s in part.drops),
                   created=tuple(s for part in placed for s in part.created))

@@ -25,8 +25,9 @@ class Placed:
     `early`: before every other creation; `drops`: before every other drop (while the tables,
     columns and functions an object uses still exist); `before_tables`: after those drops and
     the domains, before the tables are made or changed (the types their columns use);
-    `created`: after every other creation (when what the object uses exists); `late`: after
-    every other drop.
+    `tables`: the tables and columns dropped, made and changed (`script_tables`), after
+    `before_tables`; `created`: after every other creation (when what the object uses
+    exists); `late`: after every other drop.
     """
 
     early: tuple[str, ...] = ()
@@ -34,6 +35,7 @@ class Placed:
     drops: tuple[str, ...] = ()
     created: tuple[str, ...] = ()
     before_tables: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
 
 
 def in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Indexes and table constraints, scripted from two catalogs (no migra).
+"""Indexes and table constraints, scripted from two catalogs.
 
 Indexes are made by PostgreSQL's own `pg_get_indexdef`: a partitioned table's index is created
 ON ONLY the parent, each partition's index is created and then ATTACHed to it (as pg_dump
@@ -16,8 +16,8 @@ referenced key); foreign keys are dropped before the other constraints, and thos
 indexes (a foreign key may use a unique index).
 
 Placement: drops of constraints go before every other drop (`drops`), drops of indexes after
-migra's drops (`before_tables`, where migra dropped them); creations go after the tables and
-columns are made (`created`), indexes first.
+the other drops (`before_tables`, before the tables and columns change); creations go after
+the tables and columns are made (`created`), indexes first.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ order of pg_depend (`items.sql`'s `selectable_uses`). A changed function whose a
 result stay is replaced in place (CREATE OR REPLACE, PostgreSQL's own `pg_get_functiondef`);
 any other change drops the object and creates it again, and with it every object that uses
 it. Objects over a table the rest of the script drops, re-creates or re-types a column of, or
-over an enum migra re-makes, are dropped first and made again after.
+over an enum `script_tables` re-makes, are dropped first and made again after.
 
 Drops go before every other drop (a view before the column it reads), but a routine that goes
 for good goes last (a default, check or trigger of a dropped table may call it); creations
@@ -86,7 +86,7 @@ def script_selectables(source: Catalog, target: Catalog,
     uses_before, uses_after = _uses(source), _uses(target)
     unscriptable = plan.unscriptable
     # a routine that goes for good goes after the tables (a default, a check or a trigger of
-    # a dropped table may call it), but before migra renames an enum it takes
+    # a dropped table may call it), but before an enum it takes is renamed to be re-made
     last_drops = {key for key in dropped - after.keys() if key.split(" ", 1)[0] in _ROUTINES
                   and not any(used.startswith("enum ") and used in roots
                               for used in uses_before.get(key, ()))}
@@ -134,7 +134,7 @@ def _definition(row: Row) -> tuple:
 def _changed_underneath(source: Catalog, target: Catalog,
                         remade: frozenset[tuple[str, str]]) -> set[str]:
     """The keys ("table s.t", "enum s.e") of what changes under the objects that use it: the
-    tables dropped, re-made or with a column re-typed, the enums migra re-makes."""
+    tables dropped, re-made or with a column re-typed, the enums `script_tables` re-makes."""
     known = relations(source, target)
     found = {f"table {schema}.{name}" for schema, name in remade}
     found |= {f"table {name}" for name in source.of("table").keys() - target.of("table").keys()}
@@ -149,7 +149,8 @@ def _changed_underneath(source: Catalog, target: Catalog,
         retyped = new is not None and (new.attributes["type"] != column.attributes["type"]
                                        or new.attributes.get("generated")
                                        != column.attributes.get("generated"))
-        of_enum = type_name(str(column.attributes["type"]))[-2:] in remade_enums
+        of_enum = bool(remade_enums) and \
+            type_name(str(column.attributes["type"]))[-2:] in remade_enums
         if retyped or of_enum:
             schema, table, _ = on_table(name, known)
             found.add(f"table {schema}.{table}")

@@ -91,7 +91,7 @@ def test_collations_are_created_first_dropped_last_and_a_changed_one_is_not_scri
     assert placed.late == ('drop collation "a.b"."gone";',)
 
 
-def test_enum_labels_are_added_in_place_and_a_re_made_enum_is_left_to_migra():
+def test_enum_labels_are_added_in_place_and_a_reordered_enum_is_re_made_with_the_tables():
     source = _catalog(schema={"public": {}}, enum={
         "public.mood": {"labels": ["ok", "fine"]}, "public.order": {"labels": ["a", "b"]},
         "public.gone": {"labels": ["x"]}})
@@ -105,6 +105,10 @@ def test_enum_labels_are_added_in_place_and_a_re_made_enum_is_left_to_migra():
         """create type "public"."new" as enum (E'back\\\\slash');""")
     assert placed.late == ('drop type "public"."gone";',)
     assert not diff_kinds.labels_added(["a", "b"], ["b", "a"])
+    assert placed.tables == (  # renamed, made anew, (its columns re-typed,) the old one dropped
+        'alter type "public"."order" rename to "order__old_version_to_be_dropped";',
+        """create type "public"."order" as enum ('b', 'a');""",
+        'drop type "public"."order__old_version_to_be_dropped";')
 
 
 def test_a_renamed_serial_sequence_is_renamed_not_made_again():

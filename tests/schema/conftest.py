@@ -130,14 +130,53 @@ def _run_revisions(url: str, destination: str, plan: Callable) -> None:
         conn.commit()
 
 
+def _import_schemainspect():
+    """Import schemainspect.pg without pkg_resources (setuptools 81 removed it).
+
+    migra is these tests' independent peer (a dev dependency), not nivomigrate's.
+
+    schemainspect's `misc` module imports `pkg_resources.resource_stream` and finds each SQL
+    file through `inspect.stack()` (0.3 s of imports and stack walks). This shim loads `misc`
+    first with a stub `pkg_resources` in `sys.modules` (only while `misc` executes) and
+    replaces its `resource_text` with a plain file read, which its one caller
+    (`schemainspect.pg.obj`, reading `sql/*.sql` beside itself) then imports.
+    """
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    if "schemainspect.pg" not in sys.modules:
+        spec = importlib.util.find_spec("schemainspect")
+        folder = spec.submodule_search_locations[0]
+        misc_spec = importlib.util.spec_from_file_location(
+            "schemainspect.misc", f"{folder}/misc.py")
+        misc = importlib.util.module_from_spec(misc_spec)
+        stub = types.ModuleType("pkg_resources")
+        stub.resource_stream = None
+        saved = sys.modules.get("pkg_resources")
+        sys.modules["pkg_resources"] = stub
+        try:
+            misc_spec.loader.exec_module(misc)
+        finally:
+            if saved is None:
+                del sys.modules["pkg_resources"]
+            else:
+                sys.modules["pkg_resources"] = saved
+        misc.resource_text = lambda subpath: Path(folder, "pg", subpath).read_text("utf-8")
+        sys.modules["schemainspect.misc"] = misc
+    import schemainspect.pg
+
+    schemainspect.misc = sys.modules["schemainspect.misc"]  # as its own import would have set
+    return schemainspect.pg
+
+
 def diff_public(url_from: str, url_to: str) -> str:
     """Return migra's SQL turning schema "public" of `url_from` into that of `url_to`.
 
     An empty string means the two schemas are the same (column order aside).
     """
-    from nivomigrate.engine.diff import import_schemainspect
-
-    import_schemainspect()  # schemainspect without pkg_resources, as nivomigrate loads it
+    _import_schemainspect()  # schemainspect without pkg_resources
     from migra import Migration
     from sqlbag import S
 

@@ -67,14 +67,16 @@ def test_difference_no_statement_covers_is_named_and_exit_1(make_database, tmp_p
     assert "-- not scripted: domain public.code" in result.stdout
 
 
-def test_equal_schemas_exit_0_without_importing_migra(make_database, tmp_path):
+def test_equal_schemas_exit_0_and_no_diff_imports_migra(make_database, tmp_path):
     production = _database(make_database, BASE)
     staging = _database(make_database, BASE)
+    different = _database(make_database, BASE + "alter table public.customer add column n int;")
     code = ("import sys\n"
             "from nivomigrate.db import Target\n"
             "from nivomigrate.engine.diff import diff_sql\n"
             f"assert diff_sql(Target('a', {production!r}), Target('b', {staging!r})) == ''\n"
-            "print(sorted(m for m in ('migra', 'schemainspect', 'sqlalchemy')"
+            f"assert diff_sql(Target('a', {production!r}), Target('b', {different!r}))\n"
+            "print(sorted(m for m in ('migra', 'schemainspect', 'sqlbag', 'sqlalchemy')"
             " if m in sys.modules))\n")
 
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
