@@ -33,8 +33,7 @@ from itertools import cycle
 from pathlib import Path
 
 # Third-party modules every command imports; none reads the environment when imported.
-# (typer and gitpython do, and schemainspect needs nivomigrate's pkg_resources stand-in:
-# those are imported in each run, as in a fresh process.)
+# (typer and gitpython do: those are imported in each run, as in a fresh process.)
 PREIMPORTED = ("alembic.script", "alembic.runtime.environment", "alembic.runtime.migration",
                "alembic.autogenerate", "alembic.operations", "sqlalchemy", "sqlalchemy.orm",
                "sqlalchemy.dialects.postgresql", "psycopg", "sqlglot", "sqlglot.dialects.postgres",
