@@ -277,14 +277,12 @@ def _render(versions_dir: Path, revision: Revision) -> tuple[str, RenderedRevisi
 def _render_watched(config: Config, spec: str, revision: Revision, versions_dir: Path) -> None:
     """Run alembic's offline upgrade of `spec`; what the revision's Python does wrong (raise,
     exit, loop) is a ConfigError naming it (exit 2: nothing has run anywhere yet)."""
-    from alembic import command
-
     from nivomigrate.errors import NivoError
     from nivomigrate.revision_code import RevisionCodeError, watched
 
     try:
         with watched(f"revision {revision.id} ({revision.path.name})"):
-            command.upgrade(config, spec, sql=True)
+            _run_revisions(versions_dir, config, spec, sql=True)
     except RevisionCodeError as exc:
         raise ConfigError(f"{exc} while its SQL was rendered",
                           hint="fix upgrade() in that file, then re-run") from None
@@ -449,19 +447,38 @@ def upgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str
     Raises:
         RevisionCodeError: a revision's Python exited or ran too long (`revision_code`).
     """
-    from alembic import command
-
     from nivomigrate.revision_code import watched
 
     with watched(f"revision {revision}", connection):
-        command.upgrade(alembic_config(versions_dir, connection=connection), revision)
+        _run_revisions(versions_dir, alembic_config(versions_dir, connection=connection),
+                       revision)
 
 
 def downgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
     """Downgrade the database behind `connection` to `revision` (`base` for empty)."""
-    from alembic import command
+    _run_revisions(versions_dir, alembic_config(versions_dir, connection=connection), revision,
+                   down=True)
 
-    command.downgrade(alembic_config(versions_dir, connection=connection), revision)
+
+def _run_revisions(versions_dir: Path, config: Config, spec: str, *, down: bool = False,
+                   sql: bool = False) -> None:
+    """Run alembic's upgrade (or downgrade) to `spec` (`from:to` offline) on the revisions
+    loaded once by `script_directory`, as `alembic.command.upgrade` does on a fresh load:
+    what runs is the very code that was rendered and checksummed in this process, and a
+    command that renders N revisions imports them once, not N times (alembic's commands
+    take no ScriptDirectory, hence its `_upgrade_revs`/`_downgrade_revs` here)."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    script = script_directory(versions_dir)
+    start, _, destination = spec.rpartition(":")
+
+    def revisions_to_run(current, context):
+        return (script._downgrade_revs(destination, current) if down
+                else script._upgrade_revs(destination, current))
+
+    with EnvironmentContext(config, script, fn=revisions_to_run, as_sql=sql,
+                            starting_rev=start or None, destination_rev=destination):
+        script.run_env()
 
 
 def stamp(versions_dir: Path, connection: sqlalchemy.Connection, revision: str) -> None:
@@ -485,11 +502,10 @@ def render_downgrade(versions_dir: Path, revision: Revision) -> tuple[Step, ...]
     Raises:
         Exception: whatever the revision's downgrade() raises (NotImplementedError, ...).
     """
-    from alembic import command
-
     buffer = _StatementBuffer()
     config = alembic_config(versions_dir, output_buffer=buffer)
-    command.downgrade(config, f"{revision.id}:{revision.down_revision or 'base'}", sql=True)
+    _run_revisions(versions_dir, config, f"{revision.id}:{revision.down_revision or 'base'}",
+                   down=True, sql=True)
     groups = _groups(buffer.statements)
     if _needs_live_connection(revision.path, "downgrade"):
         statements = tuple(s for _, g in groups for s in g)
