@@ -1,6 +1,6 @@
 -- Columns of tables, keyed "schema.table.column" (not by position), over managed.sql.
 select 'column' as kind, t.nspname || '.' || t.relname || '.' || a.attname as name,
-       jsonb_build_object(
+       json_build_object(
            'type', format_type(a.atttypid, a.atttypmod),
            'not_null', a.attnotnull,
            'default', case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end,
@@ -9,12 +9,12 @@ select 'column' as kind, t.nspname || '.' || t.relname || '.' || a.attname as na
            'collation', case when a.attcollation <> ty.typcollation
                              then a.attcollation::regcollation::text end,
            'comment', dc.description,
-           'parts', case when %(parts)s then jsonb_build_object(
+           'parts', case when %(parts)s then json_build_object(
                'schema', t.nspname, 'table', t.relname, 'name', a.attname,
                'position', a.attnum,
                -- an identity column's sequence: [schema, name]
                'sequence', case when a.attidentity <> '' then (
-                   select jsonb_build_array(sn.nspname, s.relname)
+                   select json_build_array(sn.nspname, s.relname)
                    from pg_depend sd
                    join pg_class s on s.oid = sd.objid
                    join pg_namespace sn on sn.oid = s.relnamespace

@@ -1,11 +1,11 @@
 -- Indexes of managed relations, over managed.sql.
-select 'index' as kind, i.nspname || '.' || i.relname as name, jsonb_build_object(
+select 'index' as kind, i.nspname || '.' || i.relname as name, json_build_object(
            'table', t.nspname || '.' || t.relname,
            'definition', pg_get_indexdef(i.oid),
            'valid', x.indisvalid,
            'comment', dc.description,
            'parts', case when %(parts)s
-                         then jsonb_build_object('schema', i.nspname, 'table', t.relname,
+                         then json_build_object('schema', i.nspname, 'table', t.relname,
                                                  'name', i.relname) end
        ) as attributes
 from managed_class i

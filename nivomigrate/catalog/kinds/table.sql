@@ -1,5 +1,5 @@
 -- Tables (plain, partitioned, foreign) and their partitioning, over managed.sql.
-select 'table' as kind, t.nspname || '.' || t.relname as name, jsonb_build_object(
+select 'table' as kind, t.nspname || '.' || t.relname as name, json_build_object(
            'kind', t.relkind,
            'unlogged', t.relpersistence = 'u',
            'row_security', t.relrowsecurity,
@@ -11,7 +11,7 @@ select 'table' as kind, t.nspname || '.' || t.relname as name, jsonb_build_objec
                                    then pg_get_expr(t.relpartbound, t.oid) end,
            'comment', dc.description,
            'parts', case when %(parts)s
-                         then jsonb_build_object('schema', t.nspname, 'name', t.relname) end
+                         then json_build_object('schema', t.nspname, 'name', t.relname) end
        ) as attributes
 from managed_table t
 left join pg_description dc on dc.objoid = t.oid and dc.classoid = 'pg_class'::regclass
