@@ -168,11 +168,11 @@ def diff(
 ) -> None:
     """Print the SQL that turns SOURCE into TARGET; exit 0 when equal, 1 when they differ."""
     with _errors():
-        from nivomigrate.steps.diff import diff_environments, diff_report
+        from nivomigrate.steps.diff import diff_environments, diff_report, names_an_environment
 
         if fmt not in ("sql", "json"):
             raise typer.BadParameter("use sql or json", param_hint="--format")
-        settings = _settings_or_none()
+        settings = _settings_or_none() if names_an_environment(source, target) else None
         result = diff_environments(settings, source, target)
         if fmt == "json":
             _render(diff_report(result, source, target), "json")
