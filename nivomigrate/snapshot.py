@@ -134,23 +134,25 @@ def take_snapshot(
 
 def snapshot_of_catalog(catalog: Catalog) -> Snapshot:
     """Return the snapshot of catalog rows read by `catalog.read_catalog`."""
-    objects = snapshot_objects(catalog)
+    objects = {key: dict(attributes) for key, attributes in snapshot_objects(catalog).items()}
     return Snapshot(objects, fingerprint(objects), catalog.server_version, catalog.platform)
 
 
-def snapshot_objects(catalog: Catalog) -> dict[str, dict[str, object]]:
+def snapshot_objects(catalog: Catalog) -> dict[str, Mapping[str, object]]:
     """Return the snapshot's objects of `catalog`'s rows, normalised, without the fingerprint
-    (for a reader that only compares two of them: `compare_objects`)."""
+    (for a reader that only compares two of them: `compare_objects`).
+
+    Where nothing is normalised an object's attributes are its row's (read-only, not copied).
+    """
     schemas = set(catalog.of("schema"))
     objects = {}
     for kind, rows in catalog.rows.items():
         if kind == "default_privileges" and catalog.platform.owns_default_privileges:
             continue
+        normalised = kind in _NORMALISED_KINDS
         for name, row in rows.items():
-            attributes = dict(row.attributes)
-            if kind in _NORMALISED_KINDS:
-                attributes = _normalised(kind, attributes, schemas)
-            objects[f"{kind} {name}"] = attributes
+            objects[f"{kind} {name}"] = (_normalised(kind, dict(row.attributes), schemas)
+                                         if normalised else row.attributes)
     if objects.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
         del objects[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
     return objects
@@ -215,13 +217,12 @@ def compare_objects(expected: Mapping[str, Mapping[str, object]],
     """Return how the `actual` objects differ from the `expected` ones; empty when equal."""
     expected_keys, actual_keys = set(expected), set(actual)
     changed = []
-    for key in sorted(expected_keys & actual_keys):
+    for key in sorted(key for key in expected_keys & actual_keys if expected[key] != actual[key]):
         wanted, found = expected[key], actual[key]
-        if wanted != found:
-            differences = tuple((name, wanted.get(name), found.get(name))
-                                for name in sorted(set(wanted) | set(found))
-                                if wanted.get(name) != found.get(name))
-            changed.append(ChangedObject(key, differences))
+        differences = tuple((name, wanted.get(name), found.get(name))
+                            for name in sorted(set(wanted) | set(found))
+                            if wanted.get(name) != found.get(name))
+        changed.append(ChangedObject(key, differences))
     return SchemaDiff(
         added=tuple(sorted(expected_keys - actual_keys)),
         removed=tuple(sorted(actual_keys - expected_keys)),

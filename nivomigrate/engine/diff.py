@@ -63,10 +63,10 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    # one read-only connection per side, both read at once
     with _collector_paused():
+        # one read-only connection per side, both read at once
         source_side, target_side = _in_parallel(_read_side, source, target)
-    return _diff(source_side, target_side)
+        return _diff(source_side, target_side)
 
 
 def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
@@ -93,11 +93,12 @@ def _in_parallel(work, source, target) -> tuple:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the catalogs are read.
+    """Pause Python's cyclic garbage collector while the catalogs are read and compared.
 
     Their rows (some 100,000 dicts and lists for 1,000 tables) live until the diff ends and
-    hold no cycles, yet each collection while they are made scans them again: about a fifth
-    of the read's CPU time.
+    hold no cycles, yet each collection while they live scans them again: about a fifth of
+    the read's CPU time, and 30 ms more for the first collection after the read. Freed when
+    the diff returns (by their reference counts), they are never scanned.
     """
     was_enabled = gc.isenabled()
     gc.disable()
