@@ -87,7 +87,8 @@ identity_column (nspname, relname, attname, seqrelid) as (
     select c.nspname, c.relname, a.attname, d.objid
     from pg_depend d
     join managed_class c on c.oid = d.refobjid
-    join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+    -- (int2, as attnum: the index of pg_attribute takes the column's number then)
+    join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid::int2
     where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
       and d.deptype = 'i' and d.refobjsubid > 0
       and a.attidentity <> '' and not a.attisdropped
@@ -332,12 +333,12 @@ union all
 -- each table's own columns in their order ("schema.table" as the snapshot names it), as
 -- pg_dump shows them: inherited columns and partitions' columns follow their parent
 select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
-       null::text[], (select jsonb_agg(a.attname order by a.attnum) from pg_attribute a
+       null::text[], (select to_jsonb(array_agg(a.attname order by a.attnum))
+                      from pg_attribute a
                       where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                         and a.attislocal)
 from managed_class c
-join pg_class r on r.oid = c.oid
-where c.relkind in ('r', 'p') and not r.relispartition
+where c.relkind in ('r', 'p') and not c.relispartition
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none
