@@ -65,8 +65,10 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
     """
     with _collector_paused():
         # one read-only connection per side, both read at once
-        source_side, target_side = _in_parallel(_read_side, source, target)
-        return _diff(source_side, target_side)
+        sides = _in_parallel(_read_side, source, target)
+        result = _diff(*sides)
+        del sides  # freed while the collector is paused, else its first collection scans them
+    return result
 
 
 def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
