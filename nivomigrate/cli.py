@@ -1,10 +1,10 @@
 """The nivomigrate command line: parse, call one step, render, exit.
 
 Heavy libraries (SQLAlchemy, psycopg, alembic) are imported inside the commands, so
-`nivomigrate --help` stays fast.
+`nivomigrate --help` stays fast. Its annotations are evaluated where they are written (no
+`from __future__ import annotations`): typer reads every command's parameters at each run,
+and resolving them from strings took 10 ms of it.
 """
-
-from __future__ import annotations
 
 import os
 import sys
