@@ -1,11 +1,12 @@
 """The nivomigrate command line: parse, call one step, render, exit.
 
 Heavy libraries (SQLAlchemy, psycopg, alembic) are imported inside the commands, so
-`nivomigrate --help` stays fast.
+`nivomigrate --help` stays fast. Its annotations are evaluated where they are written (no
+`from __future__ import annotations`): typer reads every command's parameters at each run,
+and resolving them from strings took 10 ms of it.
 """
 
-from __future__ import annotations
-
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-_state: dict = {"env_file": None, "debug": False, "verbose": False, "quiet": False}
+_state: dict = {"env_file": None, "debug": False, "verbose": False, "quiet": False,
+                "exit_at_once": False}  # see main()
 
 EnvFile = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on 3.11
@@ -168,11 +170,11 @@ def diff(
 ) -> None:
     """Print the SQL that turns SOURCE into TARGET; exit 0 when equal, 1 when they differ."""
     with _errors():
-        from nivomigrate.steps.diff import diff_environments, diff_report
+        from nivomigrate.steps.diff import diff_environments, diff_report, names_an_environment
 
         if fmt not in ("sql", "json"):
             raise typer.BadParameter("use sql or json", param_hint="--format")
-        settings = _settings_or_none()
+        settings = _settings_or_none() if names_an_environment(source, target) else None
         result = diff_environments(settings, source, target)
         if fmt == "json":
             _render(diff_report(result, source, target), "json")
@@ -182,6 +184,7 @@ def diff(
             named = all("://" not in name for name in (source, target))  # a URL: no password
             sys.stderr.write(f"{source} and {target} are equal\n" if named
                              else "the two databases are equal\n")  # stdout stays empty
+        _state["exit_at_once"] = True  # its connections are closed, its output written
         raise typer.Exit(0 if not result.sql.strip() else 1)
 
 
@@ -633,4 +636,22 @@ def prisma_write(path: PrismaPath = None, fmt: Format = "terminal") -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if _state["exit_at_once"]:
+            _exit_at_once(done.code)
+        raise
+
+
+def _exit_at_once(code: object) -> None:
+    """End the process without the interpreter's teardown, for a command that has nothing
+    left to close: freeing typer's, asyncio's and psycopg's modules (its 250 exception
+    classes) took 40 ms, a sixth of `diff`'s run. Flushes what the teardown would."""
+    status = 0 if code is None else code if isinstance(code, int) else 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: the teardown's flush would fail too, and exit 120
+        status = 120
+    os._exit(status)

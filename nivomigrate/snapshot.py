@@ -39,6 +39,9 @@ SNAPSHOT_FORMAT = 1
 # Attributes whose text is normalised: runs of whitespace become one space.
 _FREE_TEXT = {"view": ("definition",), "materialized view": ("definition",),
               "function": ("definition",), "procedure": ("definition",)}
+# The kinds `_normalised` changes (free text; views' definitions and options); the others'
+# attributes are kept as read.
+_NORMALISED_KINDS = frozenset(_FREE_TEXT)
 
 
 @dataclass(frozen=True)
@@ -131,22 +134,34 @@ def take_snapshot(
 
 def snapshot_of_catalog(catalog: Catalog) -> Snapshot:
     """Return the snapshot of catalog rows read by `catalog.read_catalog`."""
-    found = {row.key: dict(row.attributes) for row in catalog}
-    if found.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
-        del found[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
-    if catalog.platform.owns_default_privileges:
-        for key in [k for k in found if k.startswith("default_privileges ")]:
-            del found[key]
-    schemas = set(catalog.of("schema"))
-    objects = {key: _normalised(key, attributes, schemas) for key, attributes in found.items()}
+    objects = {key: dict(attributes) for key, attributes in snapshot_objects(catalog).items()}
     return Snapshot(objects, fingerprint(objects), catalog.server_version, catalog.platform)
+
+
+def snapshot_objects(catalog: Catalog) -> dict[str, Mapping[str, object]]:
+    """Return the snapshot's objects of `catalog`'s rows, normalised, without the fingerprint
+    (for a reader that only compares two of them: `compare_objects`).
+
+    Where nothing is normalised an object's attributes are its row's (read-only, not copied).
+    """
+    schemas = set(catalog.of("schema"))
+    objects = {}
+    for kind, rows in catalog.rows.items():
+        if kind == "default_privileges" and catalog.platform.owns_default_privileges:
+            continue
+        normalised = kind in _NORMALISED_KINDS
+        for name, row in rows.items():
+            objects[f"{kind} {name}"] = (_normalised(kind, dict(row.attributes), schemas)
+                                         if normalised else row.attributes)
+    if objects.get(_PUBLIC_SCHEMA_USAGE) == {"privileges": ["USAGE"]}:
+        del objects[_PUBLIC_SCHEMA_USAGE]  # PostgreSQL 15's initial grant: every database has it
+    return objects
 
 
 _PUBLIC_SCHEMA_USAGE = "grant on schema public to PUBLIC"
 
 
-def _normalised(key: str, attributes: dict, schemas: set[str]) -> dict:
-    kind = "materialized view" if key.startswith("materialized view ") else key.split(" ", 1)[0]
+def _normalised(kind: str, attributes: dict, schemas: set[str]) -> dict:
     for name in _FREE_TEXT.get(kind, ()):
         if isinstance(attributes.get(name), str):
             attributes[name] = re.sub(r"\s+", " ", attributes[name]).strip()
@@ -194,15 +209,20 @@ def compare(expected: Snapshot, actual: Snapshot) -> SchemaDiff:
     """Return how `actual` differs from `expected`; empty when equal."""
     if expected.fingerprint == actual.fingerprint:
         return SchemaDiff()
-    expected_keys, actual_keys = set(expected.objects), set(actual.objects)
+    return compare_objects(expected.objects, actual.objects)
+
+
+def compare_objects(expected: Mapping[str, Mapping[str, object]],
+                    actual: Mapping[str, Mapping[str, object]]) -> SchemaDiff:
+    """Return how the `actual` objects differ from the `expected` ones; empty when equal."""
+    expected_keys, actual_keys = set(expected), set(actual)
     changed = []
-    for key in sorted(expected_keys & actual_keys):
-        wanted, found = expected.objects[key], actual.objects[key]
-        if wanted != found:
-            differences = tuple((name, wanted.get(name), found.get(name))
-                                for name in sorted(set(wanted) | set(found))
-                                if wanted.get(name) != found.get(name))
-            changed.append(ChangedObject(key, differences))
+    for key in sorted(key for key in expected_keys & actual_keys if expected[key] != actual[key]):
+        wanted, found = expected[key], actual[key]
+        differences = tuple((name, wanted.get(name), found.get(name))
+                            for name in sorted(set(wanted) | set(found))
+                            if wanted.get(name) != found.get(name))
+        changed.append(ChangedObject(key, differences))
     return SchemaDiff(
         added=tuple(sorted(expected_keys - actual_keys)),
         removed=tuple(sorted(actual_keys - expected_keys)),

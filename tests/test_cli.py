@@ -35,9 +35,14 @@ def test_diff_run_imports_no_parser_orm_nor_pydantic(make_database, tmp_path):
         conn.execute("create table t (id int primary key, a text); create index on t (a)")
     with psycopg.connect(production, autocommit=True) as conn:
         conn.execute("create table t (id int primary key, a text, b int)")
-    code = ("import atexit, runpy, sys\n"
-            f"atexit.register(lambda: print('imported:', [m for m in {NOT_AT_IMPORT!r}"
-            " if m in sys.modules], file=sys.stderr))\n"
+    # diff ends with os._exit (no atexit handler runs): the report is printed just before it
+    code = ("import os, runpy, sys\n"
+            "end = os._exit\n"
+            "def report(status):\n"
+            f"    print('imported:', [m for m in {NOT_AT_IMPORT!r} if m in sys.modules],"
+            " file=sys.stderr, flush=True)\n"
+            "    end(status)\n"
+            "os._exit = report\n"
             "sys.argv = ['nivomigrate', 'diff', *sys.argv[1:]]\n"
             "runpy.run_module('nivomigrate', run_name='__main__')\n")
     result = subprocess.run([sys.executable, "-c", code, staging, production],

@@ -42,7 +42,11 @@ comment_object (key, ident, parent, description) as (
            case when d.classoid = 'pg_proc'::regclass
                 then array['func', p.nspname, p.proname, pg_get_function_identity_arguments(p.oid)]
                 when d.classoid = 'pg_namespace'::regclass then array['schema', o.identity]
-                when d.objsubid <> 0 then array['sub', ns.nspname, c.relname, a.attname]
+                when d.objsubid <> 0
+                then array['sub', ns.nspname, c.relname,
+                           -- a lookup by key: a join of pg_attribute was a scan of all of it
+                           (select a.attname from pg_attribute a
+                            where a.attrelid = c.oid and a.attnum = d.objsubid)]
                 when d.classoid in ('pg_trigger'::regclass, 'pg_policy'::regclass,
                                     'pg_constraint'::regclass)
                 then array['sub', ns.nspname, coalesce(tc.relname, kt.typname),
@@ -54,7 +58,6 @@ comment_object (key, ident, parent, description) as (
     from pg_description d
     cross join lateral pg_identify_object(d.classoid, d.objoid, d.objsubid) o
     left join pg_class c on d.classoid = 'pg_class'::regclass and c.oid = d.objoid
-    left join pg_attribute a on a.attrelid = c.oid and a.attnum = d.objsubid and d.objsubid > 0
     left join managed_proc p on d.classoid = 'pg_proc'::regclass and p.oid = d.objoid
     left join pg_type ty on d.classoid = 'pg_type'::regclass and ty.oid = d.objoid
     left join pg_constraint k on d.classoid = 'pg_constraint'::regclass and k.oid = d.objoid
@@ -77,6 +80,18 @@ comment_object (key, ident, parent, description) as (
       and (tc.oid is null or tc.oid in (select oid from managed_class))
       and not exists (select 1 from pg_depend e
                       where e.classid = d.classoid and e.objid = d.objoid and e.deptype = 'e')
+),
+-- identity columns and their sequences (pg_depend 'i' from the sequence to the column), read
+-- once for the 'identity' and 'identity_sequence' items
+identity_column (nspname, relname, attname, seqrelid) as (
+    select c.nspname, c.relname, a.attname, d.objid
+    from pg_depend d
+    join managed_class c on c.oid = d.refobjid
+    -- (int2, as attnum: the index of pg_attribute takes the column's number then)
+    join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid::int2
+    where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+      and d.deptype = 'i' and d.refobjsubid > 0
+      and a.attidentity <> '' and not a.attisdropped
 ),
 -- views, materialized views and routines, as the catalog keys them, with what CREATE OR
 -- REPLACE cannot change of a routine
@@ -179,30 +194,22 @@ where c.relkind in ('r', 'p') and (c.relrowsecurity or c.relforcerowsecurity)
 union all
 select 'identity',
        'TABLE ' || quote_ident(c.nspname) || '.' || quote_ident(c.relname)
-           || ' ALTER COLUMN ' || quote_ident(a.attname),
-       array['sub', c.nspname, c.relname, a.attname]::text[],
+           || ' ALTER COLUMN ' || quote_ident(c.attname),
+       array['sub', c.nspname, c.relname, c.attname]::text[],
        array['rel', c.nspname, c.relname]::text[],
        jsonb_build_array(s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
-from managed_class c
-join pg_attribute a on a.attrelid = c.oid and a.attidentity <> '' and not a.attisdropped
-join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
-                and d.refobjsubid = a.attnum and d.classid = 'pg_class'::regclass
-                and d.deptype = 'i'
-join pg_sequence s on s.seqrelid = d.objid
+from identity_column c
+join pg_sequence s on s.seqrelid = c.seqrelid
 
 union all
 -- each identity column's sequence ("schema.table.column" -> [schema, name]): a renamed one is
 -- a difference (the rows do not name it), a new one gets its name
-select 'identity_sequence', c.nspname || '.' || c.relname || '.' || a.attname,
-       array['sub', c.nspname, c.relname, a.attname]::text[],
+select 'identity_sequence', c.nspname || '.' || c.relname || '.' || c.attname,
+       array['sub', c.nspname, c.relname, c.attname]::text[],
        array['rel', c.nspname, c.relname]::text[],
        jsonb_build_array(sn.nspname, s.relname)
-from managed_class c
-join pg_attribute a on a.attrelid = c.oid and a.attidentity <> '' and not a.attisdropped
-join pg_depend d on d.refclassid = 'pg_class'::regclass and d.refobjid = c.oid
-                and d.refobjsubid = a.attnum and d.classid = 'pg_class'::regclass
-                and d.deptype = 'i'
-join pg_class s on s.oid = d.objid and s.relkind = 'S'
+from identity_column c
+join pg_class s on s.oid = c.seqrelid and s.relkind = 'S'
 join pg_namespace sn on sn.oid = s.relnamespace
 
 union all
@@ -306,6 +313,10 @@ select 'sequence_value', c.nspname || '.' || c.relname, null::text[], null::text
                      then pg_sequence_last_value(c.oid) end)
 from managed_class c
 where c.relkind = 'S'
+  -- as sequence.sql: identity sequences are their column's (reading a value opens the sequence)
+  and not exists (select 1 from pg_depend d
+                  where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                    and d.deptype = 'i')
 
 union all
 -- replica identities other than the default: full, nothing, using index "name"
@@ -322,12 +333,12 @@ union all
 -- each table's own columns in their order ("schema.table" as the snapshot names it), as
 -- pg_dump shows them: inherited columns and partitions' columns follow their parent
 select 'column_order', c.nspname || '.' || c.relname, array['rel', c.nspname, c.relname]::text[],
-       null::text[], (select jsonb_agg(a.attname order by a.attnum) from pg_attribute a
+       null::text[], (select to_jsonb(array_agg(a.attname order by a.attnum))
+                      from pg_attribute a
                       where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                         and a.attislocal)
 from managed_class c
-join pg_class r on r.oid = c.oid
-where c.relkind in ('r', 'p') and not r.relispartition
+where c.relkind in ('r', 'p') and not c.relispartition
 
 union all
 -- column privileges (GRANT SELECT (col) ON t): a new column has none

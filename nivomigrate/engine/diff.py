@@ -9,14 +9,17 @@ identities, identity options and domains; each statement placed in dependency or
 (`placement.Placed`), every name and string quoted by `nivomigrate.quoting`. No other tool's
 output is read or rewritten.
 
-When both sides are equal (the snapshots' fingerprints and the diff's items), nothing is
+When both sides are equal (the snapshots' objects and the diff's items), nothing is
 scripted. Whenever the snapshots differ the SQL is not empty: a difference no statement
 covers is named in a `-- not scripted:` comment line.
 """
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from nivomigrate import db
@@ -25,8 +28,8 @@ from nivomigrate.engine import diff_catalog, diff_kinds
 from nivomigrate.snapshot import (
     SchemaDiff,
     Snapshot,
-    compare,
-    snapshot_of_catalog,
+    compare_objects,
+    snapshot_objects,
     take_snapshot,
 )
 
@@ -45,7 +48,7 @@ class DiffResult:
 
 @dataclass(frozen=True)
 class _Side:
-    snapshot: Snapshot
+    objects: dict  # the snapshot's objects (compared, so no fingerprint is computed)
     catalog: diff_catalog.Catalog  # the diff's items
     rows: Catalog
 
@@ -60,16 +63,19 @@ def diff_schemas(source: db.Target, target: db.Target) -> DiffResult:
         DatabaseConnectionError: a database cannot be reached or refuses the login.
         RefusedConnectionError: a URL names a pooler or a replica.
     """
-    # one read-only connection per side, both read at once
-    source_side, target_side = _in_parallel(_read_side, source, target)
-    return _diff(source_side, target_side)
+    with _collector_paused():
+        # one read-only connection per side, both read at once
+        sides = _in_parallel(_read_side, source, target)
+        result = _diff(*sides)
+        del sides  # freed while the collector is paused, else its first collection scans them
+    return result
 
 
 def _diff(source_side: _Side, target_side: _Side) -> DiffResult:
-    if (source_side.snapshot.fingerprint == target_side.snapshot.fingerprint
+    if (source_side.objects == target_side.objects
             and source_side.catalog.comparable() == target_side.catalog.comparable()):
         return DiffResult(SchemaDiff(), "")
-    schema_diff = compare(target_side.snapshot, source_side.snapshot)
+    schema_diff = compare_objects(target_side.objects, source_side.objects)
     statements = _statements(source_side, target_side, schema_diff)
     unordered = _column_order_differences(schema_diff, source_side.catalog, target_side.catalog)
     return DiffResult(schema_diff, _script(statements, schema_diff, unordered))
@@ -87,6 +93,24 @@ def _in_parallel(work, source, target) -> tuple:
         return tuple(future.result() for future in futures)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the catalogs are read and compared.
+
+    Their rows (some 100,000 dicts and lists for 1,000 tables) live until the diff ends and
+    hold no cycles, yet each collection while they live scans them again: about a fifth of
+    the read's CPU time, and 30 ms more for the first collection after the read. Freed when
+    the diff returns (by their reference counts), they are never scanned.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def snapshot_of(target: db.Target) -> Snapshot:
     """Snapshot the managed schema of `target` through a read-only connection."""
     with db.connection(target, writes=False) as conn:
@@ -96,7 +120,7 @@ def snapshot_of(target: db.Target) -> Snapshot:
 def _read_side(target: db.Target) -> _Side:
     with db.connection(target, writes=False) as conn:
         catalog = read_catalog(conn, items=True)  # the platform's part is left out, never scripted
-    return _Side(snapshot_of_catalog(catalog), catalog.items, catalog)
+    return _Side(snapshot_objects(catalog), catalog.items, catalog)
 
 
 def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff) -> list[str]:
@@ -105,7 +129,7 @@ def _statements(source_side: _Side, target_side: _Side, schema_diff: SchemaDiff)
     remade = diff_kinds.remade_relations(source, target)
     kinds = diff_kinds.script(source, target, remade)
     created = {*schema_diff.added, *(change.key for change in schema_diff.changed)}
-    platform_owned = any(side.snapshot.platform.owns_default_privileges
+    platform_owned = any(side.rows.platform.owns_default_privileges
                          for side in (source_side, target_side))
     extra = diff_catalog.script(source_side.catalog, target_side.catalog, created,
                                 [*kinds.drops, *kinds.before_tables, *kinds.tables],

@@ -41,10 +41,13 @@ class Placed:
 def in_schema(name: str, *catalogs: Catalog) -> tuple[str, str]:
     """Return (schema, object) of "schema.object", the schema found in the catalogs (its name
     may hold dots); else the schema ends at the first dot."""
-    schemas = {schema for catalog in catalogs for schema in catalog.of("schema")}
-    for position in (i for i, char in enumerate(name) if char == "."):
-        if name[:position] in schemas:
-            return name[:position], name[position + 1:]
+    position = name.find(".")
+    while position != -1:
+        prefix = name[:position]
+        for catalog in catalogs:
+            if prefix in catalog.of("schema"):
+                return prefix, name[position + 1:]
+        position = name.find(".", position + 1)
     schema, _, rest = name.partition(".")
     return schema, rest
 
@@ -60,9 +63,11 @@ def relations(*catalogs: Catalog) -> dict[str, tuple[str, str]]:
 def on_table(name: str, known: dict[str, tuple[str, str]]) -> tuple[str, str, str]:
     """Return (schema, table, object) of "schema.table.object", the table found in `known`
     (`relations()`); else the schema ends at the first dot, the object at the last."""
-    for position in (i for i, char in enumerate(name) if char == "."):
-        if name[:position] in known and "." in name[position:]:
+    position = name.find(".")
+    while position != -1:
+        if name[:position] in known:
             return (*known[name[:position]], name[position + 1:])
+        position = name.find(".", position + 1)
     schema, _, rest = name.partition(".")
     table, _, last = rest.rpartition(".")
     return schema, table, last

@@ -155,6 +155,8 @@ def script_constraints(source: Catalog, target: Catalog,
 def _foreign_keys_on(source: Catalog, remade: frozenset[tuple[str, str]]) -> list[tuple]:
     """The (schema, table, name, row) of the source's foreign keys on the relations the script
     drops: dropped first, so that the tables they reference can go in any order."""
+    if not remade:
+        return []
     known = relations(source)
     inherited = {key.split(" ", 1)[1] for key in source.items.of("follower")
                  if key.startswith("constraint ")}
@@ -170,6 +172,8 @@ def _foreign_keys_onto(source: Catalog, target: Catalog,
                        remade: frozenset[tuple[str, str]]) -> tuple[list[tuple], list[tuple]]:
     """The kept foreign keys that reference a table the script drops and re-creates: dropped
     before it goes, added again after it is made (as (schema, table, name, row))."""
+    if not remade:
+        return [], []
     known = relations(source, target)
     inherited = {key.split(" ", 1)[1] for catalog in (source, target)
                  for key in catalog.items.of("follower") if key.startswith("constraint ")}

@@ -55,8 +55,9 @@ def _plan(source: Catalog, target: Catalog, remade: frozenset[tuple[str, str]]) 
                if _definition(before[key]) != _definition(after[key])}
     replaced = {key for key in changed if key.split(" ", 1)[0] in _ROUTINES
                 and _header(source, key) == _header(target, key)}
-    roots = (changed - replaced) | (before.keys() - after.keys()) | _changed_underneath(
-        source, target, remade)
+    # what changes underneath matters only to the source's objects (none: not looked for)
+    underneath = _changed_underneath(source, target, remade) if before else set()
+    roots = (changed - replaced) | (before.keys() - after.keys()) | underneath
     dropped = _with_dependents(roots, before, _uses(source))
     created = (after.keys() - before.keys()) | (dropped & after.keys()) | replaced
     unscriptable = sorted(key for key in dropped | created

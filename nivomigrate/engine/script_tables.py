@@ -315,6 +315,8 @@ def _table_changes(sides: _Sides, table: str, enums: list[tuple[str, str]]) -> l
         old_column, new_column = before[column].attributes, after[column].attributes
         if follows and f"{table}.{column}" in sides.before.inherited:
             old_column = _as_parent_leaves_it(sides, table, column, old_column)
+        if old_column == new_column and not enums:  # nothing to alter (most columns)
+            continue
         if new_column.get("generated") is not None and \
                 old_column.get("generated") != new_column.get("generated"):
             remade_columns.append(column)

@@ -11,13 +11,18 @@ if TYPE_CHECKING:
     from nivomigrate.config import Settings
 
 
+def is_url(name: str) -> bool:
+    """Return whether a command-line name is a direct URL (else an environment's name)."""
+    return "://" in name
+
+
 def resolve_target(settings: Settings | None, name: str) -> Target:
     """Return the target named `name`: a configured environment or a direct URL.
 
     Raises:
         ConfigError: neither a known environment nor a URL.
     """
-    if "://" in name:
+    if is_url(name):
         return Target("url", name)
     if settings is None:
         raise ConfigError(f"{name!r} is not a URL and no nivomigrate.toml was found",

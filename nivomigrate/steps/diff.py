@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nivomigrate.engine.diff import DiffResult, diff_schemas
-from nivomigrate.engine.targets import resolve_target
+from nivomigrate.engine.targets import is_url, resolve_target
 from nivomigrate.findings import Report, Section
 
 if TYPE_CHECKING:
     from nivomigrate.config import Settings
+
+
+def names_an_environment(*names: str) -> bool:
+    """Return whether a name is an environment's, not a URL: only then is the project's
+    configuration needed (two URLs are diffed without reading it)."""
+    return not all(is_url(name) for name in names)
 
 
 def diff_environments(settings: Settings | None, source: str, target: str) -> DiffResult:

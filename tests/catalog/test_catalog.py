@@ -118,6 +118,18 @@ def test_kinds_table_and_files_agree():
         assert set(re.findall(r"'([a-z_ ]+)'(?: as kind| end as kind)", text)) <= set(kind.yields)
 
 
+def test_kinds_written_as_values_name_them_in_their_files_order():
+    for kind in (kind for kind in KINDS if kind.values):
+        text = (FLOOR / "kinds" / kind.sql).read_text()
+        assert re.findall(r"  -- ([a-z_]+)$", text, re.MULTILINE) == [*kind.values, "parts"]
+
+
+def test_rows_written_as_values_have_every_attribute(read):
+    for kind in (kind for kind in KINDS if kind.values):
+        for row in read.of(kind.name).values():
+            assert tuple(row.attributes) == kind.values
+
+
 def test_no_other_module_defines_managed_objects_or_the_default_acl_mapping():
     """`managed.sql` defines the managed objects, `acl.py` the default-ACL kinds: a query of
     pg_default_acl outside the floor is composed over managed.sql and takes its mapping."""

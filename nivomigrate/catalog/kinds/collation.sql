@@ -1,5 +1,5 @@
 -- Collations in managed schemas, over managed.sql.
-select 'collation' as kind, n.nspname || '.' || c.collname as name, jsonb_build_object(
+select 'collation' as kind, n.nspname || '.' || c.collname as name, json_build_object(
            'provider', c.collprovider,
            'deterministic', c.collisdeterministic,
            'collate', c.collcollate,

@@ -8,9 +8,9 @@ select 'default_privileges' as kind,
        || coalesce(' in ' || n.nspname, '') || ' on ' || k.noun
        || ' to ' || case g.grantee when 0 then 'PUBLIC' when d.defaclrole then 'owner'
                                    else g.grantee::regrole::text end as name,
-       jsonb_build_object(
-           'privileges', to_jsonb(g.actual),
-           'parts', case when %(parts)s then jsonb_build_object(
+       json_build_object(
+           'privileges', to_json(g.actual),
+           'parts', case when %(parts)s then json_build_object(
                'role', pg_get_userbyid(d.defaclrole), 'for_current_user', d.defaclrole = cu.oid,
                'schema', n.nspname, 'on', k.noun,
                'grantee', case when g.grantee <> 0 then pg_get_userbyid(g.grantee) end) end

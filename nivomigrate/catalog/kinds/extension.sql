@@ -1,5 +1,5 @@
 -- Extensions installed in managed schemas, over managed.sql.
-select 'extension' as kind, e.extname as name, jsonb_build_object(
+select 'extension' as kind, e.extname as name, json_build_object(
            'schema', n.nspname,
            'version', e.extversion) as attributes
 from pg_extension e

@@ -7,9 +7,9 @@ select 'grant' as kind,
        'on ' || o.on_kind || ' ' || o.name || ' to '
            || case g.grantee when 0 then 'PUBLIC' when o.owner then 'owner'
                              else g.grantee::regrole::text end as name,
-       jsonb_build_object(
-           'privileges', to_jsonb(g.actual),
-           'parts', case when %(parts)s then jsonb_build_object(
+       json_build_object(
+           'privileges', to_json(g.actual),
+           'parts', case when %(parts)s then json_build_object(
                'on', o.on_kind, 'schema', o.schema_name, 'name', o.object_name,
                'column', o.column_name,
                'grantee', case when g.grantee <> 0 then pg_get_userbyid(g.grantee) end,

@@ -1,6 +1,6 @@
 -- Sequences and their options (identity sequences belong to their column's identity), over
 -- managed.sql. Their current value is data, not schema: not read here.
-select 'sequence' as kind, c.nspname || '.' || c.relname as name, jsonb_build_object(
+select 'sequence' as kind, c.nspname || '.' || c.relname as name, json_build_object(
            'type', format_type(s.seqtypid, null),
            'start', s.seqstart, 'increment', s.seqincrement,
            'min', s.seqmin, 'max', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle,
@@ -10,10 +10,10 @@ select 'sequence' as kind, c.nspname || '.' || c.relname as name, jsonb_build_ob
                         where d.classid = 'pg_class'::regclass and d.objid = c.oid
                           and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
                         limit 1),
-           'parts', case when %(parts)s then jsonb_build_object(
+           'parts', case when %(parts)s then json_build_object(
                'schema', c.nspname, 'name', c.relname,
                -- the column that owns it: [schema, table, column]
-               'owned_by', (select jsonb_build_array(tn.nspname, t.relname, a.attname)
+               'owned_by', (select json_build_array(tn.nspname, t.relname, a.attname)
                             from pg_depend d
                             join pg_class t on t.oid = d.refobjid
                             join pg_namespace tn on tn.oid = t.relnamespace

@@ -1,11 +1,11 @@
 -- Triggers of managed tables, and the app's triggers on the platform's tables (their function
 -- is in a managed schema), keyed "schema.table.name", over managed.sql.
 select 'trigger' as kind, t.nspname || '.' || t.relname || '.' || g.tgname as name,
-       jsonb_build_object(
+       json_build_object(
            'definition', pg_get_triggerdef(g.oid),
            'enabled', g.tgenabled,
            'parts', case when %(parts)s
-                         then jsonb_build_object('schema', t.nspname, 'table', t.relname,
+                         then json_build_object('schema', t.nspname, 'table', t.relname,
                                                  'name', g.tgname) end
        ) as attributes
 from (select oid, relname, nspname from managed_class

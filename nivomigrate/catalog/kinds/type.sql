@@ -1,6 +1,6 @@
 -- Composite types and their attributes in order, over managed.sql.
-select 'type' as kind, c.nspname || '.' || c.relname as name, jsonb_build_object(
-           'attributes', (select jsonb_agg(jsonb_build_array(
+select 'type' as kind, c.nspname || '.' || c.relname as name, json_build_object(
+           'attributes', (select json_agg(json_build_array(
                                      a.attname, format_type(a.atttypid, a.atttypmod))
                                  order by a.attnum)
                           from pg_attribute a
