@@ -4,9 +4,14 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from nivomigrate.errors import ConfigError
+
+# A command's checks read the same policy files several times (about 9 reads a command): each
+# text is parsed once per process (under the text itself); callers get a copy.
+_parsed: dict[str, dict] = {}
 
 
 def load_policy(path: Path, allowed_keys: set[str] | None = None) -> dict:
@@ -15,25 +20,40 @@ def load_policy(path: Path, allowed_keys: set[str] | None = None) -> dict:
     Raises:
         ConfigError: invalid YAML (with file and line), not a mapping, or an unknown top-level key.
     """
-    import yaml
-
     from nivomigrate.files import read_text
 
     if not path.is_file():
         return {}
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
-        document = yaml.load(read_text(path), Loader=loader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}{line}: {problem}", hint="fix the YAML syntax") from None
+    text = read_text(path)
+    if text in _parsed:
+        document = copy.deepcopy(_parsed[text])
+    else:
+        document = _parse(path, text)
+        if isinstance(document, dict):
+            _parsed[text] = copy.deepcopy(document)
     if not isinstance(document, dict):
         raise ConfigError(f"{path}:1: expected a mapping at the top", hint="see docs/policies.md")
     if allowed_keys is not None:
         reject_unknown_keys(document, allowed_keys, str(path))
     return document
+
+
+def _parse(path: Path, text: str) -> object:
+    """Return the YAML document `text` of `path` ({} when empty).
+
+    Raises:
+        ConfigError: invalid YAML (with file and line).
+    """
+    import yaml
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+        return yaml.load(text, Loader=loader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}{line}: {problem}", hint="fix the YAML syntax") from None
 
 
 def reject_unknown_keys(table: dict, allowed: set[str], where: str) -> None:
