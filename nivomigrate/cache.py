@@ -3,7 +3,7 @@
 For work whose answer is a function of its inputs alone and costs seconds: Prisma's answers
 (`prisma/render.py`), the snapshot of a shadow template (`engine/build.py`), a downgrade proven
 in the shadow server (`engine/way_back.py`). The question names every input (content hashes,
-server version, nivomigrate's version), so a kept answer is the one the work would give.
+server version, nivomigrate's code), so a kept answer is the one the work would give.
 
 A file is written whole or not at all (renamed into place), so concurrent processes read a
 whole answer or none. An unreadable or unwritable folder is no cache: the work runs.
@@ -11,12 +11,11 @@ whole answer or none. An unreadable or unwritable folder is no cache: the work r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from pathlib import Path
-
-from nivomigrate import __version__
 
 
 def kept(folder: Path | None, question: list) -> object | None:
@@ -47,5 +46,18 @@ def keep(folder: Path | None, question: list, answer: object) -> None:
 def _path(folder: Path | None, question: list) -> Path | None:
     if folder is None:
         return None
-    text = json.dumps([__version__, *question], default=str)
+    text = json.dumps([_code(), *question], default=str)
     return folder / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
+
+
+@functools.cache
+def _code() -> str:
+    """The hash of nivomigrate's own code (its .py and .sql files, read once a process: 5 ms): an answer one
+    version's code gave is never read by another, released or not (an editable install's
+    version number stays the same while its code changes)."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(package)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
