@@ -52,9 +52,9 @@ def _path(folder: Path | None, question: list) -> Path | None:
 
 @functools.cache
 def _code() -> str:
-    """The hash of nivomigrate's own code (its .py and .sql files, read once a process: 5 ms): an answer one
-    version's code gave is never read by another, released or not (an editable install's
-    version number stays the same while its code changes)."""
+    """The hash of nivomigrate's own code (its .py and .sql files, read once a process:
+    5 ms): an answer one version's code gave is never read by another, released or not (an
+    editable install's version number stays the same while its code changes)."""
     package = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
