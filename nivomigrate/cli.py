@@ -636,6 +636,7 @@ def prisma_write(path: PrismaPath = None, fmt: Format = "terminal") -> None:
 
 
 def main() -> None:
+    _state["exit_at_once"] = False  # set by a command that has nothing left to close
     try:
         app()
     except SystemExit as done:
