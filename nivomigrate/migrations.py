@@ -463,10 +463,11 @@ def downgrade(versions_dir: Path, connection: sqlalchemy.Connection, revision: s
 def _run_revisions(versions_dir: Path, config: Config, spec: str, *, down: bool = False,
                    sql: bool = False) -> None:
     """Run alembic's upgrade (or downgrade) to `spec` (`from:to` offline) on the revisions
-    loaded once by `script_directory`, as `alembic.command.upgrade` does on a fresh load:
-    what runs is the very code that was rendered and checksummed in this process, and a
-    command that renders N revisions imports them once, not N times (alembic's commands
-    take no ScriptDirectory, hence its `_upgrade_revs`/`_downgrade_revs` here)."""
+    loaded by `script_directory` (once per state of the folder), as `alembic.command.upgrade`
+    does on a fresh load: while no file changes, what runs is the module that was rendered and
+    checksummed in this process, and a command that renders N revisions imports them once,
+    not N times (alembic's commands take no ScriptDirectory, hence its
+    `_upgrade_revs`/`_downgrade_revs` here)."""
     from alembic.runtime.environment import EnvironmentContext
 
     script = script_directory(versions_dir)
